@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Every protocol is a dynamic library (`libmrplugin_<proto>.so`) loaded at run time through the C ABI in
+// Sources/PluginABI. The `mrplugin_` prefix keeps our libraries from clashing with system ones (Debian ships
+// a librtmp.so). Plugins depend on PluginABI and shared Swift libraries only, never on RouterCore or NIO:
+// a Swift library linked into both the core and a plugin would exist twice in the process.
+let protocolPlugins: [(product: String, target: String, path: String)] = [
+    ("mrplugin_rtsp", "RtspPlugin", "Plugins/rtsp"),
+    ("mrplugin_rtmp", "RtmpPlugin", "Plugins/rtmp"),
+    ("mrplugin_hls", "HlsPlugin", "Plugins/hls"),
+    ("mrplugin_webrtc", "WebRtcPlugin", "Plugins/webrtc"),
+    ("mrplugin_gb28181", "Gb28181Plugin", "Plugins/gb28181"),
+    ("mrplugin_srt", "SrtPlugin", "Plugins/srt"),
+    ("mrplugin_httpmux", "HttpMuxPlugin", "Plugins/httpmux"),
+]
+
+// Plugins used only by the integration tests: a synthetic publisher and a counting subscriber.
+let testPlugins: [(product: String, target: String, path: String)] = [
+    ("mrplugin_testsource", "TestSourcePlugin", "Tests/TestPlugins/testsource"),
+    ("mrplugin_testsink", "TestSinkPlugin", "Tests/TestPlugins/testsink"),
+]
+
+let allPlugins = protocolPlugins + testPlugins
+
+let package = Package(
+    name: "MediaRouter",
+    products: [
+        .executable(name: "mediarouter", targets: ["mediarouter"]),
+    ] + allPlugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) },
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        .target(name: "PluginABI"),
+        .target(
+            name: "RouterCore",
+            dependencies: [
+                "PluginABI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .target(name: "MRPluginKit", dependencies: ["PluginABI"]),
+        .executableTarget(
+            name: "mediarouter",
+            dependencies: [
+                "RouterCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "RouterCoreTests",
+            dependencies: ["RouterCore", "PluginABI"]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["PluginABI"]
+        ),
+    ] + allPlugins.map { .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit"], path: $0.path) },
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,53 @@
+import PluginABI
+
+/// A Swift view of the host a plugin was given in `init`: the `mr_host *` and the function table.
+/// Plugins keep one and call through it; nothing here holds Swift state of the core.
+public struct PluginHost: @unchecked Sendable {
+    public let host: OpaquePointer
+    public let api: UnsafePointer<mr_host_api>
+
+    public init(host: OpaquePointer, api: UnsafePointer<mr_host_api>) {
+        self.host = host
+        self.api = api
+    }
+
+    public var table: mr_host_api { api.pointee }
+
+    public func log(_ level: mr_log_level, _ message: String) {
+        message.withCString { table.log(host, Int32(bitPattern: level.rawValue), $0) }
+    }
+
+    public var lastError: String { table.last_error().map { String(cString: $0) } ?? "" }
+
+    // MARK: config
+
+    public func string(_ key: String, default def: String) -> String {
+        key.withCString { k in def.withCString { d in table.config_string(host, k, d).map { String(cString: $0) } ?? def } }
+    }
+
+    public func int(_ key: String, default def: Int) -> Int {
+        key.withCString { Int(table.config_int(host, $0, Int64(def))) }
+    }
+
+    public func bool(_ key: String, default def: Bool) -> Bool {
+        key.withCString { table.config_bool(host, $0, def ? 1 : 0) != 0 }
+    }
+
+    public func double(_ key: String, default def: Double) -> Double {
+        key.withCString { table.config_double(host, $0, def) }
+    }
+
+    public func list(_ key: String) -> [String] {
+        key.withCString { k in
+            (0..<table.config_list_count(host, k)).compactMap { i in table.config_list_item(host, k, i).map { String(cString: $0) } }
+        }
+    }
+
+    // MARK: loops
+
+    public var loopCount: Int { Int(table.loop_count(host)) }
+    public var currentLoop: Int { Int(table.loop_current(host)) }
+
+    public func stat(_ name: String, add delta: Int64) { name.withCString { table.stat_add(host, $0, delta) } }
+    public func stat(_ name: String, set value: Int64) { name.withCString { table.stat_set(host, $0, value) } }
+}

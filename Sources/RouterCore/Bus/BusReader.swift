@@ -1,0 +1,64 @@
+import Atomics
+import NIOCore
+import PluginABI
+
+/// One subscription. After it is attached, every field is confined to the loop that receives its callbacks.
+public final class BusReader: @unchecked Sendable {
+    public let id: UInt64
+    public let key: StreamKey
+    public let format: String?
+    public let loopIndex: Int
+    public let loop: EventLoop
+    public let protocolName: String
+    public let peer: String
+    let maxLag: Int
+    let callbacks: ReaderCallbacks
+    weak var owner: HostContext?
+
+    var cursor: UInt64 = 0
+    var paused = false
+    var waitingForKey = false
+    var pendingDiscontinuity = false
+    var pendingHeader: MediaBuffer?
+    var closed = false
+    var attached = false
+    /// Read by lists on other threads, hence atomic.
+    let skippedCount = ManagedAtomic<Int64>(0)
+    let deliveredCount = ManagedAtomic<Int64>(0)
+    var tracks: [TrackInfo] = []
+    weak var mirror: LoopMirror?
+    /// Set while waiting for the stream to be published (play before publish).
+    var waitTimer: Scheduled<Void>?
+    let createdAt = NIODeadline.now()
+
+    init(id: UInt64, key: StreamKey, format: String?, loopIndex: Int, loop: EventLoop, protocolName: String,
+         peer: String, maxLag: Int, callbacks: ReaderCallbacks, owner: HostContext?) {
+        self.id = id
+        self.key = key
+        self.format = format
+        self.loopIndex = loopIndex
+        self.loop = loop
+        self.protocolName = protocolName
+        self.peer = peer
+        self.maxLag = max(maxLag, 1)
+        self.callbacks = callbacks
+        self.owner = owner
+    }
+
+    var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    static func from(_ handle: OpaquePointer?) -> BusReader? {
+        guard let handle else { return nil }
+        return Unmanaged<BusReader>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+
+    func describe() -> [String: Any] {
+        ["id": id, "vhost": key.vhost, "app": key.app, "stream": key.stream, "protocol": protocolName,
+         "peer": peer, "loop": loopIndex, "format": format ?? "frames",
+         "skipped": skippedCount.load(ordering: .relaxed), "delivered": deliveredCount.load(ordering: .relaxed)]
+    }
+
+    func emit(_ event: mr_reader_event, _ detail: Int64 = 0) {
+        callbacks.onEvent(callbacks.user, handle, Int32(bitPattern: event.rawValue), detail)
+    }
+}

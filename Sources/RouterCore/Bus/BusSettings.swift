@@ -1,0 +1,10 @@
+/// Bus limits from `[server]`; fixed for the life of a source.
+public struct BusSettings: Sendable, Equatable {
+    public var ringCapacity = 4096
+    public var ringSoftLimit = 1024
+    public var readerMaxLag = 512
+    public var playWaitMs = 3000
+    public var reconnectWindowMs = 0
+    public var noneReaderMs = 20000
+    public init() {}
+}

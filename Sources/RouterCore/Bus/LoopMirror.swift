@@ -1,0 +1,155 @@
+import Atomics
+import NIOCore
+import PluginABI
+
+/// One loop's copy of a ring and the readers on that loop.
+///
+/// The home loop sends each written batch here in one hop; this loop then walks its readers. The copy is
+/// what lets readers on N loops share one write without locks: a payload is shared, only the small frame
+/// records are repeated per loop.
+final class LoopMirror: @unchecked Sendable {
+    let loop: EventLoop
+    let ring: FrameRing
+    /// Readers attached or on their way here; read by the home loop to decide whether to send batches.
+    let interest = ManagedAtomic<Int>(0)
+    private var liveJoins = 0
+    private var readers: [BusReader] = []
+    private(set) var tracks: [TrackInfo] = []
+    /// Called (on this loop) when a reader leaves, so the hub can keep counts and free idle rings.
+    var onReaderLeft: (@Sendable (BusReader) -> Void)?
+
+    init(loop: EventLoop, capacity: Int, softLimit: Int) {
+        self.loop = loop
+        self.ring = FrameRing(capacity: capacity, softLimit: softLimit)
+    }
+
+    var readerList: [BusReader] { readers }
+
+    /// Attaches a reader. `snapshot` is the home ring's newest GOP taken when `interest` was raised for
+    /// this reader; it is only used if this mirror had gone idle (its copy may be stale then).
+    func attach(_ reader: BusReader, snapshot: [(BusFrame, Bool)], header: MediaBuffer?, tracks: [TrackInfo]) {
+        if liveJoins == 0 {
+            ring.removeAll()
+            for (frame, gop) in snapshot { ring.append(frame, gopStart: gop) }
+            self.tracks = tracks
+        }
+        liveJoins += 1
+        guard !reader.closed else { detach(reader); return }
+        reader.mirror = self
+        reader.attached = true
+        reader.tracks = self.tracks
+        reader.pendingHeader = header
+        if let gop = ring.lastGopStart {
+            reader.cursor = gop
+        } else {
+            reader.cursor = ring.head
+            reader.waitingForKey = true
+        }
+        readers.append(reader)
+        reader.emit(MR_READER_STARTED)
+        deliver(to: reader)
+    }
+
+    func receive(_ batch: [(BusFrame, Bool)]) {
+        guard liveJoins > 0 else { return }
+        for (frame, gop) in batch { ring.append(frame, gopStart: gop) }
+        var i = 0
+        while i < readers.count {
+            let r = readers[i]
+            i += 1
+            if !r.paused, !r.closed { deliver(to: r) }
+        }
+    }
+
+    func updateTracks(_ tracks: [TrackInfo]) {
+        guard liveJoins > 0 else { return }
+        self.tracks = tracks
+        for r in readers where !r.closed {
+            r.tracks = tracks
+            r.emit(MR_READER_TRACKS_CHANGED)
+        }
+    }
+
+    /// Brings one reader up to the head of the ring, skipping to the newest keyframe if it lags too far.
+    func deliver(to reader: BusReader) {
+        if let header = reader.pendingHeader {
+            reader.pendingHeader = nil
+            var f = mr_frame(track: 0, flags: FrameFlags.header, pts: 0, dts: 0,
+                             payload: OpaquePointer(Unmanaged.passUnretained(header).toOpaque()))
+            withExtendedLifetime(header) { reader.callbacks.onFrames(reader.callbacks.user, reader.handle, &f, 1) }
+            if reader.closed || reader.paused { return }
+        }
+        let head = ring.head
+        if reader.cursor < ring.tail || Int(head - reader.cursor) > reader.maxLag {
+            skip(reader, head: head)
+        }
+        if reader.waitingForKey {
+            guard let gop = ring.nextGopStart(from: reader.cursor) else { reader.cursor = head; return }
+            reader.cursor = gop
+            reader.waitingForKey = false
+        }
+        guard reader.cursor < head else { return }
+        let from = reader.cursor
+        reader.cursor = head
+        reader.deliveredCount.wrappingIncrement(by: Int64(head - from), ordering: .relaxed)
+        var first = true
+        ring.withCFrames(from: from, to: head) { run in
+            guard !reader.closed, var base = run.baseAddress else { return }
+            var count = run.count
+            if first, reader.pendingDiscontinuity {
+                reader.pendingDiscontinuity = false
+                var marked = base.pointee
+                marked.flags |= FrameFlags.discontinuity
+                reader.callbacks.onFrames(reader.callbacks.user, reader.handle, &marked, 1)
+                base += 1
+                count -= 1
+            }
+            first = false
+            if count > 0, !reader.closed { reader.callbacks.onFrames(reader.callbacks.user, reader.handle, base, count) }
+        }
+    }
+
+    private func skip(_ reader: BusReader, head: UInt64) {
+        let target: UInt64
+        if let gop = ring.lastGopStart, gop > reader.cursor || reader.cursor < ring.tail {
+            target = gop
+        } else if reader.cursor < ring.tail {
+            target = ring.tail
+            reader.waitingForKey = true
+        } else {
+            return  // no newer keyframe to jump to: keep going rather than jump backwards
+        }
+        let dropped = Int64(target - min(reader.cursor, target))
+        reader.cursor = target
+        reader.skippedCount.wrappingIncrement(by: dropped, ordering: .relaxed)
+        reader.pendingDiscontinuity = true
+        reader.emit(MR_READER_SKIPPED, dropped)
+    }
+
+    /// Removes a reader (on this loop). Returns true if it was attached here.
+    @discardableResult
+    func detach(_ reader: BusReader) -> Bool {
+        let wasHere = readers.contains { $0 === reader }
+        readers.removeAll { $0 === reader }
+        liveJoins -= 1
+        interest.wrappingDecrement(ordering: .relaxed)
+        if liveJoins == 0 { ring.removeAll() }
+        onReaderLeft?(reader)
+        return wasHere
+    }
+
+    /// The source is gone: every reader gets ENDED then CLOSED.
+    func endAll() -> [BusReader] {
+        let ended = readers
+        readers.removeAll()
+        for r in ended where !r.closed {
+            r.emit(MR_READER_ENDED)
+            r.closed = true
+            r.emit(MR_READER_CLOSED)
+        }
+        liveJoins -= ended.count
+        interest.wrappingDecrement(by: ended.count, ordering: .relaxed)
+        if liveJoins <= 0 { liveJoins = 0; ring.removeAll() }
+        return ended
+    }
+}

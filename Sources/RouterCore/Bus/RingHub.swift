@@ -1,0 +1,105 @@
+import PluginABI
+import Atomics
+import NIOCore
+
+/// A ring on its home loop (where its writer runs) plus one mirror per loop that has readers.
+/// A write costs one hop per interested loop, whatever the number of readers there.
+final class RingHub: @unchecked Sendable {
+    let home: EventLoop
+    unowned let bus: StreamBus
+    let settings: BusSettings
+    private let master: FrameRing
+    private var mirrors: [LoopMirror?]
+    private(set) var header: MediaBuffer?
+    private(set) var tracks: [TrackInfo] = []
+    /// Readers attached through this hub, on any loop.
+    let readerCount = ManagedAtomic<Int>(0)
+    var onReaderLeft: (@Sendable (BusReader) -> Void)?
+    private var ended = false
+
+    init(home: EventLoop, bus: StreamBus) {
+        self.home = home
+        self.bus = bus
+        self.settings = bus.settings
+        self.master = FrameRing(capacity: settings.ringCapacity, softLimit: settings.ringSoftLimit)
+        self.mirrors = Array(repeating: nil, count: bus.pollers.count)
+    }
+
+    /// Home loop. Appends a batch and sends it to every loop that has readers, one task per loop.
+    func append(_ batch: [(BusFrame, Bool)]) {
+        guard !batch.isEmpty, !ended else { return }
+        for (frame, gop) in batch { master.append(frame, gopStart: gop) }
+        for case let mirror? in mirrors where mirror.interest.load(ordering: .relaxed) > 0 {
+            mirror.loop.execute { mirror.receive(batch) }
+        }
+    }
+
+    /// Home loop.
+    func setHeader(_ header: MediaBuffer?) { self.header = header }
+
+    /// Home loop.
+    func setTracks(_ tracks: [TrackInfo], notify: Bool) {
+        self.tracks = tracks
+        guard notify else { return }
+        for case let mirror? in mirrors where mirror.interest.load(ordering: .relaxed) > 0 {
+            mirror.loop.execute { mirror.updateTracks(tracks) }
+        }
+    }
+
+    var snapshot: [(BusFrame, Bool)] { master.snapshotFromLastGop() }
+
+    /// Home loop. Sends the reader to its loop's mirror with the current GOP.
+    func join(_ reader: BusReader) {
+        guard !ended else {
+            reader.loop.execute {
+                guard !reader.closed else { return }
+                reader.emit(MR_READER_ENDED)
+                reader.closed = true
+                reader.emit(MR_READER_CLOSED)
+                self.bus.unregister(reader)
+            }
+            return
+        }
+        let mirror: LoopMirror
+        if let existing = mirrors[reader.loopIndex] {
+            mirror = existing
+        } else {
+            mirror = LoopMirror(loop: reader.loop, capacity: settings.ringCapacity, softLimit: settings.ringSoftLimit)
+            mirror.onReaderLeft = { [weak self] r in self?.readerLeft(r) }
+            mirrors[reader.loopIndex] = mirror
+        }
+        mirror.interest.wrappingIncrement(ordering: .relaxed)
+        readerCount.wrappingIncrement(ordering: .relaxed)
+        let snap = master.snapshotFromLastGop()
+        let header = self.header
+        let tracks = self.tracks
+        reader.loop.execute { mirror.attach(reader, snapshot: snap, header: header, tracks: tracks) }
+    }
+
+    private func readerLeft(_ reader: BusReader) {
+        readerCount.wrappingDecrement(ordering: .relaxed)
+        onReaderLeft?(reader)
+    }
+
+    /// Home loop. Ends every reader (ENDED, CLOSED) on its own loop.
+    func end() {
+        guard !ended else { return }
+        ended = true
+        master.removeAll()
+        for case let mirror? in mirrors {
+            mirror.loop.execute {
+                let gone = mirror.endAll()
+                for r in gone {
+                    self.readerCount.wrappingDecrement(ordering: .relaxed)
+                    self.bus.unregister(r)
+                }
+            }
+        }
+    }
+
+    /// Readers of this hub, per loop, for introspection (runs on each loop).
+    func collectReaders() -> EventLoopFuture<[BusReader]> {
+        let futures = mirrors.compactMap { $0 }.map { m in m.loop.submit { m.readerList } }
+        return EventLoopFuture.whenAllSucceed(futures, on: home).map { $0.flatMap { $0 } }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import TOMLKit
+
+/// A parsed `plugins.conf`: the `[server]` table and one table per plugin, in file order.
+public struct ConfigDocument: Equatable, Sendable {
+    public let path: String
+    public let text: String
+    public let server: [String: ConfigValue]
+    public let plugins: [(name: String, table: [String: ConfigValue])]
+
+    public static func == (a: ConfigDocument, b: ConfigDocument) -> Bool {
+        a.server == b.server && a.plugins.map(\.name) == b.plugins.map(\.name)
+            && zip(a.plugins, b.plugins).allSatisfy { $0.table == $1.table }
+    }
+
+    public static func load(path: String) throws(ConfigError) -> ConfigDocument {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, line: nil, table: nil, key: nil, message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, line: nil, table: nil, key: nil, message: "not UTF-8 text")
+        }
+        return try parse(text: text, path: path)
+    }
+
+    public static func parse(text: String, path: String) throws(ConfigError) -> ConfigDocument {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: path, line: error.source.begin.line, table: nil, key: nil,
+                              message: "TOML syntax: \(error.description)")
+        } catch {
+            throw ConfigError(file: path, line: nil, table: nil, key: nil, message: "TOML syntax: \(error)")
+        }
+        let locator = ConfigLocator(text: text)
+        var server: [String: ConfigValue] = [:]
+        var plugins: [(String, [String: ConfigValue])] = []
+        for name in root.keys {
+            guard let node = root[name] else { continue }
+            guard let table = node.table else {
+                throw ConfigError(file: path, line: locator.line(table: nil, key: name), table: nil, key: name,
+                                  message: "top-level keys are not allowed; put it under [server] or a plugin table")
+            }
+            let converted = convert(table)
+            if name == "server" { server = converted } else { plugins.append((name, converted)) }
+        }
+        // toml++ orders keys alphabetically; keep the operator's order from the text instead.
+        plugins.sort { (locator.line(table: $0.0, key: nil) ?? 0) < (locator.line(table: $1.0, key: nil) ?? 0) }
+        return ConfigDocument(path: path, text: text, server: server, plugins: plugins)
+    }
+
+    public func plugin(_ name: String) -> [String: ConfigValue]? { plugins.first { $0.name == name }?.table }
+
+    public func line(table: String?, key: String?) -> Int? { ConfigLocator(text: text).line(table: table, key: key) }
+
+    private static func convert(_ table: TOMLTable) -> [String: ConfigValue] {
+        var out: [String: ConfigValue] = [:]
+        for key in table.keys {
+            if let node = table[key], let v = convert(node) { out[key] = v }
+        }
+        return out
+    }
+
+    private static func convert(_ node: TOMLValueConvertible) -> ConfigValue? {
+        switch node.type {
+        case .string: return node.string.map(ConfigValue.string)
+        case .int: return node.int.map { ConfigValue.int(Int64($0)) }
+        case .bool: return node.bool.map(ConfigValue.bool)
+        case .double: return node.double.map(ConfigValue.double)
+        case .table: return node.table.map { ConfigValue.table(convert($0)) }
+        case .array:
+            guard let array = node.array else { return nil }
+            return .list(array.compactMap { convert($0) })
+        default:
+            return .string(String(describing: node))
+        }
+    }
+}

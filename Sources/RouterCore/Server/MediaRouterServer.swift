@@ -1,0 +1,100 @@
+import Dispatch
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// The running server: pollers, core services, plugins, and the reload paths (SIGHUP, file change,
+/// host call). Every plugin lifecycle call happens on one serial control queue.
+public final class MediaRouterServer: @unchecked Sendable {
+    public let core: CoreServices
+    private let manager: PluginManager
+    private let control = DispatchQueue(label: "mediarouter.control")
+    private let configPath: String
+    private let executableDir: String
+    private var current: ServerConfig
+    private var watcher: ConfigWatcher?
+    private var logger: Logger
+    public let logLevel: NIOLockedValueBox<Logger.Level>
+
+    public init(config: ServerConfig, configPath: String, executableDir: String, logger: Logger,
+                logLevel: NIOLockedValueBox<Logger.Level>) {
+        self.current = config
+        self.configPath = configPath
+        self.executableDir = executableDir
+        self.logger = logger
+        self.logLevel = logLevel
+        let pollers = Pollers(threads: config.settings.threads)
+        self.core = CoreServices(pollers: pollers, settings: config.settings, logger: logger)
+        self.manager = PluginManager(core: core)
+        core.describePlugins = { [weak manager] in manager?.descriptions ?? [] }
+        core.requestReload = { [weak self] in self?.reload(reason: "requested by a plugin") }
+    }
+
+    public func start() {
+        control.sync {
+            for w in current.warnings { logger.warning("\(w)") }
+            logger.info("MediaRouter \(HostAPITable.serverVersion) starting: \(core.pollers.count) loops, config \(configPath)")
+            manager.apply(current.plugins)
+            if current.settings.watchConfig { startWatcher(intervalMs: current.settings.watchIntervalMs) }
+        }
+    }
+
+    /// Validates the file again and applies the difference; a bad file changes nothing.
+    public func reload(reason: String) {
+        control.async { self.reloadOnControl(reason: reason) }
+    }
+
+    /// For tests and the CLI: reload and wait for it to finish. Returns the error if the file was refused.
+    @discardableResult
+    public func reloadNow(reason: String) -> ConfigError? { control.sync { reloadOnControl(reason: reason) } }
+
+    @discardableResult
+    private func reloadOnControl(reason: String) -> ConfigError? {
+        logger.info("reloading \(configPath) (\(reason))")
+        let next: ServerConfig
+        do {
+            next = try ServerConfig.load(path: configPath, executableDir: executableDir)
+        } catch {
+            logger.error("config not applied, keeping the running one: \(error)")
+            return error
+        }
+        for w in next.warnings { logger.warning("\(w)") }
+        if next.settings.threads != current.settings.threads {
+            logger.warning("[server] threads changed to \(next.settings.threads): takes effect at the next restart")
+        }
+        if next.settings.logLevel != current.settings.logLevel {
+            logLevel.withLockedValue { $0 = next.settings.logLevel }
+            logger.info("log level is now \(next.settings.logLevel)")
+        }
+        core.apply(next.settings)
+        manager.apply(next.plugins)
+        if next.settings.watchConfig != current.settings.watchConfig || next.settings.watchIntervalMs != current.settings.watchIntervalMs {
+            watcher?.stop()
+            watcher = nil
+            if next.settings.watchConfig { startWatcher(intervalMs: next.settings.watchIntervalMs) }
+        }
+        current = next
+        logger.info("config applied")
+        return nil
+    }
+
+    private func startWatcher(intervalMs: Int) {
+        watcher = ConfigWatcher(path: configPath, intervalMs: intervalMs, queue: control) { [weak self] in
+            self?.reloadOnControl(reason: "file changed")
+        }
+    }
+
+    public var pluginDescriptions: [[String: Any]] { control.sync { manager.publishDescriptions(); return manager.descriptions } }
+
+    public func stop() {
+        control.sync {
+            watcher?.stop()
+            watcher = nil
+            logger.info("stopping")
+            manager.stopAll()
+        }
+        core.shutdown()
+        core.pollers.shutdown()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,36 @@
+import NIOCore
+import NIOPosix
+
+/// The event loops ("pollers"): one per core by default. A session lives on one loop for its life.
+public final class Pollers: Sendable {
+    public let group: MultiThreadedEventLoopGroup
+    public let loops: [EventLoop]
+    private let next = RoundRobin()
+
+    public init(threads: Int) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        loops = Array(group.makeIterator())
+    }
+
+    public var count: Int { loops.count }
+
+    /// Index of the loop the caller runs on, or nil off-loop.
+    public func currentIndex() -> Int? { loops.firstIndex { $0.inEventLoop } }
+
+    public func loop(_ index: Int) -> EventLoop { loops[((index % count) + count) % count] }
+
+    /// `index` if valid, else the calling loop, else the next in turn.
+    public func resolve(_ index: Int32) -> Int {
+        if index >= 0, Int(index) < count { return Int(index) }
+        return currentIndex() ?? next.take(modulo: count)
+    }
+
+    public func nextIndex() -> Int { next.take(modulo: count) }
+
+    public func shutdown() { try? group.syncShutdownGracefully() }
+}
+
+final class RoundRobin: @unchecked Sendable {
+    private let counter = ManagedAtomicCounter()
+    func take(modulo n: Int) -> Int { Int(counter.next() % UInt64(max(n, 1))) }
+}

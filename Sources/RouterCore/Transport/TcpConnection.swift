@@ -1,0 +1,150 @@
+import NIOCore
+import PluginABI
+
+/// A TCP connection as a plugin sees it (`mr_conn`). Confined to its channel's loop.
+final class TcpConnection: @unchecked Sendable {
+    let id: UInt64
+    let channel: Channel
+    let loopIndex: Int
+    let callbacks: ConnCallbacks
+    var user: UnsafeMutableRawPointer?
+    weak var owner: HostContext?
+    var context: ChannelHandlerContext?
+    var corked = false
+    var opened = false
+    var closed = false
+    var closeReason: mr_close_reason?
+    var errorMessage: String?
+    private(set) lazy var peerText = OwnedCString(channel.remoteAddress.map(Self.format) ?? "unknown")
+    private(set) lazy var localText = OwnedCString(channel.localAddress.map(Self.format) ?? "unknown")
+
+    init(id: UInt64, channel: Channel, loopIndex: Int, callbacks: ConnCallbacks, user: UnsafeMutableRawPointer?,
+         owner: HostContext) {
+        self.id = id
+        self.channel = channel
+        self.loopIndex = loopIndex
+        self.callbacks = callbacks
+        self.user = user
+        self.owner = owner
+    }
+
+    var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    static func from(_ handle: OpaquePointer?) -> TcpConnection? {
+        guard let handle else { return nil }
+        return Unmanaged<TcpConnection>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+
+    static func format(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return address.description }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+
+    func send(_ buffers: [ByteBuffer]) -> Int32 {
+        guard !closed, let context else { return LastError.fail(MR_ERR_CLOSED, "connection is closed") }
+        for b in buffers { context.write(NIOAny(b), promise: nil) }
+        if !corked { context.flush() }
+        return Int32(MR_OK)
+    }
+
+    func setCorked(_ on: Bool) {
+        corked = on
+        if !on, let context, !closed { context.flush() }
+    }
+
+    func close(abort: Bool) {
+        guard !closed else { return }
+        if closeReason == nil { closeReason = MR_CLOSE_LOCAL }
+        if abort {
+            channel.close(promise: nil)
+        } else {
+            // NIO fails writes still queued at close: close once the last queued write has completed,
+            // so the peer gets every byte the plugin sent.
+            guard let context else { channel.close(promise: nil); return }
+            let channel = self.channel
+            context.writeAndFlush(NIOAny(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// Closes for a plugin stop or server shutdown; the future completes after on_close ran.
+    func shutdown() -> EventLoopFuture<Void> {
+        channel.eventLoop.execute {
+            if self.closeReason == nil { self.closeReason = MR_CLOSE_SHUTDOWN }
+            self.channel.close(promise: nil)
+        }
+        return channel.closeFuture.flatMap { self.channel.eventLoop.submit {} }
+    }
+
+    /// Runs exactly once, from the handler, when the channel went inactive.
+    func finish() {
+        guard !closed else { return }
+        closed = true
+        let reason = closeReason ?? (errorMessage != nil ? MR_CLOSE_ERROR : MR_CLOSE_PEER)
+        let message = errorMessage ?? Self.describe(reason)
+        owner?.forget(self)
+        context = nil
+        message.withCString { callbacks.onClose(user, handle, Int32(bitPattern: reason.rawValue), $0) }
+    }
+
+    static func describe(_ reason: mr_close_reason) -> String {
+        switch reason {
+        case MR_CLOSE_LOCAL: return "closed locally"
+        case MR_CLOSE_PEER: return "closed by peer"
+        case MR_CLOSE_ERROR: return "error"
+        case MR_CLOSE_TIMEOUT: return "timeout"
+        case MR_CLOSE_SHUTDOWN: return "shutting down"
+        case MR_CLOSE_CONNECT_FAILED: return "connect failed"
+        default: return "closed"
+        }
+    }
+}
+
+/// Bridges NIO events to a plugin's connection callbacks.
+final class TcpConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let connection: TcpConnection
+
+    init(connection: TcpConnection) { self.connection = connection }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        connection.context = context
+        if context.channel.isActive { open() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        open()
+        context.fireChannelActive()
+    }
+
+    private func open() {
+        guard !connection.opened else { return }
+        connection.opened = true
+        connection.owner?.track(connection)
+        connection.callbacks.onOpen(connection.user, connection.handle)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !connection.closed else { return }
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { raw in
+            let p = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            connection.callbacks.onData(connection.user, connection.handle, p, raw.count)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        guard !connection.closed, let cb = connection.callbacks.onWritable else { return }
+        cb(connection.user, connection.handle, context.channel.isWritable ? 1 : 0)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if connection.errorMessage == nil { connection.errorMessage = "\(error)" }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.finish()
+        context.fireChannelInactive()
+    }
+}

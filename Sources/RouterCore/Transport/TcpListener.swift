@@ -1,0 +1,92 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PluginABI
+
+/// A plugin's TCP listener (`mr_listener`). Accepted connections are spread over the loops by NIO.
+final class TcpListener: @unchecked Sendable {
+    let channel: Channel
+    let port: UInt16
+    weak var owner: HostContext?
+
+    private init(channel: Channel, owner: HostContext) {
+        self.channel = channel
+        self.port = UInt16(channel.localAddress?.port ?? 0)
+        self.owner = owner
+    }
+
+    var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    static func from(_ handle: OpaquePointer?) -> TcpListener? {
+        guard let handle else { return nil }
+        return Unmanaged<TcpListener>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+
+    /// Blocks until bound; control thread only.
+    static func bind(owner: HostContext, host: String, port: Int, backlog: Int, callbacks: ConnCallbacks,
+                     user: UnsafeMutableRawPointer?) throws -> TcpListener {
+        let core = owner.core
+        let userBox = UnsafeSendable(user)
+        let bootstrap = ServerBootstrap(group: core.pollers.group)
+            .serverChannelOption(.backlog, value: Int32(backlog))
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelInitializer { [weak owner] channel in
+                guard let owner, owner.alive.load(ordering: .relaxed) else {
+                    return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+                }
+                let index = core.pollers.loops.firstIndex { $0 === channel.eventLoop } ?? 0
+                let conn = TcpConnection(id: core.ids.next(), channel: channel, loopIndex: index, callbacks: callbacks,
+                                         user: userBox.value, owner: owner)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TcpConnectionHandler(connection: conn))
+                }
+            }
+        let channel = try bootstrap.bind(host: host, port: port).wait()
+        let listener = TcpListener(channel: channel, owner: owner)
+        owner.track(listener)
+        return listener
+    }
+
+    func close() {
+        owner?.forget(self)
+        _ = try? channel.close().wait()
+    }
+}
+
+/// Outgoing connections (`tcp_connect`).
+enum TcpConnector {
+    static func connect(owner: HostContext, host: String, port: Int, timeoutMs: Int, loopIndex: Int,
+                        callbacks: ConnCallbacks, user: UnsafeMutableRawPointer?) {
+        let core = owner.core
+        let loop = core.pollers.loop(loopIndex)
+        let userBox = UnsafeSendable(user)
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(Int64(timeoutMs)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
+            .channelInitializer { channel in
+                let conn = TcpConnection(id: core.ids.next(), channel: channel, loopIndex: loopIndex,
+                                         callbacks: callbacks, user: userBox.value, owner: owner)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TcpConnectionHandler(connection: conn))
+                }
+            }
+        bootstrap.connect(host: host, port: port).whenFailure { error in
+            loop.execute {
+                guard owner.alive.load(ordering: .relaxed) else { return }
+                "connect to \(host):\(port) failed: \(error)".withCString {
+                    callbacks.onClose(userBox.value, nil, Int32(bitPattern: MR_CLOSE_CONNECT_FAILED.rawValue), $0)
+                }
+            }
+        }
+    }
+}
+
+/// Carries a C pointer across a Sendable boundary; the ABI's threading rules make the access safe.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,155 @@
+import MRPluginKit
+import PluginABI
+
+/// A synthetic publisher for integration tests: each configured stream gets one video track whose frames
+/// carry an 8-byte big-endian sequence number, a keyframe every `gop` frames, at `fps`.
+@_cdecl("mr_plugin_entry_v1")
+public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descriptor }
+
+nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
+    name: "testsource", version: "1.0.0", description: "synthetic frames for tests",
+    configKeys: [("streams", MR_CONFIG_LIST, "app/stream names to publish"),
+                 ("fps", MR_CONFIG_INT, "frames per second"),
+                 ("gop", MR_CONFIG_INT, "frames per keyframe interval"),
+                 ("payload_bytes", MR_CONFIG_INT, "bytes per frame")],
+    initialize: { host, api, state in
+        guard let host, let api else { return Int32(MR_ERR_INVALID) }
+        state?.pointee = PluginBox.retain(TestSource(PluginHost(host: host, api: api)))
+        return Int32(MR_OK)
+    },
+    start: { s in PluginBox.borrow(s, as: TestSource.self)?.start() ?? Int32(MR_ERR_INVALID) },
+    reconfigure: { s in PluginBox.borrow(s, as: TestSource.self)?.reconfigure() ?? Int32(MR_RESTART) },
+    stop: { s in PluginBox.borrow(s, as: TestSource.self)?.stop() },
+    destroy: { s in PluginBox.release(s, as: TestSource.self) })
+
+final class TestSource: @unchecked Sendable {
+    let host: PluginHost
+    var streams: [String] = []
+    var publishers: [SyntheticStream] = []
+
+    init(_ host: PluginHost) { self.host = host }
+
+    func start() -> Int32 {
+        streams = host.list("streams")
+        let fps = max(1, host.int("fps", default: 25))
+        let gop = max(1, host.int("gop", default: 25))
+        let size = max(8, host.int("payload_bytes", default: 1000))
+        for (i, name) in streams.enumerated() {
+            let parts = name.split(separator: "/").map(String.init)
+            guard parts.count == 2 else {
+                host.log(MR_LOG_ERROR, "stream name '\(name)' is not app/stream")
+                return Int32(MR_ERR_INVALID)
+            }
+            let stream = SyntheticStream(host: host, app: parts[0], stream: parts[1], loop: i % host.loopCount,
+                                         fps: fps, gop: gop, size: size)
+            guard stream.open() else { return Int32(MR_ERR) }
+            publishers.append(stream)
+        }
+        host.log(MR_LOG_INFO, "publishing \(streams.joined(separator: ", ")) at \(fps) fps")
+        return Int32(MR_OK)
+    }
+
+    func reconfigure() -> Int32 {
+        // A new stream list needs new sources; a new frame rate applies in place.
+        guard host.list("streams") == streams else { return Int32(MR_RESTART) }
+        let fps = max(1, host.int("fps", default: 25))
+        for p in publishers { p.setRate(fps) }
+        host.log(MR_LOG_INFO, "frame rate now \(fps)")
+        return Int32(MR_OK)
+    }
+
+    func stop() {
+        for p in publishers { p.close() }
+        publishers.removeAll()
+    }
+}
+
+final class SyntheticStream: @unchecked Sendable {
+    let host: PluginHost
+    let app: String
+    let stream: String
+    let loop: Int
+    var fps: Int
+    let gop: Int
+    let size: Int
+    var source: OpaquePointer?
+    var timer: OpaquePointer?
+    var seq: UInt64 = 0
+
+    init(host: PluginHost, app: String, stream: String, loop: Int, fps: Int, gop: Int, size: Int) {
+        self.host = host
+        self.app = app
+        self.stream = stream
+        self.loop = loop
+        self.fps = fps
+        self.gop = gop
+        self.size = size
+    }
+
+    func open() -> Bool {
+        let api = host.table
+        var options = mr_source_options()
+        options.size = UInt32(MemoryLayout<mr_source_options>.size)
+        options.loop = Int32(loop)
+        let rc: Int32 = app.withCString { a in stream.withCString { s in "testsource".withCString { proto in
+            options.protocol = proto
+            var key = mr_stream_key(vhost: nil, app: a, stream: s)
+            return api.source_open(host.host, &key, &options, &source)
+        } } }
+        guard rc == MR_OK, let source else {
+            host.log(MR_LOG_ERROR, "source_open \(app)/\(stream) failed: \(host.lastError)")
+            return false
+        }
+        var track = mr_track_info()
+        track.size = UInt32(MemoryLayout<mr_track_info>.size)
+        track.codec = Int32(bitPattern: MR_CODEC_H264.rawValue)
+        track.kind = Int32(bitPattern: MR_TRACK_VIDEO.rawValue)
+        track.clock_rate = 90000
+        track.width = 320
+        track.height = 240
+        _ = api.source_add_track(source, &track)
+        _ = api.source_ready(source)
+        schedule()
+        return true
+    }
+
+    private func schedule() {
+        let interval = Int64(max(1, 1000 / fps))
+        timer = host.table.timer_start(host.host, Int32(loop), interval, interval, { user, _ in
+            PluginBox.borrow(user, as: SyntheticStream.self)?.tick()
+        }, PluginBox.unretained(self))
+    }
+
+    /// Runs on the stream's loop; `timer_cancel` must be called there too.
+    func setRate(_ newFps: Int) {
+        _ = host.table.run_on_loop(host.host, Int32(loop), { user in
+            guard let s = PluginBox.borrow(user, as: SyntheticStream.self) else { return }
+            if let t = s.timer { s.host.table.timer_cancel(t) }
+            s.schedule()
+        }, PluginBox.unretained(self))
+        fps = newFps
+    }
+
+    func tick() {
+        guard let source, let buf = host.table.buf_alloc(size), let p = host.table.buf_mutable(buf) else { return }
+        var be = seq.bigEndian
+        withUnsafeBytes(of: &be) { UnsafeMutableRawPointer(p).copyMemory(from: $0.baseAddress!, byteCount: 8) }
+        let us = Int64(seq) * 1_000_000 / Int64(fps)
+        var frame = mr_frame(track: 0, flags: seq % UInt64(gop) == 0 ? UInt32(MR_FRAME_KEY) : 0, pts: us, dts: us, payload: buf)
+        _ = host.table.source_write(source, &frame, 1)
+        host.table.buf_release(buf)
+        seq += 1
+    }
+
+    /// Called from `stop` on the control thread: the timer and the source belong to the stream's loop, so
+    /// the work hops there (the host runs such tasks before `destroy`).
+    func close() {
+        _ = host.table.run_on_loop(host.host, Int32(loop), { user in
+            guard let s = PluginBox.borrow(user, as: SyntheticStream.self) else { return }
+            if let t = s.timer { s.host.table.timer_cancel(t) }
+            if let src = s.source { s.host.table.source_close(src) }
+            s.timer = nil
+            s.source = nil
+        }, PluginBox.unretained(self))
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what MediaRouter needs on Debian 12, skipping what is already there.
+#   scripts/install-deps.sh          build and run dependencies
+#   scripts/install-deps.sh --test   also the real clients the test suite drives (ffmpeg, GStreamer, ...)
+set -euo pipefail
+
+build_pkgs=(build-essential pkg-config libssl-dev libsrtp2-dev libsrt-openssl-dev)
+test_pkgs=(ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+           gstreamer1.0-plugins-ugly gstreamer1.0-libav srt-tools python3)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  for d in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+    if [[ -x "$d/swift" ]]; then echo "install-deps: swift found in $d (add it to PATH)"; fi
+  done
+  echo "install-deps: the Swift 6 toolchain is required (swift.org builds for Debian 12); it is not an apt package" >&2
+  exit 1
+fi

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Quick start: install what is missing, build, and run the server on the default plugins.conf.
+# Extra arguments go to mediarouter (e.g. `scripts/run.sh -c my.conf`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
+scripts/install-deps.sh
+swift build -c release
+if [[ $# -eq 0 ]]; then set -- -c plugins.conf; fi
+exec .build/release/mediarouter "$@"
