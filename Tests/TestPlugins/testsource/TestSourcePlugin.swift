@@ -144,12 +144,14 @@ final class SyntheticStream: @unchecked Sendable {
     /// Called from `stop` on the control thread: the timer and the source belong to the stream's loop, so
     /// the work hops there (the host runs such tasks before `destroy`).
     func close() {
+        // The task owns a reference: `stop` drops the plugin's list before the task runs.
         _ = host.table.run_on_loop(host.host, Int32(loop), { user in
             guard let s = PluginBox.borrow(user, as: SyntheticStream.self) else { return }
+            defer { PluginBox.release(user, as: SyntheticStream.self) }
             if let t = s.timer { s.host.table.timer_cancel(t) }
             if let src = s.source { s.host.table.source_close(src) }
             s.timer = nil
             s.source = nil
-        }, PluginBox.unretained(self))
+        }, PluginBox.retain(self))
     }
 }
