@@ -178,7 +178,9 @@ typedef struct mr_conn_callbacks {
     /* The outbound queue crossed its high (writable=0) or low (writable=1) watermark. Optional. */
     void (*on_writable)(void *user, mr_conn *conn, int writable);
     /* Last callback for this connection; the handle is invalid after it returns. Required.
-     * For a failed tcp_connect, on_close comes without on_open, with MR_CLOSE_CONNECT_FAILED. */
+     * Never delivered from inside a host call (it always comes from the loop afterwards). `message` is
+     * never NULL. For a failed tcp_connect, on_close comes without on_open, with MR_CLOSE_CONNECT_FAILED
+     * and conn == NULL. */
     void (*on_close)(void *user, mr_conn *conn, int32_t reason, const char *message);
 } mr_conn_callbacks;
 
@@ -393,7 +395,8 @@ typedef struct mr_host_api {
      * Keys are names in the plugin's table; dotted keys reach sub-tables ("tls.cert"). A missing key
      * gives `def`; a key of another type gives `def` and sets last_error (MR_ERR_TYPE). Returned strings
      * are owned by the host and stay valid until the plugin's next reconfigure call has returned.
-     * [control] and [owner loop] alike: the values are a snapshot, replaced only before reconfigure. */
+     * [any thread]: the values are a snapshot, replaced only just before reconfigure. last_error is not
+     * cleared by a success: use config_has when "missing" and "default" must be told apart. */
     const char *(*config_string)(mr_host *host, const char *key, const char *def);
     int64_t (*config_int)(mr_host *host, const char *key, int64_t def);
     int (*config_bool)(mr_host *host, const char *key, int def);
@@ -437,7 +440,8 @@ typedef struct mr_host_api {
      * if repeat_ms > 0. Returns NULL on error. */
     mr_timer *(*timer_start)(mr_host *host, int32_t loop, int64_t delay_ms, int64_t repeat_ms,
                              mr_timer_fn fn, void *user);
-    /* [owner loop] Stop a timer; its callback does not run after this returns. The handle is freed. */
+    /* [owner loop] Stop a timer; its callback does not run after this returns. The handle is freed.
+     * A one-shot timer (repeat_ms <= 0) frees itself after its callback returns: do not cancel it then. */
     void (*timer_cancel)(mr_timer *timer);
     /* [any thread] Monotonic clock in microseconds. */
     int64_t (*now_us)(void);
@@ -445,7 +449,8 @@ typedef struct mr_host_api {
     /* --- TCP ------------------------------------------------------------------------------------ */
 
     /* [control] Bind a listener (blocks until bound; refused on a loop thread with MR_ERR_THREAD).
-     * Accepted connections are spread round-robin over the loops. */
+     * Accepted connections are spread round-robin over the loops. `options` and `cbs` are copied;
+     * `user` is passed to every callback until conn_set_user replaces it. */
     mr_status (*tcp_listen)(mr_host *host, const mr_listen_options *options, const mr_conn_callbacks *cbs,
                             void *user, mr_listener **out);
     /* [any thread] The bound port. */
@@ -472,11 +477,12 @@ typedef struct mr_host_api {
     size_t (*conn_pending_bytes)(mr_conn *conn);
     /* [owner loop] Stop (0) or resume (1) reading from the socket. */
     void (*conn_set_reading)(mr_conn *conn, int on);
-    /* [owner loop] Close after queued data is written (abort=0) or at once (abort=1); on_close follows. */
+    /* [any thread] Close after queued data is written (abort=0) or at once (abort=1); on_close follows on
+     * the owner loop. Safe from `stop`; a second call is ignored. */
     void (*conn_close)(mr_conn *conn, int abort);
     /* [any thread while open] Owning loop index. */
     int32_t (*conn_loop)(mr_conn *conn);
-    /* [owner loop] "ip:port" of the peer / the local end; owned by the connection. */
+    /* [owner loop] "ip:port" of the peer / the local end; valid until on_close returns. */
     const char *(*conn_peer)(mr_conn *conn);
     const char *(*conn_local)(mr_conn *conn);
     /* [any thread while open] A process-unique id for lists and kick APIs. */
@@ -604,7 +610,8 @@ typedef struct mr_host_api {
     void (*http_on_close)(mr_http_exchange *ex, mr_task_fn fn, void *user);
 
     /* --- introspection (debug shells, APIs) --------------------------------------------------------
-     * Each writes a UTF-8 JSON document into a new buffer (one reference, caller releases). */
+     * [any thread] Each writes a UTF-8 JSON document into a new buffer (one reference, the caller
+     * releases it); NULL only if memory ran out. An unknown stream gives {"error": "..."}. */
     mr_buf *(*describe_plugins)(mr_host *host);
     mr_buf *(*describe_streams)(mr_host *host);
     mr_buf *(*describe_readers)(mr_host *host, const mr_stream_key *key);
@@ -652,13 +659,18 @@ typedef struct mr_plugin_descriptor {
     /* Optional. Open listeners, register routes. An error stops the plugin (reported, server goes on). */
     mr_status (*start)(void *state);
     /* Optional. The plugin's table changed; config_* now read the new values. Return MR_OK if applied,
-     * MR_RESTART to be stopped and started again (e.g. a port changed). NULL means "always restart". */
+     * MR_RESTART to be stopped and started again (e.g. a port changed). NULL means "always restart".
+     * Any other value is logged and the plugin keeps running as it was. */
     mr_status (*reconfigure)(void *state);
-    /* Optional. Close listeners and sessions. The host closes whatever is left afterwards. */
+    /* Optional. Close listeners and sessions. Tasks it queues with run_on_loop still run before destroy;
+     * then the host closes whatever is left (connections get on_close, readers MR_READER_CLOSED).
+     * Called whenever init succeeded, also after a failed start, always before destroy. */
     void (*stop)(void *state);
     /* Optional. Free `state`; no callback of this plugin runs after it. */
     void (*destroy)(void *state);
-    /* Optional. One-line status for plugin lists (e.g. "12 sessions"); host copies it. */
+    /* Optional. One-line status for plugin lists (e.g. "12 sessions"). [any thread]: may be called
+     * concurrently; the string must stay valid until the next status call on the same thread (the host
+     * copies it at once). */
     const char *(*status)(void *state);
 } mr_plugin_descriptor;
 

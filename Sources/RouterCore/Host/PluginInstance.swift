@@ -1,3 +1,4 @@
+import Foundation
 import PluginABI
 
 /// A plugin table's runtime state: what was loaded, and whether it runs.
@@ -18,23 +19,37 @@ final class PluginInstance: @unchecked Sendable {
         }
     }
 
-    var entry: PluginEntry
-    var descriptor: PluginDescriptor?
-    var context: HostContext?
-    var state: State
+    // Written on the control thread, read by lists from any thread.
+    private let lock = NSLock()
+    private var _entry: PluginEntry
+    private var _descriptor: PluginDescriptor?
+    private var _context: HostContext?
+    private var _state: State
+
+    var entry: PluginEntry { get { locked { _entry } } set { locked { _entry = newValue } } }
+    var descriptor: PluginDescriptor? { get { locked { _descriptor } } set { locked { _descriptor = newValue } } }
+    var context: HostContext? { get { locked { _context } } set { locked { _context = newValue } } }
+    var state: State { get { locked { _state } } set { locked { _state = newValue } } }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
 
     init(entry: PluginEntry, state: State) {
-        self.entry = entry
-        self.state = state
+        _entry = entry
+        _state = state
     }
 
     /// The plugin's own status line, asked on the control thread.
     var statusLine: String? {
-        guard let context, let fn = descriptor?.raw.status, let state = context.state, let p = fn(state) else { return nil }
+        guard let context = self.context, let fn = descriptor?.raw.status, let state = context.state, let p = fn(state) else { return nil }
         return String(cString: p)
     }
 
     func describe() -> [String: Any] {
+        let (entry, descriptor, context, state) = locked { (_entry, _descriptor, _context, _state) }
         var d: [String: Any] = [
             "name": entry.name, "path": entry.path, "enabled": entry.enabled, "state": state.text,
         ]

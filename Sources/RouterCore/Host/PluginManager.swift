@@ -8,24 +8,24 @@ final class PluginManager: @unchecked Sendable {
     private let logger: Logger
     private(set) var instances: [PluginInstance] = []
     private let describeLock = NSLock()
-    private var cachedDescriptions: [[String: Any]] = []
+    private var published: [PluginInstance] = []
 
     init(core: CoreServices) {
         self.core = core
         self.logger = core.logger
     }
 
-    /// Thread-safe: the last list the control thread published.
+    /// Any thread: the instances the control thread last published, described now (live counters).
     var descriptions: [[String: Any]] {
         describeLock.lock()
-        defer { describeLock.unlock() }
-        return cachedDescriptions
+        let list = published
+        describeLock.unlock()
+        return list.map { $0.describe() }
     }
 
     func publishDescriptions() {
-        let list = instances.map { $0.describe() }
         describeLock.lock()
-        cachedDescriptions = list
+        published = instances
         describeLock.unlock()
     }
 

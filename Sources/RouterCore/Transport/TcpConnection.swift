@@ -52,7 +52,12 @@ final class TcpConnection: @unchecked Sendable {
         if !on, let context, !closed { context.flush() }
     }
 
+    /// Any thread: hops to the connection's loop, so `stop` may close sessions directly.
     func close(abort: Bool) {
+        guard channel.eventLoop.inEventLoop else {
+            channel.eventLoop.execute { self.close(abort: abort) }
+            return
+        }
         guard !closed else { return }
         if closeReason == nil { closeReason = MR_CLOSE_LOCAL }
         if abort {
@@ -83,7 +88,11 @@ final class TcpConnection: @unchecked Sendable {
         let message = errorMessage ?? Self.describe(reason)
         owner?.forget(self)
         context = nil
-        message.withCString { callbacks.onClose(user, handle, Int32(bitPattern: reason.rawValue), $0) }
+        // NIO may report a close from inside a write or close call; the plugin hears of it from the loop,
+        // never re-entrantly from inside a host call.
+        channel.eventLoop.execute {
+            message.withCString { self.callbacks.onClose(self.user, self.handle, Int32(bitPattern: reason.rawValue), $0) }
+        }
     }
 
     static func describe(_ reason: mr_close_reason) -> String {
