@@ -27,6 +27,7 @@ let package = Package(
     name: "MediaRouter",
     products: [
         .executable(name: "mediarouter", targets: ["mediarouter"]),
+        .executable(name: "mediarouter-busbench", targets: ["mediarouter-busbench"]),
     ] + allPlugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -57,6 +58,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Benchmarks: run release builds by hand (see docs/benchmarks.md); they are not timed tests.
+        .target(name: "CMallocCounter", path: "Benchmarks/CMallocCounter"),
+        .executableTarget(
+            name: "mediarouter-busbench",
+            dependencies: ["RouterCore", "PluginABI", "CMallocCounter", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/BusBench"
         ),
         .testTarget(
             name: "RouterCoreTests",

@@ -31,5 +31,5 @@ public final class CoreServices: @unchecked Sendable {
         auth.configure(timeoutMs: settings.authTimeoutMs, defaultAllow: settings.authDefaultAllow)
     }
 
-    func shutdown() { try? workers.syncShutdownGracefully() }
+    public func shutdown() { try? workers.syncShutdownGracefully() }
 }
