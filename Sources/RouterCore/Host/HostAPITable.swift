@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import PluginABI
 
 /// The host function table (`mr_host_api`) handed to every plugin. Each entry is a C function that finds
@@ -210,14 +211,22 @@ enum HostAPITable {
                 return LastError.fail(MR_ERR_THREAD, "tcp_listen blocks: call it from start/reconfigure or a worker")
             }
             let o: mr_listen_options = ABICopy.read(opts)
-            if o.tls_cert_path != nil || o.tls_key_path != nil {
-                return LastError.fail(MR_ERR_UNSUPPORTED, "TLS listeners are not available in this build")
-            }
             let host = str(o.bind_address) ?? "0.0.0.0"
+            var tls: NIOSSLContext?
+            if o.tls_cert_path != nil || o.tls_key_path != nil {
+                guard let cert = str(o.tls_cert_path), let key = str(o.tls_key_path) else {
+                    return LastError.fail(MR_ERR_INVALID, "TLS needs both a certificate and a key")
+                }
+                do {
+                    tls = try TlsContexts.server(certPath: cert, keyPath: key)
+                } catch {
+                    return LastError.fail(MR_ERR_INVALID, "cannot load TLS certificate \(cert) / key \(key): \(error)")
+                }
+            }
             do {
                 let l = try TcpListener.bind(owner: ctx, host: host, port: Int(o.port), backlog: o.backlog > 0 ? Int(o.backlog) : 256,
-                                             callbacks: callbacks, user: user)
-                ctx.logger.info("listening on tcp \(host):\(l.port)")
+                                             tls: tls, callbacks: callbacks, user: user)
+                ctx.logger.info("listening on \(tls == nil ? "tcp" : "tls") \(host):\(l.port)")
                 out.pointee = l.handle
                 return Int32(MR_OK)
             } catch {
@@ -233,10 +242,17 @@ enum HostAPITable {
             }
             let o: mr_connect_options = ABICopy.read(opts)
             guard let host = str(o.host), !host.isEmpty else { return LastError.fail(MR_ERR_INVALID, "no host") }
-            if o.tls != 0 { return LastError.fail(MR_ERR_UNSUPPORTED, "TLS connections are not available in this build") }
+            var tls: (context: NIOSSLContext, serverName: String?)?
+            if o.tls != 0 {
+                do {
+                    tls = (try TlsContexts.client(verify: o.tls_verify != 0), str(o.tls_server_name) ?? host)
+                } catch {
+                    return LastError.fail(MR_ERR, "cannot create a TLS client context: \(error)")
+                }
+            }
             let loop = ctx.core.pollers.resolve(o.loop)
             TcpConnector.connect(owner: ctx, host: host, port: Int(o.port), timeoutMs: o.timeout_ms > 0 ? Int(o.timeout_ms) : 10000,
-                                 loopIndex: loop, callbacks: callbacks, user: user)
+                                 loopIndex: loop, tls: tls, callbacks: callbacks, user: user)
             return Int32(MR_OK)
         }
         api.conn_set_user = { c, user in TcpConnection.from(c)?.user = user }

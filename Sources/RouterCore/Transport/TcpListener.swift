@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PluginABI
 
 /// A plugin's TCP listener (`mr_listener`). Accepted connections are spread over the loops by NIO.
@@ -23,8 +24,8 @@ final class TcpListener: @unchecked Sendable {
     }
 
     /// Blocks until bound; control thread only.
-    static func bind(owner: HostContext, host: String, port: Int, backlog: Int, callbacks: ConnCallbacks,
-                     user: UnsafeMutableRawPointer?) throws -> TcpListener {
+    static func bind(owner: HostContext, host: String, port: Int, backlog: Int, tls: NIOSSLContext?,
+                     callbacks: ConnCallbacks, user: UnsafeMutableRawPointer?) throws -> TcpListener {
         let core = owner.core
         let userBox = UnsafeSendable(user)
         let bootstrap = ServerBootstrap(group: core.pollers.group)
@@ -41,6 +42,7 @@ final class TcpListener: @unchecked Sendable {
                 let conn = TcpConnection(id: core.ids.next(), channel: channel, loopIndex: index, callbacks: callbacks,
                                          user: userBox.value, owner: owner)
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(TcpConnectionHandler(connection: conn))
                 }
             }
@@ -59,7 +61,8 @@ final class TcpListener: @unchecked Sendable {
 /// Outgoing connections (`tcp_connect`).
 enum TcpConnector {
     static func connect(owner: HostContext, host: String, port: Int, timeoutMs: Int, loopIndex: Int,
-                        callbacks: ConnCallbacks, user: UnsafeMutableRawPointer?) {
+                        tls: (context: NIOSSLContext, serverName: String?)?, callbacks: ConnCallbacks,
+                        user: UnsafeMutableRawPointer?) {
         let core = owner.core
         let loop = core.pollers.loop(loopIndex)
         let userBox = UnsafeSendable(user)
@@ -71,6 +74,11 @@ enum TcpConnector {
                 let conn = TcpConnection(id: core.ids.next(), channel: channel, loopIndex: loopIndex,
                                          callbacks: callbacks, user: userBox.value, owner: owner)
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // SNI must be a name, not an address literal.
+                        let name = tls.serverName.flatMap { (try? SocketAddress(ipAddress: $0, port: 0)) == nil ? $0 : nil }
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls.context, serverHostname: name))
+                    }
                     try channel.pipeline.syncOperations.addHandler(TcpConnectionHandler(connection: conn))
                 }
             }
