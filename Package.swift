@@ -28,6 +28,8 @@ let package = Package(
     products: [
         .executable(name: "mediarouter", targets: ["mediarouter"]),
         .executable(name: "mediarouter-busbench", targets: ["mediarouter-busbench"]),
+        // For Swift plugins built outside this package.
+        .library(name: "MRPluginKit", targets: ["MRPluginKit"]),
     ] + allPlugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -42,25 +42,33 @@ final class HotReloadTests: XCTestCase {
         XCTAssertTrue(waitUntil { (SinkStats.read(port: sinkPort, stream: "live/a")?.frames ?? 0) > 20 }, server.log)
         XCTAssertNotNil(talk(port: shellPort, "quit\r\n"))
 
-        // 1. SIGHUP: add a plugin table (a second instance of the test source), remove the shell, change
-        //    rtmp's port (the placeholder has no reconfigure, so it is restarted).
+        // 1. SIGHUP: add a plugin table (a second instance of the test source); move the C shell to
+        //    another port (its reconfigure asks for a restart); change rtmp's port (reconfigured in place).
         let extraPort = freePort()
+        let shellPort2 = freePort()
         try server.rewrite(config(sinkPort: sinkPort, fps: 50, extra: """
             [extra]
             path = "\(Build.plugin("testsource"))"
             streams = ["live/c"]
+
+            [debugshell]
+            path = "\(shell)"
+            port = \(shellPort2)
 
             [rtmp]
             port = \(extraPort)
             """))
         server.signal(SIGHUP)
         XCTAssertTrue(server.waitForLog("plugin extra 1.0.0 started"), server.log)
-        XCTAssertTrue(server.waitForLog("plugin debugshell stopped"), server.log)
-        XCTAssertTrue(server.waitForLog("plugin rtmp: restarting for its new config"), server.log)
-        XCTAssertNil(talk(port: shellPort), "a removed plugin's listener is closed")
+        XCTAssertTrue(server.waitForLog("plugin debugshell: restarting for its new config"), server.log)
+        XCTAssertTrue(server.waitForLog("plugin rtmp: reconfigured"), server.log)
+        XCTAssertNil(talk(port: shellPort), "the old listener is closed")
+        XCTAssertTrue(talk(port: shellPort2, "streams\r\nquit\r\n")?.contains("\"stream\" : \"c\"") ?? false,
+                      "the restarted shell sees the new plugin's stream")
         let afterFirst = try XCTUnwrap(SinkStats.read(port: sinkPort, stream: "live/a"))
 
-        // 2. File change (watched): reconfigure the publisher in place (new frame rate), disable extra.
+        // 2. File change (watched): reconfigure the publisher in place (new frame rate), disable extra,
+        //    remove the shell.
         try server.rewrite(config(sinkPort: sinkPort, fps: 25, extra: """
             [extra]
             enabled = false
@@ -73,6 +81,8 @@ final class HotReloadTests: XCTestCase {
         XCTAssertTrue(server.waitForLog("[testsource] frame rate now 25"), server.log)
         XCTAssertTrue(server.waitForLog("plugin testsource: reconfigured"), server.log)
         XCTAssertTrue(server.waitForLog("plugin extra stopped"), server.log)
+        XCTAssertTrue(server.waitForLog("plugin debugshell stopped", count: 2), server.log)
+        XCTAssertNil(talk(port: shellPort2), "a removed plugin's listener is closed")
         XCTAssertTrue(waitUntil { (SinkStats.read(port: sinkPort, stream: "live/a")?.frames ?? 0) > afterFirst.frames + 25 })
 
         let stats = try XCTUnwrap(SinkStats.read(port: sinkPort, stream: "live/a"))

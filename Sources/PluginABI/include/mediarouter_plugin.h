@@ -5,7 +5,8 @@
  *
  *     const mr_plugin_descriptor *mr_plugin_entry_v1(void);
  *
- * The core calls it once after dlopen(RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE). Code is never unloaded.
+ * The core calls it after dlopen(RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE), possibly more than once (config
+ * validation, each start): it must return the same static descriptor every time. Code is never unloaded.
  *
  * VERSIONING
  *   MR_ABI_MAJOR changes only when an existing type or function changes meaning; a plugin is refused unless
@@ -141,7 +142,8 @@ enum {
     MR_FRAME_KEY = 1u << 0,        /* video: IDR/IRAP access unit (audio frames never carry it) */
     MR_FRAME_CONFIG = 1u << 1,     /* payload carries updated codec parameters in-band */
     MR_FRAME_HEADER = 1u << 2,     /* derived rings: the ring's header, delivered first to each reader */
-    MR_FRAME_DISCONTINUITY = 1u << 3 /* first frame after a reader skipped frames, or a publisher change */
+    MR_FRAME_DISCONTINUITY = 1u << 3 /* first frame after a reader skipped frames, or the first frame of a
+                                        returning or replacing publisher */
 };
 
 /* One codec-level frame (an access unit), or one packet of a derived ring.
@@ -237,7 +239,7 @@ typedef struct mr_source_options {
     const char *protocol;     /* "rtmp", "rtsp", ... shown in lists and events */
     const char *peer;         /* remote address, for lists; may be NULL */
     int32_t takeover;         /* 1 = replace a current publisher instead of failing with MR_ERR_BUSY */
-    int32_t loop;             /* the loop the publisher writes from; -1 = calling loop */
+    int32_t loop;             /* the source's home loop; -1 = the calling loop, or round-robin off-loop */
 } mr_source_options;
 
 typedef enum mr_reader_event {
@@ -264,7 +266,7 @@ typedef struct mr_reader_options {
     const char *protocol;     /* "rtmp", "http-flv", ... for lists and events */
     const char *peer;
     int32_t loop;             /* the loop that receives the callbacks; -1 = calling loop */
-    int32_t wait_ms;          /* play-before-publish wait; -1 = [server] play_wait_ms */
+    int32_t wait_ms;          /* play-before-publish wait; -1 = [server] play_wait_ms, 0 = do not wait */
     int32_t max_lag;          /* frames queued before skipping to a keyframe; 0 = [server] reader_max_lag */
 } mr_reader_options;
 
@@ -393,7 +395,8 @@ typedef struct mr_host_api {
 
     /* --- configuration: the plugin's own table in plugins.conf --------------------------------
      * Keys are names in the plugin's table; dotted keys reach sub-tables ("tls.cert"). A missing key
-     * gives `def`; a key of another type gives `def` and sets last_error (MR_ERR_TYPE). Returned strings
+     * gives `def`; a key of another type gives `def` and sets last_error's message, except that
+     * config_string gives integers, booleans and floats as their text. Returned strings
      * are owned by the host and stay valid until the plugin's next reconfigure call has returned.
      * [any thread]: the values are a snapshot, replaced only just before reconfigure. last_error is not
      * cleared by a success: use config_has when "missing" and "default" must be told apart. */
@@ -434,7 +437,8 @@ typedef struct mr_host_api {
     /* [any thread] Run `fn(user)` on loop `loop` (-1 = next round-robin). Never runs inline. */
     mr_status (*run_on_loop)(mr_host *host, int32_t loop, mr_task_fn fn, void *user);
     /* [any thread] Run `fn(user)` on a worker thread where blocking is allowed; then, if `done` is not
-     * NULL, `done(user)` on loop `done_loop`. */
+     * NULL, `done(user)` on loop `done_loop`. Jobs still running when the plugin stops are waited for
+     * before destroy. */
     mr_status (*run_on_worker)(mr_host *host, mr_task_fn fn, mr_task_fn done, int32_t done_loop, void *user);
     /* [any thread] Fire `fn` after delay_ms on `loop` (-1 = calling loop, or loop 0), then every repeat_ms
      * if repeat_ms > 0. Returns NULL on error. */
@@ -508,7 +512,9 @@ typedef struct mr_host_api {
      * readers see no break and timestamps stay monotonic. */
     mr_status (*source_open)(mr_host *host, const mr_stream_key *key, const mr_source_options *options,
                              mr_source **out);
-    /* [source loop] Add a track before source_ready; returns the track index or a negative status. */
+    /* Calls on one source handle must not run concurrently; make them from the publisher's own thread
+     * (its loop, or the control thread during start). Frames are processed on the source's loop.
+     * Add a track before source_ready; returns the track index or a negative status. */
     int32_t (*source_add_track)(mr_source *source, const mr_track_info *info);
     /* [source loop] New parameters for a track (e.g. SPS/PPS learned in-band). */
     mr_status (*source_update_track)(mr_source *source, uint32_t track, const mr_track_info *info);
@@ -540,8 +546,9 @@ typedef struct mr_host_api {
     void (*reader_set_paused)(mr_reader *reader, int paused);
     /* [owner loop] Unsubscribe. No callback follows; the handle is invalid when this returns. */
     void (*reader_close)(mr_reader *reader);
-    /* [owner loop] Tracks of the reader's source (valid after MR_READER_STARTED). The returned
-     * extradata is owned by the host and valid until the next callback of this reader. */
+    /* [owner loop] Tracks of the reader's source (valid after MR_READER_STARTED). Set out->size to
+     * sizeof(mr_track_info) before the call. The returned extradata is owned by the host and valid until
+     * the next callback of this reader. */
     uint32_t (*reader_track_count)(mr_reader *reader);
     mr_status (*reader_track_info)(mr_reader *reader, uint32_t track, mr_track_info *out);
     /* [owner loop] Frames this reader skipped so far. */
@@ -568,7 +575,9 @@ typedef struct mr_host_api {
      * with [server] auth_default. With no handler registered the answer is "allowed" at once. */
     mr_status (*auth_ask)(mr_host *host, const mr_auth_request *request, int32_t loop,
                           mr_auth_result_fn done, void *user);
-    /* [control] Become the auth handler (one at a time; the last registration wins). */
+    /* [control] Become the auth handler (one at a time; the last registration wins). The handler is
+     * called on the asking thread with a borrowed request: copy what it keeps, answer later with the
+     * ticket, from any thread. */
     mr_status (*auth_set_handler)(mr_host *host, mr_auth_handler_fn handler, void *user);
     /* [any thread] Answer a ticket exactly once; the ticket is freed. */
     void (*auth_answer)(mr_auth_ticket *ticket, int allowed, const char *reason);
@@ -644,7 +653,9 @@ typedef struct mr_plugin_descriptor {
     uint32_t size;               /* sizeof(mr_plugin_descriptor) as the plugin was built */
     uint16_t abi_major;          /* MR_ABI_MAJOR the plugin was built against */
     uint16_t abi_minor;
-    const char *name;            /* short name, e.g. "rtmp"; must match its plugins.conf table */
+    const char *name;            /* short name, e.g. "rtmp"; the plugins.conf table of the same name finds
+                                    it by default, and a table of another name with `path` loads another
+                                    instance of it under that table's name */
     const char *version;
     const char *description;
     const char *license;

@@ -95,12 +95,14 @@ public final class Source: @unchecked Sendable {
             tsOffset = lastDts + lastDelta - first.dts
             _ = offset
         }
+        let markFirst = resumePending
         resumePending = false
         let offset = tsOffset ?? 0
         var batch: [(BusFrame, Bool)] = []
         batch.reserveCapacity(frames.count)
         var bytes: Int64 = 0
-        for var f in frames {
+        for (i, var f) in frames.enumerated() {
+            if i == 0 && markFirst { f.flags |= FrameFlags.discontinuity }
             f.pts += offset
             f.dts += offset
             if f.dts > lastDts, f.dts - lastDts < 1_000_000 { lastDelta = f.dts - lastDts }

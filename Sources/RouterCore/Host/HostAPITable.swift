@@ -181,10 +181,12 @@ enum HostAPITable {
             let f = UnsafeSendable(fn)
             let d = UnsafeSendable(done)
             let loop = ctx.core.pollers.loop(ctx.core.pollers.resolve(doneLoop))
+            ctx.workerJobs.wrappingIncrement(ordering: .relaxed)
             ctx.core.workers.runIfActive(eventLoop: loop) { [weak ctx] in
                 guard ctx?.alive.load(ordering: .relaxed) == true else { return }
                 f.value(u.value)
             }.whenComplete { [weak ctx] _ in
+                defer { ctx?.workerJobs.wrappingDecrement(ordering: .relaxed) }
                 guard ctx?.alive.load(ordering: .relaxed) == true, let done = d.value else { return }
                 done(u.value)
             }
@@ -334,6 +336,7 @@ enum HostAPITable {
             guard let ctx = HostContext.from(h), let out else { return LastError.fail(MR_ERR_INVALID, "missing argument") }
             guard let key = streamKey(k) else { return LastError.fail(MR_ERR_INVALID, "a stream key needs app and stream") }
             var o = mr_source_options()
+            o.loop = -1
             if let opts { o = ABICopy.read(opts) }
             let pollers = ctx.core.pollers
             do {

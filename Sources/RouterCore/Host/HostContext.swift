@@ -1,3 +1,4 @@
+import Foundation
 import Atomics
 import Logging
 import NIOConcurrencyHelpers
@@ -14,6 +15,8 @@ public final class HostContext: @unchecked Sendable {
     let logger: Logger
     /// False once the plugin is stopping: queued tasks and timers of the plugin no longer run.
     let alive = ManagedAtomic<Bool>(true)
+    /// Worker jobs queued or running, waited for before the plugin is destroyed.
+    let workerJobs = ManagedAtomic<Int>(0)
     var state: UnsafeMutableRawPointer?
 
     private let lock = NIOLock()
@@ -118,6 +121,13 @@ public final class HostContext: @unchecked Sendable {
         core.bus.dropAll(ownedBy: self)
         for w in waits { _ = try? w.wait() }
         // A barrier on every loop: tasks queued before this point (frames, events, muxing) have run.
+        // Worker jobs may block for a while; destroy must not overlap them.
+        var waited = 0
+        while workerJobs.load(ordering: .relaxed) > 0 && waited < 30_000 {
+            usleep(1000)
+            waited += 1
+        }
+        if waited >= 30_000 { logger.error("plugin \(name): worker jobs still running after 30 s; destroying anyway") }
         // Twice, since a task may queue one more hop (a source ending tells its mirrors).
         for _ in 0..<2 { for loop in core.pollers.loops { _ = try? loop.submit {}.wait() } }
         lock.withLock {

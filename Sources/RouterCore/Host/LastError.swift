@@ -15,6 +15,11 @@ enum LastError {
         pthread_setspecific(key, strdup(message))
     }
 
+    static func clear() {
+        if let old = pthread_getspecific(key) { free(old) }
+        pthread_setspecific(key, nil)
+    }
+
     static func get() -> UnsafePointer<CChar>? {
         guard let p = pthread_getspecific(key) else { return nil }
         return UnsafePointer(p.assumingMemoryBound(to: CChar.self))

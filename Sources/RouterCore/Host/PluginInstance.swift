@@ -42,7 +42,7 @@ final class PluginInstance: @unchecked Sendable {
         _state = state
     }
 
-    /// The plugin's own status line, asked on the control thread.
+    /// The plugin's own status line (the ABI allows any thread).
     var statusLine: String? {
         guard let context = self.context, let fn = descriptor?.raw.status, let state = context.state, let p = fn(state) else { return nil }
         return String(cString: p)

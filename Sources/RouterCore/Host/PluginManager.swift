@@ -72,8 +72,9 @@ final class PluginManager: @unchecked Sendable {
         }
         ctx.replaceConfig(entry.table)
         let result: Int32
-        if let reconfigure = instance.descriptor?.raw.reconfigure, let state = ctx.state {
-            result = reconfigure(state)
+        if let reconfigure = instance.descriptor?.raw.reconfigure {
+            LastError.clear()
+            result = reconfigure(ctx.state)
         } else {
             result = Int32(MR_RESTART)
         }
@@ -97,6 +98,7 @@ final class PluginManager: @unchecked Sendable {
         } catch {
             instance.state = .refused(error.reason)
             logger.error("plugin \(entry.name) refused: \(error.description)")
+            core.bus.events.emit(BusEvent(type: MR_EVENT_PLUGIN_STATE, protocolName: entry.name, detail: "refused"))
             return
         }
         instance.descriptor = descriptor
@@ -106,16 +108,19 @@ final class PluginManager: @unchecked Sendable {
         let ctx = HostContext(name: entry.name, descriptor: descriptor, path: entry.path, config: entry.table, core: core)
         var state: UnsafeMutableRawPointer?
         guard let initFn = descriptor.raw.`init` else { return }
+        LastError.clear()
         let rc = initFn(ctx.handle, HostAPITable.table, &state)
         guard rc == MR_OK else {
             instance.state = .refused("init failed (\(rc)): \(LastErrorText.current)")
             logger.error("plugin \(entry.name) refused: init failed (\(rc)): \(LastErrorText.current)")
+            core.bus.events.emit(BusEvent(type: MR_EVENT_PLUGIN_STATE, protocolName: entry.name, detail: "refused"))
             ctx.releaseAll()
             return
         }
         ctx.state = state
         instance.context = ctx
         if let startFn = descriptor.raw.start {
+            LastError.clear()
             let rc = startFn(state)
             guard rc == MR_OK else {
                 let why = "start failed (\(rc)): \(LastErrorText.current)"
@@ -134,9 +139,9 @@ final class PluginManager: @unchecked Sendable {
     func stop(_ instance: PluginInstance) {
         guard let ctx = instance.context else { return }
         instance.context = nil
-        if let stopFn = instance.descriptor?.raw.stop, let state = ctx.state { stopFn(state) }
+        if let stopFn = instance.descriptor?.raw.stop { stopFn(ctx.state) }
         ctx.releaseAll()
-        if let destroyFn = instance.descriptor?.raw.destroy, let state = ctx.state { destroyFn(state) }
+        if let destroyFn = instance.descriptor?.raw.destroy { destroyFn(ctx.state) }
         ctx.state = nil
         if case .running = instance.state { instance.state = .disabled }
         logger.info("plugin \(instance.entry.name) stopped")

@@ -75,6 +75,10 @@ final class SyntheticStream: @unchecked Sendable {
     var source: OpaquePointer?
     var timer: OpaquePointer?
     var seq: UInt64 = 0
+    /// Timestamps advance by one frame duration per tick, so a rate change never moves them backwards.
+    var timestampUs: Int64 = 0
+    /// The rate the loop uses; written only on the stream's loop.
+    var loopFps: Int
 
     init(host: PluginHost, app: String, stream: String, loop: Int, fps: Int, gop: Int, size: Int) {
         self.host = host
@@ -82,6 +86,7 @@ final class SyntheticStream: @unchecked Sendable {
         self.stream = stream
         self.loop = loop
         self.fps = fps
+        self.loopFps = fps
         self.gop = gop
         self.size = size
     }
@@ -114,7 +119,7 @@ final class SyntheticStream: @unchecked Sendable {
     }
 
     private func schedule() {
-        let interval = Int64(max(1, 1000 / fps))
+        let interval = Int64(max(1, 1000 / loopFps))
         timer = host.table.timer_start(host.host, Int32(loop), interval, interval, { user, _ in
             PluginBox.borrow(user, as: SyntheticStream.self)?.tick()
         }, PluginBox.unretained(self))
@@ -122,19 +127,24 @@ final class SyntheticStream: @unchecked Sendable {
 
     /// Runs on the stream's loop; `timer_cancel` must be called there too.
     func setRate(_ newFps: Int) {
+        fps = newFps
+        final class Change { let stream: SyntheticStream; let fps: Int; init(_ s: SyntheticStream, _ f: Int) { stream = s; fps = f } }
         _ = host.table.run_on_loop(host.host, Int32(loop), { user in
-            guard let s = PluginBox.borrow(user, as: SyntheticStream.self) else { return }
+            guard let c = PluginBox.borrow(user, as: Change.self) else { return }
+            defer { PluginBox.release(user, as: Change.self) }
+            let s = c.stream
+            s.loopFps = c.fps
             if let t = s.timer { s.host.table.timer_cancel(t) }
             s.schedule()
-        }, PluginBox.unretained(self))
-        fps = newFps
+        }, PluginBox.retain(Change(self, newFps)))
     }
 
     func tick() {
         guard let source, let buf = host.table.buf_alloc(size), let p = host.table.buf_mutable(buf) else { return }
         var be = seq.bigEndian
         withUnsafeBytes(of: &be) { UnsafeMutableRawPointer(p).copyMemory(from: $0.baseAddress!, byteCount: 8) }
-        let us = Int64(seq) * 1_000_000 / Int64(fps)
+        let us = timestampUs
+        timestampUs += 1_000_000 / Int64(loopFps)
         var frame = mr_frame(track: 0, flags: seq % UInt64(gop) == 0 ? UInt32(MR_FRAME_KEY) : 0, pts: us, dts: us, payload: buf)
         _ = host.table.source_write(source, &frame, 1)
         host.table.buf_release(buf)

@@ -1,0 +1,61 @@
+/// NAL unit framing: the bus carries access units as 4-byte length-prefixed NAL units (AVCC style).
+public enum NalUnits {
+    /// Splits a length-prefixed access unit. Nil if a length runs past the end.
+    public static func splitLengthPrefixed(_ data: ArraySlice<UInt8>, lengthSize: Int = 4) -> [ArraySlice<UInt8>]? {
+        guard (1...4).contains(lengthSize) else { return nil }
+        var out: [ArraySlice<UInt8>] = []
+        var i = data.startIndex
+        while i < data.endIndex {
+            guard data.endIndex - i >= lengthSize else { return nil }
+            var len = 0
+            for k in 0..<lengthSize { len = len << 8 | Int(data[i + k]) }
+            i += lengthSize
+            guard len <= data.endIndex - i else { return nil }
+            if len > 0 { out.append(data[i..<(i + len)]) }
+            i += len
+        }
+        return out
+    }
+
+    /// Splits an Annex B byte stream on 00 00 01 / 00 00 00 01 start codes.
+    public static func splitAnnexB(_ data: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+        var out: [ArraySlice<UInt8>] = []
+        var i = data.startIndex
+        var start: Int?
+        while i + 2 < data.endIndex {
+            if data[i] == 0, data[i + 1] == 0, data[i + 2] == 1 {
+                if let s = start {
+                    var end = i
+                    while end > s, data[end - 1] == 0 { end -= 1 }
+                    if end > s { out.append(data[s..<end]) }
+                }
+                i += 3
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        if let s = start, s < data.endIndex { out.append(data[s..<data.endIndex]) }
+        return out
+    }
+
+    /// Joins NAL units with 4-byte lengths.
+    public static func lengthPrefixed<S: Sequence>(_ nals: S) -> [UInt8] where S.Element == ArraySlice<UInt8> {
+        var w = ByteWriter()
+        for n in nals {
+            w.u32(UInt32(n.count))
+            w.append(n)
+        }
+        return w.bytes
+    }
+
+    /// Re-frames a length-prefixed unit with another length size (FLV/MP4 may use 1, 2 or 4).
+    public static func normalize(_ data: ArraySlice<UInt8>, from lengthSize: Int) -> [UInt8]? {
+        if lengthSize == 4 { return Array(data) }
+        guard let nals = splitLengthPrefixed(data, lengthSize: lengthSize) else { return nil }
+        return lengthPrefixed(nals)
+    }
+
+    public static func h264Type(_ nal: ArraySlice<UInt8>) -> UInt8? { nal.first.map { $0 & 0x1F } }
+    public static func h265Type(_ nal: ArraySlice<UInt8>) -> UInt8? { nal.first.map { ($0 >> 1) & 0x3F } }
+}
