@@ -55,6 +55,8 @@ let package = Package(
             ]
         ),
         .target(name: "MRPluginKit", dependencies: ["PluginABI"]),
+        // Codec and container formats shared by protocol plugins: no I/O, no ABI types.
+        .target(name: "MediaFormats"),
         .executableTarget(
             name: "mediarouter",
             dependencies: [
@@ -74,6 +76,7 @@ let package = Package(
             name: "RouterCoreTests",
             dependencies: ["RouterCore", "PluginABI"]
         ),
+        .testTarget(name: "MediaFormatsTests", dependencies: ["MediaFormats"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["PluginABI"]

@@ -35,7 +35,11 @@ public enum NalUnits {
                 i += 1
             }
         }
-        if let s = start, s < data.endIndex { out.append(data[s..<data.endIndex]) }
+        if let s = start {
+            var end = data.endIndex
+            while end > s, data[end - 1] == 0 { end -= 1 }   // trailing_zero_8bits
+            if end > s { out.append(data[s..<end]) }
+        }
         return out
     }
 
