@@ -23,6 +23,12 @@ let testPlugins: [(product: String, target: String, path: String)] = [
 
 let allPlugins = protocolPlugins + testPlugins
 
+/// Shared libraries each plugin links (statically; only C types cross into the core).
+let pluginDependencies: [String: [Target.Dependency]] = [
+    "RtmpPlugin": ["MediaFormats", "BusMedia", "COpenSSL"],
+    "HttpMuxPlugin": ["MediaFormats", "BusMedia"],
+]
+
 let package = Package(
     name: "MediaRouter",
     products: [
@@ -57,6 +63,9 @@ let package = Package(
         .target(name: "MRPluginKit", dependencies: ["PluginABI"]),
         // Codec and container formats shared by protocol plugins: no I/O, no ABI types.
         .target(name: "MediaFormats"),
+        // Adapters between bus frames and container formats, shared by protocol plugins.
+        .target(name: "BusMedia", dependencies: ["MediaFormats", "MRPluginKit", "PluginABI"]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .executableTarget(
             name: "mediarouter",
             dependencies: [
@@ -81,6 +90,6 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: ["PluginABI"]
         ),
-    ] + allPlugins.map { .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit"], path: $0.path) },
+    ] + allPlugins.map { .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit"] + (pluginDependencies[$0.target] ?? []), path: $0.path) },
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,75 @@
+import MRPluginKit
+import PluginABI
+
+/// Entry point of the RTMP plugin.
+@_cdecl("mr_plugin_entry_v1")
+public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descriptor }
+
+nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
+    name: "rtmp", version: "0.1.0", description: "RTMP server: publish and play, FLV codecs and Enhanced RTMP",
+    configKeys: [
+        ("bind", MR_CONFIG_STRING, "listen address (default 0.0.0.0)"),
+        ("takeover", MR_CONFIG_BOOL, "a second publisher replaces the first instead of being refused"),
+        ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
+        ("h265_legacy", MR_CONFIG_BOOL, "send H.265 with FLV codec id 12 instead of Enhanced RTMP 'hvc1'"),
+    ],
+    initialize: { host, api, state in
+        guard let host, let api else { return Int32(MR_ERR_INVALID) }
+        ConnectionBridge.bridgeAPI = api
+        state?.pointee = PluginBox.retain(RtmpPlugin(PluginHost(host: host, api: api)))
+        return Int32(MR_OK)
+    },
+    start: { s in PluginBox.borrow(s, as: RtmpPlugin.self)?.start() ?? Int32(MR_ERR_INVALID) },
+    reconfigure: { s in PluginBox.borrow(s, as: RtmpPlugin.self)?.reconfigure() ?? Int32(MR_RESTART) },
+    stop: { s in PluginBox.borrow(s, as: RtmpPlugin.self)?.stop() },
+    destroy: { s in PluginBox.release(s, as: RtmpPlugin.self) })
+
+/// The plugin: its listener, settings, and the factory of sessions and of the "rtmp" ring muxer.
+final class RtmpPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable {
+    let host: PluginHost
+    private var listener: OpaquePointer?
+    private var port = 1935
+    private var bind = "0.0.0.0"
+    private(set) var takeover = false
+    private(set) var stallTimeoutMs = 10_000
+    private(set) var legacyHEVC = false
+
+    init(_ host: PluginHost) { self.host = host }
+
+    private func readSettings() {
+        takeover = host.bool("takeover", default: false)
+        stallTimeoutMs = max(1000, host.int("stall_timeout_ms", default: 10_000))
+        legacyHEVC = host.bool("h265_legacy", default: false)
+    }
+
+    func start() -> Int32 {
+        readSettings()
+        port = host.int("port", default: 1935)
+        bind = host.string("bind", default: "0.0.0.0")
+        var options = mr_listen_options()
+        options.size = UInt32(MemoryLayout<mr_listen_options>.size)
+        options.port = UInt16(clamping: port)
+        var cbs = ConnectionBridge.callbacks()
+        let rc = bind.withCString { b -> Int32 in
+            options.bind_address = b
+            return host.table.tcp_listen(host.host, &options, &cbs, ConnectionBridge.user(for: self), &listener)
+        }
+        if rc != MR_OK { host.log(MR_LOG_ERROR, "cannot listen on \(bind):\(port): \(host.lastError)") }
+        return rc
+    }
+
+    func reconfigure() -> Int32 {
+        guard host.int("port", default: 1935) == port, host.string("bind", default: "0.0.0.0") == bind else { return Int32(MR_RESTART) }
+        readSettings()
+        return Int32(MR_OK)
+    }
+
+    func stop() {
+        if let listener { host.table.listener_close(listener) }
+        listener = nil
+    }
+
+    func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { RtmpSession(plugin: self, conn: conn) }
+
+    func makeMuxer(for ring: OpaquePointer) -> RingMuxer? { RtmpRingMuxer(host: host, ring: ring, legacyHEVC: legacyHEVC) }
+}

@@ -1,0 +1,431 @@
+import BusMedia
+import MediaFormats
+import MRPluginKit
+import PluginABI
+
+/// One RTMP connection: handshake, then commands, then either publishing into the bus or playing from
+/// it. Runs on its connection's loop only.
+final class RtmpSession: ConnectionHandler, ReaderHandler {
+    private enum Phase { case waitingC0C1, waitingC2, connected, closing }
+
+    private unowned let plugin: RtmpPlugin
+    private var host: PluginHost { plugin.host }
+    private let conn: OpaquePointer
+    private let peer: String
+    private var phase = Phase.waitingC0C1
+    private var handshakeBuffer: [UInt8] = []
+    private var parser = RtmpChunkParser()
+    private var app = ""
+    private var tcUrl = ""
+    private var objectEncoding = 0.0
+    private var peerWindow: UInt64 = 2_500_000
+    private var lastAck: UInt64 = 0
+    private var streamName: RtmpStreamName?
+
+    // Publishing
+    private var source: OpaquePointer?
+    private var ingest: FlvIngest?
+    // Playing
+    private var reader: OpaquePointer?
+    private var stallTimer: OpaquePointer?
+    private var handshakeTimer: OpaquePointer?
+    private var bytesOut: Int64 = 0
+    /// One box for every timer of this session, released when the session closes (timers are cancelled
+    /// first), so a timer firing late finds a nil session instead of freed memory.
+    private lazy var timerUser: UnsafeMutableRawPointer = WeakSession.make(self)
+
+    init(plugin: RtmpPlugin, conn: OpaquePointer) {
+        self.plugin = plugin
+        self.conn = conn
+        self.peer = plugin.host.peer(conn)
+    }
+
+    // MARK: connection
+
+    func opened(_ conn: OpaquePointer) {
+        plugin.host.stat("sessions", add: 1)
+        // A peer that never finishes the handshake does not keep a session forever.
+        handshakeTimer = host.table.timer_start(host.host, host.table.conn_loop(conn), 10_000, 0, { user, _ in
+            guard let s = WeakSession.session(user) else { return }
+            s.handshakeTimer = nil
+            if s.phase != .connected { s.fail("handshake not completed within 10 s") }
+        }, timerUser)
+    }
+
+    func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
+        host.stat("bytes_in", add: Int64(bytes.count))
+        switch phase {
+        case .closing:
+            return
+        case .waitingC0C1, .waitingC2:
+            handshakeBuffer.append(contentsOf: bytes)
+            handshake()
+        case .connected:
+            parser.feed(bytes)
+            drain()
+        }
+    }
+
+    func writabilityChanged(_ conn: OpaquePointer, writable: Bool) {
+        guard let reader else { return }
+        host.table.reader_set_paused(reader, writable ? 0 : 1)
+        if writable {
+            if let t = stallTimer { host.table.timer_cancel(t) }
+            stallTimer = nil
+        } else if stallTimer == nil {
+            // The bus skips a slow player to the newest keyframe; one that stops reading altogether is
+            // dropped after the stall timeout.
+            stallTimer = host.table.timer_start(host.host, host.table.conn_loop(conn), Int64(plugin.stallTimeoutMs), 0, { user, _ in
+                guard let s = WeakSession.session(user) else { return }
+                s.stallTimer = nil
+                s.fail("player stopped reading for \(s.plugin.stallTimeoutMs) ms")
+            }, timerUser)
+        }
+    }
+
+    func closed(reason: Int32, message: String) {
+        phase = .closing
+        if let t = handshakeTimer { host.table.timer_cancel(t) }
+        if let t = stallTimer { host.table.timer_cancel(t) }
+        handshakeTimer = nil
+        stallTimer = nil
+        Unmanaged<WeakSession>.fromOpaque(timerUser).release()
+        stopPublishing()
+        stopPlaying()
+        host.stat("sessions", add: -1)
+        host.log(MR_LOG_DEBUG, "session \(peer) closed: \(message)")
+    }
+
+    private func fail(_ why: String) {
+        guard phase != .closing else { return }
+        host.log(MR_LOG_WARNING, "session \(peer): \(why); closing it")
+        phase = .closing
+        host.table.conn_close(conn, 0)
+    }
+
+    private func send(_ bytes: [UInt8]) {
+        bytesOut += Int64(bytes.count)
+        host.send(conn, bytes)
+    }
+
+    // MARK: handshake
+
+    private func handshake() {
+        if phase == .waitingC0C1 {
+            guard handshakeBuffer.count >= 1 + RtmpHandshake.size else { return }
+            let now = UInt32(truncatingIfNeeded: host.table.now_us() / 1000)
+            switch RtmpHandshake.respond(toC0C1: handshakeBuffer[0..<(1 + RtmpHandshake.size)], now: now) {
+            case .needMore:
+                return
+            case .failed(let why):
+                fail(why)
+                return
+            case .reply(let bytes):
+                send(bytes)
+                handshakeBuffer.removeFirst(1 + RtmpHandshake.size)
+                phase = .waitingC2
+            }
+        }
+        if phase == .waitingC2 {
+            guard handshakeBuffer.count >= RtmpHandshake.size else { return }
+            let rest = Array(handshakeBuffer.dropFirst(RtmpHandshake.size))
+            handshakeBuffer = []
+            phase = .connected
+            if let t = handshakeTimer { host.table.timer_cancel(t) }
+            handshakeTimer = nil
+            if !rest.isEmpty {
+                parser.feed(rest)
+                drain()
+            }
+        }
+    }
+
+    // MARK: messages
+
+    private func drain() {
+        do {
+            while phase == .connected, let message = try parser.next() {
+                try handle(message)
+            }
+        } catch let error as RtmpChunkParser.ProtocolError {
+            fail("protocol error: \(error.message)")
+        } catch let error as AMFDecodeError {
+            fail("bad command: \(error)")
+        } catch let error as FlvIngest.IngestError {
+            fail("bad media: \(error.message)")
+        } catch {
+            fail("\(error)")
+        }
+        if parser.bytesConsumed - lastAck >= peerWindow {
+            lastAck = parser.bytesConsumed
+            send(RtmpChunkWriter.acknowledgement(UInt32(truncatingIfNeeded: lastAck)))
+        }
+    }
+
+    private func handle(_ m: RtmpMessage) throws {
+        switch m.type {
+        case RtmpMessage.windowAckSize:
+            if m.payload.count >= 4 {
+                let v = UInt64(m.payload[0]) << 24 | UInt64(m.payload[1]) << 16 | UInt64(m.payload[2]) << 8 | UInt64(m.payload[3])
+                peerWindow = max(v, 4096)
+            }
+        case RtmpMessage.userControl:
+            // Ping request (6): answer with a ping response (7) carrying the same timestamp.
+            if m.payload.count >= 6, m.payload[0] == 0, m.payload[1] == 6 {
+                let ts = UInt32(m.payload[2]) << 24 | UInt32(m.payload[3]) << 16 | UInt32(m.payload[4]) << 8 | UInt32(m.payload[5])
+                send(RtmpChunkWriter.userControl(7, ts))
+            }
+        case RtmpMessage.commandAMF0:
+            var d = AMFDecoder(m.payload)
+            try command(d.decodeAll(), streamId: m.streamId)
+        case RtmpMessage.commandAMF3:
+            // AMF3 command messages start with a format byte (0) and are AMF0 with AMF3 values behind 0x11.
+            var d = AMFDecoder(m.payload.dropFirst())
+            try command(d.decodeAll(), streamId: m.streamId)
+        case RtmpMessage.dataAMF0, RtmpMessage.dataAMF3:
+            var d = AMFDecoder(m.type == RtmpMessage.dataAMF3 ? m.payload.dropFirst() : m.payload[...])
+            let values = try d.decodeAll()
+            if let ingest, let first = values.first?.string, first == "@setDataFrame" || first == "onMetaData" {
+                ingest.metadata(Array(values.dropFirst()))
+            }
+        case RtmpMessage.video:
+            try ingest?.video(timestampMs: m.timestamp, body: m.payload[...])
+        case RtmpMessage.audio:
+            try ingest?.audio(timestampMs: m.timestamp, body: m.payload[...])
+        case RtmpMessage.aggregate:
+            try aggregate(m)
+        default:
+            break  // acknowledgements, bandwidth, chunk size (handled by the parser)
+        }
+    }
+
+    /// Aggregate messages (RTMP spec 7.1.6): FLV-style sub-messages with timestamps relative to the first.
+    private func aggregate(_ m: RtmpMessage) throws {
+        guard let parsed = FlvFraming.parseTags(m.payload[...]) else { throw FlvIngest.IngestError(message: "bad aggregate message") }
+        let base = parsed.tags.first?.timestampMs ?? 0
+        for tag in parsed.tags {
+            let ts = m.timestamp &+ (tag.timestampMs &- base)
+            if tag.type == RtmpMessage.video { try ingest?.video(timestampMs: ts, body: tag.body) }
+            if tag.type == RtmpMessage.audio { try ingest?.audio(timestampMs: ts, body: tag.body) }
+        }
+    }
+
+    private func command(_ values: [AMFValue], streamId: UInt32) throws {
+        guard let name = values.first?.string else { return }
+        let txn = values.count > 1 ? (values[1].number ?? 0) : 0
+        let args = Array(values.dropFirst(3))
+        switch name {
+        case "connect":
+            let obj = values.count > 2 ? values[2] : .null
+            app = obj["app"]?.string ?? ""
+            tcUrl = obj["tcUrl"]?.string ?? ""
+            objectEncoding = obj["objectEncoding"]?.number ?? 0
+            send(RtmpChunkWriter.windowAckSize(5_000_000))
+            send(RtmpChunkWriter.setPeerBandwidth(5_000_000))
+            send(RtmpChunkWriter.setChunkSize(RtmpCommands.outChunkSize))
+            send(RtmpCommands.connectResult(transaction: txn, objectEncoding: objectEncoding))
+        case "releaseStream", "FCPublish", "FCUnpublish", "getStreamLength":
+            if name == "FCUnpublish" { stopPublishing() }
+            if txn != 0 { send(RtmpCommands.result(transaction: txn, name == "getStreamLength" ? .number(0) : .undefined)) }
+        case "createStream":
+            send(RtmpCommands.result(transaction: txn, .number(1)))
+        case "publish":
+            guard let raw = args.first?.string else { return fail("publish without a stream name") }
+            publish(raw)
+        case "play", "play2":
+            let raw = name == "play2" ? (args.first?["streamName"]?.string ?? "") : (args.first?.string ?? "")
+            guard !raw.isEmpty else { return fail("\(name) without a stream name") }
+            play(raw)
+        case "deleteStream", "closeStream":
+            stopPublishing()
+            stopPlaying()
+        case "_result", "_error", "onBWDone", "_checkbw", "receiveAudio", "receiveVideo", "pause", "seek":
+            break
+        default:
+            host.log(MR_LOG_DEBUG, "session \(peer): ignoring command \(name)")
+            if txn != 0 { send(RtmpCommands.error(transaction: txn, code: "NetConnection.Call.Failed", description: "unknown command \(name)")) }
+        }
+    }
+
+    // MARK: publish
+
+    private func publish(_ raw: String) {
+        guard source == nil, reader == nil else { return fail("publish on a session that already streams") }
+        guard let name = RtmpStreamName(app: app, name: raw) else {
+            send(RtmpCommands.onStatus(level: "error", code: "NetStream.Publish.BadName", description: "invalid stream name"))
+            return fail("invalid stream name \(app)/\(raw)")
+        }
+        streamName = name
+        ask(MR_AUTH_PUBLISH, name) { [weak self] allowed, reason in
+            guard let self, self.phase == .connected else { return }
+            guard allowed else {
+                self.send(RtmpCommands.onStatus(level: "error", code: "NetStream.Publish.BadAuth", description: reason))
+                return self.fail("publish of \(name.app)/\(name.stream) denied: \(reason)")
+            }
+            self.startPublishing(name)
+        }
+    }
+
+    private func startPublishing(_ name: RtmpStreamName) {
+        var options = mr_source_options()
+        options.size = UInt32(MemoryLayout<mr_source_options>.size)
+        options.takeover = plugin.takeover ? 1 : 0
+        options.loop = host.table.conn_loop(conn)
+        var out: OpaquePointer?
+        let rc = "rtmp".withCString { proto in peer.withCString { p in
+            options.protocol = proto
+            options.peer = p
+            return host.withKey(vhost: name.vhost, app: name.app, stream: name.stream) { host.table.source_open(host.host, &$0, &options, &out) }
+        } }
+        guard rc == MR_OK, let out else {
+            send(RtmpCommands.onStatus(level: "error", code: "NetStream.Publish.BadName", description: "Already publishing"))
+            return fail("publish of \(name.app)/\(name.stream) refused: \(host.lastError)")
+        }
+        source = out
+        ingest = FlvIngest(host: host, source: out)
+        send(RtmpChunkWriter.userControl(0, 1))
+        send(RtmpCommands.onStatus(code: "NetStream.Publish.Start", description: "\(name.stream) is now published."))
+        host.log(MR_LOG_INFO, "publish \(name.vhost ?? "")/\(name.app)/\(name.stream) from \(peer)")
+    }
+
+    private func stopPublishing() {
+        guard let source else { return }
+        host.table.source_close(source)
+        self.source = nil
+        ingest = nil
+    }
+
+    // MARK: play
+
+    private func play(_ raw: String) {
+        guard source == nil, reader == nil else { return }
+        guard let name = RtmpStreamName(app: app, name: raw) else {
+            send(RtmpCommands.onStatus(level: "error", code: "NetStream.Play.StreamNotFound", description: "invalid stream name"))
+            return fail("invalid stream name \(app)/\(raw)")
+        }
+        streamName = name
+        ask(MR_AUTH_PLAY, name) { [weak self] allowed, reason in
+            guard let self, self.phase == .connected else { return }
+            guard allowed else {
+                self.send(RtmpCommands.onStatus(level: "error", code: "NetStream.Play.Failed", description: reason))
+                return self.fail("play of \(name.app)/\(name.stream) denied: \(reason)")
+            }
+            self.startPlaying(name)
+        }
+    }
+
+    private func startPlaying(_ name: RtmpStreamName) {
+        var options = mr_reader_options()
+        options.size = UInt32(MemoryLayout<mr_reader_options>.size)
+        options.loop = host.table.conn_loop(conn)
+        options.wait_ms = -1
+        var cbs = ReaderBridge.callbacks()
+        var muxer = ReaderBridge.muxerCallbacks()
+        var out: OpaquePointer?
+        let rc = "rtmp".withCString { proto in peer.withCString { p in
+            options.protocol = proto
+            options.peer = p
+            return host.withKey(vhost: name.vhost, app: name.app, stream: name.stream) { key in
+                host.table.reader_open_derived(host.host, &key, "rtmp", &muxer, ReaderBridge.user(for: plugin), &options, &cbs,
+                                               ReaderBridge.user(for: self), &out)
+            }
+        } }
+        guard rc == MR_OK else { return fail("play of \(name.app)/\(name.stream) failed: \(host.lastError)") }
+        reader = out
+    }
+
+    private func stopPlaying() {
+        guard let reader else { return }
+        host.table.reader_close(reader)
+        self.reader = nil
+    }
+
+    func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
+        guard phase == .connected else { return }
+        host.table.conn_cork(conn, 1)
+        var bufs: [OpaquePointer?] = []
+        bufs.reserveCapacity(frames.count)
+        var bytes = 0
+        for f in frames {
+            bufs.append(f.payload)
+            bytes += host.table.buf_len(f.payload)
+        }
+        host.send(conn, buffers: bufs)
+        host.table.conn_cork(conn, 0)
+        bytesOut += Int64(bytes)
+        host.stat("bytes_out", add: Int64(bytes))
+    }
+
+    func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
+        let name = streamName.map { "\($0.app)/\($0.stream)" } ?? "?"
+        switch event {
+        case MR_READER_STARTED:
+            send(RtmpChunkWriter.userControl(0, 1))
+            send(RtmpCommands.onStatus(code: "NetStream.Play.Reset", description: "Playing and resetting \(name)."))
+            send(RtmpCommands.onStatus(code: "NetStream.Play.Start", description: "Started playing \(name)."))
+            send(RtmpCommands.data([.string("|RtmpSampleAccess"), .bool(true), .bool(true)], streamId: 1))
+            host.log(MR_LOG_INFO, "play \(name) to \(peer)")
+        case MR_READER_NOT_FOUND:
+            send(RtmpCommands.onStatus(level: "error", code: "NetStream.Play.StreamNotFound", description: "No such stream: \(name)"))
+            self.reader = nil
+            fail("play of \(name): stream not found")
+        case MR_READER_ENDED:
+            send(RtmpCommands.onStatus(code: "NetStream.Play.UnpublishNotify", description: "\(name) is unpublished."))
+            send(RtmpChunkWriter.userControl(1, 1))
+            self.reader = nil
+            phase = .closing
+            host.table.conn_close(conn, 0)
+        case MR_READER_SKIPPED:
+            host.log(MR_LOG_INFO, "player \(peer) of \(name) fell behind: skipped \(detail) frames to the newest keyframe")
+        case MR_READER_CLOSED:
+            self.reader = nil
+        default:
+            break
+        }
+    }
+
+    // MARK: auth
+
+    private func ask(_ action: mr_auth_action, _ name: RtmpStreamName, _ done: @escaping (Bool, String) -> Void) {
+        var request = mr_auth_request()
+        request.size = UInt32(MemoryLayout<mr_auth_request>.size)
+        request.action = Int32(bitPattern: action.rawValue)
+        let box = Unmanaged.passRetained(AuthContinuation(done)).toOpaque()
+        let rc = (name.vhost ?? "").withCString { v in name.app.withCString { a in name.stream.withCString { s in
+            "rtmp".withCString { proto in peer.withCString { p in name.query.withCString { q in
+                request.key = mr_stream_key(vhost: v, app: a, stream: s)
+                request.protocol = proto
+                request.peer = p
+                request.query = q
+                return host.table.auth_ask(host.host, &request, host.table.conn_loop(conn), { user, allowed, reason in
+                    guard let user else { return }
+                    let c = Unmanaged<AuthContinuation>.fromOpaque(user).takeRetainedValue()
+                    c.done(allowed != 0, reason.map { String(cString: $0) } ?? "")
+                }, box)
+            } } }
+        } } }
+        if rc != MR_OK {
+            Unmanaged<AuthContinuation>.fromOpaque(box).release()
+            done(false, "auth failed: \(host.lastError)")
+        }
+    }
+}
+
+/// Carries a Swift closure through a C callback's `void *user`.
+final class AuthContinuation {
+    let done: (Bool, String) -> Void
+    init(_ done: @escaping (Bool, String) -> Void) { self.done = done }
+}
+
+/// A box holding a weak session, for timer callbacks.
+final class WeakSession {
+    weak var session: RtmpSession?
+    init(_ s: RtmpSession) { session = s }
+
+    static func make(_ s: RtmpSession) -> UnsafeMutableRawPointer { Unmanaged.passRetained(WeakSession(s)).toOpaque() }
+
+    static func session(_ user: UnsafeMutableRawPointer?) -> RtmpSession? {
+        guard let user else { return nil }
+        return Unmanaged<WeakSession>.fromOpaque(user).takeUnretainedValue().session
+    }
+}
