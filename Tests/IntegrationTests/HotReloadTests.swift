@@ -43,7 +43,7 @@ final class HotReloadTests: XCTestCase {
         XCTAssertNotNil(talk(port: shellPort, "quit\r\n"))
 
         // 1. SIGHUP: add a plugin table (a second instance of the test source); move the C shell to
-        //    another port (its reconfigure asks for a restart); change rtmp's port (reconfigured in place).
+        //    another port and rtmp to another port (both ask for a restart).
         let extraPort = freePort()
         let shellPort2 = freePort()
         try server.rewrite(config(sinkPort: sinkPort, fps: 50, extra: """
@@ -61,7 +61,9 @@ final class HotReloadTests: XCTestCase {
         server.signal(SIGHUP)
         XCTAssertTrue(server.waitForLog("plugin extra 1.0.0 started"), server.log)
         XCTAssertTrue(server.waitForLog("plugin debugshell: restarting for its new config"), server.log)
-        XCTAssertTrue(server.waitForLog("plugin rtmp: reconfigured"), server.log)
+        XCTAssertTrue(server.waitForLog("plugin rtmp: restarting for its new config"), server.log)
+        XCTAssertNotNil(talk(port: extraPort, timeout: 0.2), "rtmp listens on its new port")
+        XCTAssertNil(talk(port: rtmpPort), "and no longer on the old one")
         XCTAssertNil(talk(port: shellPort), "the old listener is closed")
         XCTAssertTrue(talk(port: shellPort2, "streams\r\nquit\r\n")?.contains("\"stream\" : \"c\"") ?? false,
                       "the restarted shell sees the new plugin's stream")

@@ -5,11 +5,11 @@
  *     cc -shared -fPIC -O2 -Wall -Wextra -I Sources/PluginABI/include \
  *        -o libmr_debugshell.so examples/debug-shell/debug_shell.c
  *
- * Threads, in the header's terms: start/reconfigure/stop/destroy run on the control thread; every
+ * Threads, in the header's terms: init/start/reconfigure/stop/destroy run on the control thread; every
  * connection callback runs on that connection's loop, and connections are spread over all loops. So the
- * session list and the few settings a loop reads are shared and sit behind one mutex. Host calls are
- * never made while that mutex is held, because the header does not promise that a host call cannot call
- * straight back into this plugin.
+ * session list and the banner are shared and sit behind one mutex. A session is freed only in its
+ * on_close, which the host never delivers from inside a host call, so no other code has to expect its
+ * session to vanish under it.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -53,17 +53,14 @@ typedef struct ds_plugin ds_plugin;
 
 typedef struct ds_session {
     uint32_t magic;
-    ds_plugin *plugin;          /* holds one reference */
-    mr_conn *conn;              /* NULL once on_close ran */
-    uint64_t id;                /* ours, so stop() can name a session without touching its conn */
-    int32_t loop;
-    int depth;                  /* >0 while one of our functions is on the stack for this session */
-    int closed;                 /* on_close ran; free when depth drops to 0 */
+    ds_plugin *plugin;
+    mr_conn *conn;              /* valid until on_close returns, which frees the session */
+    uint64_t id;                /* for log lines */
+    int32_t loop;               /* the connection's loop; fixed for its life */
     int closing;                /* we asked for a close; ignore further input */
     int overflow;               /* the current line passed DS_LINE_MAX and is being discarded */
     int telnet;
     size_t len;
-    char peer[64];
     char line[DS_LINE_MAX];
 } ds_session;
 
@@ -79,8 +76,7 @@ struct ds_plugin {
 
     /* Shared with the loops; guarded by `lock`. */
     pthread_mutex_t lock;
-    unsigned refs;              /* the host's (until destroy), one per session, one per pending close task */
-    int running;
+    int running;                /* 0 before start and from stop on: on_open refuses */
     uint64_t next_id;
     size_t session_count;
     ds_session *sessions[DS_MAX_SESSIONS];
@@ -93,48 +89,14 @@ typedef struct ds_config {
     char banner[DS_BANNER_MAX];
 } ds_config;
 
-typedef struct ds_close_request {
-    ds_plugin *plugin;
-    uint64_t id;
-} ds_close_request;
-
-typedef struct ds_close_target {
-    uint64_t id;
-    int32_t loop;
-} ds_close_target;
-
 /* ------------------------------------------------------------------------------------------------ */
-/* Plugin state: lifetime and logging                                                                */
+/* Plugin state and logging                                                                          */
 /* ------------------------------------------------------------------------------------------------ */
 
 static ds_plugin *plugin_of(void *user)
 {
     ds_plugin *p = user;
     return (p != NULL && p->magic == DS_MAGIC_PLUGIN) ? p : NULL;
-}
-
-static void plugin_retain(ds_plugin *p)
-{
-    pthread_mutex_lock(&p->lock);
-    p->refs++;
-    pthread_mutex_unlock(&p->lock);
-}
-
-/* The state outlives destroy while a session or a queued close task still points at it: the header does
- * not say whether tasks queued with run_on_loop during stop() run before destroy. The code itself is
- * never unloaded (RTLD_NODELETE), so a late task can still run; it just must not find freed memory. */
-static void plugin_release(ds_plugin *p)
-{
-    unsigned left;
-
-    pthread_mutex_lock(&p->lock);
-    left = --p->refs;
-    pthread_mutex_unlock(&p->lock);
-    if (left == 0) {
-        p->magic = 0;
-        pthread_mutex_destroy(&p->lock);
-        free(p);
-    }
 }
 
 static void plugin_log(ds_plugin *p, int32_t level, const char *fmt, ...) DS_PRINTF(3, 4);
@@ -181,7 +143,6 @@ static mr_status session_register(ds_plugin *p, ds_session *s)
     } else {
         s->id = ++p->next_id;
         p->sessions[p->session_count++] = s;
-        p->refs++;
     }
     pthread_mutex_unlock(&p->lock);
     return rc;
@@ -203,26 +164,8 @@ static void session_unregister(ds_session *s)
     pthread_mutex_unlock(&p->lock);
 }
 
-/* The pointer returned stays valid only on the session's own loop, which alone can free it. */
-static ds_session *session_find(ds_plugin *p, uint64_t id)
-{
-    ds_session *found = NULL;
-    size_t i;
-
-    pthread_mutex_lock(&p->lock);
-    for (i = 0; i < p->session_count; i++) {
-        if (p->sessions[i]->id == id) {
-            found = p->sessions[i];
-            break;
-        }
-    }
-    pthread_mutex_unlock(&p->lock);
-    return found;
-}
-
 static ds_session *session_new(ds_plugin *p, mr_conn *conn)
 {
-    const char *peer;
     ds_session *s = calloc(1, sizeof *s);
 
     if (s == NULL)
@@ -232,34 +175,19 @@ static ds_session *session_new(ds_plugin *p, mr_conn *conn)
     s->conn = conn;
     s->loop = p->api->conn_loop(conn);
     s->telnet = TN_DATA;
-    peer = p->api->conn_peer(conn);
-    /* Copied because the close log line needs it and the header does not say it outlives on_close. */
-    snprintf(s->peer, sizeof s->peer, "%s", peer != NULL ? peer : "?");
     return s;
 }
 
 static void session_free(ds_session *s)
 {
-    ds_plugin *p = s->plugin;
-
     s->magic = 0;
     free(s);
-    plugin_release(p);
 }
 
-/* The header does not say whether conn_send_bytes or conn_close may run on_close before returning.
- * Bracketing every use of a session makes either behaviour safe: on_close frees the session only when no
- * caller is using it, and otherwise the outermost session_leave does. Nothing may touch the session after
- * session_leave. */
-static void session_enter(ds_session *s)
+static const char *peer_of(const ds_plugin *p, mr_conn *conn)
 {
-    s->depth++;
-}
-
-static void session_leave(ds_session *s)
-{
-    if (--s->depth == 0 && s->closed)
-        session_free(s);
+    const char *peer = p->api->conn_peer(conn);
+    return peer != NULL ? peer : "?";
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -268,7 +196,7 @@ static void session_leave(ds_session *s)
 
 static void send_bytes(ds_session *s, const char *data, size_t len)
 {
-    if (len == 0 || s->closed)
+    if (len == 0)
         return;
     /* A failure here means the connection is going away; on_close will follow and clean up. */
     (void)s->plugin->api->conn_send_bytes(s->conn, data, len);
@@ -610,7 +538,7 @@ static int feed(ds_session *s, const uint8_t *data, size_t len)
 {
     size_t i;
 
-    for (i = 0; i < len && !s->closing && !s->closed; i++) {
+    for (i = 0; i < len && !s->closing; i++) {
         if (!telnet_filter(s, data[i]) || !line_feed(s, data[i]))
             continue;
         if (take_line(s) == DS_QUIT)
@@ -654,8 +582,7 @@ static void greet(ds_session *s)
     p->api->conn_cork(s->conn, 1);
     say_text(s, banner, strlen(banner));
     say(s, DS_PROMPT);
-    if (!s->closed)
-        p->api->conn_cork(s->conn, 0);
+    p->api->conn_cork(s->conn, 0);
 }
 
 static void on_open(void *user, mr_conn *conn)
@@ -675,11 +602,8 @@ static void on_open(void *user, mr_conn *conn)
     }
     p->api->conn_set_user(conn, s);
     p->api->stat_add(p->host, "sessions", 1);
-    plugin_log(p, MR_LOG_INFO, "session %llu opened from %s", (unsigned long long)s->id, s->peer);
-
-    session_enter(s);
+    plugin_log(p, MR_LOG_INFO, "session %llu opened from %s", (unsigned long long)s->id, peer_of(p, conn));
     greet(s);
-    session_leave(s);
 }
 
 static void on_data(void *user, mr_conn *conn, const uint8_t *data, size_t len)
@@ -689,19 +613,16 @@ static void on_data(void *user, mr_conn *conn, const uint8_t *data, size_t len)
     int quit;
 
     if (s == NULL)
-        return;
+        return; /* a refused connection */
     api = s->plugin->api;
-    session_enter(s);
     /* Cork so a reply, its CRLF and the next prompt leave in one write rather than many tiny ones. */
     api->conn_cork(conn, 1);
     quit = feed(s, data, len) == DS_QUIT;
-    if (!s->closed)
-        api->conn_cork(conn, 0);
-    if (quit && !s->closed) {
-        s->closing = 1;
+    api->conn_cork(conn, 0);
+    if (quit) {
+        s->closing = 1; /* input may still arrive before on_close; feed ignores it */
         api->conn_close(conn, 0);
     }
-    session_leave(s);
 }
 
 /* A client that pipes in commands without reading the answers would otherwise grow the output queue
@@ -710,25 +631,21 @@ static void on_writable(void *user, mr_conn *conn, int writable)
 {
     ds_session *s = session_of(user);
 
-    if (s != NULL && !s->closed)
+    if (s != NULL)
         s->plugin->api->conn_set_reading(conn, writable ? 1 : 0);
 }
 
+/* The one place a session is freed. */
 static void on_close(void *user, mr_conn *conn, int32_t reason, const char *message)
 {
     ds_session *s = session_of(user);
 
-    (void)conn;
     if (s == NULL)
         return; /* a refused connection: nothing of ours was attached to it */
     plugin_log(s->plugin, MR_LOG_INFO, "session %llu from %s closed (%s%s%s)", (unsigned long long)s->id,
-               s->peer, close_reason_name(reason), message != NULL && message[0] != '\0' ? ": " : "",
-               message != NULL ? message : "");
-    s->closed = 1;
-    s->conn = NULL;
+               peer_of(s->plugin, conn), close_reason_name(reason), message[0] != '\0' ? ": " : "", message);
     session_unregister(s);
-    if (s->depth == 0)
-        session_free(s); /* otherwise the caller further up the stack frees it in session_leave */
+    session_free(s);
 }
 
 static const mr_conn_callbacks ds_conn_callbacks = {
@@ -740,57 +657,70 @@ static const mr_conn_callbacks ds_conn_callbacks = {
 };
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Closing sessions from stop(): conn_close is [owner loop] and stop runs on the control thread      */
+/* Closing sessions from stop()                                                                      */
 /* ------------------------------------------------------------------------------------------------ */
 
-static void close_task(void *user)
+/* Queued by stop() on each loop that has sessions; the host runs it before destroy. Sending the goodbye
+ * is what needs the loop (conn_send_bytes is [owner loop]). The sessions of this loop are freed only by
+ * on_close on this same loop, so the pointers collected under the lock stay valid while the task runs. */
+static void goodbye_task(void *user)
 {
-    ds_close_request *request = user;
-    ds_plugin *p = request->plugin;
-    ds_session *s = session_find(p, request->id);
+    ds_plugin *p = user;
+    int32_t loop = p->api->loop_current(p->host);
+    ds_session *mine[DS_MAX_SESSIONS];
+    size_t count = 0;
+    size_t i;
 
-    free(request);
-    /* The session may have closed on its own meanwhile; then the lookup finds nothing. */
-    if (s != NULL && !s->closed && !s->closing && p->api->loop_current(p->host) == s->loop) {
-        session_enter(s);
+    pthread_mutex_lock(&p->lock);
+    for (i = 0; i < p->session_count; i++) {
+        if (p->sessions[i]->loop == loop)
+            mine[count++] = p->sessions[i];
+    }
+    pthread_mutex_unlock(&p->lock);
+
+    for (i = 0; i < count; i++) {
+        ds_session *s = mine[i];
+        if (s->closing)
+            continue; /* said bye already */
         s->closing = 1;
         say(s, "\r\nserver stopping, bye\r\n");
-        if (!s->closed)
-            p->api->conn_close(s->conn, 0);
-        session_leave(s);
+        p->api->conn_close(s->conn, 0);
     }
-    plugin_release(p);
 }
 
-/* Returns 0 if the close could not be queued. */
-static int post_close(ds_plugin *p, const ds_close_target *target)
+/* Without a task there is no goodbye, but conn_close works from any thread. The lock keeps each session
+ * (and so its conn) from being freed meanwhile: on_close must take it to unregister, and conn_close
+ * never calls on_close itself. A session that already asked to close just gets a second, ignored call. */
+static void close_sessions_now(ds_plugin *p, int32_t loop)
 {
-    ds_close_request *request = malloc(sizeof *request);
+    size_t i;
 
-    if (request == NULL)
-        return 0;
-    request->plugin = p;
-    request->id = target->id;
-    plugin_retain(p);
-    if (p->api->run_on_loop(p->host, target->loop, close_task, request) == MR_OK)
-        return 1;
-    free(request);
-    plugin_release(p); /* never the last reference: the caller runs on the host's */
-    return 0;
+    pthread_mutex_lock(&p->lock);
+    for (i = 0; i < p->session_count; i++) {
+        if (p->sessions[i]->loop == loop)
+            p->api->conn_close(p->sessions[i]->conn, 0);
+    }
+    pthread_mutex_unlock(&p->lock);
 }
 
-/* Stops new sessions in the same critical section that lists the old ones, so none slips between. */
-static size_t stop_accepting(ds_plugin *p, ds_close_target *targets)
+/* Stops new sessions in the same critical section that lists the loops of the old ones, so none slips
+ * between. Returns the number of sessions; `loops` gets each of their loops once. */
+static size_t stop_accepting(ds_plugin *p, int32_t *loops, size_t *loop_count)
 {
     size_t count;
     size_t i;
+    size_t j;
 
     pthread_mutex_lock(&p->lock);
     p->running = 0;
     count = p->session_count;
+    *loop_count = 0;
     for (i = 0; i < count; i++) {
-        targets[i].id = p->sessions[i]->id;
-        targets[i].loop = p->sessions[i]->loop;
+        int32_t loop = p->sessions[i]->loop;
+        for (j = 0; j < *loop_count && loops[j] != loop; j++)
+            continue;
+        if (j == *loop_count)
+            loops[(*loop_count)++] = loop;
     }
     pthread_mutex_unlock(&p->lock);
     return count;
@@ -802,12 +732,10 @@ static size_t stop_accepting(ds_plugin *p, ds_close_target *targets)
 
 static int copy_config_string(ds_plugin *p, const char *key, const char *def, char *out, size_t cap)
 {
+    /* Never NULL: a missing key gives `def`. */
     const char *value = p->api->config_string(p->host, key, def);
-    size_t len;
+    size_t len = strlen(value);
 
-    if (value == NULL)
-        value = def;
-    len = strlen(value);
     if (len >= cap) {
         plugin_log(p, MR_LOG_ERROR, "%s is too long (%zu bytes, at most %zu)", key, len, cap - 1);
         return 0;
@@ -883,7 +811,6 @@ static mr_status plugin_init(mr_host *host, const mr_host_api *api, void **state
     p->magic = DS_MAGIC_PLUGIN;
     p->host = host;
     p->api = api;
-    p->refs = 1;
     snprintf(p->banner, sizeof p->banner, "%s", DS_DEFAULT_BANNER);
     *state = p;
     return MR_OK;
@@ -944,44 +871,44 @@ static mr_status plugin_reconfigure(void *state)
     return MR_OK;
 }
 
+/* Also called after a failed start, and always before destroy. */
 static void plugin_stop(void *state)
 {
     ds_plugin *p = plugin_of(state);
-    ds_close_target targets[DS_MAX_SESSIONS];
+    int32_t loops[DS_MAX_SESSIONS];
+    size_t loop_count;
     size_t count;
     size_t i;
 
     if (p == NULL)
         return;
-    count = stop_accepting(p, targets);
+    count = stop_accepting(p, loops, &loop_count);
     if (p->listener != NULL) {
         p->api->listener_close(p->listener);
         p->listener = NULL;
     }
-    for (i = 0; i < count; i++) {
-        /* The host closes whatever a stopped plugin left open, so a failure is untidy, not a leak. */
-        if (!post_close(p, &targets[i]))
-            plugin_log(p, MR_LOG_WARNING, "could not close session %llu; leaving it to the host",
-                       (unsigned long long)targets[i].id);
+    for (i = 0; i < loop_count; i++) {
+        if (p->api->run_on_loop(p->host, loops[i], goodbye_task, p) != MR_OK)
+            close_sessions_now(p, loops[i]);
     }
     plugin_log(p, MR_LOG_INFO, "stopped; closing %zu session%s", count, count == 1 ? "" : "s");
 }
 
+/* stop ran, its tasks ran, and every connection got on_close: no session is left. */
 static void plugin_destroy(void *state)
 {
     ds_plugin *p = plugin_of(state);
 
     if (p == NULL)
         return;
-    /* The header leaves open whether stop always precedes destroy (e.g. after a failed start). */
-    if (p->listener != NULL)
-        plugin_stop(p);
-    plugin_release(p);
+    p->magic = 0;
+    pthread_mutex_destroy(&p->lock);
+    free(p);
 }
 
 static const char *plugin_status(void *state)
 {
-    /* The header names no thread for status(), so each caller thread gets its own buffer. */
+    /* status() may be called from several threads at once: each gets its own buffer. */
     static _Thread_local char text[48];
     ds_plugin *p = plugin_of(state);
     size_t count;

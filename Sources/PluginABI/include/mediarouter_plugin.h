@@ -297,7 +297,7 @@ typedef enum mr_event_type {
     MR_EVENT_NONE_READER = 4,      /* a source had no readers for [server] none_reader_ms */
     MR_EVENT_NOT_FOUND = 5,        /* a reader asked for a stream that is not on the bus */
     MR_EVENT_RECORD_DONE = 6,
-    MR_EVENT_PLUGIN_STATE = 7      /* a plugin was loaded, started, stopped or refused */
+    MR_EVENT_PLUGIN_STATE = 7      /* a plugin was started, stopped or refused (detail says which) */
 } mr_event_type;
 
 typedef struct mr_event {
@@ -438,7 +438,7 @@ typedef struct mr_host_api {
     mr_status (*run_on_loop)(mr_host *host, int32_t loop, mr_task_fn fn, void *user);
     /* [any thread] Run `fn(user)` on a worker thread where blocking is allowed; then, if `done` is not
      * NULL, `done(user)` on loop `done_loop`. Jobs still running when the plugin stops are waited for
-     * before destroy. */
+     * before destroy (up to 30 s; past that the host logs an error and destroys anyway). */
     mr_status (*run_on_worker)(mr_host *host, mr_task_fn fn, mr_task_fn done, int32_t done_loop, void *user);
     /* [any thread] Fire `fn` after delay_ms on `loop` (-1 = calling loop, or loop 0), then every repeat_ms
      * if repeat_ms > 0. Returns NULL on error. */
