@@ -26,7 +26,7 @@ let allPlugins = protocolPlugins + testPlugins
 /// Shared libraries each plugin links (statically; only C types cross into the core).
 let pluginDependencies: [String: [Target.Dependency]] = [
     "RtmpPlugin": ["MediaFormats", "BusMedia", "COpenSSL"],
-    "HttpMuxPlugin": ["MediaFormats", "BusMedia"],
+    "HttpMuxPlugin": ["MediaFormats", "BusMedia", "COpenSSL"],
 ]
 
 let package = Package(

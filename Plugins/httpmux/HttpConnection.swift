@@ -1,0 +1,397 @@
+import Foundation
+import MRPluginKit
+import PluginABI
+
+/// One HTTP connection: keep-alive requests answered in order; a request for a live stream turns the
+/// connection into a player (HTTP-FLV, or WebSocket-FLV after an upgrade). Runs on its loop only.
+final class HttpConnection: ConnectionHandler, ReaderHandler {
+    private enum State {
+        case requests
+        case waitingRoute            // a host route has the exchange
+        case streamingRoute          // a host route answered with begin/write/end
+        case sendingFile
+        case live(websocket: Bool, started: Bool)
+        case closing
+    }
+
+    private unowned let plugin: HttpMuxPlugin
+    private var host: PluginHost { plugin.host }
+    let conn: OpaquePointer
+    private let peer: String
+    private var state = State.requests
+    private var parser: HttpRequestParser
+    private var keepAlive = true
+    private var exchange: OpaquePointer?
+    private var reader: OpaquePointer?
+    private var liveName = ""
+    private var wsBuffer: [UInt8] = []
+    private var file: FileTransfer?
+    private var stallTimer: OpaquePointer?
+    private lazy var timerUser: UnsafeMutableRawPointer = Unmanaged.passRetained(WeakConnection(self)).toOpaque()
+
+    init(plugin: HttpMuxPlugin, conn: OpaquePointer) {
+        self.plugin = plugin
+        self.conn = conn
+        self.peer = plugin.host.peer(conn)
+        self.parser = HttpRequestParser(maxBodyBytes: plugin.maxBodyBytes)
+    }
+
+    // MARK: connection
+
+    func opened(_ conn: OpaquePointer) { host.stat("connections", add: 1) }
+
+    func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
+        host.stat("bytes_in", add: Int64(bytes.count))
+        switch state {
+        case .closing:
+            return
+        case .live(websocket: true, _):
+            wsBuffer.append(contentsOf: bytes)
+            websocketInput()
+        case .live(websocket: false, _):
+            return  // a player has nothing more to say; ignore
+        default:
+            parser.feed(bytes)
+            if parser.buffered > HttpRequestParser.maxHeaderBytes + plugin.maxBodyBytes {
+                return fail(status: 413, "too much pipelined input")
+            }
+            processRequests()
+        }
+    }
+
+    func writabilityChanged(_ conn: OpaquePointer, writable: Bool) {
+        if case .sendingFile = state, writable { file?.resume(self) }
+        guard let reader else { return }
+        host.table.reader_set_paused(reader, writable ? 0 : 1)
+        if writable {
+            if let t = stallTimer { host.table.timer_cancel(t) }
+            stallTimer = nil
+        } else if stallTimer == nil {
+            stallTimer = host.table.timer_start(host.host, host.table.conn_loop(conn), Int64(plugin.stallTimeoutMs), 0, { user, _ in
+                guard let user, let c = Unmanaged<WeakConnection>.fromOpaque(user).takeUnretainedValue().connection else { return }
+                c.stallTimer = nil
+                c.host.log(MR_LOG_WARNING, "player \(c.peer) of \(c.liveName) stopped reading; closing it")
+                c.close()
+            }, timerUser)
+        }
+    }
+
+    func closed(reason: Int32, message: String) {
+        state = .closing
+        if let t = stallTimer { host.table.timer_cancel(t) }
+        stallTimer = nil
+        Unmanaged<WeakConnection>.fromOpaque(timerUser).release()
+        if let reader { host.table.reader_close(reader) }
+        reader = nil
+        if let exchange { host.table.http_exchange_free(exchange) }
+        exchange = nil
+        file?.cancel()
+        file = nil
+        host.stat("connections", add: -1)
+    }
+
+    private func close() {
+        guard !isClosing else { return }
+        state = .closing
+        host.table.conn_close(conn, 0)
+    }
+
+    private var isClosing: Bool { if case .closing = state { return true }; return false }
+
+    func send(_ bytes: [UInt8]) {
+        host.stat("bytes_out", add: Int64(bytes.count))
+        host.send(conn, bytes)
+    }
+
+    private func fail(status: Int, _ why: String) {
+        host.log(MR_LOG_INFO, "\(peer): \(status) \(why)")
+        send(HttpResponse.simple(status: status, body: "\(status) \(HttpResponse.reason(status)): \(why)\n", keepAlive: false, cors: plugin.cors))
+        close()
+    }
+
+    // MARK: requests
+
+    private func processRequests() {
+        while case .requests = state {
+            let request: HttpRequest
+            do {
+                guard let r = try parser.next() else { return }
+                request = r
+            } catch {
+                return fail(status: error.status, error.reason)
+            }
+            keepAlive = request.keepAlive
+            handle(request)
+        }
+    }
+
+    /// Ends a finished response: the next pipelined request, or the end of the connection.
+    func responseDone() {
+        guard !isClosing else { return }
+        if !keepAlive { return close() }
+        state = .requests
+        processRequests()
+    }
+
+    private func handle(_ r: HttpRequest) {
+        host.stat("requests", add: 1)
+        if r.method == "OPTIONS" {
+            // CORS preflight.
+            send(HttpResponse.head(status: 204, headers: [
+                ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"),
+                ("Access-Control-Allow-Headers", r.header("Access-Control-Request-Headers") ?? "*"),
+                ("Access-Control-Max-Age", "86400"), ("Content-Length", "0"),
+                ("Connection", keepAlive ? "keep-alive" : "close")], cors: true))
+            return responseDone()
+        }
+        if let live = LiveURL(path: r.path, query: r.query), r.method == "GET" || r.method == "HEAD" {
+            return startLive(live, r)
+        }
+        if dispatchRoute(r) { return }
+        serveFile(r)
+    }
+
+    // MARK: host routes (REST API, HLS, WHIP/WHEP, ...)
+
+    private func dispatchRoute(_ r: HttpRequest) -> Bool {
+        guard let ex = host.table.http_exchange_new(host.host, Unmanaged.passUnretained(self).toOpaque()) else { return false }
+        exchange = ex
+        state = .waitingRoute
+        let rc = CRequest.with(r, peer: peer, loop: host.table.conn_loop(conn)) { req in host.table.http_dispatch(host.host, req, ex) }
+        if rc == MR_OK { return true }
+        // Nobody took it (or the handler answered synchronously and already moved us on).
+        if exchange == ex {
+            exchange = nil
+            host.table.http_exchange_free(ex)
+            state = .requests
+            return false
+        }
+        return true
+    }
+
+    func routeRespond(status: Int, headers: [(String, String)], body: UnsafeRawBufferPointer?) -> Int32 {
+        guard case .waitingRoute = state, exchange != nil else { return Int32(MR_ERR_CLOSED) }
+        var h = headers.filter { $0.0.lowercased() != "content-length" && $0.0.lowercased() != "connection" }
+        h.append(("Content-Length", String(body?.count ?? 0)))
+        h.append(("Connection", keepAlive ? "keep-alive" : "close"))
+        send(HttpResponse.head(status: status, headers: h, cors: plugin.cors) + Array(body ?? UnsafeRawBufferPointer(start: nil, count: 0)))
+        finishExchange()
+        return Int32(MR_OK)
+    }
+
+    func routeBegin(status: Int, headers: [(String, String)]) -> Int32 {
+        guard case .waitingRoute = state, exchange != nil else { return Int32(MR_ERR_CLOSED) }
+        var h = headers.filter { $0.0.lowercased() != "content-length" && $0.0.lowercased() != "connection" && $0.0.lowercased() != "transfer-encoding" }
+        h.append(("Transfer-Encoding", "chunked"))
+        h.append(("Connection", keepAlive ? "keep-alive" : "close"))
+        send(HttpResponse.head(status: status, headers: h, cors: plugin.cors))
+        state = .streamingRoute
+        return Int32(MR_OK)
+    }
+
+    func routeWrite(_ bufs: [OpaquePointer]) -> Int32 {
+        guard case .streamingRoute = state else { return Int32(MR_ERR_CLOSED) }
+        for b in bufs {
+            let n = host.table.buf_len(b)
+            guard n > 0 else { continue }
+            send(Array((String(n, radix: 16) + "\r\n").utf8))
+            host.send(conn, buffers: [b])
+            send([13, 10])
+        }
+        return Int32(MR_OK)
+    }
+
+    func routeEnd() -> Int32 {
+        guard case .streamingRoute = state else { return Int32(MR_ERR_CLOSED) }
+        send(Array("0\r\n\r\n".utf8))
+        finishExchange()
+        return Int32(MR_OK)
+    }
+
+    private func finishExchange() {
+        if let ex = exchange {
+            exchange = nil
+            host.table.http_exchange_free(ex)
+        }
+        // Continue from the loop, not from inside the handler's host call.
+        _ = host.table.run_on_loop(host.host, host.table.conn_loop(conn), { user in
+            guard let user, let c = Unmanaged<WeakConnection>.fromOpaque(user).takeRetainedValue().connection else { return }
+            c.responseDone()
+        }, Unmanaged.passRetained(WeakConnection(self)).toOpaque())
+        // Input stays buffered (state is still a route state) until that continuation runs.
+        state = .waitingRoute
+    }
+
+    // MARK: static files
+
+    private func serveFile(_ r: HttpRequest) {
+        guard r.method == "GET" || r.method == "HEAD" else { return reply(405, "method \(r.method) not allowed") }
+        guard let files = plugin.files else { return reply(404, "not found") }
+        switch files.resolve(r.path) {
+        case .forbidden:
+            reply(403, "forbidden")
+        case .notFound:
+            reply(404, "not found")
+        case .directory(let path, let urlPath):
+            if !r.path.hasSuffix("/") {
+                send(HttpResponse.simple(status: 301, body: "", keepAlive: keepAlive, cors: plugin.cors, extra: [("Location", r.path + "/")]))
+                return responseDone()
+            }
+            let html = StaticFiles.listing(path: path, urlPath: urlPath)
+            send(HttpResponse.simple(status: 200, body: r.method == "HEAD" ? "" : html, contentType: "text/html; charset=utf-8",
+                                     keepAlive: keepAlive, cors: plugin.cors))
+            responseDone()
+        case .file(let path, let size):
+            var status = 200
+            var span = size > 0 ? 0...(size - 1) : nil as ClosedRange<Int>?
+            var headers: [(String, String)] = [("Content-Type", StaticFiles.contentType(path)), ("Accept-Ranges", "bytes")]
+            switch StaticFiles.range(r.header("Range"), size: size) {
+            case .success(let range)?:
+                status = 206
+                span = range
+                headers.append(("Content-Range", "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"))
+            case .failure?:
+                send(HttpResponse.simple(status: 416, body: "", keepAlive: keepAlive, cors: plugin.cors,
+                                         extra: [("Content-Range", "bytes */\(size)")]))
+                return responseDone()
+            case nil:
+                break
+            }
+            let length = span.map { $0.count } ?? 0
+            headers.append(("Content-Length", String(length)))
+            headers.append(("Connection", keepAlive ? "keep-alive" : "close"))
+            send(HttpResponse.head(status: status, headers: headers, cors: plugin.cors))
+            guard r.method == "GET", let span, length > 0 else { return responseDone() }
+            guard let transfer = FileTransfer(path: path, offset: span.lowerBound, length: length, host: host) else {
+                return close()  // the head is out: a short body is all that is left to signal the error
+            }
+            file = transfer
+            state = .sendingFile
+            transfer.resume(self)
+        }
+    }
+
+    func fileFinished(ok: Bool) {
+        file = nil
+        if ok { responseDone() } else { close() }
+    }
+
+    private func reply(_ status: Int, _ text: String) {
+        send(HttpResponse.simple(status: status, body: "\(status) \(text)\n", keepAlive: keepAlive, cors: plugin.cors))
+        responseDone()
+    }
+
+    // MARK: live streams
+
+    private func startLive(_ live: LiveURL, _ r: HttpRequest) {
+        let websocket = r.isWebSocketUpgrade
+        if websocket {
+            guard let key = r.header("Sec-WebSocket-Key"), r.header("Sec-WebSocket-Version") == "13" else {
+                return fail(status: 400, "bad WebSocket upgrade")
+            }
+            var headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Accept", WebSocket.acceptKey(key))]
+            if let proto = r.header("Sec-WebSocket-Protocol")?.split(separator: ",").first {
+                headers.append(("Sec-WebSocket-Protocol", proto.trimmingCharacters(in: .whitespaces)))
+            }
+            send(HttpResponse.head(status: 101, headers: headers, cors: false))
+        }
+        guard live.format == .flv else { return reply(404, "\(live.format.rawValue) is not served yet") }
+        liveName = "\(live.app)/\(live.stream)"
+        state = .live(websocket: websocket, started: false)
+        var options = mr_reader_options()
+        options.size = UInt32(MemoryLayout<mr_reader_options>.size)
+        options.loop = host.table.conn_loop(conn)
+        options.wait_ms = -1
+        var cbs = ReaderBridge.callbacks()
+        var muxer = ReaderBridge.muxerCallbacks()
+        let factory = websocket ? plugin.wsFlvFactory : plugin.flvFactory
+        let format = websocket ? "ws-flv" : "flv"
+        var out: OpaquePointer?
+        let proto = websocket ? "ws-flv" : "http-flv"
+        let rc = proto.withCString { p in peer.withCString { pe in
+            options.protocol = p
+            options.peer = pe
+            return host.withKey(vhost: live.vhost, app: live.app, stream: live.stream) { key in
+                host.table.reader_open_derived(host.host, &key, format, &muxer, ReaderBridge.user(for: factory), &options, &cbs,
+                                               ReaderBridge.user(for: self), &out)
+            }
+        } }
+        guard rc == MR_OK else { return fail(status: 500, "cannot play \(liveName): \(host.lastError)") }
+        reader = out
+    }
+
+    func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
+        guard case .live = state else { return }
+        var bufs: [OpaquePointer?] = []
+        bufs.reserveCapacity(frames.count)
+        var bytes = 0
+        for f in frames {
+            bufs.append(f.payload)
+            bytes += host.table.buf_len(f.payload)
+        }
+        host.table.conn_cork(conn, 1)
+        host.send(conn, buffers: bufs)
+        host.table.conn_cork(conn, 0)
+        host.stat("bytes_out", add: Int64(bytes))
+    }
+
+    func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
+        guard case .live(let websocket, _) = state else {
+            if event == MR_READER_CLOSED { self.reader = nil }
+            return
+        }
+        switch event {
+        case MR_READER_STARTED:
+            state = .live(websocket: websocket, started: true)
+            if !websocket {
+                // No length and no chunking: the body is the stream and ends when the connection closes.
+                send(HttpResponse.head(status: 200, headers: [("Content-Type", "video/x-flv"), ("Cache-Control", "no-cache"),
+                                                              ("Connection", "close")], cors: plugin.cors))
+            }
+            host.log(MR_LOG_INFO, "play \(liveName) to \(peer) over \(websocket ? "WebSocket-FLV" : "HTTP-FLV")")
+        case MR_READER_NOT_FOUND:
+            self.reader = nil
+            if websocket {
+                send(WebSocket.frame(opcode: 8, [0x03, 0xF3] + Array("stream not found".utf8)))  // 1011
+                close()
+            } else {
+                fail(status: 404, "stream \(liveName) not found")
+            }
+        case MR_READER_ENDED:
+            self.reader = nil
+            if websocket { send(WebSocket.frame(opcode: 8, [0x03, 0xE8])) }  // 1000: normal closure
+            close()
+        case MR_READER_SKIPPED:
+            host.log(MR_LOG_INFO, "player \(peer) of \(liveName) fell behind: skipped \(detail) frames to the newest keyframe")
+        case MR_READER_CLOSED:
+            self.reader = nil
+        default:
+            break
+        }
+    }
+
+    private func websocketInput() {
+        do {
+            for frame in try WebSocket.parse(&wsBuffer) {
+                switch frame.opcode {
+                case 8:
+                    send(WebSocket.frame(opcode: 8, Array(frame.payload.prefix(2))))
+                    return close()
+                case 9:
+                    send(WebSocket.frame(opcode: 10, frame.payload))
+                default:
+                    break  // players send nothing we need
+                }
+            }
+        } catch {
+            host.log(MR_LOG_INFO, "\(peer): WebSocket protocol error: \(error.reason)")
+            send(WebSocket.frame(opcode: 8, [0x03, 0xEA]))  // 1002
+            close()
+        }
+    }
+}
+
+final class WeakConnection {
+    weak var connection: HttpConnection?
+    init(_ c: HttpConnection) { connection = c }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import MRPluginKit
+import PluginABI
+
+/// Entry point of the httpmux plugin: the HTTP/WebSocket port.
+@_cdecl("mr_plugin_entry_v1")
+public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descriptor }
+
+nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
+    name: "httpmux", version: "0.1.0",
+    description: "HTTP/1.1 + WebSocket port: HTTP-FLV and WebSocket-FLV live streams, static files, routes of other plugins",
+    configKeys: [
+        ("bind", MR_CONFIG_STRING, "listen address (default 0.0.0.0)"),
+        ("https_port", MR_CONFIG_INT, "HTTPS port, used when tls_cert and tls_key are set (default 8443)"),
+        ("tls_cert", MR_CONFIG_STRING, "PEM certificate chain for HTTPS"),
+        ("tls_key", MR_CONFIG_STRING, "PEM private key for HTTPS"),
+        ("www_root", MR_CONFIG_STRING, "folder of static files (none when empty)"),
+        ("cors", MR_CONFIG_BOOL, "send Access-Control-Allow-Origin: * (default true)"),
+        ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
+        ("max_body_bytes", MR_CONFIG_INT, "largest request body accepted"),
+    ],
+    initialize: { host, api, state in
+        guard let host, let api else { return Int32(MR_ERR_INVALID) }
+        ConnectionBridge.bridgeAPI = api
+        state?.pointee = PluginBox.retain(HttpMuxPlugin(PluginHost(host: host, api: api)))
+        return Int32(MR_OK)
+    },
+    start: { s in PluginBox.borrow(s, as: HttpMuxPlugin.self)?.start() ?? Int32(MR_ERR_INVALID) },
+    reconfigure: { s in PluginBox.borrow(s, as: HttpMuxPlugin.self)?.reconfigure() ?? Int32(MR_RESTART) },
+    stop: { s in PluginBox.borrow(s, as: HttpMuxPlugin.self)?.stop() },
+    destroy: { s in PluginBox.release(s, as: HttpMuxPlugin.self) })
+
+final class HttpMuxPlugin: ConnectionFactory, @unchecked Sendable {
+    let host: PluginHost
+    private var listeners: [OpaquePointer] = []
+    private(set) var cors = true
+    private(set) var stallTimeoutMs = 10_000
+    private(set) var maxBodyBytes = 1 << 20
+    private(set) var files: StaticFiles?
+    private var listenSettings: [String] = []
+    lazy var flvFactory = FlvMuxerFactory(host: host, websocket: false)
+    lazy var wsFlvFactory = FlvMuxerFactory(host: host, websocket: true)
+
+    init(_ host: PluginHost) { self.host = host }
+
+    private func readSettings() {
+        cors = host.bool("cors", default: true)
+        stallTimeoutMs = max(1000, host.int("stall_timeout_ms", default: 10_000))
+        maxBodyBytes = max(1024, host.int("max_body_bytes", default: 1 << 20))
+        let root = host.string("www_root", default: "")
+        files = StaticFiles(root: root)
+        if !root.isEmpty && files == nil { host.log(MR_LOG_WARNING, "www_root \(root) does not exist; static files are off") }
+    }
+
+    private var currentListenSettings: [String] {
+        ["port", "bind", "https_port", "tls_cert", "tls_key"].map { host.string($0, default: "") }
+    }
+
+    func start() -> Int32 {
+        readSettings()
+        listenSettings = currentListenSettings
+        let bind = host.string("bind", default: "0.0.0.0")
+        var rc = listen(bind: bind, port: host.int("port", default: 8080), cert: nil, key: nil)
+        guard rc == MR_OK else { return rc }
+        let cert = host.string("tls_cert", default: ""), key = host.string("tls_key", default: "")
+        if !cert.isEmpty || !key.isEmpty {
+            rc = listen(bind: bind, port: host.int("https_port", default: 8443), cert: cert, key: key)
+            guard rc == MR_OK else { return rc }
+        }
+        var ops = mr_http_server_ops()
+        ops.size = UInt32(MemoryLayout<mr_http_server_ops>.size)
+        ops.respond = { _, ex, status, headers, count, body in
+            guard let c = HttpMuxPlugin.connection(ex) else { return Int32(MR_ERR_CLOSED) }
+            let bytes = body.map { UnsafeRawBufferPointer(start: RouteOps.api?.pointee.buf_data($0), count: RouteOps.api?.pointee.buf_len($0) ?? 0) }
+            return c.routeRespond(status: Int(status), headers: RouteOps.headers(headers, count), body: bytes)
+        }
+        ops.begin = { _, ex, status, headers, count in
+            guard let c = HttpMuxPlugin.connection(ex) else { return Int32(MR_ERR_CLOSED) }
+            return c.routeBegin(status: Int(status), headers: RouteOps.headers(headers, count))
+        }
+        ops.write = { _, ex, bufs, count in
+            guard let c = HttpMuxPlugin.connection(ex), let bufs else { return Int32(MR_ERR_CLOSED) }
+            return c.routeWrite((0..<count).compactMap { bufs[$0] })
+        }
+        ops.end = { _, ex in
+            guard let c = HttpMuxPlugin.connection(ex) else { return Int32(MR_ERR_CLOSED) }
+            return c.routeEnd()
+        }
+        RouteOps.api = host.api
+        rc = host.table.http_server_register(host.host, &ops)
+        if rc != MR_OK { host.log(MR_LOG_WARNING, "routes of other plugins are not served: \(host.lastError)") }
+        return Int32(MR_OK)
+    }
+
+    private func listen(bind: String, port: Int, cert: String?, key: String?) -> Int32 {
+        var options = mr_listen_options()
+        options.size = UInt32(MemoryLayout<mr_listen_options>.size)
+        options.port = UInt16(clamping: port)
+        var cbs = ConnectionBridge.callbacks()
+        var out: OpaquePointer?
+        let rc = bind.withCString { b in (cert ?? "").withCString { c in (key ?? "").withCString { k -> Int32 in
+            options.bind_address = b
+            if cert != nil { options.tls_cert_path = c; options.tls_key_path = k }
+            return host.table.tcp_listen(host.host, &options, &cbs, ConnectionBridge.user(for: self), &out)
+        } } }
+        if rc == MR_OK, let out { listeners.append(out) } else { host.log(MR_LOG_ERROR, "cannot listen on \(bind):\(port): \(host.lastError)") }
+        return rc
+    }
+
+    static func connection(_ ex: OpaquePointer?) -> HttpConnection? {
+        guard let ex, let ctx = RouteOps.api?.pointee.http_exchange_context(ex) else { return nil }
+        return Unmanaged<HttpConnection>.fromOpaque(ctx).takeUnretainedValue()
+    }
+
+    func reconfigure() -> Int32 {
+        guard currentListenSettings == listenSettings else { return Int32(MR_RESTART) }
+        readSettings()
+        return Int32(MR_OK)
+    }
+
+    func stop() {
+        for l in listeners { host.table.listener_close(l) }
+        listeners.removeAll()
+    }
+
+    func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { HttpConnection(plugin: self, conn: conn) }
+}
+
+/// Reads the ABI's header arrays for the route bridge.
+enum RouteOps {
+    nonisolated(unsafe) static var api: UnsafePointer<mr_host_api>?
+
+    static func headers(_ list: UnsafePointer<mr_http_header>?, _ count: Int) -> [(String, String)] {
+        guard let list, count > 0, count < 1000 else { return [] }
+        return (0..<count).compactMap { i in
+            guard let n = list[i].name, let v = list[i].value else { return nil }
+            return (String(cString: n), String(cString: v))
+        }
+    }
+}
