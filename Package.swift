@@ -25,8 +25,8 @@ let allPlugins = protocolPlugins + testPlugins
 
 /// Shared libraries each plugin links (statically; only C types cross into the core).
 let pluginDependencies: [String: [Target.Dependency]] = [
-    "RtmpPlugin": ["MediaFormats", "BusMedia", "COpenSSL"],
-    "HttpMuxPlugin": ["MediaFormats", "BusMedia", "COpenSSL"],
+    "RtmpPlugin": ["MediaFormats", "BusMedia", "RtmpProtocol"],
+    "HttpMuxPlugin": ["MediaFormats", "BusMedia", "HttpProtocol"],
 ]
 
 let package = Package(
@@ -65,6 +65,9 @@ let package = Package(
         .target(name: "MediaFormats"),
         // Adapters between bus frames and container formats, shared by protocol plugins.
         .target(name: "BusMedia", dependencies: ["MediaFormats", "MRPluginKit", "PluginABI"]),
+        // Protocol machinery without I/O (parsers, framing, handshakes): tested on byte vectors, used by plugins.
+        .target(name: "RtmpProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
+        .target(name: "HttpProtocol", dependencies: ["COpenSSL"]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .executableTarget(
             name: "mediarouter",
@@ -86,6 +89,8 @@ let package = Package(
             dependencies: ["RouterCore", "PluginABI"]
         ),
         .testTarget(name: "MediaFormatsTests", dependencies: ["MediaFormats"]),
+        .testTarget(name: "RtmpProtocolTests", dependencies: ["RtmpProtocol", "MediaFormats"]),
+        .testTarget(name: "HttpProtocolTests", dependencies: ["HttpProtocol"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["PluginABI"]

@@ -1,3 +1,4 @@
+import HttpProtocol
 import PluginABI
 #if canImport(Glibc)
 import Glibc

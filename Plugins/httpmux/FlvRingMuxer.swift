@@ -1,3 +1,4 @@
+import HttpProtocol
 import BusMedia
 import MediaFormats
 import MRPluginKit

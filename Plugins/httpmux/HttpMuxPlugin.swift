@@ -1,3 +1,4 @@
+import HttpProtocol
 import Foundation
 import MRPluginKit
 import PluginABI

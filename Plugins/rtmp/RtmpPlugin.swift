@@ -1,3 +1,4 @@
+import RtmpProtocol
 import MRPluginKit
 import PluginABI
 

@@ -1,3 +1,4 @@
+import RtmpProtocol
 import BusMedia
 import MediaFormats
 import MRPluginKit

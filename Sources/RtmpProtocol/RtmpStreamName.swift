@@ -1,12 +1,12 @@
 /// Splits what RTMP clients send as app and stream name into a bus key and the query for auth, the way
 /// ZLMediaKit reads them: `rtmp://host/app/stream?vhost=v&token=t`, with the query on either part.
-struct RtmpStreamName {
-    let vhost: String?
-    let app: String
-    let stream: String
-    let query: String
+public struct RtmpStreamName {
+    public let vhost: String?
+    public let app: String
+    public let stream: String
+    public let query: String
 
-    init?(app rawApp: String, name rawName: String) {
+    public init?(app rawApp: String, name rawName: String) {
         let (app, appQuery) = Self.split(rawApp)
         let (stream, streamQuery) = Self.split(rawName)
         let query = [appQuery, streamQuery].filter { !$0.isEmpty }.joined(separator: "&")
@@ -23,7 +23,7 @@ struct RtmpStreamName {
         return (String(s[..<q]).trimmingSlashes, String(s[s.index(after: q)...]))
     }
 
-    static func parameter(_ name: String, in query: String) -> String? {
+    public static func parameter(_ name: String, in query: String) -> String? {
         for part in query.split(separator: "&") {
             let kv = part.split(separator: "=", maxSplits: 1)
             if kv.count == 2, kv[0] == name { return String(kv[1]) }
@@ -33,7 +33,7 @@ struct RtmpStreamName {
 }
 
 extension String {
-    var trimmingSlashes: String {
+    public var trimmingSlashes: String {
         var s = self[...]
         while s.first == "/" { s = s.dropFirst() }
         while s.last == "/" { s = s.dropLast() }

@@ -1,6 +1,6 @@
 /// Response heads (RFC 9110 status codes, RFC 9112 framing).
-enum HttpResponse {
-    static func reason(_ status: Int) -> String {
+public enum HttpResponse {
+    public static func reason(_ status: Int) -> String {
         switch status {
         case 101: return "Switching Protocols"
         case 200: return "OK"
@@ -23,7 +23,7 @@ enum HttpResponse {
         }
     }
 
-    static func head(status: Int, headers: [(String, String)], cors: Bool) -> [UInt8] {
+    public static func head(status: Int, headers: [(String, String)], cors: Bool) -> [UInt8] {
         var s = "HTTP/1.1 \(status) \(reason(status))\r\nServer: MediaRouter\r\n"
         for (k, v) in headers { s += "\(k): \(v)\r\n" }
         if cors && !headers.contains(where: { $0.0.lowercased() == "access-control-allow-origin" }) {
@@ -34,7 +34,7 @@ enum HttpResponse {
     }
 
     /// A small complete response (errors, redirects, API answers).
-    static func simple(status: Int, body: String, contentType: String = "text/plain; charset=utf-8", keepAlive: Bool,
+    public static func simple(status: Int, body: String, contentType: String = "text/plain; charset=utf-8", keepAlive: Bool,
                        cors: Bool, extra: [(String, String)] = []) -> [UInt8] {
         let bytes = Array(body.utf8)
         var headers = [("Content-Type", contentType), ("Content-Length", String(bytes.count)),

@@ -1,23 +1,23 @@
 import Foundation
 
 /// Maps request paths to files under the web root, never outside it.
-struct StaticFiles {
-    let root: String   // resolved absolute path, no trailing slash
+public struct StaticFiles {
+    public let root: String   // resolved absolute path, no trailing slash
 
-    init?(root: String) {
+    public init?(root: String) {
         guard !root.isEmpty, let resolved = realpath(root, nil) else { return nil }
         self.root = String(cString: resolved)
         free(resolved)
     }
 
-    enum Resolution {
+    public enum Resolution {
         case file(path: String, size: Int)
         case directory(path: String, urlPath: String)
         case notFound
         case forbidden
     }
 
-    func resolve(_ urlPath: String) -> Resolution {
+    public func resolve(_ urlPath: String) -> Resolution {
         let parts = urlPath.split(separator: "/", omittingEmptySubsequences: true)
         if parts.contains(where: { $0 == ".." || $0 == "." || $0.contains("\0") }) { return .forbidden }
         let joined = root + "/" + parts.joined(separator: "/")
@@ -42,7 +42,7 @@ struct StaticFiles {
     }
 
     /// A plain HTML listing of a directory.
-    static func listing(path: String, urlPath: String) -> String {
+    public static func listing(path: String, urlPath: String) -> String {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
         let base = urlPath.hasSuffix("/") ? urlPath : urlPath + "/"
         let items = names.map { name -> String in
@@ -56,12 +56,12 @@ struct StaticFiles {
             + "<body><h1>Index of \(escape(urlPath))</h1><ul>\(items.joined())</ul></body></html>"
     }
 
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    static func contentType(_ path: String) -> String {
+    public static func contentType(_ path: String) -> String {
         let ext = (path as NSString).pathExtension.lowercased()
         let types: [String: String] = [
             "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8", "css": "text/css", "js": "text/javascript",
@@ -76,7 +76,7 @@ struct StaticFiles {
 
     /// Parses a single `bytes=` range against `size` (RFC 9110 14.1.2). nil = no usable Range header;
     /// .failure = unsatisfiable.
-    static func range(_ header: String?, size: Int) -> Result<ClosedRange<Int>, RangeError>? {
+    public static func range(_ header: String?, size: Int) -> Result<ClosedRange<Int>, RangeError>? {
         guard let header, header.hasPrefix("bytes="), !header.contains(",") else { return nil }
         let spec = header.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard spec.count == 2 else { return nil }
@@ -93,5 +93,5 @@ struct StaticFiles {
         return .success(start...end)
     }
 
-    struct RangeError: Error {}
+    public struct RangeError: Error {}
 }

@@ -1,15 +1,15 @@
 /// ZLMediaKit's live URLs: `/app/stream.live.flv` (and `.live.ts`, `.live.mp4`), with `?vhost=` and any
 /// other query passed along. The app may have several path segments.
-struct LiveURL {
-    enum Format: String { case flv, ts, mp4 }
+public struct LiveURL {
+    public enum Format: String { case flv, ts, mp4 }
 
-    let vhost: String?
-    let app: String
-    let stream: String
-    let format: Format
-    let query: String
+    public let vhost: String?
+    public let app: String
+    public let stream: String
+    public let format: Format
+    public let query: String
 
-    init?(path: String, query: String) {
+    public init?(path: String, query: String) {
         var parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard parts.count >= 2, let last = parts.popLast() else { return nil }
         var found: Format?

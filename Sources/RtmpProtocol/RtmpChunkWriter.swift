@@ -1,7 +1,7 @@
 /// Splits a message into chunks (RTMP spec 5.3.1): a type-0 header, then type-3 continuation headers.
 /// Stateless on purpose: a muxed packet must be valid for every player whatever it received before.
-enum RtmpChunkWriter {
-    static func chunks(csid: UInt32, timestamp: UInt32, type: UInt8, streamId: UInt32, payload: ArraySlice<UInt8>,
+public enum RtmpChunkWriter {
+    public static func chunks(csid: UInt32, timestamp: UInt32, type: UInt8, streamId: UInt32, payload: ArraySlice<UInt8>,
                        chunkSize: Int) -> [UInt8] {
         let extended = timestamp >= 0xFF_FFFF
         let pieces = max(1, (payload.count + chunkSize - 1) / chunkSize)
@@ -43,18 +43,18 @@ enum RtmpChunkWriter {
 
     // MARK: protocol control and user control messages (RTMP spec 5.4, 6.2), on chunk stream 2
 
-    static func control(type: UInt8, _ body: [UInt8]) -> [UInt8] {
+    public static func control(type: UInt8, _ body: [UInt8]) -> [UInt8] {
         chunks(csid: 2, timestamp: 0, type: type, streamId: 0, payload: body[...], chunkSize: 128)
     }
 
-    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+    public static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
 
-    static func setChunkSize(_ n: Int) -> [UInt8] { control(type: RtmpMessage.setChunkSize, be32(UInt32(n))) }
-    static func windowAckSize(_ n: UInt32) -> [UInt8] { control(type: RtmpMessage.windowAckSize, be32(n)) }
-    static func setPeerBandwidth(_ n: UInt32) -> [UInt8] { control(type: RtmpMessage.setPeerBandwidth, be32(n) + [2]) }
-    static func acknowledgement(_ n: UInt32) -> [UInt8] { control(type: RtmpMessage.acknowledgement, be32(n)) }
+    public static func setChunkSize(_ n: Int) -> [UInt8] { control(type: RtmpMessage.setChunkSize, be32(UInt32(n))) }
+    public static func windowAckSize(_ n: UInt32) -> [UInt8] { control(type: RtmpMessage.windowAckSize, be32(n)) }
+    public static func setPeerBandwidth(_ n: UInt32) -> [UInt8] { control(type: RtmpMessage.setPeerBandwidth, be32(n) + [2]) }
+    public static func acknowledgement(_ n: UInt32) -> [UInt8] { control(type: RtmpMessage.acknowledgement, be32(n)) }
     /// User control: Stream Begin (0), Stream EOF (1), Stream Dry (2), Stream Is Recorded (4), Ping Response (7).
-    static func userControl(_ event: UInt16, _ value: UInt32) -> [UInt8] {
+    public static func userControl(_ event: UInt16, _ value: UInt32) -> [UInt8] {
         control(type: RtmpMessage.userControl, [UInt8(event >> 8), UInt8(event & 0xFF)] + be32(value))
     }
 }

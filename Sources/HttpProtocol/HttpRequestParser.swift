@@ -1,25 +1,25 @@
 import Foundation
 
 /// Incremental HTTP/1.1 request parser with hard limits; errors carry the status to answer with.
-struct HttpRequestParser {
-    struct Failure: Error {
-        let status: Int
-        let reason: String
+public struct HttpRequestParser {
+    public struct Failure: Error {
+        public let status: Int
+        public let reason: String
     }
 
-    static let maxHeaderBytes = 16 * 1024
-    static let maxHeaders = 100
-    let maxBodyBytes: Int
+    public static let maxHeaderBytes = 16 * 1024
+    public static let maxHeaders = 100
+    public let maxBodyBytes: Int
     private var buffer: [UInt8] = []
 
-    init(maxBodyBytes: Int = 1 << 20) { self.maxBodyBytes = maxBodyBytes }
+    public init(maxBodyBytes: Int = 1 << 20) { self.maxBodyBytes = maxBodyBytes }
 
-    var buffered: Int { buffer.count }
+    public var buffered: Int { buffer.count }
 
-    mutating func feed(_ bytes: UnsafeRawBufferPointer) { buffer.append(contentsOf: bytes) }
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) { buffer.append(contentsOf: bytes) }
 
     /// The next complete request, nil if more bytes are needed.
-    mutating func next() throws(Failure) -> HttpRequest? {
+    public mutating func next() throws(Failure) -> HttpRequest? {
         guard let headerEnd = findHeaderEnd() else {
             if buffer.count > Self.maxHeaderBytes { throw Failure(status: 431, reason: "request header over \(Self.maxHeaderBytes) bytes") }
             return nil

@@ -2,10 +2,10 @@ import COpenSSL
 
 /// The RTMP handshake, server side: the simple form (RTMP spec 5.2) and the digest form Flash-era
 /// clients and some encoders use (a C1 whose version field is not zero carries an HMAC-SHA256 digest).
-struct RtmpHandshake {
-    static let size = 1536
+public struct RtmpHandshake {
+    public static let size = 1536
 
-    enum Outcome {
+    public enum Outcome {
         case needMore
         /// Send these bytes (S0+S1+S2) and wait for C2.
         case reply([UInt8])
@@ -18,13 +18,13 @@ struct RtmpHandshake {
         0xF0, 0xEE, 0xC2, 0x4A, 0x80, 0x68, 0xBE, 0xE8, 0x2E, 0x00, 0xD0, 0xD1, 0x02, 0x9E, 0x7E, 0x57,
         0x6E, 0xEC, 0x5D, 0x2D, 0x29, 0x80, 0x6F, 0xAB, 0x93, 0xB8, 0xE6, 0x36, 0xCF, 0xEB, 0x31, 0xAE,
     ]
-    static let clientKey = Array("Genuine Adobe Flash Player 001".utf8)               // 30 bytes
-    static let serverKey = Array("Genuine Adobe Flash Media Server 001".utf8)         // 36 bytes
-    static let serverKeyFull = serverKey + tail                                        // 68 bytes
-    static let clientKeyFull = clientKey + tail                                        // 62 bytes
+    public static let clientKey = Array("Genuine Adobe Flash Player 001".utf8)               // 30 bytes
+    public static let serverKey = Array("Genuine Adobe Flash Media Server 001".utf8)         // 36 bytes
+    public static let serverKeyFull = serverKey + tail                                        // 68 bytes
+    public static let clientKeyFull = clientKey + tail                                        // 62 bytes
 
     /// Handles C0+C1 (exactly 1537 bytes).
-    static func respond(toC0C1 c0c1: ArraySlice<UInt8>, now: UInt32) -> Outcome {
+    public static func respond(toC0C1 c0c1: ArraySlice<UInt8>, now: UInt32) -> Outcome {
         guard c0c1.count == 1 + size else { return .needMore }
         let version = c0c1[c0c1.startIndex]
         guard version == 3 || version == 6 else { return .failed("unsupported RTMP version \(version)") }
@@ -64,13 +64,13 @@ struct RtmpHandshake {
     }
 
     /// The digest position for a scheme whose offset bytes start at `base` (8 or 772).
-    static func digestOffset(_ c1: [UInt8], base: Int) -> Int {
+    public static func digestOffset(_ c1: [UInt8], base: Int) -> Int {
         let sum = Int(c1[base]) + Int(c1[base + 1]) + Int(c1[base + 2]) + Int(c1[base + 3])
         return base + 4 + sum % 728
     }
 
     /// Where a valid client digest sits (scheme 1 checked first, as most clients use it), if any.
-    static func findDigest(_ c1: [UInt8], key: [UInt8]) -> Int? {
+    public static func findDigest(_ c1: [UInt8], key: [UInt8]) -> Int? {
         for base in [8, 772] {
             let offset = digestOffset(c1, base: base)
             guard offset + 32 <= c1.count else { continue }
@@ -80,7 +80,7 @@ struct RtmpHandshake {
         return nil
     }
 
-    static func hmac(_ key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+    public static func hmac(_ key: [UInt8], _ data: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 32
         _ = key.withUnsafeBytes { k in data.withUnsafeBytes { d in
@@ -89,7 +89,7 @@ struct RtmpHandshake {
         return out
     }
 
-    static func random(_ n: Int) -> [UInt8] {
+    public static func random(_ n: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: n)
         if RAND_bytes(&out, Int32(n)) != 1 {
             for i in 0..<n { out[i] = UInt8.random(in: 0...255) }

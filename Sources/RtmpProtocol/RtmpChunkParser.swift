@@ -1,38 +1,38 @@
 /// Reassembles messages from an incoming RTMP chunk stream (RTMP spec 5.3). Every length is checked
 /// before use; memory is bounded by `maxMessageSize` per chunk stream and `maxChunkStreams` streams.
-struct RtmpChunkParser {
-    struct ProtocolError: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
+public struct RtmpChunkParser {
+    public struct ProtocolError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
     }
 
     private struct StreamState {
-        var timestamp: UInt32 = 0
-        var delta: UInt32 = 0
-        var length = 0
-        var type: UInt8 = 0
-        var streamId: UInt32 = 0
-        var extended = false
-        var partial: [UInt8] = []
-        var started = false
+        public var timestamp: UInt32 = 0
+        public var delta: UInt32 = 0
+        public var length = 0
+        public var type: UInt8 = 0
+        public var streamId: UInt32 = 0
+        public var extended = false
+        public var partial: [UInt8] = []
+        public var started = false
     }
 
     /// The peer's chunk size (Set Chunk Size changes it).
-    private(set) var chunkSize = 128
-    let maxMessageSize: Int
-    let maxChunkStreams: Int
+    public private(set) var chunkSize = 128
+    public let maxMessageSize: Int
+    public let maxChunkStreams: Int
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var streams: [UInt32: StreamState] = [:]
     /// Bytes consumed so far, for acknowledgements.
-    private(set) var bytesConsumed: UInt64 = 0
+    public private(set) var bytesConsumed: UInt64 = 0
 
-    init(maxMessageSize: Int = 8 << 20, maxChunkStreams: Int = 64) {
+    public init(maxMessageSize: Int = 8 << 20, maxChunkStreams: Int = 64) {
         self.maxMessageSize = maxMessageSize
         self.maxChunkStreams = maxChunkStreams
     }
 
-    mutating func feed(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         if readIndex > 0 && readIndex == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             readIndex = 0
@@ -43,18 +43,18 @@ struct RtmpChunkParser {
         buffer.append(contentsOf: bytes)
     }
 
-    mutating func feed(_ bytes: [UInt8]) { bytes.withUnsafeBytes { feed($0) } }
+    public mutating func feed(_ bytes: [UInt8]) { bytes.withUnsafeBytes { feed($0) } }
 
-    var buffered: Int { buffer.count - readIndex }
+    public var buffered: Int { buffer.count - readIndex }
 
-    mutating func setChunkSize(_ size: Int) throws(ProtocolError) {
+    public mutating func setChunkSize(_ size: Int) throws(ProtocolError) {
         // The spec allows up to 2^31-1; nobody sends more than a few MB, and a huge value is an attack.
         guard size >= 1, size <= 16 << 20 else { throw ProtocolError(message: "absurd chunk size \(size)") }
         chunkSize = size
     }
 
     /// The next complete message, nil if more bytes are needed.
-    mutating func next() throws(ProtocolError) -> RtmpMessage? {
+    public mutating func next() throws(ProtocolError) -> RtmpMessage? {
         while true {
             let start = readIndex
             guard let message = try parseChunk() else {

@@ -2,10 +2,10 @@ import COpenSSL
 import Foundation
 
 /// WebSocket (RFC 6455) pieces the server needs: the upgrade answer, server frames, client frame parsing.
-enum WebSocket {
-    static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+public enum WebSocket {
+    public static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-    static func acceptKey(_ clientKey: String) -> String {
+    public static func acceptKey(_ clientKey: String) -> String {
         let input = Array((clientKey.trimmingCharacters(in: .whitespaces) + guid).utf8)
         var digest = [UInt8](repeating: 0, count: 20)
         _ = SHA1(input, input.count, &digest)
@@ -13,7 +13,7 @@ enum WebSocket {
     }
 
     /// Header of an unmasked server frame (RFC 6455 5.2).
-    static func frameHeader(opcode: UInt8, length: Int) -> [UInt8] {
+    public static func frameHeader(opcode: UInt8, length: Int) -> [UInt8] {
         var h: [UInt8] = [0x80 | opcode]
         if length < 126 {
             h.append(UInt8(length))
@@ -26,18 +26,21 @@ enum WebSocket {
         return h
     }
 
-    static func frame(opcode: UInt8, _ payload: [UInt8]) -> [UInt8] { frameHeader(opcode: opcode, length: payload.count) + payload }
+    public static func frame(opcode: UInt8, _ payload: [UInt8]) -> [UInt8] { frameHeader(opcode: opcode, length: payload.count) + payload }
 
-    struct ClientFrame {
-        let opcode: UInt8
-        let payload: [UInt8]
+    public struct ClientFrame {
+        public let opcode: UInt8
+        public let payload: [UInt8]
     }
 
-    struct ProtocolError: Error { let reason: String }
+    public struct ProtocolError: Error {
+        public let reason: String
+        public init(reason: String) { self.reason = reason }
+    }
 
     /// Parses client frames from `buffer` (consuming them). Clients must mask (RFC 6455 5.3); control
     /// frames are at most 125 bytes; data frames are capped at `maxPayload`.
-    static func parse(_ buffer: inout [UInt8], maxPayload: Int = 64 * 1024) throws(ProtocolError) -> [ClientFrame] {
+    public static func parse(_ buffer: inout [UInt8], maxPayload: Int = 64 * 1024) throws(ProtocolError) -> [ClientFrame] {
         var frames: [ClientFrame] = []
         var i = 0
         while buffer.count - i >= 2 {
