@@ -34,6 +34,7 @@ let package = Package(
     products: [
         .executable(name: "mediarouter", targets: ["mediarouter"]),
         .executable(name: "mediarouter-busbench", targets: ["mediarouter-busbench"]),
+        .executable(name: "mediarouter-bench", targets: ["mediarouter-bench"]),
         // For Swift plugins built outside this package.
         .library(name: "MRPluginKit", targets: ["MRPluginKit"]),
     ] + allPlugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) },
@@ -83,6 +84,16 @@ let package = Package(
             name: "mediarouter-busbench",
             dependencies: ["RouterCore", "PluginABI", "CMallocCounter", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/BusBench"
+        ),
+        .executableTarget(
+            name: "mediarouter-bench",
+            dependencies: [
+                "RtmpProtocol", "MediaFormats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/LoadTool"
         ),
         .testTarget(
             name: "RouterCoreTests",

@@ -28,6 +28,9 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var wsBuffer: [UInt8] = []
     private var file: FileTransfer?
     private var stallTimer: OpaquePointer?
+    private lazy var readerBox = ReaderBox(self)
+    private var outStats = BatchedStat(name: "bytes_out")
+    private var inStats = BatchedStat(name: "bytes_in")
     private lazy var timerUser: UnsafeMutableRawPointer = Unmanaged.passRetained(WeakConnection(self)).toOpaque()
 
     init(plugin: HttpMuxPlugin, conn: OpaquePointer) {
@@ -42,7 +45,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     func opened(_ conn: OpaquePointer) { host.stat("connections", add: 1) }
 
     func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
-        host.stat("bytes_in", add: Int64(bytes.count))
+        inStats.add(bytes.count, host)
         switch state {
         case .closing:
             return
@@ -88,6 +91,8 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         exchange = nil
         file?.cancel()
         file = nil
+        outStats.flush(host)
+        inStats.flush(host)
         host.stat("connections", add: -1)
     }
 
@@ -100,7 +105,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var isClosing: Bool { if case .closing = state { return true }; return false }
 
     func send(_ bytes: [UInt8]) {
-        host.stat("bytes_out", add: Int64(bytes.count))
+        outStats.add(bytes.count, host)
         host.send(conn, bytes)
     }
 
@@ -314,7 +319,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             options.peer = pe
             return host.withKey(vhost: live.vhost, app: live.app, stream: live.stream) { key in
                 host.table.reader_open_derived(host.host, &key, format, &muxer, ReaderBridge.user(for: factory), &options, &cbs,
-                                               ReaderBridge.user(for: self), &out)
+                                               ReaderBridge.user(for: readerBox), &out)
             }
         } }
         guard rc == MR_OK else { return fail(status: 500, "cannot play \(liveName): \(host.lastError)") }
@@ -323,17 +328,17 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
         guard case .live = state else { return }
-        var bufs: [OpaquePointer?] = []
-        bufs.reserveCapacity(frames.count)
         var bytes = 0
-        for f in frames {
-            bufs.append(f.payload)
-            bytes += host.table.buf_len(f.payload)
+        for f in frames { bytes += host.table.buf_len(f.payload) }
+        // One frame per delivery is the common case: pass its buffer without building an array.
+        if frames.count == 1 {
+            var payload = frames[0].payload
+            _ = host.table.conn_send(conn, &payload, 1)
+        } else {
+            let bufs = frames.map { $0.payload }
+            _ = bufs.withUnsafeBufferPointer { host.table.conn_send(conn, $0.baseAddress, $0.count) }
         }
-        host.table.conn_cork(conn, 1)
-        host.send(conn, buffers: bufs)
-        host.table.conn_cork(conn, 0)
-        host.stat("bytes_out", add: Int64(bytes))
+        outStats.add(bytes, host)
     }
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {

@@ -13,6 +13,8 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("takeover", MR_CONFIG_BOOL, "a second publisher replaces the first instead of being refused"),
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
         ("h265_legacy", MR_CONFIG_BOOL, "send H.265 with FLV codec id 12 instead of Enhanced RTMP 'hvc1'"),
+        ("pull", MR_CONFIG_LIST, "streams to pull: \"app/stream=rtmp://host/app/stream\""),
+        ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=rtmp://host/app/stream\""),
     ],
     initialize: { host, api, state in
         guard let host, let api else { return Int32(MR_ERR_INVALID) }
@@ -29,6 +31,8 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
 final class RtmpPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable {
     let host: PluginHost
     private var listener: OpaquePointer?
+    private var proxies: [RtmpProxy] = []
+    private var proxySpecs: [String] = []
     private var port = 1935
     private var bind = "0.0.0.0"
     private(set) var takeover = false
@@ -55,12 +59,33 @@ final class RtmpPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable
             options.bind_address = b
             return host.table.tcp_listen(host.host, &options, &cbs, ConnectionBridge.user(for: self), &listener)
         }
-        if rc != MR_OK { host.log(MR_LOG_ERROR, "cannot listen on \(bind):\(port): \(host.lastError)") }
+        if rc != MR_OK {
+            host.log(MR_LOG_ERROR, "cannot listen on \(bind):\(port): \(host.lastError)")
+            return rc
+        }
+        startProxies()
         return rc
     }
 
+    private var currentProxySpecs: [String] { host.list("pull").map { "pull " + $0 } + host.list("push").map { "push " + $0 } }
+
+    private func startProxies() {
+        proxySpecs = currentProxySpecs
+        for (mode, key) in [(RtmpProxy.Mode.pull, "pull"), (.push, "push")] {
+            for spec in host.list(key) {
+                guard let p = RtmpProxy(host: host, mode: mode, spec: spec) else {
+                    host.log(MR_LOG_ERROR, "\(key) entry '\(spec)' is not \"app/stream=rtmp://host[:port]/app/stream\"; skipped")
+                    continue
+                }
+                proxies.append(p)
+                p.start()
+            }
+        }
+    }
+
     func reconfigure() -> Int32 {
-        guard host.int("port", default: 1935) == port, host.string("bind", default: "0.0.0.0") == bind else { return Int32(MR_RESTART) }
+        guard host.int("port", default: 1935) == port, host.string("bind", default: "0.0.0.0") == bind,
+              currentProxySpecs == proxySpecs else { return Int32(MR_RESTART) }
         readSettings()
         return Int32(MR_OK)
     }
@@ -68,6 +93,8 @@ final class RtmpPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable
     func stop() {
         if let listener { host.table.listener_close(listener) }
         listener = nil
+        for p in proxies { p.stop() }
+        proxies.removeAll()
     }
 
     func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { RtmpSession(plugin: self, conn: conn) }

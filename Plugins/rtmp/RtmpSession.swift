@@ -31,6 +31,9 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     private var stallTimer: OpaquePointer?
     private var handshakeTimer: OpaquePointer?
     private var bytesOut: Int64 = 0
+    private lazy var readerBox = ReaderBox(self)
+    private var outStats = BatchedStat(name: "bytes_out")
+    private var inStats = BatchedStat(name: "bytes_in")
     /// One box for every timer of this session, released when the session closes (timers are cancelled
     /// first), so a timer firing late finds a nil session instead of freed memory.
     private lazy var timerUser: UnsafeMutableRawPointer = WeakSession.make(self)
@@ -54,7 +57,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     }
 
     func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
-        host.stat("bytes_in", add: Int64(bytes.count))
+        inStats.add(bytes.count, host)
         switch phase {
         case .closing:
             return
@@ -93,6 +96,8 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
         Unmanaged<WeakSession>.fromOpaque(timerUser).release()
         stopPublishing()
         stopPlaying()
+        outStats.flush(host)
+        inStats.flush(host)
         host.stat("sessions", add: -1)
         host.log(MR_LOG_DEBUG, "session \(peer) closed: \(message)")
     }
@@ -328,7 +333,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
             options.peer = p
             return host.withKey(vhost: name.vhost, app: name.app, stream: name.stream) { key in
                 host.table.reader_open_derived(host.host, &key, "rtmp", &muxer, ReaderBridge.user(for: plugin), &options, &cbs,
-                                               ReaderBridge.user(for: self), &out)
+                                               ReaderBridge.user(for: readerBox), &out)
             }
         } }
         guard rc == MR_OK else { return fail("play of \(name.app)/\(name.stream) failed: \(host.lastError)") }
@@ -343,18 +348,17 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
 
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
         guard phase == .connected else { return }
-        host.table.conn_cork(conn, 1)
-        var bufs: [OpaquePointer?] = []
-        bufs.reserveCapacity(frames.count)
         var bytes = 0
-        for f in frames {
-            bufs.append(f.payload)
-            bytes += host.table.buf_len(f.payload)
+        for f in frames { bytes += host.table.buf_len(f.payload) }
+        // One frame per delivery is the common case: pass its buffer without building an array.
+        if frames.count == 1 {
+            var payload = frames[0].payload
+            _ = host.table.conn_send(conn, &payload, 1)
+        } else {
+            let bufs = frames.map { $0.payload }
+            _ = bufs.withUnsafeBufferPointer { host.table.conn_send(conn, $0.baseAddress, $0.count) }
         }
-        host.send(conn, buffers: bufs)
-        host.table.conn_cork(conn, 0)
-        bytesOut += Int64(bytes)
-        host.stat("bytes_out", add: Int64(bytes))
+        outStats.add(bytes, host)
     }
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {

@@ -28,10 +28,19 @@ public struct FlvBodyMuxer {
 
     /// Reads the ring's tracks; returns the bodies of the header: onMetaData and each codec config.
     public mutating func load(host: PluginHost, ring: OpaquePointer) -> [Body] {
+        load((0..<host.table.ring_track_count(ring)).map { host.trackInfo(ring: ring, $0) })
+    }
+
+    /// The same from a reader's tracks (a push client muxes for itself, not for a ring).
+    public mutating func load(host: PluginHost, reader: OpaquePointer) -> [Body] {
+        load((0..<host.table.reader_track_count(reader)).map { host.trackInfo(reader: reader, $0) })
+    }
+
+    private mutating func load(_ infos: [mr_track_info?]) -> [Body] {
         tracks = []
         metadata = FlvMetadata.Info()
-        for i in 0..<host.table.ring_track_count(ring) {
-            guard let info = host.trackInfo(ring: ring, i), let codec = CodecMapping.codec(info.codec) else {
+        for info in infos {
+            guard let info, let codec = CodecMapping.codec(info.codec) else {
                 tracks.append(nil)
                 continue
             }

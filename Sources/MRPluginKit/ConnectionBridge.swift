@@ -15,6 +15,12 @@ public extension ConnectionHandler {
 /// Makes a handler per accepted (or connected) connection.
 public protocol ConnectionFactory: AnyObject {
     func makeHandler(for conn: OpaquePointer) -> ConnectionHandler?
+    /// An outgoing connect failed before any connection existed.
+    func connectFailed(_ message: String)
+}
+
+public extension ConnectionFactory {
+    func connectFailed(_ message: String) {}
 }
 
 /// C callbacks that route a listener's connections to Swift handlers. The listener's `user` is an
@@ -31,20 +37,26 @@ public enum ConnectionBridge {
             connectionBridgeAPI?.pointee.conn_set_user(conn, Unmanaged.passRetained(box).toOpaque())
             handler.opened(conn)
         }
+        // After on_open the connection's user is always our HandlerBox: no dynamic cast on the data path.
         c.on_data = { user, conn, data, len in
-            guard let user, let conn, let box = Unmanaged<AnyObject>.fromOpaque(user).takeUnretainedValue() as? HandlerBox else { return }
-            box.handler.received(conn, UnsafeRawBufferPointer(start: data, count: len))
+            guard let user, let conn else { return }
+            Unmanaged<HandlerBox>.fromOpaque(user).takeUnretainedValue().handler.received(conn, UnsafeRawBufferPointer(start: data, count: len))
         }
         c.on_writable = { user, conn, writable in
-            guard let user, let conn, let box = Unmanaged<AnyObject>.fromOpaque(user).takeUnretainedValue() as? HandlerBox else { return }
-            box.handler.writabilityChanged(conn, writable: writable != 0)
+            guard let user, let conn else { return }
+            Unmanaged<HandlerBox>.fromOpaque(user).takeUnretainedValue().handler.writabilityChanged(conn, writable: writable != 0)
         }
-        c.on_close = { user, _, reason, message in
+        c.on_close = { user, conn, reason, message in
             guard let user else { return }
-            let object = Unmanaged<AnyObject>.fromOpaque(user)
-            guard let box = object.takeUnretainedValue() as? HandlerBox else { return }
-            box.handler.closed(reason: reason, message: message.map { String(cString: $0) } ?? "")
-            object.release()
+            guard conn != nil else {
+                // A failed outgoing connect closes with the connect's own user: the factory.
+                (Unmanaged<AnyObject>.fromOpaque(user).takeUnretainedValue() as? ConnectionFactory)?
+                    .connectFailed(message.map { String(cString: $0) } ?? "connect failed")
+                return
+            }
+            let box = Unmanaged<HandlerBox>.fromOpaque(user)
+            box.takeUnretainedValue().handler.closed(reason: reason, message: message.map { String(cString: $0) } ?? "")
+            box.release()
         }
         return c
     }

@@ -11,7 +11,8 @@ public struct PluginHost: @unchecked Sendable {
         self.api = api
     }
 
-    public var table: mr_host_api { api.pointee }
+    /// Inlined so a call through it loads one function pointer instead of copying the whole table.
+    @inlinable public var table: mr_host_api { api.pointee }
 
     public func log(_ level: mr_log_level, _ message: String) {
         message.withCString { table.log(host, Int32(bitPattern: level.rawValue), $0) }

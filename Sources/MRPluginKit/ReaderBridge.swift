@@ -22,21 +22,20 @@ public enum ReaderBridge {
         var c = mr_reader_callbacks()
         c.size = UInt32(MemoryLayout<mr_reader_callbacks>.size)
         c.on_frames = { user, reader, frames, count in
-            guard let user, let reader, let frames,
-                  let h = Unmanaged<AnyObject>.fromOpaque(user).takeUnretainedValue() as? ReaderHandler else { return }
-            h.frames(reader, UnsafeBufferPointer(start: frames, count: count))
+            guard let user, let reader, let frames else { return }
+            Unmanaged<ReaderBox>.fromOpaque(user).takeUnretainedValue().handler?.frames(reader, UnsafeBufferPointer(start: frames, count: count))
         }
         c.on_event = { user, reader, event, detail in
-            guard let user, let reader, let h = Unmanaged<AnyObject>.fromOpaque(user).takeUnretainedValue() as? ReaderHandler
-            else { return }
-            h.event(reader, mr_reader_event(rawValue: UInt32(bitPattern: event)), detail: detail)
+            guard let user, let reader else { return }
+            Unmanaged<ReaderBox>.fromOpaque(user).takeUnretainedValue().handler?
+                .event(reader, mr_reader_event(rawValue: UInt32(bitPattern: event)), detail: detail)
         }
         return c
     }
 
-    public static func user(for handler: ReaderHandler) -> UnsafeMutableRawPointer {
-        Unmanaged.passUnretained(handler as AnyObject).toOpaque()
-    }
+    /// The `user` pointer for a reader of `box`'s handler; the caller keeps `box` alive while the reader
+    /// exists (a handler owns its box).
+    public static func user(for box: ReaderBox) -> UnsafeMutableRawPointer { Unmanaged.passUnretained(box).toOpaque() }
 
     /// Muxer callbacks whose `user` is an unretained factory; each ring's state is a retained muxer.
     public static func muxerCallbacks() -> mr_muxer_callbacks {
@@ -67,4 +66,11 @@ public enum ReaderBridge {
     public static func user(for factory: RingMuxerFactory) -> UnsafeMutableRawPointer {
         Unmanaged.passUnretained(factory as AnyObject).toOpaque()
     }
+}
+
+/// A concrete box for a reader handler, so the hot callback needs no dynamic cast.
+public final class ReaderBox {
+    // The handler owns its box and closes its reader before it goes: unowned(unsafe) saves a weak load per frame.
+    public unowned(unsafe) var handler: (any ReaderHandler)?
+    public init(_ handler: any ReaderHandler) { self.handler = handler }
 }

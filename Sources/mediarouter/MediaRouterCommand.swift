@@ -47,6 +47,7 @@ struct MediaRouterCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "mediarouter")
+        FileLimits.raise(logger: logger)
         let server = MediaRouterServer(config: configResult, configPath: path, executableDir: exeDir, logger: logger,
                                        logLevel: level)
         server.start()

@@ -17,10 +17,13 @@ final class LoopMirror: @unchecked Sendable {
     private(set) var tracks: [TrackInfo] = []
     /// Called (on this loop) when a reader leaves, so the hub can keep counts and free idle rings.
     var onReaderLeft: (@Sendable (BusReader) -> Void)?
+    private let mergeWriteMs: Int
+    private var flushScheduled = false
 
-    init(loop: EventLoop, capacity: Int, softLimit: Int) {
+    init(loop: EventLoop, capacity: Int, softLimit: Int, mergeWriteMs: Int = 0) {
         self.loop = loop
         self.ring = FrameRing(capacity: capacity, softLimit: softLimit)
+        self.mergeWriteMs = mergeWriteMs
     }
 
     var readerList: [BusReader] { readers }
@@ -53,6 +56,17 @@ final class LoopMirror: @unchecked Sendable {
     func receive(_ batch: [(BusFrame, Bool)]) {
         guard liveJoins > 0 else { return }
         for (frame, gop) in batch { ring.append(frame, gopStart: gop) }
+        guard mergeWriteMs > 0 else { return deliverAll() }
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        loop.scheduleTask(in: .milliseconds(Int64(mergeWriteMs))) {
+            self.flushScheduled = false
+            self.deliverAll()
+        }
+    }
+
+    private func deliverAll() {
+        guard liveJoins > 0 else { return }
         var i = 0
         while i < readers.count {
             let r = readers[i]

@@ -64,7 +64,8 @@ final class RingHub: @unchecked Sendable {
         if let existing = mirrors[reader.loopIndex] {
             mirror = existing
         } else {
-            mirror = LoopMirror(loop: reader.loop, capacity: settings.ringCapacity, softLimit: settings.ringSoftLimit)
+            mirror = LoopMirror(loop: reader.loop, capacity: settings.ringCapacity, softLimit: settings.ringSoftLimit,
+                                mergeWriteMs: settings.mergeWriteMs)
             mirror.onReaderLeft = { [weak self] r in self?.readerLeft(r) }
             mirrors[reader.loopIndex] = mirror
         }

@@ -25,6 +25,7 @@ public struct ServerSettings: Equatable, Sendable {
         ("reader_max_lag", "integer", "frames a reader may fall behind before it skips to a keyframe"),
         ("ring_frames", "integer", "hard bound of frames a ring keeps"),
         ("gop_cache_frames", "integer", "frames kept beyond the newest GOP for lagging readers"),
+        ("merge_write_ms", "integer", "deliver frames to players at most this often (0 = at once): fewer socket writes"),
         ("auth_timeout_ms", "integer", "how long an auth question waits for its handler"),
         ("auth_default", "string", "allow or deny, when the auth handler does not answer in time"),
         ("watch_config", "boolean", "reload when the config file changes"),
@@ -53,6 +54,7 @@ public struct ServerSettings: Equatable, Sendable {
         if let v = try reader.int("ring_frames", range: 64...1_000_000) { s.bus.ringCapacity = v }
         if let v = try reader.int("gop_cache_frames", range: 1...1_000_000) { s.bus.ringSoftLimit = v }
         s.bus.ringSoftLimit = min(s.bus.ringSoftLimit, s.bus.ringCapacity)
+        if let v = try reader.int("merge_write_ms", range: 0...1000) { s.bus.mergeWriteMs = v }
         if let v = try reader.int("auth_timeout_ms", range: 1...600_000) { s.authTimeoutMs = v }
         if let v = try reader.string("auth_default") {
             guard v == "allow" || v == "deny" else { throw reader.error("auth_default", "expected \"allow\" or \"deny\", found \"\(v)\"") }

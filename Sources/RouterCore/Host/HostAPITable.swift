@@ -261,8 +261,9 @@ enum HostAPITable {
         api.conn_send = { c, list, count in
             guard let conn = TcpConnection.from(c) else { return LastError.fail(MR_ERR_INVALID, "no connection") }
             guard conn.channel.eventLoop.inEventLoop else { return LastError.fail(MR_ERR_THREAD, "conn_send off the connection's loop") }
-            guard let bufs = buffers(list, count) else { return LastError.fail(MR_ERR_INVALID, "bad buffer list") }
-            return conn.send(bufs)
+            guard count >= 0, count <= 4096, count == 0 || list != nil else { return LastError.fail(MR_ERR_INVALID, "bad buffer list") }
+            // The fan-out hot path: no array, one write per buffer, one flush.
+            return conn.send(count: count) { i in list.flatMap { buf($0[i]) }?.byteBuffer }
         }
         api.conn_send_bytes = { c, p, n in
             guard let conn = TcpConnection.from(c) else { return LastError.fail(MR_ERR_INVALID, "no connection") }

@@ -47,6 +47,16 @@ final class TcpConnection: @unchecked Sendable {
         return Int32(MR_OK)
     }
 
+    func send(count: Int, _ buffer: (Int) -> ByteBuffer?) -> Int32 {
+        guard !closed, let context else { return LastError.fail(MR_ERR_CLOSED, "connection is closed") }
+        for i in 0..<count {
+            guard let b = buffer(i) else { return LastError.fail(MR_ERR_INVALID, "bad buffer at \(i)") }
+            context.write(NIOAny(b), promise: nil)
+        }
+        if !corked { context.flush() }
+        return Int32(MR_OK)
+    }
+
     func setCorked(_ on: Bool) {
         corked = on
         if !on, let context, !closed { context.flush() }
