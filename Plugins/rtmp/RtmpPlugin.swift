@@ -13,6 +13,9 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("takeover", MR_CONFIG_BOOL, "a second publisher replaces the first instead of being refused"),
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
         ("h265_legacy", MR_CONFIG_BOOL, "send H.265 with FLV codec id 12 instead of Enhanced RTMP 'hvc1'"),
+        ("rtmps_port", MR_CONFIG_INT, "RTMPS port, used when tls_cert and tls_key are set (default 19350)"),
+        ("tls_cert", MR_CONFIG_STRING, "PEM certificate chain for RTMPS"),
+        ("tls_key", MR_CONFIG_STRING, "PEM private key for RTMPS"),
         ("pull", MR_CONFIG_LIST, "streams to pull: \"app/stream=rtmp://host/app/stream\""),
         ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=rtmp://host/app/stream\""),
     ],
@@ -30,7 +33,8 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
 /// The plugin: its listener, settings, and the factory of sessions and of the "rtmp" ring muxer.
 final class RtmpPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable {
     let host: PluginHost
-    private var listener: OpaquePointer?
+    private var listeners: [OpaquePointer] = []
+    private var listenSettings: [String] = []
     private var proxies: [RtmpProxy] = []
     private var proxySpecs: [String] = []
     private var port = 1935
@@ -47,23 +51,38 @@ final class RtmpPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable
         legacyHEVC = host.bool("h265_legacy", default: false)
     }
 
+    private var currentListenSettings: [String] {
+        ["port", "bind", "rtmps_port", "tls_cert", "tls_key"].map { host.string($0, default: "") }
+    }
+
     func start() -> Int32 {
         readSettings()
+        listenSettings = currentListenSettings
         port = host.int("port", default: 1935)
         bind = host.string("bind", default: "0.0.0.0")
+        var rc = listen(port: port, cert: nil, key: nil)
+        guard rc == MR_OK else { return rc }
+        let cert = host.string("tls_cert", default: ""), key = host.string("tls_key", default: "")
+        if !cert.isEmpty || !key.isEmpty {
+            rc = listen(port: host.int("rtmps_port", default: 19350), cert: cert, key: key)
+            guard rc == MR_OK else { return rc }
+        }
+        startProxies()
+        return rc
+    }
+
+    private func listen(port: Int, cert: String?, key: String?) -> Int32 {
         var options = mr_listen_options()
         options.size = UInt32(MemoryLayout<mr_listen_options>.size)
         options.port = UInt16(clamping: port)
         var cbs = ConnectionBridge.callbacks()
-        let rc = bind.withCString { b -> Int32 in
+        var out: OpaquePointer?
+        let rc = bind.withCString { b in (cert ?? "").withCString { c in (key ?? "").withCString { k -> Int32 in
             options.bind_address = b
-            return host.table.tcp_listen(host.host, &options, &cbs, ConnectionBridge.user(for: self), &listener)
-        }
-        if rc != MR_OK {
-            host.log(MR_LOG_ERROR, "cannot listen on \(bind):\(port): \(host.lastError)")
-            return rc
-        }
-        startProxies()
+            if cert != nil { options.tls_cert_path = c; options.tls_key_path = k }
+            return host.table.tcp_listen(host.host, &options, &cbs, ConnectionBridge.user(for: self), &out)
+        } } }
+        if rc == MR_OK, let out { listeners.append(out) } else { host.log(MR_LOG_ERROR, "cannot listen on \(bind):\(port): \(host.lastError)") }
         return rc
     }
 
@@ -84,15 +103,14 @@ final class RtmpPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable
     }
 
     func reconfigure() -> Int32 {
-        guard host.int("port", default: 1935) == port, host.string("bind", default: "0.0.0.0") == bind,
-              currentProxySpecs == proxySpecs else { return Int32(MR_RESTART) }
+        guard currentListenSettings == listenSettings, currentProxySpecs == proxySpecs else { return Int32(MR_RESTART) }
         readSettings()
         return Int32(MR_OK)
     }
 
     func stop() {
-        if let listener { host.table.listener_close(listener) }
-        listener = nil
+        for l in listeners { host.table.listener_close(l) }
+        listeners.removeAll()
         for p in proxies { p.stop() }
         proxies.removeAll()
     }

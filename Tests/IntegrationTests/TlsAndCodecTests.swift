@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+
+/// RTMPS and HTTPS listeners with a self-signed certificate, and G.711 audio through RTMP and HTTP-FLV.
+final class TlsAndCodecTests: XCTestCase {
+    private func certificate() throws -> (String, String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mr-it-tls-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
+        if !FileManager.default.fileExists(atPath: cert) {
+            let (status, out) = try runCommand("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                                                                     "-subj", "/CN=localhost", "-keyout", key, "-out", cert], timeout: 30)
+            XCTAssertEqual(status, 0, out)
+        }
+        return (cert, key)
+    }
+
+    func testRtmpsPublishAndHttpsPlayback() throws {
+        let (cert, key) = try certificate()
+        let rtmp = freePort(), rtmps = freePort(), http = freePort(), https = freePort()
+        let www = FileManager.default.temporaryDirectory.appendingPathComponent("mr-it-www-\(getpid())")
+        try FileManager.default.createDirectory(at: www, withIntermediateDirectories: true)
+        try Data("secure hello\n".utf8).write(to: www.appendingPathComponent("index.html"))
+        let s = try ServerProcess(config: """
+            [server]
+            play_wait_ms = 4000
+            [rtmp]
+            port = \(rtmp)
+            rtmps_port = \(rtmps)
+            tls_cert = "\(cert)"
+            tls_key = "\(key)"
+            [httpmux]
+            port = \(http)
+            https_port = \(https)
+            tls_cert = "\(cert)"
+            tls_key = "\(key)"
+            www_root = "\(www.path)"
+            """)
+        try s.start()
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("listening on tls 0.0.0.0:\(rtmps)"), s.log)
+        let publisher = try MediaTools.publish("rtmps://127.0.0.1:\(rtmps)/live/secure", seconds: 10)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/secure"), s.log)
+        // ffmpeg does not verify certificates unless asked, so the self-signed one is accepted.
+        let p = try MediaTools.probe("https://127.0.0.1:\(https)/live/secure.live.flv", seconds: 2)
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertGreaterThan(p.videoFrames, 35)
+        let (status, page) = try runCommand("/usr/bin/curl", ["-sk", "https://127.0.0.1:\(https)/"], timeout: 10)
+        XCTAssertEqual(status, 0)
+        XCTAssertEqual(page, "secure hello\n")
+    }
+
+    func testG711AudioThroughRtmpAndHttpFlv() throws {
+        let rtmp = freePort(), http = freePort()
+        let s = try ServerProcess(config: "[server]\nplay_wait_ms = 4000\n[rtmp]\nport = \(rtmp)\n[httpmux]\nport = \(http)\n")
+        try s.start()
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        for (codec, name) in [("pcm_alaw", "alaw"), ("pcm_mulaw", "mulaw")] {
+            let publisher = Process()
+            publisher.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+            publisher.arguments = ["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+                                   "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000", "-t", "8", "-c:v", "libx264",
+                                   "-preset", "ultrafast", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p", "-c:a", codec, "-ar", "8000",
+                                   "-ac", "1", "-f", "flv", "rtmp://127.0.0.1:\(rtmp)/live/\(name)"]
+            publisher.standardError = FileHandle.nullDevice
+            try publisher.run()
+            defer { publisher.terminate() }
+            XCTAssertTrue(s.waitForLog("publish /live/\(name)"), s.log)
+            let p = try MediaTools.probe("http://127.0.0.1:\(http)/live/\(name).live.flv", seconds: 2)
+            XCTAssertEqual(p.audioCodec, codec)
+            XCTAssertGreaterThan(p.audioFrames, 10)
+            XCTAssertEqual(p.videoCodec, "h264")
+        }
+    }
+}
