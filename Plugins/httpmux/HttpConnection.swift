@@ -328,17 +328,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
         guard case .live = state else { return }
-        var bytes = 0
-        for f in frames { bytes += host.table.buf_len(f.payload) }
-        // One frame per delivery is the common case: pass its buffer without building an array.
-        if frames.count == 1 {
-            var payload = frames[0].payload
-            _ = host.table.conn_send(conn, &payload, 1)
-        } else {
-            let bufs = frames.map { $0.payload }
-            _ = bufs.withUnsafeBufferPointer { host.table.conn_send(conn, $0.baseAddress, $0.count) }
-        }
-        outStats.add(bytes, host)
+        outStats.add(host.sendPackets(conn, frames), host)
     }
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {

@@ -117,5 +117,5 @@ final class RtmpPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable
 
     func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { RtmpSession(plugin: self, conn: conn) }
 
-    func makeMuxer(for ring: OpaquePointer) -> RingMuxer? { RtmpRingMuxer(host: host, ring: ring, legacyHEVC: legacyHEVC) }
+    func makeMuxer(for ring: OpaquePointer) -> RingMuxer? { RtmpRingMuxer.make(host: host, ring: ring, legacyHEVC: legacyHEVC) }
 }

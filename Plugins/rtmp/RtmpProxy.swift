@@ -114,8 +114,7 @@ final class RtmpClientSession: ConnectionHandler, ReaderHandler {
     private lazy var readerBox = ReaderBox(self)
     private var flv = FlvBodyMuxer()
     private var startedAt: Int64 = 0
-    private var lastAck: UInt64 = 0
-    private var peerWindow: UInt64 = 2_500_000
+    private var acks = RtmpAcknowledger()
 
     init(proxy: RtmpProxy, conn: OpaquePointer) {
         self.proxy = proxy
@@ -161,16 +160,13 @@ final class RtmpClientSession: ConnectionHandler, ReaderHandler {
         } catch {
             fail("\(error)")
         }
-        if parser.bytesConsumed - lastAck >= peerWindow {
-            lastAck = parser.bytesConsumed
-            send(RtmpChunkWriter.acknowledgement(UInt32(truncatingIfNeeded: lastAck)))
-        }
+        if let ack = acks.due(parser.bytesConsumed) { send(ack) }
     }
 
     private func handle(_ m: RtmpMessage) throws {
         switch m.type {
-        case RtmpMessage.windowAckSize where m.payload.count >= 4:
-            peerWindow = max(4096, UInt64(m.payload[0]) << 24 | UInt64(m.payload[1]) << 16 | UInt64(m.payload[2]) << 8 | UInt64(m.payload[3]))
+        case RtmpMessage.windowAckSize:
+            acks.setWindow(m.payload)
         case RtmpMessage.commandAMF0, RtmpMessage.commandAMF3:
             var d = AMFDecoder(m.type == RtmpMessage.commandAMF3 ? m.payload.dropFirst() : m.payload[...])
             try reply(d.decodeAll())

@@ -19,8 +19,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     private var app = ""
     private var tcUrl = ""
     private var objectEncoding = 0.0
-    private var peerWindow: UInt64 = 2_500_000
-    private var lastAck: UInt64 = 0
+    private var acks = RtmpAcknowledger()
     private var streamName: RtmpStreamName?
 
     // Publishing
@@ -162,19 +161,13 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
         } catch {
             fail("\(error)")
         }
-        if parser.bytesConsumed - lastAck >= peerWindow {
-            lastAck = parser.bytesConsumed
-            send(RtmpChunkWriter.acknowledgement(UInt32(truncatingIfNeeded: lastAck)))
-        }
+        if let ack = acks.due(parser.bytesConsumed) { send(ack) }
     }
 
     private func handle(_ m: RtmpMessage) throws {
         switch m.type {
         case RtmpMessage.windowAckSize:
-            if m.payload.count >= 4 {
-                let v = UInt64(m.payload[0]) << 24 | UInt64(m.payload[1]) << 16 | UInt64(m.payload[2]) << 8 | UInt64(m.payload[3])
-                peerWindow = max(v, 4096)
-            }
+            acks.setWindow(m.payload)
         case RtmpMessage.userControl:
             // Ping request (6): answer with a ping response (7) carrying the same timestamp.
             if m.payload.count >= 6, m.payload[0] == 0, m.payload[1] == 6 {
@@ -348,17 +341,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
 
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
         guard phase == .connected else { return }
-        var bytes = 0
-        for f in frames { bytes += host.table.buf_len(f.payload) }
-        // One frame per delivery is the common case: pass its buffer without building an array.
-        if frames.count == 1 {
-            var payload = frames[0].payload
-            _ = host.table.conn_send(conn, &payload, 1)
-        } else {
-            let bufs = frames.map { $0.payload }
-            _ = bufs.withUnsafeBufferPointer { host.table.conn_send(conn, $0.baseAddress, $0.count) }
-        }
-        outStats.add(bytes, host)
+        outStats.add(host.sendPackets(conn, frames), host)
     }
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {

@@ -4,15 +4,15 @@ import PluginABI
 
 /// Turns a source's tracks and frames into FLV tag bodies (what RTMP messages and FLV tags carry).
 /// One per derived ring: it runs on the source's loop and keeps the configs it last announced.
-public struct FlvBodyMuxer {
-    public struct Body {
+public struct FlvBodyMuxer: Sendable {
+    public struct Body: Sendable {
         public let type: FlvTagType
         public let timestampMs: UInt32
         public let bytes: [UInt8]
         public let key: Bool
     }
 
-    struct TrackState {
+    struct TrackState: Sendable {
         let codec: Codec
         let isVideo: Bool
         let channels: Int

@@ -58,3 +58,24 @@ public enum RtmpChunkWriter {
         control(type: RtmpMessage.userControl, [UInt8(event >> 8), UInt8(event & 0xFF)] + be32(value))
     }
 }
+
+/// When to acknowledge received bytes (RTMP spec 5.4.3): once per peer window.
+public struct RtmpAcknowledger {
+    public private(set) var window: UInt64 = 2_500_000
+    private var last: UInt64 = 0
+
+    public init() {}
+
+    /// From a Window Acknowledgement Size message body.
+    public mutating func setWindow(_ payload: [UInt8]) {
+        guard payload.count >= 4 else { return }
+        window = max(4096, UInt64(payload[0]) << 24 | UInt64(payload[1]) << 16 | UInt64(payload[2]) << 8 | UInt64(payload[3]))
+    }
+
+    /// The Acknowledgement message to send now, if a window's worth has arrived since the last one.
+    public mutating func due(_ consumed: UInt64) -> [UInt8]? {
+        guard consumed - last >= window else { return nil }
+        last = consumed
+        return RtmpChunkWriter.acknowledgement(UInt32(truncatingIfNeeded: consumed))
+    }
+}

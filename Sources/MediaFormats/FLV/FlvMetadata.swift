@@ -1,6 +1,6 @@
 /// The onMetaData script tag players read first (FLV spec E.5).
 public enum FlvMetadata {
-    public struct Info {
+    public struct Info: Sendable {
         public var width = 0, height = 0
         public var frameRate = 0.0
         public var videoCodec: Codec?
