@@ -25,6 +25,13 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# PyAV bundles a recent FFmpeg (Enhanced RTMP: H.265 in FLV), which Debian 12's ffmpeg 5.1 lacks.
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "import av, numpy" >/dev/null 2>&1; then
+  echo "install-deps: installing PyAV and numpy from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check av numpy 2>&1 | grep -v "Running pip as the 'root' user" || true
+  python3 -c "import av, numpy"
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
   for d in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
     if [[ -x "$d/swift" ]]; then echo "install-deps: swift found in $d (add it to PATH)"; fi
