@@ -102,6 +102,7 @@ let package = Package(
         .testTarget(name: "MediaFormatsTests", dependencies: ["MediaFormats"]),
         .testTarget(name: "RtmpProtocolTests", dependencies: ["RtmpProtocol", "MediaFormats"]),
         .testTarget(name: "HttpProtocolTests", dependencies: ["HttpProtocol"]),
+        .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["PluginABI"]

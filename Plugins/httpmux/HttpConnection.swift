@@ -1,5 +1,6 @@
 import HttpProtocol
 import Foundation
+import BusMedia
 import MRPluginKit
 import PluginABI
 
@@ -29,6 +30,8 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var file: FileTransfer?
     private var stallTimer: OpaquePointer?
     private lazy var readerBox = ReaderBox(self)
+    private var iov = IovecBuilder()
+    private var timebaseMs: UInt32?
     private var outStats = BatchedStat(name: "bytes_out")
     private var inStats = BatchedStat(name: "bytes_in")
     private lazy var timerUser: UnsafeMutableRawPointer = Unmanaged.passRetained(WeakConnection(self)).toOpaque()
@@ -326,9 +329,28 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         reader = out
     }
 
+    /// Shared packets, with each tag's timestamp moved so this player's timeline starts near 0.
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
-        guard case .live = state else { return }
-        outStats.add(host.sendPackets(conn, frames), host)
+        guard case .live(let websocket, _) = state else { return }
+        var bytes = 0
+        for f in frames {
+            guard let payload = f.payload else { continue }
+            let data = host.bytes(of: payload)
+            bytes += data.count
+            if f.flags & UInt32(MR_FRAME_HEADER) != 0 {
+                iov.range(payload, 0, data.count)   // metadata and sequence headers, at 0 already
+                continue
+            }
+            let shift = timebaseMs ?? UInt32(truncatingIfNeeded: f.dts / 1000)
+            timebaseMs = shift
+            let from = websocket ? WebSocket.headerLength(data) : 0
+            if from > 0 { iov.range(payload, 0, from) }
+            if !FlvTagRebase.append(&iov, buf: payload, data: data, from: from, shiftMs: shift) {
+                iov.range(payload, from, data.count - from)
+            }
+        }
+        iov.send(host, conn)
+        outStats.add(bytes, host)
     }
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {

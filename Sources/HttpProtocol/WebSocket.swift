@@ -12,6 +12,16 @@ public enum WebSocket {
         return Data(digest).base64EncodedString()
     }
 
+    /// Length of the header of a server frame at the start of `data` (2, 4 or 10 bytes; unmasked).
+    public static func headerLength(_ data: UnsafeRawBufferPointer) -> Int {
+        guard data.count >= 2 else { return 0 }
+        switch data[1] & 0x7F {
+        case 126: return min(4, data.count)
+        case 127: return min(10, data.count)
+        default: return 2
+        }
+    }
+
     /// Header of an unmasked server frame (RFC 6455 5.2).
     public static func frameHeader(opcode: UInt8, length: Int) -> [UInt8] {
         var h: [UInt8] = [0x80 | opcode]

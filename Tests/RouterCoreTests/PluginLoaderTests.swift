@@ -58,12 +58,18 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssertNil(d.raw.status, "fields past the writer's size read as NULL")
     }
 
+    func testPluginBuiltForAnOlderMinorLoads() throws {
+        // ABI 1.0 plugins keep loading on a 1.1 host (the version rule: major equal, plugin minor <= host).
+        let d = try PluginLoader.load(path: build("minor0", plugin(minor: "0")))
+        XCTAssertEqual(d.abiMinor, 0)
+    }
+
     func testWrongMajorIsRefused() throws {
         XCTAssertEqual(refusal(try build("major", plugin(major: "2"))), "ABI major 2 differs from the host's 1")
     }
 
     func testNewerMinorIsRefused() throws {
-        XCTAssertEqual(refusal(try build("minor", plugin(minor: "MR_ABI_MINOR + 1"))), "ABI 1.1 is newer than the host's 1.0")
+        XCTAssertEqual(refusal(try build("minor", plugin(minor: "MR_ABI_MINOR + 1"))), "ABI 1.2 is newer than the host's 1.1")
     }
 
     func testShortDescriptorIsRefused() throws {

@@ -49,8 +49,8 @@ extern "C" {
 #endif
 
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 0
-#define MR_ABI_VERSION_STRING "1.0"
+#define MR_ABI_MINOR 1
+#define MR_ABI_VERSION_STRING "1.1"
 #define MR_PLUGIN_ENTRY_SYMBOL "mr_plugin_entry_v1"
 
 /* True when a table written with `size` bytes contains `field`. */
@@ -185,6 +185,16 @@ typedef struct mr_conn_callbacks {
      * and conn == NULL. */
     void (*on_close)(void *user, mr_conn *conn, int32_t reason, const char *message);
 } mr_conn_callbacks;
+
+/* One piece of a gathered send (ABI 1.1): `len` bytes of `buf` from `offset`, shared without copying; or,
+ * when `buf` is NULL, `len` bytes at `bytes`, copied by the host before the call returns. Lets a player
+ * send a shared packet with a few bytes of its own (a rewritten timestamp) in place. */
+typedef struct mr_iovec {
+    mr_buf *buf;
+    size_t offset;
+    size_t len;
+    const void *bytes;
+} mr_iovec;
 
 typedef struct mr_listen_options {
     uint32_t size;
@@ -629,6 +639,13 @@ typedef struct mr_host_api {
 
     /* [any thread] Re-read plugins.conf and apply it (the same path as SIGHUP). Asynchronous. */
     mr_status (*request_reload)(mr_host *host);
+
+    /* --- ABI 1.1 ------------------------------------------------------------------------------------ */
+
+    /* [owner loop] Gathering send of buffer ranges and small inline byte runs (see mr_iovec), flushed at
+     * once unless corked. MR_ERR_INVALID if a range is outside its buffer. Check
+     * MR_HAS_FIELD(api, mr_host_api, conn_send_vec) before use: a 1.0 host does not have it. */
+    mr_status (*conn_send_vec)(mr_conn *conn, const mr_iovec *vec, size_t count);
 } mr_host_api;
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -265,6 +265,42 @@ enum HostAPITable {
             // The fan-out hot path: no array, one write per buffer, one flush.
             return conn.send(count: count) { i in list.flatMap { buf($0[i]) }?.byteBuffer }
         }
+        api.conn_send_vec = { c, vec, count in
+            guard let conn = TcpConnection.from(c) else { return LastError.fail(MR_ERR_INVALID, "no connection") }
+            guard conn.channel.eventLoop.inEventLoop else { return LastError.fail(MR_ERR_THREAD, "conn_send_vec off the connection's loop") }
+            guard count >= 0, count <= 4096 else { return LastError.fail(MR_ERR_INVALID, "bad vector length") }
+            guard count > 0 else { return Int32(MR_OK) }
+            guard let vec else { return LastError.fail(MR_ERR_INVALID, "no vector") }
+            // Check every piece before writing any, so a bad vector sends nothing.
+            for i in 0..<count {
+                let v = vec[i]
+                if let b = buf(v.buf) {
+                    guard v.offset <= b.count, v.len <= b.count - v.offset else { return LastError.fail(MR_ERR_INVALID, "range \(i) is outside its buffer") }
+                } else {
+                    guard v.bytes != nil || v.len == 0, v.len <= 1 << 20 else { return LastError.fail(MR_ERR_INVALID, "bad inline bytes at \(i)") }
+                }
+            }
+            // All inline runs go into one small buffer, written first and then sliced: one allocation per
+            // call however many pieces a player's packet rewrite needs.
+            var inlineTotal = 0
+            for i in 0..<count where vec[i].buf == nil { inlineTotal += vec[i].len }
+            var inline = conn.channel.allocator.buffer(capacity: max(inlineTotal, 1))
+            var starts = [Int](repeating: 0, count: inlineTotal > 0 ? count : 0)
+            if inlineTotal > 0 {
+                for i in 0..<count where vec[i].buf == nil {
+                    starts[i] = inline.writerIndex
+                    inline.writeBytes(UnsafeRawBufferPointer(start: vec[i].bytes, count: vec[i].len))
+                }
+            }
+            return conn.send(count: count) { i in
+                let v = vec[i]
+                if let b = buf(v.buf) {
+                    let whole = b.byteBuffer
+                    return whole.getSlice(at: whole.readerIndex + v.offset, length: v.len)
+                }
+                return inline.getSlice(at: starts.isEmpty ? 0 : starts[i], length: v.len)
+            }
+        }
         api.conn_send_bytes = { c, p, n in
             guard let conn = TcpConnection.from(c) else { return LastError.fail(MR_ERR_INVALID, "no connection") }
             guard conn.channel.eventLoop.inEventLoop else { return LastError.fail(MR_ERR_THREAD, "conn_send_bytes off the connection's loop") }
