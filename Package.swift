@@ -105,7 +105,8 @@ let package = Package(
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["PluginABI"]
+            dependencies: ["PluginABI"],
+            exclude: ["Clients"]
         ),
     ] + allPlugins.map { .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit"] + (pluginDependencies[$0.target] ?? []), path: $0.path) },
     swiftLanguageModes: [.v6]

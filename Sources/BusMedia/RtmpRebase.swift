@@ -7,8 +7,7 @@ public enum RtmpRebase {
     public static func append(_ out: inout IovecBuilder, buf: OpaquePointer, data: UnsafeRawBufferPointer, shiftMs: UInt32,
                        chunkSize: Int) -> Bool {
         func u24(_ i: Int) -> UInt32 { UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2]) }
-        // Validate the whole packet first, so a malformed one adds nothing.
-        var plan: [(header: Int, ts: UInt32, extended: Bool, length: Int)] = []
+        // Validate the whole packet first, so a malformed one adds nothing; then walk again to emit.
         var i = 0
         while i < data.count {
             guard data.count - i >= 12, data[i] >> 6 == 0, data[i] & 0x3F >= 2 else { return false }
@@ -35,10 +34,15 @@ public enum RtmpRebase {
                 remaining -= n
                 first = false
             }
-            plan.append((i, ts >= shiftMs ? ts - shiftMs : 0, extended, length))
             i = p
         }
-        for m in plan {
+        var next = 0
+        while next < data.count {
+            let header = next
+            let field = u24(header + 1)
+            let wasExtended = field == 0xFF_FFFF
+            let oldTs = wasExtended ? (UInt32(data[header + 12]) << 24 | u24(header + 13)) : field
+            let m = (header: header, ts: oldTs >= shiftMs ? oldTs - shiftMs : 0, extended: wasExtended, length: Int(u24(header + 4)))
             let newExtended = m.ts >= 0xFF_FFFF
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { h in
                 h[0] = data[m.header]
@@ -70,6 +74,7 @@ public enum RtmpRebase {
                 remaining -= n
                 first = false
             }
+            next = p
         }
         return true
     }

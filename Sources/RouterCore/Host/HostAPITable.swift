@@ -285,20 +285,19 @@ enum HostAPITable {
             var inlineTotal = 0
             for i in 0..<count where vec[i].buf == nil { inlineTotal += vec[i].len }
             var inline = conn.channel.allocator.buffer(capacity: max(inlineTotal, 1))
-            var starts = [Int](repeating: 0, count: inlineTotal > 0 ? count : 0)
-            if inlineTotal > 0 {
-                for i in 0..<count where vec[i].buf == nil {
-                    starts[i] = inline.writerIndex
-                    inline.writeBytes(UnsafeRawBufferPointer(start: vec[i].bytes, count: vec[i].len))
-                }
+            for i in 0..<count where vec[i].buf == nil {
+                inline.writeBytes(UnsafeRawBufferPointer(start: vec[i].bytes, count: vec[i].len))
             }
+            // Pieces are taken in order, so the inline runs are consumed front to back.
+            var inlineAt = inline.readerIndex
             return conn.send(count: count) { i in
                 let v = vec[i]
                 if let b = buf(v.buf) {
                     let whole = b.byteBuffer
                     return whole.getSlice(at: whole.readerIndex + v.offset, length: v.len)
                 }
-                return inline.getSlice(at: starts.isEmpty ? 0 : starts[i], length: v.len)
+                defer { inlineAt += v.len }
+                return inline.getSlice(at: inlineAt, length: v.len)
             }
         }
         api.conn_send_bytes = { c, p, n in
