@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
 scripts/install-deps.sh --test
-swift build -c release --product mediarouter >/dev/null
-swift build -c release >/dev/null
+# Build output is kept out of the report, but a failed build must say so.
+swift build -c release > "${TMPDIR:-/tmp}/mediarouter-bench-build.log" 2>&1 || { tail -20 "${TMPDIR:-/tmp}/mediarouter-bench-build.log"; exit 1; }
 bin=.build/release
 work=${BENCH_DIR:-/tmp/mediarouter-bench}
 mkdir -p "$work"

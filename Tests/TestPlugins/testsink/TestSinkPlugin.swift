@@ -64,7 +64,37 @@ final class TestSink: @unchecked Sendable {
             return host.table.tcp_listen(host.host, &options, &cbs, PluginBox.unretained(self), &listener)
         }
         if rc != MR_OK { host.log(MR_LOG_ERROR, "cannot listen: \(host.lastError)") }
+        registerRoutes()
         return rc
+    }
+
+    /// Routes served by whichever plugin serves HTTP: `/testsink/stats` answers at once with the counters,
+    /// `/testsink/count` streams three chunks with begin/write/end.
+    private func registerRoutes() {
+        let me = PluginBox.unretained(self)
+        _ = host.table.http_route_add(host.host, "GET", "/testsink/stats", { user, _, ex in
+            guard let sink = PluginBox.borrow(user, as: TestSink.self), let ex else { return Int32(MR_ERR_NOT_FOUND) }
+            let body = sink.statsJSON()
+            guard let buf = sink.host.buffer(Array(body.utf8)) else { return Int32(MR_ERR_NOMEM) }
+            defer { sink.host.table.buf_release(buf) }
+            let header = ("Content-Type", "application/json")
+            return header.0.withCString { n in header.1.withCString { v in
+                var h = mr_http_header(name: n, value: v)
+                return sink.host.table.http_respond(ex, 200, &h, 1, buf)
+            } }
+        }, me)
+        _ = host.table.http_route_add(host.host, nil, "/testsink/count", { user, request, ex in
+            guard let sink = PluginBox.borrow(user, as: TestSink.self), let ex, let request else { return Int32(MR_ERR_NOT_FOUND) }
+            let method = request.pointee.method.map { String(cString: $0) } ?? ""
+            _ = sink.host.table.http_begin(ex, 200, nil, 0)
+            for word in ["one ", "two ", "three \(method)"] {
+                guard let b = sink.host.buffer(Array(word.utf8)) else { continue }
+                var buf: OpaquePointer? = b
+                _ = sink.host.table.http_write(ex, &buf, 1)
+                sink.host.table.buf_release(buf)
+            }
+            return sink.host.table.http_end(ex)
+        }, me)
     }
 
     func statsJSON() -> String {

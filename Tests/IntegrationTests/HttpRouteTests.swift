@@ -1,0 +1,36 @@
+import Foundation
+import XCTest
+
+/// Routes another plugin registers through the host, served on httpmux's port: a whole answer and a
+/// streamed (chunked) one, over a kept-alive connection, next to a 404 for what nobody serves.
+final class HttpRouteTests: XCTestCase {
+    func testRoutesOfAnotherPluginAreServedByHttpmux() throws {
+        let http = freePort(), sink = freePort()
+        let s = try ServerProcess(config: """
+            [server]
+            play_wait_ms = 200
+            [testsource]
+            streams = ["live/r"]
+            [testsink]
+            streams = ["live/r"]
+            port = \(sink)
+            [httpmux]
+            port = \(http)
+            """)
+        try s.start()
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("plugin httpmux 0.1.0 started"), s.log)
+        XCTAssertTrue(waitUntil { (SinkStats.read(port: sink, stream: "live/r")?.frames ?? 0) > 5 })
+        // Two requests on one connection: curl reuses it (keep-alive) and both answers come back in order.
+        let (status, out) = try runCommand("/usr/bin/curl", ["-s", "-i", "http://127.0.0.1:\(http)/testsink/stats",
+                                                            "http://127.0.0.1:\(http)/testsink/count"], timeout: 10)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("Content-Type: application/json"), out)
+        XCTAssertTrue(out.contains("\"frames\""), out)
+        XCTAssertTrue(out.contains("Transfer-Encoding: chunked"), out)
+        XCTAssertTrue(out.hasSuffix("one two three GET"), out)
+        let (_, missing) = try runCommand("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                                           "http://127.0.0.1:\(http)/nobody/serves/this"], timeout: 10)
+        XCTAssertEqual(missing, "404")
+    }
+}
