@@ -30,8 +30,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var file: FileTransfer?
     private var stallTimer: OpaquePointer?
     private lazy var readerBox = ReaderBox(self)
-    private var iov = IovecBuilder()
-    private var timebaseMs: UInt32?
+    private var timeline = PlayerTimeline()
     private var outStats = BatchedStat(name: "bytes_out")
     private var inStats = BatchedStat(name: "bytes_in")
     private lazy var timerUser: UnsafeMutableRawPointer = Unmanaged.passRetained(WeakConnection(self)).toOpaque()
@@ -332,24 +331,13 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     /// Shared packets, with each tag's timestamp moved so this player's timeline starts near 0.
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
         guard case .live(let websocket, _) = state else { return }
-        var bytes = 0
-        for f in frames {
-            guard let payload = f.payload else { continue }
-            let data = host.bytes(of: payload)
-            bytes += data.count
-            if f.flags & UInt32(MR_FRAME_HEADER) != 0 {
-                iov.range(payload, 0, data.count)   // metadata and sequence headers, at 0 already
-                continue
-            }
-            let shift = timebaseMs ?? UInt32(truncatingIfNeeded: f.dts / 1000)
-            timebaseMs = shift
+        let bytes = timeline.send(host, conn, frames) { out, buf, data, shift in
+            // WebSocket frames keep their header (the tag lengths do not change); the tags inside are rewritten.
             let from = websocket ? WebSocket.headerLength(data) : 0
-            if from > 0 { iov.range(payload, 0, from) }
-            if !FlvTagRebase.append(&iov, buf: payload, data: data, from: from, shiftMs: shift) {
-                iov.range(payload, from, data.count - from)
-            }
+            guard FlvTagRebase.isWholeTags(data, from: from) else { return false }
+            if from > 0 { out.range(buf, 0, from) }
+            return FlvTagRebase.append(&out, buf: buf, data: data, from: from, shiftMs: shift)
         }
-        iov.send(host, conn)
         outStats.add(bytes, host)
     }
 

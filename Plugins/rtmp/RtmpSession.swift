@@ -31,8 +31,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     private var handshakeTimer: OpaquePointer?
     private var bytesOut: Int64 = 0
     private lazy var readerBox = ReaderBox(self)
-    private var iov = IovecBuilder()
-    private var timebaseMs: UInt32?
+    private var timeline = PlayerTimeline()
     private var outStats = BatchedStat(name: "bytes_out")
     private var inStats = BatchedStat(name: "bytes_in")
     /// One box for every timer of this session, released when the session closes (timers are cancelled
@@ -344,22 +343,9 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     /// Shared packets, with each message's timestamp moved so this player's timeline starts near 0.
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
         guard phase == .connected else { return }
-        var bytes = 0
-        for f in frames {
-            guard let payload = f.payload else { continue }
-            let data = host.bytes(of: payload)
-            bytes += data.count
-            if f.flags & UInt32(MR_FRAME_HEADER) != 0 {
-                iov.range(payload, 0, data.count)   // metadata and sequence headers, at 0 already
-                continue
-            }
-            let shift = timebaseMs ?? UInt32(truncatingIfNeeded: f.dts / 1000)
-            timebaseMs = shift
-            if !RtmpRebase.append(&iov, buf: payload, data: data, shiftMs: shift, chunkSize: RtmpCommands.outChunkSize) {
-                iov.range(payload, 0, data.count)
-            }
+        let bytes = timeline.send(host, conn, frames) { out, buf, data, shift in
+            RtmpRebase.append(&out, buf: buf, data: data, shiftMs: shift, chunkSize: RtmpCommands.outChunkSize)
         }
-        iov.send(host, conn)
         outStats.add(bytes, host)
     }
 
