@@ -29,6 +29,12 @@ final class HttpRouteTests: XCTestCase {
         XCTAssertTrue(out.contains("\"frames\""), out)
         XCTAssertTrue(out.contains("Transfer-Encoding: chunked"), out)
         XCTAssertTrue(out.hasSuffix("one two three GET"), out)
+        XCTAssertTrue(out.contains("Access-Control-Allow-Origin: *"), "CORS on every answer: \(out)")
+        let (_, preflight) = try runCommand("/usr/bin/curl", ["-s", "-i", "-X", "OPTIONS", "-H", "Origin: http://example.com",
+                                                             "-H", "Access-Control-Request-Headers: content-type",
+                                                             "http://127.0.0.1:\(http)/testsink/stats"], timeout: 10)
+        XCTAssertTrue(preflight.hasPrefix("HTTP/1.1 204"), preflight)
+        XCTAssertTrue(preflight.contains("Access-Control-Allow-Headers: content-type"), preflight)
         let (_, missing) = try runCommand("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}",
                                                            "http://127.0.0.1:\(http)/nobody/serves/this"], timeout: 10)
         XCTAssertEqual(missing, "404")
