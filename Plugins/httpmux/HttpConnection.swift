@@ -28,12 +28,15 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var liveName = ""
     private var wsBuffer: [UInt8] = []
     private var file: FileTransfer?
-    private var stallTimer: OpaquePointer?
+    private lazy var stall = StallWatch(host: plugin.host, timeoutMs: plugin.stallTimeoutMs) { [weak self] in
+        guard let self else { return }
+        self.host.log(MR_LOG_WARNING, "player \(self.peer) of \(self.liveName) stopped reading; closing it")
+        self.close()
+    }
     private lazy var readerBox = ReaderBox(self)
     private var timeline = PlayerTimeline()
     private var outStats = BatchedStat(name: "bytes_out")
     private var inStats = BatchedStat(name: "bytes_in")
-    private lazy var timerUser: UnsafeMutableRawPointer = Unmanaged.passRetained(WeakConnection(self)).toOpaque()
 
     init(plugin: HttpMuxPlugin, conn: OpaquePointer) {
         self.plugin = plugin
@@ -67,26 +70,12 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     func writabilityChanged(_ conn: OpaquePointer, writable: Bool) {
         if case .sendingFile = state, writable { file?.resume(self) }
-        guard let reader else { return }
-        host.table.reader_set_paused(reader, writable ? 0 : 1)
-        if writable {
-            if let t = stallTimer { host.table.timer_cancel(t) }
-            stallTimer = nil
-        } else if stallTimer == nil {
-            stallTimer = host.table.timer_start(host.host, host.table.conn_loop(conn), Int64(plugin.stallTimeoutMs), 0, { user, _ in
-                guard let user, let c = Unmanaged<WeakConnection>.fromOpaque(user).takeUnretainedValue().connection else { return }
-                c.stallTimer = nil
-                c.host.log(MR_LOG_WARNING, "player \(c.peer) of \(c.liveName) stopped reading; closing it")
-                c.close()
-            }, timerUser)
-        }
+        stall.writabilityChanged(conn, reader: reader, writable: writable)
     }
 
     func closed(reason: Int32, message: String) {
         state = .closing
-        if let t = stallTimer { host.table.timer_cancel(t) }
-        stallTimer = nil
-        Unmanaged<WeakConnection>.fromOpaque(timerUser).release()
+        stall.cancel()
         if let reader { host.table.reader_close(reader) }
         reader = nil
         if let exchange { host.table.http_exchange_free(exchange) }

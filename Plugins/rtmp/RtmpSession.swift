@@ -27,7 +27,10 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     private var ingest: FlvIngest?
     // Playing
     private var reader: OpaquePointer?
-    private var stallTimer: OpaquePointer?
+    private lazy var stall = StallWatch(host: plugin.host, timeoutMs: plugin.stallTimeoutMs) { [weak self] in
+        guard let self else { return }
+        self.fail("player stopped reading for \(self.plugin.stallTimeoutMs) ms")
+    }
     private var handshakeTimer: OpaquePointer?
     private var bytesOut: Int64 = 0
     private lazy var readerBox = ReaderBox(self)
@@ -71,28 +74,14 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     }
 
     func writabilityChanged(_ conn: OpaquePointer, writable: Bool) {
-        guard let reader else { return }
-        host.table.reader_set_paused(reader, writable ? 0 : 1)
-        if writable {
-            if let t = stallTimer { host.table.timer_cancel(t) }
-            stallTimer = nil
-        } else if stallTimer == nil {
-            // The bus skips a slow player to the newest keyframe; one that stops reading altogether is
-            // dropped after the stall timeout.
-            stallTimer = host.table.timer_start(host.host, host.table.conn_loop(conn), Int64(plugin.stallTimeoutMs), 0, { user, _ in
-                guard let s = WeakSession.session(user) else { return }
-                s.stallTimer = nil
-                s.fail("player stopped reading for \(s.plugin.stallTimeoutMs) ms")
-            }, timerUser)
-        }
+        stall.writabilityChanged(conn, reader: reader, writable: writable)
     }
 
     func closed(reason: Int32, message: String) {
         phase = .closing
         if let t = handshakeTimer { host.table.timer_cancel(t) }
-        if let t = stallTimer { host.table.timer_cancel(t) }
+        stall.cancel()
         handshakeTimer = nil
-        stallTimer = nil
         Unmanaged<WeakSession>.fromOpaque(timerUser).release()
         stopPublishing()
         stopPlaying()
