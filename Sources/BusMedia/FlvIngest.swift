@@ -135,22 +135,13 @@ public final class FlvIngest {
     private func declare() {
         guard !ready else { return }
         ready = true
-        if let v = video {
-            var info = trackInfo(video: true)
-            let index = v.config.withUnsafeBufferPointer { p -> Int32 in
-                info.extradata = p.baseAddress
-                info.extradata_len = p.count
-                return host.table.source_add_track(source, &info)
-            }
+        // Into locals first: assigning `video?.index` directly would overlap the read of `video` inside.
+        if video != nil {
+            let index = withTrackInfo(video: true) { host.table.source_add_track(source, &$0) }
             video?.index = index
         }
-        if let a = audio {
-            var info = trackInfo(video: false)
-            let index = a.config.withUnsafeBufferPointer { p -> Int32 in
-                info.extradata = p.baseAddress
-                info.extradata_len = p.count
-                return host.table.source_add_track(source, &info)
-            }
+        if audio != nil {
+            let index = withTrackInfo(video: false) { host.table.source_add_track(source, &$0) }
             audio?.index = index
         }
         _ = host.table.source_ready(source)
@@ -161,12 +152,17 @@ public final class FlvIngest {
 
     private func update(_ index: Int32, video isVideo: Bool) {
         guard index >= 0 else { return }
+        _ = withTrackInfo(video: isVideo) { host.table.source_update_track(source, UInt32(index), &$0) }
+    }
+
+    /// The track's description with its current config as extradata, valid for the call.
+    private func withTrackInfo(video isVideo: Bool, _ body: (inout mr_track_info) -> Int32) -> Int32 {
         var info = trackInfo(video: isVideo)
         let config = isVideo ? (video?.config ?? []) : (audio?.config ?? [])
-        config.withUnsafeBufferPointer { p in
+        return config.withUnsafeBufferPointer { p in
             info.extradata = p.baseAddress
             info.extradata_len = p.count
-            _ = host.table.source_update_track(source, UInt32(index), &info)
+            return body(&info)
         }
     }
 
