@@ -39,7 +39,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     private var inStats = BatchedStat(name: "bytes_in")
     /// One box for every timer of this session, released when the session closes (timers are cancelled
     /// first), so a timer firing late finds a nil session instead of freed memory.
-    private lazy var timerUser: UnsafeMutableRawPointer = WeakSession.make(self)
+    private lazy var timerUser: UnsafeMutableRawPointer = WeakBox.make(self)
 
     init(plugin: RtmpPlugin, conn: OpaquePointer) {
         self.plugin = plugin
@@ -53,7 +53,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
         plugin.host.stat("sessions", add: 1)
         // A peer that never finishes the handshake does not keep a session forever.
         handshakeTimer = host.table.timer_start(host.host, host.table.conn_loop(conn), 10_000, 0, { user, _ in
-            guard let s = WeakSession.session(user) else { return }
+            guard let s = WeakBox<RtmpSession>.value(user) else { return }
             s.handshakeTimer = nil
             if s.phase != .connected { s.fail("handshake not completed within 10 s") }
         }, timerUser)
@@ -82,7 +82,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
         if let t = handshakeTimer { host.table.timer_cancel(t) }
         stall.cancel()
         handshakeTimer = nil
-        Unmanaged<WeakSession>.fromOpaque(timerUser).release()
+        WeakBox<RtmpSession>.release(timerUser)
         stopPublishing()
         stopPlaying()
         outStats.flush(host)
@@ -369,45 +369,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     // MARK: auth
 
     private func ask(_ action: mr_auth_action, _ name: RtmpStreamName, _ done: @escaping (Bool, String) -> Void) {
-        var request = mr_auth_request()
-        request.size = UInt32(MemoryLayout<mr_auth_request>.size)
-        request.action = Int32(bitPattern: action.rawValue)
-        let box = Unmanaged.passRetained(AuthContinuation(done)).toOpaque()
-        let rc = (name.vhost ?? "").withCString { v in name.app.withCString { a in name.stream.withCString { s in
-            "rtmp".withCString { proto in peer.withCString { p in name.query.withCString { q in
-                request.key = mr_stream_key(vhost: v, app: a, stream: s)
-                request.protocol = proto
-                request.peer = p
-                request.query = q
-                return host.table.auth_ask(host.host, &request, host.table.conn_loop(conn), { user, allowed, reason in
-                    guard let user else { return }
-                    let c = Unmanaged<AuthContinuation>.fromOpaque(user).takeRetainedValue()
-                    c.done(allowed != 0, reason.map { String(cString: $0) } ?? "")
-                }, box)
-            } } }
-        } } }
-        if rc != MR_OK {
-            Unmanaged<AuthContinuation>.fromOpaque(box).release()
-            done(false, "auth failed: \(host.lastError)")
-        }
-    }
-}
-
-/// Carries a Swift closure through a C callback's `void *user`.
-final class AuthContinuation {
-    let done: (Bool, String) -> Void
-    init(_ done: @escaping (Bool, String) -> Void) { self.done = done }
-}
-
-/// A box holding a weak session, for timer callbacks.
-final class WeakSession {
-    weak var session: RtmpSession?
-    init(_ s: RtmpSession) { session = s }
-
-    static func make(_ s: RtmpSession) -> UnsafeMutableRawPointer { Unmanaged.passRetained(WeakSession(s)).toOpaque() }
-
-    static func session(_ user: UnsafeMutableRawPointer?) -> RtmpSession? {
-        guard let user else { return nil }
-        return Unmanaged<WeakSession>.fromOpaque(user).takeUnretainedValue().session
+        AuthQuestion(action: action, vhost: name.vhost, app: name.app, stream: name.stream, protocolName: "rtmp", peer: peer,
+                     query: name.query).ask(host, loop: host.table.conn_loop(conn), done)
     }
 }

@@ -86,6 +86,9 @@ final class LoopMirror: @unchecked Sendable {
 
     /// Brings one reader up to the head of the ring, skipping to the newest keyframe if it lags too far.
     func deliver(to reader: BusReader) {
+        // A reader paused before its first delivery (RTSP between DESCRIBE and PLAY) gets nothing, not even
+        // the header, until it is resumed.
+        guard !reader.paused else { return }
         if let header = reader.pendingHeader {
             reader.pendingHeader = nil
             var f = mr_frame(track: 0, flags: FrameFlags.header, pts: 0, dts: 0,
