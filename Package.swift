@@ -27,6 +27,7 @@ let allPlugins = protocolPlugins + testPlugins
 let pluginDependencies: [String: [Target.Dependency]] = [
     "RtmpPlugin": ["MediaFormats", "BusMedia", "RtmpProtocol"],
     "HttpMuxPlugin": ["MediaFormats", "BusMedia", "HttpProtocol"],
+    "RtspPlugin": ["MediaFormats", "BusMedia", "RtpFormats", "RtspProtocol"],
 ]
 
 let package = Package(
@@ -69,6 +70,9 @@ let package = Package(
         // Protocol machinery without I/O (parsers, framing, handshakes): tested on byte vectors, used by plugins.
         .target(name: "RtmpProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
         .target(name: "HttpProtocol", dependencies: ["COpenSSL"]),
+        // RTP/RTCP packetization per codec, RTCP reports, jitter buffer: shared by RTSP, WebRTC and GB28181.
+        .target(name: "RtpFormats", dependencies: ["MediaFormats"]),
+        .target(name: "RtspProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .executableTarget(
             name: "mediarouter",
@@ -102,6 +106,8 @@ let package = Package(
         .testTarget(name: "MediaFormatsTests", dependencies: ["MediaFormats"]),
         .testTarget(name: "RtmpProtocolTests", dependencies: ["RtmpProtocol", "MediaFormats"]),
         .testTarget(name: "HttpProtocolTests", dependencies: ["HttpProtocol"]),
+        .testTarget(name: "RtpFormatsTests", dependencies: ["RtpFormats", "MediaFormats"]),
+        .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats"]),
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
         .testTarget(
             name: "IntegrationTests",

@@ -10,9 +10,9 @@ import RtmpProtocol
 @main
 struct LoadTool: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mediarouter-bench",
-                                                    abstract: "Fan-out load tool: many HTTP-FLV or RTMP players on one stream.")
+                                                    abstract: "Fan-out load tool: many HTTP-FLV, RTMP or RTSP/TCP players on one stream.")
 
-    @Option(help: "http://host:port/app/stream.live.flv or rtmp://host:port/app/stream")
+    @Option(help: "http://host:port/app/stream.live.flv, rtmp://host:port/app/stream or rtsp://host:port/app/stream")
     var url: String
 
     @Option(help: "Number of players.")
@@ -89,9 +89,12 @@ struct LoadTool: ParsableCommand {
             .channelOption(.socketOption(.so_rcvbuf), value: 256 * 1024)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler: ChannelInboundHandler & RemovableChannelHandler = target.kind == "rtmp"
-                        ? RtmpPlayerHandler(target: target, stats: stats, started: started)
-                        : FlvPlayerHandler(target: target, stats: stats, started: started)
+                    let handler: any ChannelInboundHandler & RemovableChannelHandler
+                    switch target.kind {
+                    case "rtmp": handler = RtmpPlayerHandler(target: target, stats: stats, started: started)
+                    case "rtsp": handler = RtspPlayerHandler(target: target, stats: stats, started: started)
+                    default: handler = FlvPlayerHandler(target: target, stats: stats, started: started)
+                    }
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
@@ -112,12 +115,12 @@ struct Target {
         guard let u = URL(string: url), let scheme = u.scheme, let host = u.host else { return nil }
         kind = scheme
         self.host = host
-        port = u.port ?? (scheme == "rtmp" ? 1935 : 80)
+        port = u.port ?? ["rtmp": 1935, "rtsp": 554][scheme] ?? 80
         path = u.path + (u.query.map { "?" + $0 } ?? "")
         let parts = u.path.split(separator: "/").map(String.init)
         app = parts.dropLast().joined(separator: "/")
         stream = parts.last ?? ""
-        guard scheme == "http" || scheme == "rtmp" else { return nil }
+        guard ["http", "rtmp", "rtsp"].contains(scheme) else { return nil }
     }
 }
 

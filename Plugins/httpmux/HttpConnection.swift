@@ -295,24 +295,10 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         guard live.format == .flv else { return reply(404, "\(live.format.rawValue) is not served yet") }
         liveName = "\(live.app)/\(live.stream)"
         state = .live(websocket: websocket, started: false)
-        var options = mr_reader_options()
-        options.size = UInt32(MemoryLayout<mr_reader_options>.size)
-        options.loop = host.table.conn_loop(conn)
-        options.wait_ms = -1
-        var cbs = ReaderBridge.callbacks()
-        var muxer = ReaderBridge.muxerCallbacks()
         let factory = websocket ? plugin.wsFlvFactory : plugin.flvFactory
-        let format = websocket ? "ws-flv" : "flv"
-        var out: OpaquePointer?
-        let proto = websocket ? "ws-flv" : "http-flv"
-        let rc = proto.withCString { p in peer.withCString { pe in
-            options.protocol = p
-            options.peer = pe
-            return host.withKey(vhost: live.vhost, app: live.app, stream: live.stream) { key in
-                host.table.reader_open_derived(host.host, &key, format, &muxer, ReaderBridge.user(for: factory), &options, &cbs,
-                                               ReaderBridge.user(for: readerBox), &out)
-            }
-        } }
+        let (rc, out) = host.openReader(vhost: live.vhost, app: live.app, stream: live.stream, format: websocket ? "ws-flv" : "flv",
+                                        muxer: factory, protocolName: websocket ? "ws-flv" : "http-flv", peer: peer,
+                                        loop: host.table.conn_loop(conn), box: readerBox)
         guard rc == MR_OK else { return fail(status: 500, "cannot play \(liveName): \(host.lastError)") }
         reader = out
     }

@@ -94,18 +94,9 @@ final class HttpMuxPlugin: ConnectionFactory, @unchecked Sendable {
     }
 
     private func listen(bind: String, port: Int, cert: String?, key: String?) -> Int32 {
-        var options = mr_listen_options()
-        options.size = UInt32(MemoryLayout<mr_listen_options>.size)
-        options.port = UInt16(clamping: port)
-        var cbs = ConnectionBridge.callbacks()
-        var out: OpaquePointer?
-        let rc = bind.withCString { b in (cert ?? "").withCString { c in (key ?? "").withCString { k -> Int32 in
-            options.bind_address = b
-            if cert != nil { options.tls_cert_path = c; options.tls_key_path = k }
-            return host.table.tcp_listen(host.host, &options, &cbs, ConnectionBridge.user(for: self), &out)
-        } } }
-        if rc == MR_OK, let out { listeners.append(out) } else { host.log(MR_LOG_ERROR, "cannot listen on \(bind):\(port): \(host.lastError)") }
-        return rc
+        guard let l = host.listen(self, bind: bind, port: port, cert: cert, key: key) else { return Int32(MR_ERR_IO) }
+        listeners.append(l)
+        return Int32(MR_OK)
     }
 
     static func connection(_ ex: OpaquePointer?) -> HttpConnection? {

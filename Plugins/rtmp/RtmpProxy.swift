@@ -4,9 +4,8 @@ import MRPluginKit
 import PluginABI
 import RtmpProtocol
 
-/// A pull (remote RTMP stream into the bus) or push (bus stream to a remote RTMP server) that keeps
-/// itself connected: after a failure it waits 1 s, then 2, 4, ... up to 30 s, and starts over at 1 s once a
-/// connection has streamed for 10 s.
+/// A pull (remote RTMP stream into the bus) or push (bus stream to a remote RTMP server), kept connected
+/// by a ProxyLink.
 final class RtmpProxy: @unchecked Sendable {
     enum Mode { case pull, push }
 
@@ -16,85 +15,31 @@ final class RtmpProxy: @unchecked Sendable {
     let urlText: String
     let app: String
     let stream: String
-    private var backoffMs: Int64 = 1000
-    private var retry: OpaquePointer?
-    /// Weak: the connection owns its session, and the session keeps its proxy alive while it runs.
-    private(set) weak var session: RtmpClientSession?
-    private var stopped = false
+    private var link: ProxyLink?
 
     init?(host: PluginHost, mode: Mode, spec: String) {
-        // "app/stream=rtmp://host/app/stream"
-        guard let eq = spec.firstIndex(of: "=") else { return nil }
-        let name = spec[..<eq].split(separator: "/").map(String.init)
-        guard name.count >= 2, let url = RtmpURL(String(spec[spec.index(after: eq)...])) else { return nil }
+        guard let parsed = ProxySpec(spec), let url = RtmpURL(parsed.url) else { return nil }
         self.host = host
         self.mode = mode
         self.url = url
-        self.urlText = String(spec[spec.index(after: eq)...])
-        self.app = name.dropLast().joined(separator: "/")
-        self.stream = name.last ?? ""
+        self.urlText = parsed.url
+        self.app = parsed.app
+        self.stream = parsed.stream
     }
 
     var label: String { "\(mode == .pull ? "pull" : "push") \(app)/\(stream) \(mode == .pull ? "<-" : "->") \(urlText)" }
 
     func start() {
-        guard !stopped else { return }
-        var options = mr_connect_options()
-        options.size = UInt32(MemoryLayout<mr_connect_options>.size)
-        options.port = UInt16(url.port)
-        options.timeout_ms = 5000
-        options.loop = -1
-        var cbs = ConnectionBridge.callbacks()
-        let factory = SessionFactory(proxy: self)
-        let rc = url.host.withCString { h in
-            options.host = h
-            return host.table.tcp_connect(host.host, &options, &cbs, Unmanaged.passRetained(factory).toOpaque())
+        let l = ProxyLink(host: host, label: label, connectTo: url.host, port: url.port) { [weak self] _, conn in
+            self.map { RtmpClientSession(proxy: $0, conn: conn) }
         }
-        if rc != MR_OK { failed("connect failed: \(host.lastError)") }
+        link = l
+        l.start()
     }
 
-    /// Called on the session's loop when a session ends (or the connect failed).
-    func failed(_ why: String) {
-        session = nil
-        guard !stopped else { return }
-        host.log(MR_LOG_WARNING, "\(label): \(why); retrying in \(backoffMs) ms")
-        // The pending retry holds the proxy, so a plugin stop that drops its list cannot free it under the timer.
-        retry = host.table.timer_start(host.host, -1, backoffMs, 0, { user, _ in
-            guard let user else { return }
-            let p = Unmanaged<RtmpProxy>.fromOpaque(user).takeRetainedValue()
-            p.retry = nil
-            p.start()
-        }, Unmanaged.passRetained(self).toOpaque())
-        backoffMs = min(backoffMs * 2, 30_000)
-    }
-
-    func streaming() { backoffMs = 1000 }
-
-    func attach(_ s: RtmpClientSession) { session = s }
-
-    /// Control thread, from the plugin's stop; the host cancels the timer and closes the connection.
-    func stop() {
-        stopped = true
-        if let s = session { host.table.conn_close(s.conn, 0) }
-    }
-}
-
-/// The connect call's `user`: makes the session on open, or reports a failed connect.
-final class SessionFactory: ConnectionFactory {
-    let proxy: RtmpProxy
-    init(proxy: RtmpProxy) { self.proxy = proxy }
-
-    func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? {
-        defer { Unmanaged.passUnretained(self).release() }   // the connect's reference, taken in start()
-        let s = RtmpClientSession(proxy: proxy, conn: conn)
-        proxy.attach(s)
-        return s
-    }
-
-    func connectFailed(_ message: String) {
-        Unmanaged.passUnretained(self).release()   // the connect's reference, taken in start()
-        proxy.failed(message)
-    }
+    func failed(_ why: String) { link?.failed(why) }
+    func streaming() { link?.streaming() }
+    func stop() { link?.stop() }
 }
 
 /// One client connection of a proxy: handshake, connect, createStream, then play (pull) or publish (push).
@@ -222,16 +167,9 @@ final class RtmpClientSession: ConnectionHandler, ReaderHandler {
     }
 
     private func openSource() {
-        var options = mr_source_options()
-        options.size = UInt32(MemoryLayout<mr_source_options>.size)
-        options.loop = host.table.conn_loop(conn)
-        var out: OpaquePointer?
-        let rc = "rtmp-pull".withCString { proto in proxy.urlText.withCString { peer in
-            options.protocol = proto
-            options.peer = peer
-            return host.withKey(vhost: nil, app: proxy.app, stream: proxy.stream) { host.table.source_open(host.host, &$0, &options, &out) }
-        } }
-        guard rc == MR_OK, let out else { return fail("cannot publish \(proxy.app)/\(proxy.stream): \(host.lastError)") }
+        let out = host.openSource(vhost: nil, app: proxy.app, stream: proxy.stream, protocolName: "rtmp-pull", peer: proxy.urlText,
+                                  loop: host.table.conn_loop(conn))
+        guard let out else { return fail("cannot publish \(proxy.app)/\(proxy.stream): \(host.lastError)") }
         source = out
         ingest = FlvIngest(host: host, source: out)
         phase = .streaming
@@ -240,18 +178,8 @@ final class RtmpClientSession: ConnectionHandler, ReaderHandler {
     }
 
     private func openReader() {
-        var options = mr_reader_options()
-        options.size = UInt32(MemoryLayout<mr_reader_options>.size)
-        options.loop = host.table.conn_loop(conn)
-        options.wait_ms = -1
-        var cbs = ReaderBridge.callbacks()
-        var out: OpaquePointer?
-        let rc = "rtmp-push".withCString { proto in
-            options.protocol = proto
-            return host.withKey(vhost: nil, app: proxy.app, stream: proxy.stream) { key in
-                host.table.reader_open(host.host, &key, &options, &cbs, ReaderBridge.user(for: readerBox), &out)
-            }
-        }
+        let (rc, out) = host.openReader(vhost: nil, app: proxy.app, stream: proxy.stream, protocolName: "rtmp-push", peer: proxy.urlText,
+                                        loop: host.table.conn_loop(conn), box: readerBox)
         guard rc == MR_OK else { return fail("cannot read \(proxy.app)/\(proxy.stream): \(host.lastError)") }
         reader = out
         phase = .streaming

@@ -256,17 +256,9 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     }
 
     private func startPublishing(_ name: RtmpStreamName) {
-        var options = mr_source_options()
-        options.size = UInt32(MemoryLayout<mr_source_options>.size)
-        options.takeover = plugin.takeover ? 1 : 0
-        options.loop = host.table.conn_loop(conn)
-        var out: OpaquePointer?
-        let rc = "rtmp".withCString { proto in peer.withCString { p in
-            options.protocol = proto
-            options.peer = p
-            return host.withKey(vhost: name.vhost, app: name.app, stream: name.stream) { host.table.source_open(host.host, &$0, &options, &out) }
-        } }
-        guard rc == MR_OK, let out else {
+        let out = host.openSource(vhost: name.vhost, app: name.app, stream: name.stream, protocolName: "rtmp", peer: peer,
+                                  loop: host.table.conn_loop(conn), takeover: plugin.takeover)
+        guard let out else {
             send(RtmpCommands.onStatus(level: "error", code: "NetStream.Publish.BadName", description: "Already publishing"))
             return fail("publish of \(name.app)/\(name.stream) refused: \(host.lastError)")
         }
@@ -304,21 +296,8 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     }
 
     private func startPlaying(_ name: RtmpStreamName) {
-        var options = mr_reader_options()
-        options.size = UInt32(MemoryLayout<mr_reader_options>.size)
-        options.loop = host.table.conn_loop(conn)
-        options.wait_ms = -1
-        var cbs = ReaderBridge.callbacks()
-        var muxer = ReaderBridge.muxerCallbacks()
-        var out: OpaquePointer?
-        let rc = "rtmp".withCString { proto in peer.withCString { p in
-            options.protocol = proto
-            options.peer = p
-            return host.withKey(vhost: name.vhost, app: name.app, stream: name.stream) { key in
-                host.table.reader_open_derived(host.host, &key, "rtmp", &muxer, ReaderBridge.user(for: plugin), &options, &cbs,
-                                               ReaderBridge.user(for: readerBox), &out)
-            }
-        } }
+        let (rc, out) = host.openReader(vhost: name.vhost, app: name.app, stream: name.stream, format: "rtmp", muxer: plugin,
+                                        protocolName: "rtmp", peer: peer, loop: host.table.conn_loop(conn), box: readerBox)
         guard rc == MR_OK else { return fail("play of \(name.app)/\(name.stream) failed: \(host.lastError)") }
         reader = out
     }

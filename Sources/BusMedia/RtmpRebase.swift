@@ -14,10 +14,8 @@ public enum RtmpRebase {
             let field = u24(i + 1)
             let extended = field == 0xFF_FFFF
             var p = i + 12
-            var ts = field
             if extended {
                 guard data.count - p >= 4 else { return false }
-                ts = UInt32(data[p]) << 24 | u24(p + 1)
                 p += 4
             }
             let length = Int(u24(i + 4))

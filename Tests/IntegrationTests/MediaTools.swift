@@ -29,8 +29,8 @@ enum MediaTools {
     }
 
     /// Decodes a file or URL with ffprobe: codecs, size, decoded frame counts, video packet timestamps.
-    static func probe(_ input: String, seconds: Double? = nil, timeout: TimeInterval = 30) throws -> Probe {
-        var args = ["-hide_banner", "-v", "error", "-count_frames",
+    static func probe(_ input: String, seconds: Double? = nil, timeout: TimeInterval = 30, extra: [String] = []) throws -> Probe {
+        var args = extra + ["-hide_banner", "-v", "error", "-count_frames",
                     "-show_entries", "stream=codec_type,codec_name,width,height,nb_read_frames:packet=codec_type,dts_time,flags",
                     "-of", "compact=p=0:nk=0"]
         if let seconds { args += ["-read_intervals", "%+\(seconds)"] }

@@ -1,0 +1,101 @@
+import MRPluginKit
+import PluginABI
+import RtpFormats
+
+/// What one player receives of the shared "rtsp" ring packets: over TCP each packet is written as is (or
+/// with its channel bytes rewritten when the player chose other channels); over UDP the RTP packets inside
+/// are sent as slices of the shared buffer. Also the RTCP sender reports, every 5 s per track.
+struct RtspPlayOutput {
+    private struct TrackState {
+        var transport: RtspTrackTransport
+        var ssrc: UInt32 = 0
+        var clockRate: Int
+        var packets: UInt32 = 0
+        var octets: UInt32 = 0
+        var lastPts: Int64?
+        var reported = false
+    }
+
+    private var tracks: [Int: TrackState] = [:]
+    private var iov = IovecBuilder()
+    /// Wall clock (µs) of source time 0 for this player: the same for every track, so reports keep A/V sync.
+    private var anchorUs: Int64?
+    private var allDefaultChannels = true
+
+    mutating func add(track: Int, transport: RtspTrackTransport, clockRate: Int) {
+        tracks[track] = TrackState(transport: transport, clockRate: clockRate)
+        allDefaultChannels = tracks.allSatisfy { index, t in
+            if case .tcp(let rtp, _) = t.transport { return rtp == RtspPayloadTypes.channel(track: index) }
+            return false
+        }
+    }
+
+    var trackCount: Int { tracks.count }
+    var usesUdp: Bool { tracks.values.contains { $0.transport.isUdp } }
+
+    /// Sends ring packets; returns the bytes sent.
+    mutating func send(_ host: PluginHost, conn: OpaquePointer, udp: RtspUdpPorts?, _ frames: UnsafeBufferPointer<mr_frame>) -> Int {
+        var bytes = 0
+        let now = host.table.now_us()
+        for f in frames {
+            let index = Int(f.track)
+            guard let payload = f.payload, var t = tracks[index] else { continue }
+            let data = host.bytes(of: payload)
+            if anchorUs == nil { anchorUs = now - f.pts }
+            t.lastPts = f.pts
+            var offset = 0
+            // Walk the interleaved packets: counts for the reports, and the pieces to send.
+            while offset + 4 <= data.count {
+                let len = Int(data[offset + 2]) << 8 | Int(data[offset + 3])
+                guard offset + 4 + len <= data.count, len >= RtpPacket.headerSize else { break }
+                if t.ssrc == 0 {
+                    t.ssrc = UInt32(data[offset + 12]) << 24 | UInt32(data[offset + 13]) << 16 | UInt32(data[offset + 14]) << 8 | UInt32(data[offset + 15])
+                }
+                t.packets &+= 1
+                t.octets &+= UInt32(len - RtpPacket.headerSize)
+                switch t.transport {
+                case .tcp(let rtp, _):
+                    if !allDefaultChannels {
+                        iov.inline([0x24, rtp])
+                        iov.range(payload, offset + 2, len + 2)
+                    }
+                case .udp(let peer, _):
+                    udp?.send(payload, offset: offset + 4, len: len, to: peer, rtcp: false)
+                case .multicast:
+                    break
+                }
+                offset += 4 + len
+            }
+            if allDefaultChannels { iov.range(payload, 0, data.count) }
+            bytes += data.count
+            let firstReport = !t.reported
+            tracks[index] = t
+            if firstReport { report(host, conn: conn, udp: udp, track: index) }
+        }
+        iov.send(host, conn)
+        return bytes
+    }
+
+    /// Sender reports for every track that has sent something (the periodic timer).
+    mutating func reportAll(_ host: PluginHost, conn: OpaquePointer, udp: RtspUdpPorts?) {
+        for index in tracks.keys { report(host, conn: conn, udp: udp, track: index) }
+    }
+
+    private mutating func report(_ host: PluginHost, conn: OpaquePointer, udp: RtspUdpPorts?, track index: Int) {
+        guard var t = tracks[index], let pts = t.lastPts, let anchor = anchorUs, t.ssrc != 0 else { return }
+        t.reported = true
+        tracks[index] = t
+        let sr = RtcpSenderReport(ssrc: t.ssrc, ntpTime: NtpTime(unixMicroseconds: anchor + pts),
+                                  rtpTime: UInt32(truncatingIfNeeded: pts * Int64(t.clockRate) / 1_000_000),
+                                  packetCount: t.packets, octetCount: t.octets).encode()
+        switch t.transport {
+        case .tcp(_, let rtcp):
+            iov.send(host, conn)   // keep order with RTP already gathered
+            host.send(conn, [0x24, rtcp, UInt8(sr.count >> 8), UInt8(sr.count & 0xFF)] + sr)
+        case .udp(_, let peer):
+            udp?.send(sr, to: peer, rtcp: true)
+        case .multicast:
+            break
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import MRPluginKit
+import PluginABI
+
+/// Entry point of the RTSP plugin.
+@_cdecl("mr_plugin_entry_v1")
+public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descriptor }
+
+nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
+    name: "rtsp", version: "0.1.0", description: "RTSP/RTSPS server and client: RTP over TCP, UDP and multicast",
+    configKeys: [
+        ("bind", MR_CONFIG_STRING, "listen address (default 0.0.0.0)"),
+        ("rtsps_port", MR_CONFIG_INT, "RTSPS port, used when tls_cert and tls_key are set (default 8322)"),
+        ("tls_cert", MR_CONFIG_STRING, "PEM certificate chain for RTSPS"),
+        ("tls_key", MR_CONFIG_STRING, "PEM private key for RTSPS"),
+        ("transport", MR_CONFIG_STRING, "allowed RTP transports: any, tcp, udp, multicast (others answer 461)"),
+        ("udp_port_range", MR_CONFIG_STRING, "server RTP/RTCP ports for UDP, \"first-last\"; one pair per event loop"),
+        ("multicast_range", MR_CONFIG_STRING, "multicast groups handed out, \"first-last\" (default 239.255.0.1-239.255.255.254)"),
+        ("multicast_port", MR_CONFIG_INT, "first multicast port (default 40000)"),
+        ("multicast_ttl", MR_CONFIG_INT, "TTL of multicast packets (default 16)"),
+        ("auth", MR_CONFIG_STRING, "client authentication: none, basic, digest"),
+        ("realm", MR_CONFIG_STRING, "authentication realm (default MediaRouter)"),
+        ("users", MR_CONFIG_LIST, "credentials, \"user:password\""),
+        ("auth_publish", MR_CONFIG_BOOL, "authenticate publishers (default true when auth is on)"),
+        ("auth_play", MR_CONFIG_BOOL, "authenticate players (default true when auth is on)"),
+        ("takeover", MR_CONFIG_BOOL, "a second publisher replaces the first instead of being refused"),
+        ("session_timeout_ms", MR_CONFIG_INT, "UDP sessions without RTCP or requests for this long are closed"),
+        ("stall_timeout_ms", MR_CONFIG_INT, "drop a TCP player that stops reading for this long"),
+        ("pull", MR_CONFIG_LIST, "streams to pull: \"app/stream=rtsp://[user:pass@]host/path\""),
+        ("pull_transport", MR_CONFIG_STRING, "RTP transport of pulls: tcp (default) or udp"),
+        ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=rtsp://host/path\""),
+    ],
+    initialize: { host, api, state in
+        guard let host, let api else { return Int32(MR_ERR_INVALID) }
+        ConnectionBridge.bridgeAPI = api
+        state?.pointee = PluginBox.retain(RtspPlugin(PluginHost(host: host, api: api)))
+        return Int32(MR_OK)
+    },
+    start: { s in PluginBox.borrow(s, as: RtspPlugin.self)?.start() ?? Int32(MR_ERR_INVALID) },
+    reconfigure: { s in PluginBox.borrow(s, as: RtspPlugin.self)?.reconfigure() ?? Int32(MR_RESTART) },
+    stop: { s in PluginBox.borrow(s, as: RtspPlugin.self)?.stop() },
+    destroy: { s in PluginBox.release(s, as: RtspPlugin.self) })
+
+/// The plugin: listeners, UDP ports, settings, and the factory of sessions and of the "rtsp" ring muxer.
+final class RtspPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable {
+    let host: PluginHost
+    private var listeners: [OpaquePointer] = []
+    private var listenSettings: [String] = []
+    private(set) var udp: [RtspUdpPorts] = []
+    private(set) var multicast: RtspMulticast?
+    private var proxies: [RtspProxy] = []
+    private var proxySpecs: [String] = []
+    private(set) var settings = RtspSettings()
+
+    init(_ host: PluginHost) { self.host = host }
+
+    private var currentListenSettings: [String] {
+        ["port", "bind", "rtsps_port", "tls_cert", "tls_key", "udp_port_range", "multicast_range", "multicast_port", "multicast_ttl", "pull_transport"]
+            .map { host.string($0, default: "") }
+    }
+
+    func start() -> Int32 {
+        guard let s = RtspSettings(host) else { return Int32(MR_ERR_INVALID) }
+        settings = s
+        listenSettings = currentListenSettings
+        let bind = host.string("bind", default: "0.0.0.0")
+        var rc = listen(bind: bind, port: host.int("port", default: 8554), cert: nil, key: nil)
+        guard rc == MR_OK else { return rc }
+        let cert = host.string("tls_cert", default: ""), key = host.string("tls_key", default: "")
+        if !cert.isEmpty || !key.isEmpty {
+            rc = listen(bind: bind, port: host.int("rtsps_port", default: 8322), cert: cert, key: key)
+            guard rc == MR_OK else { return rc }
+        }
+        if settings.transports.contains(.udp) || settings.transports.contains(.multicast) {
+            guard let ports = RtspUdpPorts.bindAll(host: host, bind: bind, range: settings.udpPortRange) else { return Int32(MR_ERR_IO) }
+            udp = ports
+        }
+        if settings.transports.contains(.multicast) { multicast = RtspMulticast(host: host, settings: settings, plugin: self) }
+        startProxies()
+        return Int32(MR_OK)
+    }
+
+    private func listen(bind: String, port: Int, cert: String?, key: String?) -> Int32 {
+        guard let l = host.listen(self, bind: bind, port: port, cert: cert, key: key) else { return Int32(MR_ERR_IO) }
+        listeners.append(l)
+        return Int32(MR_OK)
+    }
+
+    private var currentProxySpecs: [String] { host.list("pull").map { "pull " + $0 } + host.list("push").map { "push " + $0 } }
+
+    private func startProxies() {
+        proxySpecs = currentProxySpecs
+        for (mode, key) in [(RtspProxy.Mode.pull, "pull"), (.push, "push")] {
+            for spec in host.list(key) {
+                guard let p = RtspProxy(plugin: self, mode: mode, spec: spec) else {
+                    host.log(MR_LOG_ERROR, "\(key) entry '\(spec)' is not \"app/stream=rtsp://host[:port]/path\"; skipped")
+                    continue
+                }
+                proxies.append(p)
+                p.start()
+            }
+        }
+    }
+
+    func reconfigure() -> Int32 {
+        guard currentListenSettings == listenSettings, currentProxySpecs == proxySpecs, let s = RtspSettings(host) else {
+            return Int32(MR_RESTART)
+        }
+        // A change of allowed transports needs the UDP sockets bound or closed: restart for that.
+        guard s.transports == settings.transports else { return Int32(MR_RESTART) }
+        settings = s
+        return Int32(MR_OK)
+    }
+
+    func stop() {
+        for l in listeners { host.table.listener_close(l) }
+        listeners.removeAll()
+        for p in proxies { p.stop() }
+        proxies.removeAll()
+        for u in udp { u.close() }
+        udp.removeAll()
+        multicast?.stop()
+        multicast = nil
+    }
+
+    func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { RtspServerSession(plugin: self, conn: conn) }
+
+    func makeMuxer(for ring: OpaquePointer) -> RingMuxer? { RtspRingMuxer(host: host, ring: ring) }
+
+    /// The UDP port pair of the loop a session runs on.
+    func udpPorts(loop: Int32) -> RtspUdpPorts? { udp.first { $0.loop == loop } }
+}

@@ -1,0 +1,495 @@
+import BusMedia
+import MediaFormats
+import MRPluginKit
+import PluginABI
+import RtpFormats
+import RtspProtocol
+
+/// One RTSP connection of a client that plays (DESCRIBE, SETUP, PLAY) or publishes (ANNOUNCE, SETUP,
+/// RECORD), with RTP over the connection, over UDP or (players) multicast. Runs on its connection's loop.
+///
+/// Requests are handled one at a time in arrival order: a request that waits (auth, a stream that is not
+/// published yet) holds the ones behind it.
+final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver {
+    private enum Role { case none, player, publisher }
+
+    private unowned let plugin: RtspPlugin
+    private var host: PluginHost { plugin.host }
+    private var settings: RtspSettings { plugin.settings }
+    let conn: OpaquePointer
+    private let peer: String
+    private let loop: Int32
+    private var parser = RtspStreamParser()
+    private var closing = false
+    private let sessionId = RtspServerSession.randomHex(8)
+    private let nonce = RtspServerSession.randomHex(16)
+    private var role = Role.none
+    private var path: RtspStreamPath?
+    private var contentBase = ""
+    private var queue: [RtspMessage] = []
+    private var busy = false
+    private var transports: [Int: RtspTrackTransport] = [:]
+    private var lastActivityUs: Int64 = 0
+    private var timer: OpaquePointer?
+    private var ticks = 0
+    private lazy var timerUser: UnsafeMutableRawPointer = WeakBox.make(self)
+    private var outStats = BatchedStat(name: "bytes_out")
+    private var inStats = BatchedStat(name: "bytes_in")
+    private var badChannelLogged = false
+
+    // Playing
+    private var reader: OpaquePointer?
+    private var describing: RtspMessage?
+    private var playTracks: [Int: RtspPlaySdp.Track] = [:]
+    private var output = RtspPlayOutput()
+    private var playing = false
+    private lazy var readerBox = ReaderBox(self)
+    private var multicastGroup: RtspMulticast.Group?
+    private lazy var stall = StallWatch(host: plugin.host, timeoutMs: settings.stallTimeoutMs) { [weak self] in
+        guard let self else { return }
+        self.fail("player stopped reading for \(self.settings.stallTimeoutMs) ms")
+    }
+
+    // Publishing
+    private var source: OpaquePointer?
+    private var ingest: RtspIngest?
+    private var announced: [SdpTrack] = []
+    private var channels: [UInt8: (slot: Int, rtcp: Bool)] = [:]
+    private var recording = false
+
+    init(plugin: RtspPlugin, conn: OpaquePointer) {
+        self.plugin = plugin
+        self.conn = conn
+        self.peer = plugin.host.peer(conn)
+        self.loop = plugin.host.table.conn_loop(conn)
+    }
+
+    static func randomHex(_ bytes: Int) -> String {
+        (0..<bytes).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+    }
+
+    // MARK: connection
+
+    func opened(_ conn: OpaquePointer) {
+        host.stat("sessions", add: 1)
+        lastActivityUs = host.table.now_us()
+        timer = host.table.timer_start(host.host, loop, 1000, 1000, { user, _ in
+            WeakBox<RtspServerSession>.value(user)?.tick()
+        }, timerUser)
+    }
+
+    func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
+        guard !closing else { return }
+        inStats.add(bytes.count, host)
+        parser.append(bytes)
+        do {
+            while !closing, let input = try parser.next() {
+                switch input {
+                case .message(let m):
+                    lastActivityUs = host.table.now_us()
+                    guard m.isRequest else { continue }   // a response to nothing we sent
+                    queue.append(m)
+                    guard queue.count <= 32 else { return fail("more than 32 requests queued unanswered") }
+                case .interleaved(let channel, let payload):
+                    interleaved(channel, payload)
+                }
+            }
+        } catch {
+            host.log(MR_LOG_WARNING, "session \(peer): \(error)")
+            reply(RtspMessage.response(status: 400, cseq: nil))
+            return fail("bad RTSP input")
+        }
+        drainQueue()
+    }
+
+    func writabilityChanged(_ conn: OpaquePointer, writable: Bool) {
+        if playing { stall.writabilityChanged(conn, reader: reader, writable: writable) }
+    }
+
+    func closed(reason: Int32, message: String) {
+        closing = true
+        stall.cancel()
+        if let t = timer { host.table.timer_cancel(t) }
+        timer = nil
+        WeakBox<RtspServerSession>.release(timerUser)
+        plugin.udpPorts(loop: loop)?.unroute(self)
+        stopPlaying()
+        stopPublishing()
+        outStats.flush(host)
+        inStats.flush(host)
+        host.stat("sessions", add: -1)
+        host.log(MR_LOG_DEBUG, "session \(peer) closed: \(message)")
+    }
+
+    private func fail(_ why: String) {
+        guard !closing else { return }
+        host.log(MR_LOG_WARNING, "session \(peer): \(why); closing it")
+        closing = true
+        host.table.conn_close(conn, 0)
+    }
+
+    private func reply(_ m: RtspMessage) {
+        let bytes = m.serialize()
+        outStats.add(bytes.count, host)
+        host.send(conn, bytes)
+    }
+
+    private func respond(_ request: RtspMessage, _ status: Int, _ headers: [(String, String)] = [], body: [UInt8] = [], reason: String? = nil) {
+        var h = headers
+        h.append(("Server", "MediaRouter"))
+        if role != .none || !transports.isEmpty { h.append(("Session", "\(sessionId);timeout=\(settings.sessionTimeoutMs / 1000)")) }
+        reply(RtspMessage.response(status: status, reason: reason, cseq: request.cseq, headers: h, body: body))
+    }
+
+    /// Once a second: UDP sessions that went quiet are closed, and players get sender reports every 5 s.
+    private func tick() {
+        ticks += 1
+        let udpOnly = transports.values.contains { !$0.isTcp }
+        if udpOnly, host.table.now_us() - lastActivityUs > Int64(settings.sessionTimeoutMs) * 1000 {
+            return fail("no RTCP or request for \(settings.sessionTimeoutMs / 1000) s")
+        }
+        if playing, ticks % 5 == 0 { output.reportAll(host, conn: conn, udp: plugin.udpPorts(loop: loop)) }
+    }
+
+    // MARK: requests
+
+    private func drainQueue() {
+        while !busy, !closing, !queue.isEmpty {
+            handle(queue.removeFirst())
+        }
+    }
+
+    /// Ends a request that waited; the next queued one runs.
+    private func finished() {
+        busy = false
+        drainQueue()
+    }
+
+    private func handle(_ r: RtspMessage) {
+        guard r.cseq != nil else { return respond(r, 400, reason: "Missing CSeq") }
+        guard r.version.uppercased() == "RTSP/1.0" else { return respond(r, 505) }
+        if let s = r.header("Session"), let id = RtspSessionHeader(parsing: s)?.id, id != sessionId, role != .none {
+            return respond(r, 454)
+        }
+        switch r.method ?? "" {
+        case "OPTIONS":
+            respond(r, 200, [("Public", "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER")])
+        case "DESCRIBE": describe(r)
+        case "ANNOUNCE": announce(r)
+        case "SETUP": setup(r)
+        case "PLAY": play(r)
+        case "PAUSE": pause(r)
+        case "RECORD": record(r)
+        case "TEARDOWN":
+            respond(r, 200)
+            stopPlaying()
+            stopPublishing()
+            closing = true
+            host.table.conn_close(conn, 0)
+        case "GET_PARAMETER", "SET_PARAMETER":
+            respond(r, 200)
+        default:
+            respond(r, 501)
+        }
+    }
+
+    /// Stream path of a request, or a 400 answered.
+    private func streamPath(_ r: RtspMessage) -> RtspStreamPath? {
+        guard let p = RtspStreamPath(uri: r.uri ?? "") else {
+            respond(r, 400, reason: "Bad Stream Path")
+            host.log(MR_LOG_WARNING, "session \(peer): \(r.method ?? "") of '\(r.uri ?? "")': not rtsp://host/app/stream")
+            return nil
+        }
+        return p
+    }
+
+    // MARK: auth
+
+    /// Checks the client's credentials (when this action needs them), then asks the core; `done` runs with
+    /// the request allowed, otherwise the request was answered with 401 or 403.
+    private func authorize(_ r: RtspMessage, _ p: RtspStreamPath, publish: Bool, _ done: @escaping () -> Void) {
+        var user: String?, password: String?
+        if settings.requiresAuth(publish: publish) {
+            switch RtspCredentialCheck.check(r, settings: settings, nonce: nonce) {
+            case .allowed(let u, let pw):
+                user = u
+                password = pw
+            case .challenge(let headers, let why):
+                if let why { host.log(MR_LOG_WARNING, "session \(peer): \(r.method ?? "") \(p.app)/\(p.stream): \(why)") }
+                return respond(r, 401, headers)
+            }
+        }
+        busy = true
+        AuthQuestion(action: publish ? MR_AUTH_PUBLISH : MR_AUTH_PLAY, vhost: p.vhost, app: p.app, stream: p.stream,
+                     protocolName: "rtsp", peer: peer, query: p.query, user: user, password: password)
+            .ask(host, loop: loop) { [weak self] allowed, reason in
+                guard let self, !self.closing else { return }
+                guard allowed else {
+                    self.host.log(MR_LOG_WARNING, "\(publish ? "publish" : "play") of \(p.app)/\(p.stream) by \(self.peer) denied: \(reason)")
+                    self.respond(r, 403)
+                    return self.finished()
+                }
+                done()
+            }
+    }
+
+    // MARK: play
+
+    private func describe(_ r: RtspMessage) {
+        guard role != .publisher else { return respond(r, 455) }
+        guard let p = streamPath(r) else { return }
+        if role == .player, reader != nil, let sdp = playSdp() { return respond(r, 200, describeHeaders(r), body: sdp) }
+        authorize(r, p, publish: false) { [self] in
+            path = p
+            contentBase = RtspStreamPath.contentBase(r.uri ?? "")
+            describing = r
+            role = .player
+            let (rc, out) = host.openReader(vhost: p.vhost, app: p.app, stream: p.stream, format: "rtsp", muxer: plugin,
+                                            protocolName: "rtsp", peer: peer, loop: loop, box: readerBox)
+            guard rc == MR_OK else {
+                host.log(MR_LOG_WARNING, "DESCRIBE \(p.app)/\(p.stream) failed: \(host.lastError)")
+                describing = nil
+                role = .none
+                respond(r, 404)
+                return finished()
+            }
+            if reader == nil { reader = out }   // STARTED may have come inside the call
+            // The answer is sent when the reader starts (tracks known) or is not found.
+        }
+    }
+
+    private func describeHeaders(_ r: RtspMessage) -> [(String, String)] {
+        [("Content-Base", contentBase), ("Content-Type", "application/sdp")]
+    }
+
+    /// The SDP of the tracks this player can get.
+    private func playSdp() -> [UInt8]? {
+        guard let reader, let d = RtspPlaySdp(host: host, reader: reader, sessionName: path.map { "\($0.app)/\($0.stream)" } ?? "-")
+        else { return nil }
+        playTracks = d.tracks
+        return d.sdp
+    }
+
+    private func play(_ r: RtspMessage) {
+        guard role == .player, let reader, output.trackCount > 0 || multicastGroup != nil else { return respond(r, 455) }
+        let info = playTracks.keys.sorted().filter { transports[$0] != nil }.map { "url=\(contentBase)trackID=\($0)" }.joined(separator: ",")
+        respond(r, 200, [("Range", "npt=0.000-"), ("RTP-Info", info)])
+        if !playing {
+            playing = true
+            host.log(MR_LOG_INFO, "play \(path.map { "\($0.app)/\($0.stream)" } ?? "?") to \(peer) over \(transportName)")
+        }
+        host.table.reader_set_paused(reader, multicastGroup != nil && output.trackCount == 0 ? 1 : 0)
+    }
+
+    private var transportName: String {
+        if multicastGroup != nil { return "multicast" }
+        return transports.values.contains { $0.isTcp } ? "TCP" : "UDP"
+    }
+
+    private func pause(_ r: RtspMessage) {
+        guard let reader, role == .player else { return respond(r, role == .publisher ? 200 : 455) }
+        host.table.reader_set_paused(reader, 1)
+        respond(r, 200)
+    }
+
+    private func stopPlaying() {
+        if let reader { host.table.reader_close(reader) }
+        reader = nil
+        playing = false
+        if let g = multicastGroup { plugin.multicast?.leave(g) }
+        multicastGroup = nil
+    }
+
+    func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
+        guard playing, !closing else { return }
+        outStats.add(output.send(host, conn: conn, udp: plugin.udpPorts(loop: loop), frames), host)
+    }
+
+    func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
+        let name = path.map { "\($0.app)/\($0.stream)" } ?? "?"
+        switch event {
+        case MR_READER_STARTED:
+            self.reader = reader
+            host.table.reader_set_paused(reader, 1)   // until PLAY
+            guard let r = describing else { return }
+            describing = nil
+            if let sdp = playSdp() {
+                respond(r, 200, describeHeaders(r), body: sdp)
+            } else {
+                host.log(MR_LOG_WARNING, "DESCRIBE \(name): no track RTSP can carry")
+                respond(r, 415, reason: "No Playable Track")
+            }
+            finished()
+        case MR_READER_NOT_FOUND:
+            self.reader = nil
+            role = .none
+            if let r = describing {
+                describing = nil
+                host.log(MR_LOG_INFO, "DESCRIBE \(name) from \(peer): stream not found")
+                respond(r, 404)
+                finished()
+            }
+        case MR_READER_ENDED:
+            self.reader = nil
+            host.log(MR_LOG_INFO, "play \(name) to \(peer): the stream ended")
+            closing = true
+            host.table.conn_close(conn, 0)
+        case MR_READER_SKIPPED:
+            host.log(MR_LOG_INFO, "player \(peer) of \(name) fell behind: skipped \(detail) frames to the newest keyframe")
+        case MR_READER_CLOSED:
+            self.reader = nil
+        default:
+            break
+        }
+    }
+
+    // MARK: publish
+
+    private func announce(_ r: RtspMessage) {
+        guard role == .none else { return respond(r, 455) }
+        guard let p = streamPath(r) else { return }
+        let sdpText = String(decoding: r.body, as: UTF8.self)
+        let description: SessionDescription
+        do { description = try SessionDescription(parsing: sdpText) } catch {
+            host.log(MR_LOG_WARNING, "ANNOUNCE \(p.app)/\(p.stream) from \(peer): bad SDP: \(error)")
+            return respond(r, 400, reason: "Bad SDP")
+        }
+        guard description.tracks.contains(where: { $0.codec != nil }) else {
+            host.log(MR_LOG_WARNING, "ANNOUNCE \(p.app)/\(p.stream) from \(peer): no supported codec in the SDP")
+            return respond(r, 415)
+        }
+        authorize(r, p, publish: true) { [self] in
+            let out = host.openSource(vhost: p.vhost, app: p.app, stream: p.stream, protocolName: "rtsp", peer: peer, loop: loop,
+                                      takeover: settings.takeover)
+            guard let out else {
+                host.log(MR_LOG_WARNING, "ANNOUNCE \(p.app)/\(p.stream) from \(peer) refused: \(host.lastError)")
+                respond(r, 406, reason: "Stream Already Published")
+                return finished()
+            }
+            path = p
+            role = .publisher
+            contentBase = RtspStreamPath.contentBase(r.uri ?? "")
+            source = out
+            announced = description.tracks
+            host.log(MR_LOG_DEBUG, "ANNOUNCE \(p.app)/\(p.stream): " + description.tracks.map {
+                "\($0.mediaType) \($0.encodingName)/\($0.clockRate) pt \($0.payloadType) config \($0.config.count) bytes control \($0.control ?? "-")"
+            }.joined(separator: "; "))
+            ingest = RtspIngest(host: host, source: out, tracks: description.tracks, label: "publisher \(peer) of \(p.app)/\(p.stream)")
+            respond(r, 200)
+            finished()
+        }
+    }
+
+    private func record(_ r: RtspMessage) {
+        guard role == .publisher, !transports.isEmpty else { return respond(r, 455) }
+        recording = true
+        respond(r, 200)
+        let name = path.map { "\($0.app)/\($0.stream)" } ?? "?"
+        host.log(MR_LOG_INFO, "publish \(name) from \(peer) over \(transportName), \(announced.compactMap { $0.codec?.rawValue }.joined(separator: "+"))")
+    }
+
+    private func stopPublishing() {
+        if let source { host.table.source_close(source) }
+        source = nil
+        ingest = nil
+        recording = false
+    }
+
+    private func interleaved(_ channel: UInt8, _ payload: ArraySlice<UInt8>) {
+        guard role == .publisher else { return }   // RTCP receiver reports of players: nothing to do with them
+        guard let route = channels[channel] else {
+            if !badChannelLogged {
+                badChannelLogged = true
+                host.log(MR_LOG_WARNING, "session \(peer): interleaved data on channel \(channel), which no SETUP gave; dropped")
+            }
+            return
+        }
+        guard recording, !route.rtcp else { return }
+        ingest?.rtp(slot: route.slot, payload, reorder: false)
+    }
+
+    func udpRtp(slot: Int, _ bytes: ArraySlice<UInt8>) {
+        lastActivityUs = host.table.now_us()
+        guard role == .publisher, recording else { return }
+        ingest?.rtp(slot: slot, bytes, reorder: true)
+    }
+
+    func udpRtcp(slot: Int, _ bytes: ArraySlice<UInt8>) { lastActivityUs = host.table.now_us() }
+
+    // MARK: setup
+
+    private func setup(_ r: RtspMessage) {
+        guard role != .none else { return respond(r, 455, reason: "DESCRIBE or ANNOUNCE First") }
+        guard let header = r.header("Transport") else { return respond(r, 461) }
+        let specs = RtspTransport.parseList(header)
+        guard !specs.isEmpty else {
+            return respond(r, 461)
+        }
+        guard let slot = setupTrack(r.uri ?? "") else {
+            host.log(MR_LOG_WARNING, "SETUP \(r.uri ?? "") from \(peer): no such track")
+            return respond(r, 404)
+        }
+        for spec in specs {
+            if let answer = accept(spec, slot: slot) {
+                transports[slot] = answer.transport
+                return respond(r, 200, [("Transport", answer.header)])
+            }
+        }
+        host.log(MR_LOG_WARNING, "SETUP from \(peer): none of the transports '\(header)' is allowed here")
+        respond(r, 461)
+    }
+
+    /// The track a SETUP URL names: our own "trackID=N" for players, the SDP's control for publishers.
+    private func setupTrack(_ uri: String) -> Int? {
+        if role == .player {
+            let index = RtspStreamPath.trackNumber(uri) ?? (playTracks.count == 1 ? playTracks.keys.first : nil)
+            return index.flatMap { playTracks[$0] != nil ? $0 : nil }
+        }
+        for (i, t) in announced.enumerated() where t.codec != nil {
+            if let c = t.control, RtspURL.resolve(control: c, base: contentBase) == uri || uri.hasSuffix("/" + c) { return i }
+        }
+        // No control matched: the n-th SETUP takes the n-th supported track.
+        let supported = announced.indices.filter { announced[$0].codec != nil && transports[$0] == nil }
+        return supported.first
+    }
+
+    private func accept(_ spec: RtspTransport, slot: Int) -> (transport: RtspTrackTransport, header: String)? {
+        var reply = spec
+        if spec.lowerTransport == .tcp {
+            guard settings.transports.contains(.tcp) else { return nil }
+            let rtp = spec.interleaved?.first ?? Int(RtspPayloadTypes.channel(track: slot))
+            let rtcp = spec.interleaved?.second ?? rtp + 1
+            guard (0...255).contains(rtp), (0...255).contains(rtcp) else { return nil }
+            reply.interleaved = RtspPair(rtp, rtcp)
+            if role == .publisher {
+                channels[UInt8(rtp)] = (slot, false)
+                channels[UInt8(rtcp)] = (slot, true)
+            } else if let t = playTracks[slot] {
+                output.add(track: slot, transport: .tcp(rtp: UInt8(rtp), rtcp: UInt8(rtcp)), clockRate: t.clockRate)
+            }
+            return (.tcp(rtp: UInt8(rtp), rtcp: UInt8(rtcp)), reply.format())
+        }
+        if spec.multicast {
+            guard settings.transports.contains(.multicast), role == .player, let p = path, let mc = plugin.multicast else { return nil }
+            if multicastGroup == nil { multicastGroup = mc.join(p, loop: loop) }
+            guard let g = multicastGroup else { return nil }
+            reply.destination = g.address
+            reply.port = RtspPair(g.port, g.port + 1)
+            reply.ttl = settings.multicastTTL
+            reply.clientPort = nil
+            return (.multicast(group: g.address, port: g.port), reply.format())
+        }
+        guard settings.transports.contains(.udp), let ports = plugin.udpPorts(loop: loop), let client = spec.clientPort,
+              let rtpPeer = UdpPeer(ip: UdpPeer.host(ofPeer: peer), port: UInt16(clamping: client.first)),
+              let rtcpPeer = UdpPeer(ip: UdpPeer.host(ofPeer: peer), port: UInt16(clamping: client.second ?? client.first + 1)) else { return nil }
+        reply.serverPort = RtspPair(Int(ports.rtpPort), Int(ports.rtcpPort))
+        if role == .publisher {
+            ports.route(rtpPeer, to: self, slot: slot, rtcp: false)
+            ports.route(rtcpPeer, to: self, slot: slot, rtcp: true)
+        } else if let t = playTracks[slot] {
+            ports.route(rtcpPeer, to: self, slot: slot, rtcp: true)
+            output.add(track: slot, transport: .udp(rtp: rtpPeer, rtcp: rtcpPeer), clockRate: t.clockRate)
+        }
+        return (.udp(rtp: rtpPeer, rtcp: rtcpPeer), reply.format())
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import XCTest
+
+/// The RTSP server with real clients: ffmpeg and GStreamer publish and play over TCP and UDP, streams
+/// convert between RTSP, RTMP and HTTP-FLV, and Digest auth lets the right password in only.
+final class RtspServerTests: XCTestCase {
+    private func server(rtsp: Int, rtmp: Int, http: Int, extra: String = "") throws -> ServerProcess {
+        let udp = 20000 + Int.random(in: 0..<2000) * 10
+        let s = try ServerProcess(config: """
+            [server]
+            play_wait_ms = 5000
+            [rtsp]
+            port = \(rtsp)
+            udp_port_range = "\(udp)-\(udp + 9)"
+            \(extra)
+            [rtmp]
+            port = \(rtmp)
+            [httpmux]
+            port = \(http)
+            """)
+        try s.start()
+        return s
+    }
+
+    func testFfmpegPublishesOverTcpWithBFramesAndPlaysOverRtspRtmpAndHttpFlv() throws {
+        let rtsp = freePort(), rtmp = freePort(), http = freePort()
+        let s = try server(rtsp: rtsp, rtmp: rtmp, http: http)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtsp://127.0.0.1:\(rtsp)/live/tcp", seconds: 15, format: "rtsp", bframes: 2,
+                                               extra: ["-rtsp_transport", "tcp"])
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish live/tcp from"), s.log)
+
+        let p = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/tcp", seconds: 3, extra: ["-rtsp_transport", "tcp"])
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertEqual(p.audioCodec, "aac")
+        XCTAssertEqual(p.width, 320)
+        XCTAssertGreaterThan(p.videoFrames, 60, "about 25 fps for 3 s")
+        XCTAssertGreaterThan(p.audioFrames, 100, "about 43 AAC frames a second")
+
+        for url in ["rtmp://127.0.0.1:\(rtmp)/live/tcp", "http://127.0.0.1:\(http)/live/tcp.live.flv"] {
+            let q = try MediaTools.probe(url, seconds: 3)
+            XCTAssertEqual(q.videoCodec, "h264", url)
+            XCTAssertEqual(q.audioCodec, "aac", url)
+            XCTAssertGreaterThan(q.videoFrames, 60, url)
+            XCTAssertTrue(q.firstVideoKey, url)
+            XCTAssertTrue(MediaTools.isMonotonic(q.videoDts), "decode times of B-frame video stay monotonic: \(url)")
+        }
+    }
+
+    func testFfmpegPublishesAndPlaysOverUdp() throws {
+        let rtsp = freePort(), rtmp = freePort(), http = freePort()
+        let s = try server(rtsp: rtsp, rtmp: rtmp, http: http)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtsp://127.0.0.1:\(rtsp)/live/udp", seconds: 15, format: "rtsp",
+                                               extra: ["-rtsp_transport", "udp"])
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish live/udp from"), s.log)
+        XCTAssertTrue(s.log.contains("over UDP"), s.log)
+        let p = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/udp", seconds: 3, extra: ["-rtsp_transport", "udp"])
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertEqual(p.audioCodec, "aac")
+        XCTAssertGreaterThan(p.videoFrames, 60)
+        XCTAssertTrue(s.waitForLog("to 127.0.0.1"), s.log)
+    }
+
+    func testRtmpPublishPlaysOverRtspWithFfmpegAndGStreamer() throws {
+        let rtsp = freePort(), rtmp = freePort(), http = freePort()
+        let s = try server(rtsp: rtsp, rtmp: rtmp, http: http)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/conv", seconds: 15)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/conv"), s.log)
+        let p = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/conv", seconds: 3, extra: ["-rtsp_transport", "tcp"])
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertEqual(p.audioCodec, "aac")
+        XCTAssertGreaterThan(p.videoFrames, 60)
+        // GStreamer over TCP and over UDP: 50 decoded frames, then end of stream (exit 0).
+        for proto in ["tcp", "udp"] {
+            let pipeline = "rtspsrc location=rtsp://127.0.0.1:\(rtsp)/live/conv protocols=\(proto) ! rtph264depay ! h264parse ! avdec_h264 ! identity eos-after=50 ! fakesink"
+            let (status, out) = try runCommand("/usr/bin/gst-launch-1.0", ["-q"] + pipeline.split(separator: " ").map(String.init), timeout: 20)
+            XCTAssertEqual(status, 0, "\(proto): \(out)")
+        }
+    }
+
+    func testGStreamerPublishesAudioFirstWithLatmAndRecordInCapitals() throws {
+        let rtsp = freePort(), rtmp = freePort(), http = freePort()
+        let s = try server(rtsp: rtsp, rtmp: rtmp, http: http)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let pipeline = "rtspclientsink name=s location=rtsp://127.0.0.1:\(rtsp)/live/gst protocols=tcp "
+            + "audiotestsrc is-live=true num-buffers=600 ! audioconvert ! avenc_aac ! aacparse ! s. "
+            + "videotestsrc is-live=true num-buffers=300 ! video/x-raw,width=320,height=240,framerate=25/1 ! x264enc tune=zerolatency key-int-max=25 ! h264parse ! s."
+        let gst = Process()
+        gst.executableURL = URL(fileURLWithPath: "/usr/bin/gst-launch-1.0")
+        gst.arguments = ["-q"] + pipeline.split(separator: " ").map(String.init)
+        gst.standardOutput = FileHandle.nullDevice
+        gst.standardError = FileHandle.nullDevice
+        try gst.run()
+        defer { gst.terminate() }
+        XCTAssertTrue(s.waitForLog("publish live/gst from", timeout: 15), s.log)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/gst", seconds: 3)
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertEqual(p.audioCodec, "aac", "MP4A-LATM became plain AAC on the bus")
+        XCTAssertGreaterThan(p.videoFrames, 50)
+        XCTAssertGreaterThan(p.audioFrames, 50)
+    }
+
+    func testH265G711AndOpusOverRtsp() throws {
+        let rtsp = freePort(), rtmp = freePort(), http = freePort()
+        let s = try server(rtsp: rtsp, rtmp: rtmp, http: http)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let cases: [(path: String, video: String, audio: String, videoName: String, audioName: String)] = [
+            ("hevc", "libx265", "pcm_alaw", "hevc", "pcm_alaw"),
+            ("opus", "libx264", "libopus", "h264", "opus"),
+            ("mulaw", "libx264", "pcm_mulaw", "h264", "pcm_mulaw"),
+        ]
+        var publishers: [Process] = []
+        defer { publishers.forEach { $0.terminate() } }
+        for c in cases {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+            p.arguments = ["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+                           "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "15",
+                           "-c:v", c.video, "-preset", "ultrafast", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p"]
+                + (c.video == "libx265" ? ["-x265-params", "log-level=error"] : [])
+                + ["-c:a", c.audio, "-ar", c.audio == "libopus" ? "48000" : "8000", "-ac", "1",
+                   "-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://127.0.0.1:\(rtsp)/live/\(c.path)"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            publishers.append(p)
+        }
+        for c in cases {
+            XCTAssertTrue(s.waitForLog("publish live/\(c.path) from", timeout: 15), s.log)
+            let p = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/\(c.path)", seconds: 3, extra: ["-rtsp_transport", "tcp"])
+            XCTAssertEqual(p.videoCodec, c.videoName, c.path)
+            XCTAssertEqual(p.audioCodec, c.audioName, c.path)
+            XCTAssertGreaterThan(p.videoFrames, 50, c.path)
+            XCTAssertGreaterThan(p.audioFrames, 20, c.path)
+        }
+    }
+
+    func testDigestAuthRefusesAWrongPasswordAndAcceptsTheRightOne() throws {
+        let rtsp = freePort(), rtmp = freePort(), http = freePort()
+        let s = try server(rtsp: rtsp, rtmp: rtmp, http: http, extra: "auth = \"digest\"\nusers = [\"cam:secret\"]")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let (status, out) = try runCommand("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi",
+            "-i", "testsrc=size=320x240:rate=25", "-t", "2", "-c:v", "libx264", "-preset", "ultrafast",
+            "-f", "rtsp", "rtsp://cam:wrong@127.0.0.1:\(rtsp)/live/auth"], timeout: 20)
+        XCTAssertNotEqual(status, 0, "a wrong password is refused: \(out)")
+        XCTAssertTrue(out.contains("401"), out)
+        XCTAssertFalse(s.log.contains("publish live/auth from"), s.log)
+
+        let publisher = try MediaTools.publish("rtsp://cam:secret@127.0.0.1:\(rtsp)/live/auth", seconds: 15, format: "rtsp",
+                                               extra: ["-rtsp_transport", "tcp"])
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish live/auth from"), s.log)
+        XCTAssertThrowsError(try MediaTools.probe("rtsp://cam:nope@127.0.0.1:\(rtsp)/live/auth", seconds: 1), "a player with a wrong password")
+        let p = try MediaTools.probe("rtsp://cam:secret@127.0.0.1:\(rtsp)/live/auth", seconds: 2, extra: ["-rtsp_transport", "tcp"])
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertGreaterThan(p.videoFrames, 30)
+    }
+
+    func testTransportForcedToTcpAnswers461ToUdp() throws {
+        let rtsp = freePort(), rtmp = freePort(), http = freePort()
+        let s = try server(rtsp: rtsp, rtmp: rtmp, http: http, extra: "transport = \"tcp\"")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/forced", seconds: 10)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/forced"), s.log)
+        let (status, out) = try runCommand("/usr/bin/ffprobe", ["-v", "error", "-rtsp_transport", "udp",
+                                                               "rtsp://127.0.0.1:\(rtsp)/live/forced"], timeout: 15)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("461"), out)
+        let p = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/forced", seconds: 2, extra: ["-rtsp_transport", "tcp"])
+        XCTAssertGreaterThan(p.videoFrames, 30)
+    }
+}
