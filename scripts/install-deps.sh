@@ -6,7 +6,8 @@ set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libssl-dev libsrtp2-dev libsrt-openssl-dev)
 test_pkgs=(ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-           gstreamer1.0-plugins-ugly gstreamer1.0-libav srt-tools python3 openssl curl)
+           gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp srt-tools python3 python3-gi
+           gir1.2-gst-rtsp-server-1.0 openssl curl)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi

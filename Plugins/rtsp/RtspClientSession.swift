@@ -216,7 +216,7 @@ final class RtspClientSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
                        clockRate: t?.clockRate ?? 90000)
         } else if let ports = proxy.udpPorts {
             guard let server = transport?.serverPort, let peer = UdpPeer(ip: UdpPeer.host(ofPeer: host.peer(conn)), port: UInt16(clamping: server.first))
-            else { return fail("SETUP answer without server_port") }
+            else { return fail("SETUP answer without server_port: Transport: \(m.header("Transport") ?? "none")") }
             ports.route(peer, to: self, slot: slot, rtcp: false)
             if let rtcp = UdpPeer(ip: peer.ip, port: UInt16(clamping: server.second ?? server.first + 1)) {
                 ports.route(rtcp, to: self, slot: slot, rtcp: true)

@@ -62,17 +62,22 @@ final class RtspUdpPorts: @unchecked Sendable {
         return result
     }
 
-    /// [control] A pair on any free ports, for a client (a UDP pull).
+    /// [control] A free even/odd pair of consecutive ports, for a client (a UDP pull): servers read
+    /// client_port=a-b as RTP and RTCP and some refuse a pair that is not consecutive.
     static func bindAny(host: PluginHost, loop: Int32) -> RtspUdpPorts? {
         let p = RtspUdpPorts(host: host, loop: loop)
-        let a = p.bindOne("0.0.0.0", 0)
-        guard let a, let b = p.bindOne("0.0.0.0", 0) else {
-            if let a { host.table.udp_close(a) }
-            return nil
+        for _ in 0..<64 {
+            let port = Int.random(in: 20000..<30000) * 2
+            guard let a = p.bindOne("0.0.0.0", port) else { continue }
+            guard let b = p.bindOne("0.0.0.0", port + 1) else {
+                host.table.udp_close(a)
+                continue
+            }
+            p.rtp = a
+            p.rtcp = b
+            return p
         }
-        p.rtp = a
-        p.rtcp = b
-        return p
+        return nil
     }
 
     private func bindOne(_ bind: String, _ port: Int) -> OpaquePointer? {
