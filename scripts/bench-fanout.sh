@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Fan-out benchmark: one 2 Mbit/s H.264+AAC stream published over RTMP, played by N HTTP-FLV or RTMP
-# players from mediarouter-bench on the same machine. Reports per-player delivery, time to first frame,
+# Fan-out benchmark: one 2 Mbit/s H.264+AAC stream published over RTMP, played by N HTTP-FLV, RTMP or
+# RTSP/TCP players from mediarouter-bench on the same machine. Reports per-player delivery, time to first frame,
 # server CPU per delivered Gbit and RSS. Not a test: run it by hand on a quiet machine.
 #   scripts/bench-fanout.sh [players...]     default: 1000 2000
+#   PROTOCOLS="rtsp" scripts/bench-fanout.sh 1000   only some players (http, rtmp, rtsp; default all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
@@ -25,7 +26,7 @@ fi
 kbps=$(ffprobe -v error -show_entries format=bit_rate -of default=nw=1:nk=1 "$src" | awk '{printf "%d", $1/1000}')
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rtmp=$(free_port); http=$(free_port)
+rtmp=$(free_port); http=$(free_port); rtsp=$(free_port)
 cat > "$work/bench.conf" <<CONF
 [server]
 log_level = "warning"
@@ -35,6 +36,8 @@ merge_write_ms = ${MERGE_WRITE_MS:-0}
 port = $rtmp
 [httpmux]
 port = $http
+[rtsp]
+port = $rtsp
 CONF
 ulimit -n "$(ulimit -Hn)"
 "$bin/mediarouter" -c "$work/bench.conf" 2> "$work/server.log" &
@@ -46,7 +49,15 @@ pub=$!
 sleep 3
 echo "source: $kbps kbit/s; server pid $server; $(nproc) cores; merge_write_ms=${MERGE_WRITE_MS:-0}"
 for n in "${counts[@]}"; do
-  for url in "http://127.0.0.1:$http/live/bench.live.flv" "rtmp://127.0.0.1:$rtmp/live/bench"; do
+  urls=()
+  for proto in ${PROTOCOLS:-http rtmp rtsp}; do
+    case $proto in
+      http) urls+=("http://127.0.0.1:$http/live/bench.live.flv") ;;
+      rtmp) urls+=("rtmp://127.0.0.1:$rtmp/live/bench") ;;
+      rtsp) urls+=("rtsp://127.0.0.1:$rtsp/live/bench") ;;
+    esac
+  done
+  for url in "${urls[@]}"; do
     echo
     echo "== $n players: $url"
     "$bin/mediarouter-bench" --url "$url" --players "$n" --seconds "${BENCH_SECONDS:-20}" --expect-kbps "$kbps" --server-pid "$server"

@@ -61,7 +61,7 @@ final class RtspPlayerHandler: ChannelInboundHandler, RemovableChannelHandler, @
         switch step {
         case .describe:
             var video = false
-            for line in body.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) {
+            for line in body.split(whereSeparator: \.isNewline) {
                 if line.hasPrefix("m=") { video = line.hasPrefix("m=video") }
                 if line.hasPrefix("a=control:"), !line.hasSuffix("*") { controls.append((String(line.dropFirst(10)), video)) }
             }

@@ -230,7 +230,15 @@ final class RtspClientSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
 
     func udpRtp(slot: Int, _ bytes: ArraySlice<UInt8>) {
         lastMediaUs = host.table.now_us()
-        ingest?.rtp(slot: slot, bytes, reorder: true)
+        // A server that sends every track from one port pair (MediaMTX, ours) routes them all to the last
+        // slot set up: the payload type tells the tracks apart.
+        var target = slot
+        if bytes.count > 1 {
+            let pt = bytes[bytes.startIndex + 1] & 0x7F
+            if tracks.indices.contains(slot), tracks[slot].payloadType != pt,
+               let other = slots.first(where: { tracks[$0].payloadType == pt }) { target = other }
+        }
+        ingest?.rtp(slot: target, bytes, reorder: true)
     }
 
     func udpRtcp(slot: Int, _ bytes: ArraySlice<UInt8>) {}

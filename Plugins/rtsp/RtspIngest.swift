@@ -17,13 +17,17 @@ final class RtspIngest {
         var jitter = RtpJitterBuffer()
         var unwrapper = RtpTimestampUnwrapper()
         var firstTicks: Int64?
+        var lastTicks: Int64 = 0
         var baseUs: Int64 = 0
+        var lastPts: Int64 = 0
+        let clock: RtpClock
         var dts = DtsEstimator()
         var lastSequence: UInt16?
         var parameterSets: [UInt8: [UInt8]] = [:]   // NAL type -> latest unit
         var lost = 0
 
-        init(slot: Int, sdp: SdpTrack, codec: Codec, depacketizer: any RtpDepacketizer) {
+        init(slot: Int, sdp: SdpTrack, codec: Codec, depacketizer: any RtpDepacketizer, clock: RtpClock) {
+            self.clock = clock
             self.slot = slot
             self.sdp = sdp
             self.codec = codec
@@ -46,18 +50,22 @@ final class RtspIngest {
         self.label = label
         self.sink = SourceTracks(host: host, source: source)
         self.startUs = host.table.now_us()
-        self.tracks = sdp.enumerated().map { i, t -> Track? in
-            guard let codec = t.codec,
+        // Beyond 8 tracks an SDP is not a camera or an encoder; each track may buffer megabytes.
+        self.tracks = sdp.prefix(Self.maxTracks).enumerated().map { i, t -> Track? in
+            guard let codec = t.codec, t.clockRate >= 1000, let clock = RtpClock(rate: t.clockRate),
                   let d = RtpDepacketizers.make(codec: codec, clockRate: t.clockRate, channels: max(1, t.channels),
                                                 latmStreamMuxConfig: t.latmConfig) else { return nil }
-            return Track(slot: i, sdp: t, codec: codec, depacketizer: d)
+            return Track(slot: i, sdp: t, codec: codec, depacketizer: d, clock: clock)
         }
+        if sdp.count > Self.maxTracks { host.log(MR_LOG_WARNING, "\(label): only the first \(Self.maxTracks) of \(sdp.count) tracks are taken") }
         // Every slot is expected before any is set, so the bus gets all tracks at once.
         for t in tracks.compactMap({ $0 }) { sink.expect(t.slot) }
         for t in tracks.compactMap({ $0 }) {
             sink.set(t.slot, Self.describe(t.codec, sdp: t.sdp, config: Self.initialConfig(t)))
         }
     }
+
+    static let maxTracks = 8
 
     var hasTracks: Bool { tracks.contains { $0 != nil } }
 
@@ -121,8 +129,15 @@ final class RtspIngest {
                 t.firstTicks = ticks
                 // Tracks start on one clock at their arrival time, so audio and video stay in step.
                 t.baseUs = host.table.now_us() - startUs + 200_000
+            } else if abs(t.clock.microseconds(ticks: ticks &- t.lastTicks)) > 10_000_000 {
+                // A jump of more than 10 s is a restarted or broken sender clock: continue from where we were.
+                t.baseUs = t.lastPts + 40_000
+                t.firstTicks = ticks
+                t.dts.reset()
             }
-            let pts = t.baseUs + (ticks - (t.firstTicks ?? ticks)) * 1_000_000 / Int64(max(1, t.sdp.clockRate))
+            t.lastTicks = ticks
+            let pts = t.baseUs + t.clock.microseconds(ticks: ticks - (t.firstTicks ?? ticks))
+            t.lastPts = pts
             let video = t.codec.isVideo
             let dts = video ? t.dts.dts(pts: pts) : pts
             sink.write(t.slot, flags: u.key && video ? UInt32(MR_FRAME_KEY) : 0, pts: pts, dts: dts, u.data)

@@ -3,13 +3,19 @@ import PluginABI
 import Synchronization
 
 /// Multicast play: the first player of a stream that asks for multicast starts one sender for the stream,
-/// which writes every RTP packet once to a group taken from `multicast_range` (RTCP to port + 1); later
-/// players are told the same group. The sender stops with its last player.
+/// which writes every RTP packet once to a group taken from `multicast_range`, track N on port base + 2N;
+/// later players are told the same group. The sender stops with its last player, or when its stream ends.
+/// The packets go out with the system's multicast TTL (1: the local network), whatever `multicast_ttl` says
+/// in the Transport reply.
 final class RtspMulticast: @unchecked Sendable {
     struct Group: Equatable, Sendable {
         let key: String
         let address: String
         let port: Int
+
+        /// Up to 8 tracks a group, two ports each.
+        static let portsPerGroup = 16
+        func port(track: Int) -> Int { port + 2 * min(track, 7) }
     }
 
     private struct State {
@@ -43,7 +49,7 @@ final class RtspMulticast: @unchecked Sendable {
             s.next &+= 1
             let ip = settings.multicastFirst + n % span
             let address = "\(ip >> 24).\((ip >> 16) & 0xFF).\((ip >> 8) & 0xFF).\(ip & 0xFF)"
-            let port = settings.multicastPort + Int(2 * (n % 10_000))
+            let port = settings.multicastPort + Int(n % 1000) * Group.portsPerGroup
             let group = Group(key: key, address: address, port: port)
             let sender = RtspMulticastSender(host: host, group: group)
             s.senders[key] = (group, sender, 1)
@@ -58,6 +64,13 @@ final class RtspMulticast: @unchecked Sendable {
             host.log(MR_LOG_INFO, "multicast \(key) to \(group.address):\(group.port)")
         }
         return group
+    }
+
+    /// The sender's stream ended: the group is forgotten so the next player starts a new one.
+    func ended(_ group: Group) {
+        state.withLock { s in
+            if s.senders[group.key]?.group == group { s.senders.removeValue(forKey: group.key) }
+        }
     }
 
     func leave(_ group: Group) {
@@ -90,19 +103,23 @@ final class RtspMulticastSender: ReaderHandler, @unchecked Sendable {
     let group: Group
     private var reader: OpaquePointer?
     private var ports: RtspUdpPorts?
-    private var rtp: UdpPeer?
+    private var peers: [UdpPeer?]
+    private var loop: Int32 = -1
+    private weak var multicast: RtspMulticast?
     private lazy var box = ReaderBox(self)
     typealias Group = RtspMulticast.Group
 
     init(host: PluginHost, group: Group) {
         self.host = host
         self.group = group
-        self.rtp = UdpPeer(ip: group.address, port: UInt16(clamping: group.port))
+        self.peers = (0..<8).map { UdpPeer(ip: group.address, port: UInt16(clamping: group.port(track: $0))) }
     }
 
     func start(path: RtspStreamPath, loop: Int32, ports: RtspUdpPorts?, plugin: RtspPlugin) -> Bool {
-        guard let ports, rtp != nil else { return false }
+        guard let ports, peers.allSatisfy({ $0 != nil }) else { return false }
         self.ports = ports
+        self.loop = loop
+        self.multicast = plugin.multicast
         let (rc, out) = host.openReader(vhost: path.vhost, app: path.app, stream: path.stream, format: "rtsp", muxer: plugin,
                                         protocolName: "rtsp-multicast", peer: group.address, loop: loop, box: box)
         guard rc == MR_OK else { return false }
@@ -110,16 +127,22 @@ final class RtspMulticastSender: ReaderHandler, @unchecked Sendable {
         return true
     }
 
+    /// From any thread: the reader is closed on its own loop, and the task keeps the sender alive until then.
     func stop() {
-        guard let reader else { return }
-        self.reader = nil
-        host.table.reader_close(reader)
+        let rc = host.table.run_on_loop(host.host, loop, { user in
+            guard let user else { return }
+            let sender = Unmanaged<RtspMulticastSender>.fromOpaque(user).takeRetainedValue()
+            guard let reader = sender.reader else { return }
+            sender.reader = nil
+            sender.host.table.reader_close(reader)
+        }, Unmanaged.passRetained(self).toOpaque())
+        if rc != MR_OK { Unmanaged.passUnretained(self).release() }   // shutting down: the host closes the reader
     }
 
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
-        guard let ports, let rtp else { return }
+        guard let ports else { return }
         for f in frames {
-            guard let payload = f.payload else { continue }
+            guard let payload = f.payload, Int(f.track) < peers.count, let rtp = peers[Int(f.track)] else { continue }
             let data = host.bytes(of: payload)
             var offset = 0
             while offset + 4 <= data.count {
@@ -133,6 +156,9 @@ final class RtspMulticastSender: ReaderHandler, @unchecked Sendable {
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
         if event == MR_READER_STARTED { self.reader = reader }
-        if event == MR_READER_CLOSED || event == MR_READER_ENDED { self.reader = nil }
+        if event == MR_READER_CLOSED || event == MR_READER_ENDED || event == MR_READER_NOT_FOUND {
+            self.reader = nil
+            multicast?.ended(group)
+        }
     }
 }

@@ -1,6 +1,9 @@
 import MRPluginKit
 import PluginABI
 import RtpFormats
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What one player receives of the shared "rtsp" ring packets: over TCP each packet is written as is (or
 /// with its channel bytes rewritten when the player chose other channels); over UDP the RTP packets inside
@@ -9,7 +12,7 @@ struct RtspPlayOutput {
     private struct TrackState {
         var transport: RtspTrackTransport
         var ssrc: UInt32 = 0
-        var clockRate: Int
+        var clock: RtpClock
         var packets: UInt32 = 0
         var octets: UInt32 = 0
         var lastPts: Int64?
@@ -18,12 +21,20 @@ struct RtspPlayOutput {
 
     private var tracks: [Int: TrackState] = [:]
     private var iov = IovecBuilder()
+    /// Unix time in µs: sender reports carry wall-clock NTP time (the host's now_us is monotonic).
+    static func wallClockUs() -> Int64 {
+        var tv = timeval()
+        gettimeofday(&tv, nil)
+        return Int64(tv.tv_sec) * 1_000_000 + Int64(tv.tv_usec)
+    }
+
     /// Wall clock (µs) of source time 0 for this player: the same for every track, so reports keep A/V sync.
     private var anchorUs: Int64?
     private var allDefaultChannels = true
 
     mutating func add(track: Int, transport: RtspTrackTransport, clockRate: Int) {
-        tracks[track] = TrackState(transport: transport, clockRate: clockRate)
+        guard let clock = RtpClock(rate: clockRate) else { return }
+        tracks[track] = TrackState(transport: transport, clock: clock)
         allDefaultChannels = tracks.allSatisfy { index, t in
             if case .tcp(let rtp, _) = t.transport { return rtp == RtspPayloadTypes.channel(track: index) }
             return false
@@ -36,12 +47,11 @@ struct RtspPlayOutput {
     /// Sends ring packets; returns the bytes sent.
     mutating func send(_ host: PluginHost, conn: OpaquePointer, udp: RtspUdpPorts?, _ frames: UnsafeBufferPointer<mr_frame>) -> Int {
         var bytes = 0
-        let now = host.table.now_us()
         for f in frames {
             let index = Int(f.track)
             guard let payload = f.payload, var t = tracks[index] else { continue }
             let data = host.bytes(of: payload)
-            if anchorUs == nil { anchorUs = now - f.pts }
+            if anchorUs == nil { anchorUs = Self.wallClockUs() - f.pts }
             t.lastPts = f.pts
             var offset = 0
             // Walk the interleaved packets: counts for the reports, and the pieces to send.
@@ -85,9 +95,9 @@ struct RtspPlayOutput {
         guard var t = tracks[index], let pts = t.lastPts, let anchor = anchorUs, t.ssrc != 0 else { return }
         t.reported = true
         tracks[index] = t
-        let sr = RtcpSenderReport(ssrc: t.ssrc, ntpTime: NtpTime(unixMicroseconds: anchor + pts),
-                                  rtpTime: UInt32(truncatingIfNeeded: pts * Int64(t.clockRate) / 1_000_000),
-                                  packetCount: t.packets, octetCount: t.octets).encode()
+        let sr = RtcpSenderReport(ssrc: t.ssrc, ntpTime: NtpTime(unixMicroseconds: anchor &+ pts),
+                                  rtpTime: t.clock.timestamp(microseconds: pts),
+                                  packetCount: t.packets, octetCount: t.octets).encode(cname: "MediaRouter")
         switch t.transport {
         case .tcp(_, let rtcp):
             iov.send(host, conn)   // keep order with RTP already gathered

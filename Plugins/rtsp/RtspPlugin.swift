@@ -1,5 +1,6 @@
 import MRPluginKit
 import PluginABI
+import Synchronization
 
 /// Entry point of the RTSP plugin.
 @_cdecl("mr_plugin_entry_v1")
@@ -49,7 +50,9 @@ final class RtspPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable
     private(set) var multicast: RtspMulticast?
     private var proxies: [RtspProxy] = []
     private var proxySpecs: [String] = []
-    private(set) var settings = RtspSettings()
+    /// Written by reconfigure on the control thread, read by sessions on the loops.
+    private let currentSettings = Mutex(RtspSettings())
+    var settings: RtspSettings { currentSettings.withLock { $0 } }
 
     init(_ host: PluginHost) { self.host = host }
 
@@ -60,9 +63,15 @@ final class RtspPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable
 
     func start() -> Int32 {
         guard let s = RtspSettings(host) else { return Int32(MR_ERR_INVALID) }
-        settings = s
+        currentSettings.withLock { $0 = s }
         listenSettings = currentListenSettings
         let bind = host.string("bind", default: "0.0.0.0")
+        // UDP and multicast first: sessions read them from the moment a listener accepts.
+        if s.transports.contains(.udp) || s.transports.contains(.multicast) {
+            guard let ports = RtspUdpPorts.bindAll(host: host, bind: bind, range: s.udpPortRange) else { return Int32(MR_ERR_IO) }
+            udp = ports
+        }
+        if s.transports.contains(.multicast) { multicast = RtspMulticast(host: host, settings: s, plugin: self) }
         var rc = listen(bind: bind, port: host.int("port", default: 8554), cert: nil, key: nil)
         guard rc == MR_OK else { return rc }
         let cert = host.string("tls_cert", default: ""), key = host.string("tls_key", default: "")
@@ -70,11 +79,6 @@ final class RtspPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable
             rc = listen(bind: bind, port: host.int("rtsps_port", default: 8322), cert: cert, key: key)
             guard rc == MR_OK else { return rc }
         }
-        if settings.transports.contains(.udp) || settings.transports.contains(.multicast) {
-            guard let ports = RtspUdpPorts.bindAll(host: host, bind: bind, range: settings.udpPortRange) else { return Int32(MR_ERR_IO) }
-            udp = ports
-        }
-        if settings.transports.contains(.multicast) { multicast = RtspMulticast(host: host, settings: settings, plugin: self) }
         startProxies()
         return Int32(MR_OK)
     }
@@ -107,7 +111,7 @@ final class RtspPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable
         }
         // A change of allowed transports needs the UDP sockets bound or closed: restart for that.
         guard s.transports == settings.transports else { return Int32(MR_RESTART) }
-        settings = s
+        currentSettings.withLock { $0 = s }
         return Int32(MR_OK)
     }
 
@@ -116,10 +120,9 @@ final class RtspPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable
         listeners.removeAll()
         for p in proxies { p.stop() }
         proxies.removeAll()
-        for u in udp { u.close() }
-        udp.removeAll()
+        // The UDP sockets and multicast readers are left to the host, which closes what a stopped plugin
+        // left open on the loops that own them; `udp` and `multicast` stay readable by closing sessions.
         multicast?.stop()
-        multicast = nil
     }
 
     func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { RtspServerSession(plugin: self, conn: conn) }

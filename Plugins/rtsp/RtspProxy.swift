@@ -56,7 +56,6 @@ final class RtspProxy: @unchecked Sendable {
     func streaming() { link?.streaming() }
 
     func stop() {
-        link?.stop()
-        udpPorts?.close()
+        link?.stop()   // the UDP pair is closed by the host on its loop
     }
 }

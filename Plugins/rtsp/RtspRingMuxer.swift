@@ -11,7 +11,7 @@ import RtpFormats
 final class RtspRingMuxer: RingMuxer {
     private struct Track {
         var codec: Codec
-        var clockRate: Int
+        var clock: RtpClock
         var packetizer: any RtpPacketizer
         /// Parameter sets put in front of a keyframe that lacks them (RTMP sources send them out of band).
         var parameterSets: [[UInt8]]
@@ -20,6 +20,8 @@ final class RtspRingMuxer: RingMuxer {
     private let host: PluginHost
     private var tracks: [Track?] = []
     private var out: [UInt8] = []
+    /// Without video every packet is a place to start (G.711 cameras, audio-only streams).
+    private var hasVideo = false
 
     init(host: PluginHost, ring: OpaquePointer) {
         self.host = host
@@ -32,15 +34,16 @@ final class RtspRingMuxer: RingMuxer {
         tracks = (0..<host.table.ring_track_count(ring)).map { i -> Track? in
             guard let info = host.trackInfo(ring: ring, i), let codec = CodecMapping.codec(info.codec) else { return nil }
             let index = Int(i)
-            let clock = RtspPayloadTypes.clockRate(codec, sampleRate: Int(info.clock_rate))
+            let rate = RtspPayloadTypes.clockRate(codec, sampleRate: Int(info.clock_rate))
             let previous = keepSequences && index < old.count ? old[index] : nil
             let ssrc = previous?.packetizer.ssrc ?? UInt32.random(in: 1...UInt32.max)
             let seq = previous?.packetizer.sequence ?? UInt16.random(in: 0...UInt16.max)
             guard let p = RtpPacketizers.make(codec: codec, payloadType: RtspPayloadTypes.payloadType(codec, track: index), ssrc: ssrc,
-                                              clockRate: clock, channels: Int(max(1, info.channels)), maxPayload: 1400,
-                                              firstSequence: seq) else { return nil }
-            return Track(codec: codec, clockRate: clock, packetizer: p, parameterSets: Self.parameterSets(codec, info.extradataBytes))
+                                              clockRate: rate, channels: Int(max(1, info.channels)), maxPayload: 1400,
+                                              firstSequence: seq), let clock = RtpClock(rate: rate) else { return nil }
+            return Track(codec: codec, clock: clock, packetizer: p, parameterSets: Self.parameterSets(codec, info.extradataBytes))
         }
+        hasVideo = tracks.contains { $0?.codec.isVideo == true }
     }
 
     static func parameterSets(_ codec: Codec, _ extradata: [UInt8]) -> [[UInt8]] {
@@ -58,8 +61,8 @@ final class RtspRingMuxer: RingMuxer {
             let index = Int(f.track)
             guard index < tracks.count, var t = tracks[index], let payload = f.payload else { continue }
             let data = host.bytes(of: payload)
-            let key = f.flags & UInt32(MR_FRAME_KEY) != 0
-            let timestamp = UInt32(truncatingIfNeeded: f.pts * Int64(t.clockRate) / 1_000_000)
+            let key = f.flags & UInt32(MR_FRAME_KEY) != 0 || !hasVideo
+            let timestamp = t.clock.timestamp(microseconds: f.pts)
             let channel = RtspPayloadTypes.channel(track: index)
             out.removeAll(keepingCapacity: true)
             let emit: (UnsafeRawBufferPointer) -> Void = { [self] packet in

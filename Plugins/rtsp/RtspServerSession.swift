@@ -19,7 +19,8 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     let conn: OpaquePointer
     private let peer: String
     private let loop: Int32
-    private var parser = RtspStreamParser()
+    /// Bodies are SDP only (64 KB at most), not the parser's 1 MB default.
+    private var parser = RtspStreamParser(maxBodyBytes: 64 * 1024)
     private var closing = false
     private let sessionId = RtspServerSession.randomHex(8)
     private let nonce = RtspServerSession.randomHex(16)
@@ -43,6 +44,8 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private var playTracks: [Int: RtspPlaySdp.Track] = [:]
     private var output = RtspPlayOutput()
     private var playing = false
+    /// PAUSE from the client: backpressure must not resume the reader.
+    private var clientPaused = false
     private lazy var readerBox = ReaderBox(self)
     private var multicastGroup: RtspMulticast.Group?
     private lazy var stall = StallWatch(host: plugin.host, timeoutMs: settings.stallTimeoutMs) { [weak self] in
@@ -103,7 +106,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     }
 
     func writabilityChanged(_ conn: OpaquePointer, writable: Bool) {
-        if playing { stall.writabilityChanged(conn, reader: reader, writable: writable) }
+        if playing, !clientPaused { stall.writabilityChanged(conn, reader: reader, writable: writable) }
     }
 
     func closed(reason: Int32, message: String) {
@@ -141,12 +144,14 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         reply(RtspMessage.response(status: status, reason: reason, cseq: request.cseq, headers: h, body: body))
     }
 
-    /// Once a second: UDP sessions that went quiet are closed, and players get sender reports every 5 s.
+    /// Once a second: a session that went quiet is closed (one that neither plays nor records, a publisher
+    /// whose RTP stopped, a UDP player without RTCP or requests), and players get sender reports every 5 s.
     private func tick() {
         ticks += 1
-        let udpOnly = transports.values.contains { !$0.isTcp }
-        if udpOnly, host.table.now_us() - lastActivityUs > Int64(settings.sessionTimeoutMs) * 1000 {
-            return fail("no RTCP or request for \(settings.sessionTimeoutMs / 1000) s")
+        let quiet = host.table.now_us() - lastActivityUs > Int64(settings.sessionTimeoutMs) * 1000
+        let watched = recording || !playing || transports.values.contains { !$0.isTcp }
+        if quiet, watched {
+            return fail("nothing received for \(settings.sessionTimeoutMs / 1000) s")
         }
         if playing, ticks % 5 == 0 { output.reportAll(host, conn: conn, udp: plugin.udpPorts(loop: loop)) }
     }
@@ -238,7 +243,14 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private func describe(_ r: RtspMessage) {
         guard role != .publisher else { return respond(r, 455) }
         guard let p = streamPath(r) else { return }
-        if role == .player, reader != nil, let sdp = playSdp() { return respond(r, 200, describeHeaders(r), body: sdp) }
+        if role == .player {
+            // Again on the same connection: the same stream is described again, another one is refused.
+            guard let current = path, current.app == p.app, current.stream == p.stream, current.vhost == p.vhost, reader != nil else {
+                return respond(r, 455, reason: "One Stream Per Connection")
+            }
+            guard let sdp = playSdp() else { return respond(r, 415, reason: "No Playable Track") }
+            return respond(r, 200, describeHeaders(r), body: sdp)
+        }
         authorize(r, p, publish: false) { [self] in
             path = p
             contentBase = RtspStreamPath.contentBase(r.uri ?? "")
@@ -274,6 +286,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         guard role == .player, let reader, output.trackCount > 0 || multicastGroup != nil else { return respond(r, 455) }
         let info = playTracks.keys.sorted().filter { transports[$0] != nil }.map { "url=\(contentBase)trackID=\($0)" }.joined(separator: ",")
         respond(r, 200, [("Range", "npt=0.000-"), ("RTP-Info", info)])
+        clientPaused = false
         if !playing {
             playing = true
             host.log(MR_LOG_INFO, "play \(path.map { "\($0.app)/\($0.stream)" } ?? "?") to \(peer) over \(transportName)")
@@ -288,6 +301,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
 
     private func pause(_ r: RtspMessage) {
         guard let reader, role == .player else { return respond(r, role == .publisher ? 200 : 455) }
+        clientPaused = true
         host.table.reader_set_paused(reader, 1)
         respond(r, 200)
     }
@@ -405,6 +419,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             return
         }
         guard recording, !route.rtcp else { return }
+        lastActivityUs = host.table.now_us()
         ingest?.rtp(slot: route.slot, payload, reorder: false)
     }
 
@@ -474,20 +489,22 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             if multicastGroup == nil { multicastGroup = mc.join(p, loop: loop) }
             guard let g = multicastGroup else { return nil }
             reply.destination = g.address
-            reply.port = RtspPair(g.port, g.port + 1)
+            reply.port = RtspPair(g.port(track: slot), g.port(track: slot) + 1)
             reply.ttl = settings.multicastTTL
             reply.clientPort = nil
-            return (.multicast(group: g.address, port: g.port), reply.format())
+            return (.multicast(group: g.address, port: g.port(track: slot)), reply.format())
         }
         guard settings.transports.contains(.udp), let ports = plugin.udpPorts(loop: loop), let client = spec.clientPort,
               let rtpPeer = UdpPeer(ip: UdpPeer.host(ofPeer: peer), port: UInt16(clamping: client.first)),
               let rtcpPeer = UdpPeer(ip: UdpPeer.host(ofPeer: peer), port: UInt16(clamping: client.second ?? client.first + 1)) else { return nil }
         reply.serverPort = RtspPair(Int(ports.rtpPort), Int(ports.rtcpPort))
         if role == .publisher {
-            ports.route(rtpPeer, to: self, slot: slot, rtcp: false)
-            ports.route(rtcpPeer, to: self, slot: slot, rtcp: true)
+            guard ports.route(rtpPeer, to: self, slot: slot, rtcp: false), ports.route(rtcpPeer, to: self, slot: slot, rtcp: true) else {
+                host.log(MR_LOG_WARNING, "SETUP from \(peer): client ports \(client) are taken by another session")
+                return nil
+            }
         } else if let t = playTracks[slot] {
-            ports.route(rtcpPeer, to: self, slot: slot, rtcp: true)
+            guard ports.route(rtcpPeer, to: self, slot: slot, rtcp: true) else { return nil }
             output.add(track: slot, transport: .udp(rtp: rtpPeer, rtcp: rtcpPeer), clockRate: t.clockRate)
         }
         return (.udp(rtp: rtpPeer, rtcp: rtcpPeer), reply.format())

@@ -66,8 +66,8 @@ struct RtspSettings {
             return nil
         }
         pullTransport = pt
-        sessionTimeoutMs = max(5000, host.int("session_timeout_ms", default: 60_000))
-        stallTimeoutMs = max(1000, host.int("stall_timeout_ms", default: 10_000))
+        sessionTimeoutMs = max(5000, min(86_400_000, host.int("session_timeout_ms", default: 60_000)))
+        stallTimeoutMs = max(1000, min(3_600_000, host.int("stall_timeout_ms", default: 10_000)))
         let mrange = host.string("multicast_range", default: "239.255.0.1-239.255.255.254")
         let parts = mrange.split(separator: "-").map { Self.ipv4(String($0)) }
         guard parts.count == 2, let first = parts[0], let last = parts[1], first <= last, first >> 28 == 0xE, last >> 28 == 0xE else {
@@ -78,8 +78,8 @@ struct RtspSettings {
         multicastLast = last
         multicastPort = host.int("multicast_port", default: 40000)
         multicastTTL = max(1, min(255, host.int("multicast_ttl", default: 16)))
-        guard (1024...65000).contains(multicastPort) else {
-            host.log(MR_LOG_ERROR, "multicast_port = \(multicastPort) is out of 1024...65000")
+        guard (1024...49000).contains(multicastPort) else {
+            host.log(MR_LOG_ERROR, "multicast_port = \(multicastPort) is out of 1024...49000")
             return nil
         }
     }

@@ -93,12 +93,22 @@ final class RtspUdpPorts: @unchecked Sendable {
             Unmanaged<RtspUdpPorts>.fromOpaque(user).takeUnretainedValue()
                 .datagram(sock, UnsafeBufferPointer(start: data, count: len), from, fromLen)
         }
+        // Each socket holds the object until its on_close, which comes on its loop after any datagram.
+        cbs.on_close = { user, _, _, _ in
+            guard let user else { return }
+            Unmanaged<RtspUdpPorts>.fromOpaque(user).release()
+        }
         var out: OpaquePointer?
+        let user = Unmanaged.passRetained(self).toOpaque()
         let rc = bind.withCString { b in
             options.bind_address = b
-            return host.table.udp_bind(host.host, &options, &cbs, Unmanaged.passUnretained(self).toOpaque(), &out)
+            return host.table.udp_bind(host.host, &options, &cbs, user, &out)
         }
-        return rc == MR_OK ? out : nil
+        guard rc == MR_OK else {
+            Unmanaged<RtspUdpPorts>.fromOpaque(user).release()
+            return nil
+        }
+        return out
     }
 
     private func datagram(_ sock: OpaquePointer, _ data: UnsafeBufferPointer<UInt8>, _ from: UnsafePointer<sockaddr>, _ len: socklen_t) {
@@ -114,9 +124,16 @@ final class RtspUdpPorts: @unchecked Sendable {
         if sock == rtcp { receiver.udpRtcp(slot: route.slot, bytes) } else { receiver.udpRtp(slot: route.slot, bytes) }
     }
 
-    /// [loop] Routes a peer's datagrams to a session until `unroute`.
-    func route(_ peer: UdpPeer, to receiver: any RtspUdpReceiver, slot: Int, rtcp: Bool) {
+    /// [loop] Routes a peer's datagrams to a session until `unroute`. False when another live session has
+    /// that address (two clients behind one NAT with the same ports), or the session has too many routes.
+    @discardableResult
+    func route(_ peer: UdpPeer, to receiver: any RtspUdpReceiver, slot: Int, rtcp: Bool) -> Bool {
+        if let existing = routes[peer]?.receiver.value, existing !== receiver { return false }
+        // A repeated SETUP of a slot replaces its routes instead of adding more.
+        routes = routes.filter { !($0.value.receiver.value === receiver && $0.value.slot == slot && $0.value.rtcp == rtcp) }
+        guard routes.values.filter({ $0.receiver.value === receiver }).count < 32 else { return false }
         routes[peer] = (WeakReceiver(receiver), slot, rtcp)
+        return true
     }
 
     func unroute(_ receiver: any RtspUdpReceiver) {

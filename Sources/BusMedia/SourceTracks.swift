@@ -39,6 +39,10 @@ public final class SourceTracks {
     private var expected: Set<Int> = []
     public private(set) var ready = false
     private var held: [(slot: Int, flags: UInt32, pts: Int64, dts: Int64, data: [UInt8])] = []
+    private var heldBytes = 0
+    /// Held frames may not add up to more than this: a publisher that never sends its config cannot make
+    /// the server buffer 50 huge frames.
+    public static let maxHeldBytes = 8 << 20
     public private(set) var framesIn = 0
 
     public init(host: PluginHost, source: OpaquePointer, readyAfterFrames: Int = 50) {
@@ -67,7 +71,8 @@ public final class SourceTracks {
         framesIn += 1
         guard ready else {
             held.append((slot, flags, pts, dts, payload))
-            if held.count >= readyAfterFrames { declare() } else { tryReady() }
+            heldBytes += payload.count
+            if held.count >= readyAfterFrames || heldBytes > Self.maxHeldBytes { declare() } else { tryReady() }
             return
         }
         guard let index = indices[slot], index >= 0, let buf = host.buffer(payload) else { return }
@@ -92,6 +97,7 @@ public final class SourceTracks {
         _ = host.table.source_ready(source)
         let pending = held
         held = []
+        heldBytes = 0
         for h in pending { write(h.slot, flags: h.flags, pts: h.pts, dts: h.dts, h.data) }
         framesIn -= pending.count
     }

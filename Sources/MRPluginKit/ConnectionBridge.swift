@@ -32,7 +32,13 @@ public enum ConnectionBridge {
         c.on_open = { user, conn in
             guard let user, let conn, let factory = Unmanaged<AnyObject>.fromOpaque(user).takeUnretainedValue() as? ConnectionFactory
             else { return }
-            guard let handler = factory.makeHandler(for: conn) else { return }
+            guard let handler = factory.makeHandler(for: conn) else {
+                // Refused: the connection must not keep the factory as its user (on_close would take it for a
+                // handler box).
+                connectionBridgeAPI?.pointee.conn_set_user(conn, nil)
+                connectionBridgeAPI?.pointee.conn_close(conn, 1)
+                return
+            }
             let box = HandlerBox(handler)
             connectionBridgeAPI?.pointee.conn_set_user(conn, Unmanaged.passRetained(box).toOpaque())
             handler.opened(conn)

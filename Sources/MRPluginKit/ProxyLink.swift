@@ -69,11 +69,7 @@ public final class ProxyLink: @unchecked Sendable {
 
     fileprivate func opened(_ c: OpaquePointer) -> ConnectionHandler? {
         conn = c
-        guard let handler = makeHandler(self, c) else {
-            host.table.conn_close(c, 1)   // the proxy is gone
-            return nil
-        }
-        return handler
+        return makeHandler(self, c)   // nil when the proxy is gone: the bridge closes the connection
     }
 }
 

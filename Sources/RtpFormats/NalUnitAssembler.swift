@@ -6,7 +6,7 @@
 struct NalUnitAssembler<Format: NalRtpFormat>: Sendable {
     static var maxUnitSize: Int { 8 << 20 }
     /// In-band parameter sets bigger than this are delivered in the unit but not reported: no real one comes close.
-    static var maxParameterSetSize: Int { 1 << 16 }
+    static var maxParameterSetSize: Int { 65535 }   // avcC and hvcC store lengths in 16 bits
     /// Reported parameter sets nobody took are capped so an ignored depacketizer cannot grow without bound.
     static var maxPendingParameterSets: Int { 16 }
 

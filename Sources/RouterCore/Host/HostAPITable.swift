@@ -513,7 +513,7 @@ enum HostAPITable {
             guard let ctx = HostContext.from(h), let req, let done else { return LastError.fail(MR_ERR_INVALID, "missing argument") }
             let loop = ctx.core.pollers.loop(ctx.core.pollers.resolve(loopIndex))
             let local: mr_auth_request = ABICopy.read(req)
-            let what = "\(local.action == 0 ? "publish" : "play") \(streamKey(withUnsafePointer(to: local.key) { $0 })?.description ?? "?")"
+            let what = "\(local.action == 0 ? "publish" : "play") \(withUnsafePointer(to: local.key) { streamKey($0) }?.description ?? "?")"
             let d = UnsafeSendable(done)
             let u = UnsafeSendable(user)
             ctx.core.auth.ask(req, loop: loop, description: what) { [weak ctx] allowed, reason in
