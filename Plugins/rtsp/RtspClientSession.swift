@@ -35,7 +35,9 @@ final class RtspClientSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private var tracks: [SdpTrack] = []
     private var source: OpaquePointer?
     private var ingest: RtspIngest?
-    private var channels: [UInt8: Int] = [:]
+    private var channels: [UInt8: (slot: Int, rtcp: Bool)] = [:]
+    private var rtcpChannels: [Int: UInt8] = [:]
+    private var rtcpPeers: [Int: UdpPeer] = [:]
 
     // Push
     private var reader: OpaquePointer?
@@ -73,9 +75,13 @@ final class RtspClientSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
                 case .message(let m):
                     if !m.isRequest { response(m) }
                 case .interleaved(let channel, let payload):
-                    guard proxy.mode == .pull, let slot = channels[channel] else { continue }
-                    lastMediaUs = host.table.now_us()
-                    ingest?.rtp(slot: slot, payload, reorder: false)
+                    guard proxy.mode == .pull, let route = channels[channel] else { continue }
+                    if route.rtcp {
+                        ingest?.rtcp(slot: route.slot, payload)
+                    } else {
+                        lastMediaUs = host.table.now_us()
+                        ingest?.rtp(slot: route.slot, payload, reorder: false)
+                    }
                 }
             }
         } catch {
@@ -112,6 +118,15 @@ final class RtspClientSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             request(proxy.mode == .pull ? "GET_PARAMETER" : "OPTIONS", proxy.requestURL)
         }
         if proxy.mode == .push, ticks % 5 == 0 { output.reportAll(host, conn: conn, udp: nil) }
+        if proxy.mode == .pull, ticks % 5 == 0, let ingest {
+            for (slot, rr) in ingest.receiverReports() {
+                if let ch = rtcpChannels[slot] {
+                    host.send(conn, [0x24, ch, UInt8(truncatingIfNeeded: rr.count >> 8), UInt8(truncatingIfNeeded: rr.count)] + rr)
+                } else if let peer = rtcpPeers[slot] {
+                    proxy.udpPorts?.send(rr, to: peer, rtcp: true)
+                }
+            }
+        }
     }
 
     private func request(_ method: String, _ uri: String, _ headers: [(String, String)] = [], body: [UInt8] = []) {
@@ -220,10 +235,14 @@ final class RtspClientSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             ports.route(peer, to: self, slot: slot, rtcp: false)
             if let rtcp = UdpPeer(ip: peer.ip, port: UInt16(clamping: server.second ?? server.first + 1)) {
                 ports.route(rtcp, to: self, slot: slot, rtcp: true)
+                rtcpPeers[slot] = rtcp
             }
         } else {
             let rtp = transport?.interleaved?.first ?? 2 * i
-            channels[UInt8(clamping: rtp)] = slot
+            let rtcp = transport?.interleaved?.second ?? rtp + 1
+            channels[UInt8(clamping: rtp)] = (slot, false)
+            channels[UInt8(clamping: rtcp)] = (slot, true)
+            rtcpChannels[slot] = UInt8(clamping: rtcp)
         }
         setupNext(i + 1)
     }
@@ -241,7 +260,7 @@ final class RtspClientSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         ingest?.rtp(slot: target, bytes, reorder: true)
     }
 
-    func udpRtcp(slot: Int, _ bytes: ArraySlice<UInt8>) {}
+    func udpRtcp(slot: Int, _ bytes: ArraySlice<UInt8>) { ingest?.rtcp(slot: slot, bytes) }
 
     // MARK: push
 

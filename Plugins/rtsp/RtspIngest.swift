@@ -25,9 +25,14 @@ final class RtspIngest {
         var lastSequence: UInt16?
         var parameterSets: [UInt8: [UInt8]] = [:]   // NAL type -> latest unit
         var lost = 0
+        var stats: RtpReceptionStatistics
+        var senderSsrc: UInt32?
+        /// The middle 32 bits of the last sender report's NTP time, and when it arrived (µs, monotonic).
+        var lastSenderReport: (ntp: UInt32, atUs: Int64)?
 
         init(slot: Int, sdp: SdpTrack, codec: Codec, depacketizer: any RtpDepacketizer, clock: RtpClock) {
             self.clock = clock
+            self.stats = RtpReceptionStatistics(clock: clock)
             self.slot = slot
             self.sdp = sdp
             self.codec = codec
@@ -103,6 +108,8 @@ final class RtspIngest {
             return
         }
         packetsIn += 1
+        t.senderSsrc = packet.ssrc
+        t.stats.record(sequence: packet.sequence, timestamp: packet.timestamp, arrivalMicroseconds: host.table.now_us())
         if reorder {
             t.jitter.push(packet)
             while let (p, gap) = t.jitter.pop() {
@@ -160,6 +167,28 @@ final class RtspIngest {
         guard let config, sink.track(t.slot)?.config != config else { return }
         sink.set(t.slot, Self.describe(t.codec, sdp: t.sdp, config: config))
     }
+
+    /// RTCP from the sender of track `slot`: its sender reports are what receiver reports answer to.
+    func rtcp(slot: Int, _ bytes: ArraySlice<UInt8>) {
+        guard slot >= 0, slot < tracks.count, let t = tracks[slot] else { return }
+        for case .senderReport(let sr) in RtcpPacket.parseCompound(bytes) {
+            t.lastSenderReport = (sr.ntpTime.middle32, host.table.now_us())
+        }
+    }
+
+    /// A receiver report (RFC 3550 6.4.2) for every track that has received packets, to send to the publisher.
+    func receiverReports() -> [(slot: Int, bytes: [UInt8])] {
+        let now = host.table.now_us()
+        return tracks.compactMap { t -> (Int, [UInt8])? in
+            guard let t, let ssrc = t.senderSsrc else { return nil }
+            let lsr = t.lastSenderReport
+            let block = t.stats.reportBlock(ssrc: ssrc, lastSenderReport: lsr?.ntp ?? 0,
+                                            delaySinceLastSenderReport: lsr.map { RtcpReportBlock.delay(microseconds: now - $0.atUs) } ?? 0)
+            return (t.slot, RtcpReceiverReport(ssrc: Self.reporterSsrc, report: block).encode(cname: "MediaRouter"))
+        }
+    }
+
+    private static let reporterSsrc = UInt32.random(in: 1...UInt32.max)
 
     var lostPackets: Int { tracks.reduce(0) { $0 + ($1?.lost ?? 0) + ($1.map { $0.jitter.lost } ?? 0) } }
 }

@@ -154,6 +154,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             return fail("nothing received for \(settings.sessionTimeoutMs / 1000) s")
         }
         if playing, ticks % 5 == 0 { output.reportAll(host, conn: conn, udp: plugin.udpPorts(loop: loop)) }
+        if recording, ticks % 5 == 0, let ingest { sendReceiverReports(ingest) }
     }
 
     // MARK: requests
@@ -418,8 +419,9 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             }
             return
         }
-        guard recording, !route.rtcp else { return }
+        guard recording else { return }
         lastActivityUs = host.table.now_us()
+        if route.rtcp { return ingest?.rtcp(slot: route.slot, payload) ?? () }
         ingest?.rtp(slot: route.slot, payload, reorder: false)
     }
 
@@ -429,7 +431,24 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         ingest?.rtp(slot: slot, bytes, reorder: true)
     }
 
-    func udpRtcp(slot: Int, _ bytes: ArraySlice<UInt8>) { lastActivityUs = host.table.now_us() }
+    func udpRtcp(slot: Int, _ bytes: ArraySlice<UInt8>) {
+        lastActivityUs = host.table.now_us()
+        if role == .publisher { ingest?.rtcp(slot: slot, bytes) }
+    }
+
+    /// Receiver reports to the publisher, on each track's RTCP channel or port.
+    private func sendReceiverReports(_ ingest: RtspIngest) {
+        for (slot, rr) in ingest.receiverReports() {
+            switch transports[slot] {
+            case .tcp(_, let rtcp)?:
+                host.send(conn, [0x24, rtcp, UInt8(truncatingIfNeeded: rr.count >> 8), UInt8(truncatingIfNeeded: rr.count)] + rr)
+            case .udp(_, let peer)?:
+                plugin.udpPorts(loop: loop)?.send(rr, to: peer, rtcp: true)
+            default:
+                break
+            }
+        }
+    }
 
     // MARK: setup
 

@@ -75,6 +75,12 @@ final class RtspServerTests: XCTestCase {
         XCTAssertEqual(p.videoCodec, "h264")
         XCTAssertEqual(p.audioCodec, "aac")
         XCTAssertGreaterThan(p.videoFrames, 60)
+        // Multicast: one sender for the stream, the player joins the group it is given.
+        let m = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/conv", seconds: 3, extra: ["-rtsp_transport", "udp_multicast"])
+        XCTAssertEqual(m.videoCodec, "h264")
+        XCTAssertEqual(m.audioCodec, "aac")
+        XCTAssertGreaterThan(m.videoFrames, 60, "multicast")
+        XCTAssertTrue(s.log.contains("multicast /live/conv to 239.255.0.1:"), s.log)
         // GStreamer over TCP and over UDP: 50 decoded frames, then end of stream (exit 0).
         for proto in ["tcp", "udp"] {
             let pipeline = "rtspsrc location=rtsp://127.0.0.1:\(rtsp)/live/conv protocols=\(proto) ! rtph264depay ! h264parse ! avdec_h264 ! identity eos-after=50 ! fakesink"

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// RTMPS and HTTPS listeners with a self-signed certificate, and G.711 audio through RTMP and HTTP-FLV.
+/// RTMPS, HTTPS and RTSPS listeners with a self-signed certificate, and G.711 audio through RTMP and HTTP-FLV.
 final class TlsAndCodecTests: XCTestCase {
     private func certificate() throws -> (String, String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mr-it-tls-\(getpid())")
@@ -15,9 +15,9 @@ final class TlsAndCodecTests: XCTestCase {
         return (cert, key)
     }
 
-    func testRtmpsPublishAndHttpsPlayback() throws {
+    func testRtmpsPublishAndHttpsAndRtspsPlayback() throws {
         let (cert, key) = try certificate()
-        let rtmp = freePort(), rtmps = freePort(), http = freePort(), https = freePort()
+        let rtmp = freePort(), rtmps = freePort(), http = freePort(), https = freePort(), rtsp = freePort(), rtsps = freePort()
         let www = FileManager.default.temporaryDirectory.appendingPathComponent("mr-it-www-\(getpid())")
         try FileManager.default.createDirectory(at: www, withIntermediateDirectories: true)
         try Data("secure hello\n".utf8).write(to: www.appendingPathComponent("index.html"))
@@ -35,6 +35,11 @@ final class TlsAndCodecTests: XCTestCase {
             tls_cert = "\(cert)"
             tls_key = "\(key)"
             www_root = "\(www.path)"
+            [rtsp]
+            port = \(rtsp)
+            rtsps_port = \(rtsps)
+            tls_cert = "\(cert)"
+            tls_key = "\(key)"
             """)
         try s.start()
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
@@ -46,6 +51,9 @@ final class TlsAndCodecTests: XCTestCase {
         let p = try MediaTools.probe("https://127.0.0.1:\(https)/live/secure.live.flv", seconds: 2)
         XCTAssertEqual(p.videoCodec, "h264")
         XCTAssertGreaterThan(p.videoFrames, 35)
+        let q = try MediaTools.probe("rtsps://127.0.0.1:\(rtsps)/live/secure", seconds: 2, extra: ["-rtsp_transport", "tcp"])
+        XCTAssertEqual(q.videoCodec, "h264")
+        XCTAssertGreaterThan(q.videoFrames, 35, "RTSP over TLS")
         let (status, page) = try runCommand("/usr/bin/curl", ["-sk", "https://127.0.0.1:\(https)/"], timeout: 10)
         XCTAssertEqual(status, 0)
         XCTAssertEqual(page, "secure hello\n")
