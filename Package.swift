@@ -103,11 +103,13 @@ let package = Package(
             name: "RouterCoreTests",
             dependencies: ["RouterCore", "PluginABI"]
         ),
-        .testTarget(name: "MediaFormatsTests", dependencies: ["MediaFormats"]),
-        .testTarget(name: "RtmpProtocolTests", dependencies: ["RtmpProtocol", "MediaFormats"]),
+        // Helpers shared by the unit-test targets (a seeded generator for the fuzz cases).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MediaFormatsTests", dependencies: ["MediaFormats", "TestSupport"]),
+        .testTarget(name: "RtmpProtocolTests", dependencies: ["RtmpProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "HttpProtocolTests", dependencies: ["HttpProtocol"]),
-        .testTarget(name: "RtpFormatsTests", dependencies: ["RtpFormats", "MediaFormats"]),
-        .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats"]),
+        .testTarget(name: "RtpFormatsTests", dependencies: ["RtpFormats", "MediaFormats", "TestSupport"]),
+        .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
         .testTarget(
             name: "IntegrationTests",

@@ -20,18 +20,9 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
         ("max_body_bytes", MR_CONFIG_INT, "largest request body accepted"),
     ],
-    initialize: { host, api, state in
-        guard let host, let api else { return Int32(MR_ERR_INVALID) }
-        ConnectionBridge.bridgeAPI = api
-        state?.pointee = PluginBox.retain(HttpMuxPlugin(PluginHost(host: host, api: api)))
-        return Int32(MR_OK)
-    },
-    start: { s in PluginBox.borrow(s, as: HttpMuxPlugin.self)?.start() ?? Int32(MR_ERR_INVALID) },
-    reconfigure: { s in PluginBox.borrow(s, as: HttpMuxPlugin.self)?.reconfigure() ?? Int32(MR_RESTART) },
-    stop: { s in PluginBox.borrow(s, as: HttpMuxPlugin.self)?.stop() },
-    destroy: { s in PluginBox.release(s, as: HttpMuxPlugin.self) })
+    create: { HttpMuxPlugin($0) })
 
-final class HttpMuxPlugin: ConnectionFactory, @unchecked Sendable {
+final class HttpMuxPlugin: PluginLifecycle, ConnectionFactory, @unchecked Sendable {
     let host: PluginHost
     private var listeners: [OpaquePointer] = []
     private(set) var cors = true

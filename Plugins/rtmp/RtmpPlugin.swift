@@ -19,19 +19,10 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("pull", MR_CONFIG_LIST, "streams to pull: \"app/stream=rtmp://host/app/stream\""),
         ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=rtmp://host/app/stream\""),
     ],
-    initialize: { host, api, state in
-        guard let host, let api else { return Int32(MR_ERR_INVALID) }
-        ConnectionBridge.bridgeAPI = api
-        state?.pointee = PluginBox.retain(RtmpPlugin(PluginHost(host: host, api: api)))
-        return Int32(MR_OK)
-    },
-    start: { s in PluginBox.borrow(s, as: RtmpPlugin.self)?.start() ?? Int32(MR_ERR_INVALID) },
-    reconfigure: { s in PluginBox.borrow(s, as: RtmpPlugin.self)?.reconfigure() ?? Int32(MR_RESTART) },
-    stop: { s in PluginBox.borrow(s, as: RtmpPlugin.self)?.stop() },
-    destroy: { s in PluginBox.release(s, as: RtmpPlugin.self) })
+    create: { RtmpPlugin($0) })
 
 /// The plugin: its listener, settings, and the factory of sessions and of the "rtmp" ring muxer.
-final class RtmpPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable {
+final class RtmpPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @unchecked Sendable {
     let host: PluginHost
     private var listeners: [OpaquePointer] = []
     private var listenSettings: [String] = []

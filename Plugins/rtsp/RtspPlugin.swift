@@ -30,19 +30,10 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("pull_transport", MR_CONFIG_STRING, "RTP transport of pulls: tcp (default) or udp"),
         ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=rtsp://host/path\""),
     ],
-    initialize: { host, api, state in
-        guard let host, let api else { return Int32(MR_ERR_INVALID) }
-        ConnectionBridge.bridgeAPI = api
-        state?.pointee = PluginBox.retain(RtspPlugin(PluginHost(host: host, api: api)))
-        return Int32(MR_OK)
-    },
-    start: { s in PluginBox.borrow(s, as: RtspPlugin.self)?.start() ?? Int32(MR_ERR_INVALID) },
-    reconfigure: { s in PluginBox.borrow(s, as: RtspPlugin.self)?.reconfigure() ?? Int32(MR_RESTART) },
-    stop: { s in PluginBox.borrow(s, as: RtspPlugin.self)?.stop() },
-    destroy: { s in PluginBox.release(s, as: RtspPlugin.self) })
+    create: { RtspPlugin($0) })
 
 /// The plugin: listeners, UDP ports, settings, and the factory of sessions and of the "rtsp" ring muxer.
-final class RtspPlugin: ConnectionFactory, RingMuxerFactory, @unchecked Sendable {
+final class RtspPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @unchecked Sendable {
     let host: PluginHost
     private var listeners: [OpaquePointer] = []
     private var listenSettings: [String] = []

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import MediaFormats
 
@@ -54,7 +55,7 @@ final class AMFTests: XCTestCase {
             XCTAssertThrowsError(try d.decodeAll(), "\(b.prefix(8))")
         }
         // Randomized inputs seeded from a real message: never crash, always end.
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<5000 {
             var m = Self.ffmpegConnect
             for _ in 0..<Int(rng.next() % 6) { m[Int(rng.next() % UInt64(m.count))] = UInt8(truncatingIfNeeded: rng.next()) }
@@ -65,15 +66,3 @@ final class AMFTests: XCTestCase {
     }
 }
 
-/// A small deterministic generator so the randomized cases are the same on every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

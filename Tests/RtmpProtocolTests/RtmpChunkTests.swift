@@ -1,4 +1,5 @@
 import MediaFormats
+import TestSupport
 import XCTest
 @testable import RtmpProtocol
 
@@ -86,7 +87,7 @@ final class RtmpChunkTests: XCTestCase {
     func testRandomizedInputNeverCrashesOrHangs() {
         let seeds = [Self.ffmpegConnect,
                      RtmpChunkWriter.chunks(csid: 6, timestamp: 0x0100_0000, type: 9, streamId: 1, payload: [UInt8](repeating: 7, count: 700)[...], chunkSize: 128)]
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<20_000 {
             var m = seeds[Int(rng.next() % 2)]
             for _ in 0..<Int(rng.next() % 8) { m[Int(rng.next() % UInt64(m.count))] = UInt8(truncatingIfNeeded: rng.next()) }
@@ -99,14 +100,3 @@ final class RtmpChunkTests: XCTestCase {
     }
 }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

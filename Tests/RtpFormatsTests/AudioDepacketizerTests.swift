@@ -1,5 +1,6 @@
 import MediaFormats
 import RtpFormats
+import TestSupport
 import XCTest
 
 /// RFC 3640 and RFC 6416 specifics: several AUs per packet, fragments, loss, hostile headers, StreamMuxConfig.
@@ -121,7 +122,7 @@ final class AudioDepacketizerTests: XCTestCase {
 
     func testLengthsAbove255AndElementsOverManyPackets() throws {
         let config = try XCTUnwrap(LatmStreamMuxConfig(RtpVectors.h("400023203fc0")))
-        var rng = SeededGenerator(seed: 6416)
+        var rng = SplitMix64(seed: 6416)
         let frames = [0, 1, 254, 255, 256, 600, 2000].map { [UInt8].random(count: max($0, 1), using: &rng) }
         for budget in [1, 7, 255, 1400] {
             var d = LatmRtpDepacketizer(config: config, clockRate: 48000)
@@ -170,7 +171,7 @@ final class AudioDepacketizerTests: XCTestCase {
     // MARK: all audio depacketizers
 
     func testRandomGarbageNeverTraps() throws {
-        var rng = SeededGenerator(seed: 0xA0D10)
+        var rng = SplitMix64(seed: 0xA0D10)
         let config = try XCTUnwrap(LatmStreamMuxConfig(RtpVectors.h("410023203fc0")))
         var depacketizers: [any RtpDepacketizer] = [
             try XCTUnwrap(AacRtpDepacketizer()), LatmRtpDepacketizer(config: config, clockRate: 48000),

@@ -1,5 +1,6 @@
 import MediaFormats
 import RtpFormats
+import TestSupport
 import XCTest
 
 /// packetize -> bytes -> parse -> depacketize gives back every frame, at budgets from the smallest legal one up.
@@ -28,7 +29,7 @@ final class RoundTripTests: XCTestCase {
     }
 
     /// A GOP: IDR with parameter sets, then P frames of one or several slices, sizes from tiny to several packets.
-    static func h264Frames(_ rng: inout SeededGenerator) -> [Frame] {
+    static func h264Frames(_ rng: inout SplitMix64) -> [Frame] {
         func nal(_ header: UInt8, _ size: Int) -> ArraySlice<UInt8> { ([header, 0x80] + [UInt8].random(count: size - 2, using: &rng))[...] }
         var frames: [Frame] = []
         var ts: UInt32 = 0xFFFF_0000
@@ -42,7 +43,7 @@ final class RoundTripTests: XCTestCase {
         return frames
     }
 
-    static func h265Frames(_ rng: inout SeededGenerator) -> [Frame] {
+    static func h265Frames(_ rng: inout SplitMix64) -> [Frame] {
         func nal(_ type: UInt8, _ size: Int) -> ArraySlice<UInt8> { ([type << 1, 0x01, 0x80] + [UInt8].random(count: size - 3, using: &rng))[...] }
         var frames: [Frame] = []
         var ts: UInt32 = 0xFFFF_0000
@@ -57,7 +58,7 @@ final class RoundTripTests: XCTestCase {
     }
 
     func testH264AtManyBudgets() throws {
-        var rng = SeededGenerator(seed: 264)
+        var rng = SplitMix64(seed: 264)
         let frames = Self.h264Frames(&rng)
         for budget in [3, 4, 5, 17, 100, 1000, 1400, 9000, 100_000] {
             assertSameFrames(try roundTrip(.h264, frames: frames, maxPayload: budget), frames, "h264 budget \(budget)")
@@ -65,7 +66,7 @@ final class RoundTripTests: XCTestCase {
     }
 
     func testH265AtManyBudgets() throws {
-        var rng = SeededGenerator(seed: 265)
+        var rng = SplitMix64(seed: 265)
         let frames = Self.h265Frames(&rng)
         for budget in [4, 5, 6, 17, 100, 1000, 1400, 9000, 100_000] {
             assertSameFrames(try roundTrip(.h265, frames: frames, maxPayload: budget), frames, "h265 budget \(budget)")
@@ -73,7 +74,7 @@ final class RoundTripTests: XCTestCase {
     }
 
     func testAacAtManyBudgets() throws {
-        var rng = SeededGenerator(seed: 3640)
+        var rng = SplitMix64(seed: 3640)
         var ts: UInt32 = 0xFFFF_FC00
         let frames = [1, 5, 6, 200, 1500, 8191].map { size -> Frame in
             defer { ts &+= 1024 }
@@ -90,7 +91,7 @@ final class RoundTripTests: XCTestCase {
     }
 
     func testG711AtManyBudgets() throws {
-        var rng = SeededGenerator(seed: 711)
+        var rng = SplitMix64(seed: 711)
         for channels in [1, 2] {
             var ts: UInt32 = 0xFFFF_FF00
             let frames = [2, 160, 320, 1000].map { size -> Frame in
@@ -114,7 +115,7 @@ final class RoundTripTests: XCTestCase {
     }
 
     func testOpus() throws {
-        var rng = SeededGenerator(seed: 7587)
+        var rng = SplitMix64(seed: 7587)
         var ts: UInt32 = 0xFFFF_FF00
         let frames = [1, 60, 1275, 3000].map { size -> Frame in
             defer { ts &+= 960 }
@@ -140,7 +141,7 @@ final class RoundTripTests: XCTestCase {
 
     /// Every packet is built in the packetizer's one scratch buffer: no allocation per packet.
     func testPacketsReuseOneScratchBuffer() throws {
-        var rng = SeededGenerator(seed: 1)
+        var rng = SplitMix64(seed: 1)
         for codec in [Codec.h264, .h265, .aac, .pcma, .opus] {
             var p = try XCTUnwrap(RtpPacketizers.make(codec: codec, payloadType: 96, ssrc: 1, clockRate: 90000, channels: 1))
             let sizes: [Int] = codec == .opus ? [1275, 10, 1275] : [1000, 3000, 2000, 5]

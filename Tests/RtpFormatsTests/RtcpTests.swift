@@ -1,4 +1,5 @@
 import RtpFormats
+import TestSupport
 import XCTest
 
 final class RtcpTests: XCTestCase {
@@ -61,7 +62,7 @@ final class RtcpTests: XCTestCase {
         // A report count the length cannot hold, padding longer than the packet.
         XCTAssertEqual(RtcpPacket.parseCompound(RtpVectors.h("81c90001 01020304")[...]), [])
         XCTAssertEqual(RtcpPacket.parseCompound(RtpVectors.h("a0c90001 01020309")[...]), [])
-        var rng = SeededGenerator(seed: 3550)
+        var rng = SplitMix64(seed: 3550)
         for _ in 0..<3000 {
             var bytes = [UInt8].random(count: Int.random(in: 0..<80, using: &rng), using: &rng)
             if bytes.count > 4 { bytes[0] = 0x80 | (bytes[0] & 0x3F); bytes[1] = UInt8.random(in: 200...204, using: &rng) }

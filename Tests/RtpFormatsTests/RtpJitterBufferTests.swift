@@ -1,4 +1,5 @@
 import RtpFormats
+import TestSupport
 import XCTest
 
 final class RtpJitterBufferTests: XCTestCase {
@@ -91,7 +92,7 @@ final class RtpJitterBufferTests: XCTestCase {
     }
 
     func testRandomArrivalOrderNeverLosesOrDuplicates() {
-        var rng = SeededGenerator(seed: 128)
+        var rng = SplitMix64(seed: 128)
         var b = RtpJitterBuffer()
         // Sequence numbers through a wrap, each after the first moved up to 10 places from where it belongs (the
         // first packet pushed sets the start).

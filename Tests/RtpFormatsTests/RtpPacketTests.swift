@@ -1,4 +1,5 @@
 import RtpFormats
+import TestSupport
 import XCTest
 
 final class RtpPacketTests: XCTestCase {
@@ -51,7 +52,7 @@ final class RtpPacketTests: XCTestCase {
     }
 
     func testRandomBytesNeverTrap() {
-        var rng = SeededGenerator(seed: 1)
+        var rng = SplitMix64(seed: 1)
         for _ in 0..<5000 {
             var bytes = [UInt8].random(count: Int.random(in: 0..<64, using: &rng), using: &rng)
             if !bytes.isEmpty { bytes[0] = 0x80 | (bytes[0] & 0x3F) }

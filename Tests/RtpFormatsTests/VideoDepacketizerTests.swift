@@ -1,5 +1,6 @@
 import MediaFormats
 import RtpFormats
+import TestSupport
 import XCTest
 
 /// Loss, broken fragmentation, hostile sizes and garbage against the H.264 / H.265 depacketizers.
@@ -114,7 +115,7 @@ final class VideoDepacketizerTests: XCTestCase {
     }
 
     func testRandomGarbageNeverTrapsAndOutputStaysWellFormed() {
-        var rng = SeededGenerator(seed: 0xBAD)
+        var rng = SplitMix64(seed: 0xBAD)
         var h264 = H264RtpDepacketizer()
         var h265 = H265RtpDepacketizer()
         for i in 0..<4000 {

@@ -1,4 +1,5 @@
 import MediaFormats
+import TestSupport
 import XCTest
 @testable import RtspProtocol
 

@@ -12,17 +12,9 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
                  ("fps", MR_CONFIG_INT, "frames per second"),
                  ("gop", MR_CONFIG_INT, "frames per keyframe interval"),
                  ("payload_bytes", MR_CONFIG_INT, "bytes per frame")],
-    initialize: { host, api, state in
-        guard let host, let api else { return Int32(MR_ERR_INVALID) }
-        state?.pointee = PluginBox.retain(TestSource(PluginHost(host: host, api: api)))
-        return Int32(MR_OK)
-    },
-    start: { s in PluginBox.borrow(s, as: TestSource.self)?.start() ?? Int32(MR_ERR_INVALID) },
-    reconfigure: { s in PluginBox.borrow(s, as: TestSource.self)?.reconfigure() ?? Int32(MR_RESTART) },
-    stop: { s in PluginBox.borrow(s, as: TestSource.self)?.stop() },
-    destroy: { s in PluginBox.release(s, as: TestSource.self) })
+    create: { TestSource($0) })
 
-final class TestSource: @unchecked Sendable {
+final class TestSource: PluginLifecycle, @unchecked Sendable {
     let host: PluginHost
     var streams: [String] = []
     var publishers: [SyntheticStream] = []
