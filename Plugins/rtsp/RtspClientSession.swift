@@ -95,6 +95,7 @@ final class RtspClientSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         timer = nil
         WeakBox<RtspClientSession>.release(timerUser)
         proxy.udpPorts?.unroute(self)
+        if let ingest { host.log(MR_LOG_INFO, "\(proxy.label): ended after \(ingest.summary)") }
         if let source { host.table.source_close(source) }
         source = nil
         if let reader { host.table.reader_close(reader) }

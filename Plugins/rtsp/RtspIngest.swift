@@ -190,5 +190,12 @@ final class RtspIngest {
 
     private static let reporterSsrc = UInt32.random(in: 1...UInt32.max)
 
-    var lostPackets: Int { tracks.reduce(0) { $0 + ($1?.lost ?? 0) + ($1.map { $0.jitter.lost } ?? 0) } }
+    /// For the log line at the end of a publish or pull.
+    var summary: String {
+        let t = tracks.compactMap { $0 }
+        let lost = t.reduce(0) { $0 + $1.lost + $1.jitter.lost }
+        let reordered = t.reduce(0) { $0 + $1.jitter.reordered }
+        return "\(packetsIn) RTP packets, \(lost) lost, \(reordered) reordered, \(dropped) malformed"
+    }
+
 }

@@ -404,6 +404,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     }
 
     private func stopPublishing() {
+        if let ingest, let p = path { host.log(MR_LOG_INFO, "publish \(p.app)/\(p.stream) from \(peer) ended: \(ingest.summary)") }
         if let source { host.table.source_close(source) }
         source = nil
         ingest = nil

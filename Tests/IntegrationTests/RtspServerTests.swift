@@ -89,11 +89,17 @@ final class RtspServerTests: XCTestCase {
         }
     }
 
-    func testGStreamerPublishesAudioFirstWithLatmAndRecordInCapitals() throws {
+    func testGStreamerPublishesAudioFirstWithLatmAndRecordInCapitalsOverTcpAndUdp() throws {
         let rtsp = freePort(), rtmp = freePort(), http = freePort()
         let s = try server(rtsp: rtsp, rtmp: rtmp, http: http)
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        let pipeline = "rtspclientsink name=s location=rtsp://127.0.0.1:\(rtsp)/live/gst protocols=tcp "
+        for proto in ["tcp", "udp"] {
+            try gstreamerPublish(s, rtsp: rtsp, rtmp: rtmp, proto: proto)
+        }
+    }
+
+    private func gstreamerPublish(_ s: ServerProcess, rtsp: Int, rtmp: Int, proto: String) throws {
+        let pipeline = "rtspclientsink name=s location=rtsp://127.0.0.1:\(rtsp)/live/gst\(proto) protocols=\(proto) "
             + "audiotestsrc is-live=true num-buffers=600 ! audioconvert ! avenc_aac ! aacparse ! s. "
             + "videotestsrc is-live=true num-buffers=300 ! video/x-raw,width=320,height=240,framerate=25/1 ! x264enc tune=zerolatency key-int-max=25 ! h264parse ! s."
         let gst = Process()
@@ -103,8 +109,10 @@ final class RtspServerTests: XCTestCase {
         gst.standardError = FileHandle.nullDevice
         try gst.run()
         defer { gst.terminate() }
-        XCTAssertTrue(s.waitForLog("publish live/gst from", timeout: 15), s.log)
-        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/gst", seconds: 3)
+        XCTAssertTrue(s.waitForLog("publish live/gst\(proto) from", timeout: 15), s.log)
+        let line = s.log.split(separator: "\n").first { $0.contains("publish live/gst\(proto) from") } ?? ""
+        XCTAssertTrue(line.contains("over \(proto.uppercased())"), String(line))
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/gst\(proto)", seconds: 3)
         XCTAssertEqual(p.videoCodec, "h264")
         XCTAssertEqual(p.audioCodec, "aac", "MP4A-LATM became plain AAC on the bus")
         XCTAssertGreaterThan(p.videoFrames, 50)
