@@ -45,7 +45,12 @@ final class RtspPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
     private let currentSettings = Mutex(RtspSettings())
     var settings: RtspSettings { currentSettings.withLock { $0 } }
 
-    init(_ host: PluginHost) { self.host = host }
+    let tunnels: RtspTunnels
+
+    init(_ host: PluginHost) {
+        self.host = host
+        self.tunnels = RtspTunnels(host: host)
+    }
 
     private var currentListenSettings: [String] {
         ["port", "bind", "rtsps_port", "tls_cert", "tls_key", "udp_port_range", "multicast_range", "multicast_port", "multicast_ttl", "pull_transport"]

@@ -10,6 +10,10 @@ import RtspProtocol
 ///
 /// Requests are handled one at a time in arrival order: a request that waits (auth, a stream that is not
 /// published yet) holds the ones behind it.
+///
+/// A connection that starts with an HTTP GET or POST is one half of an RTSP-over-HTTP tunnel: the GET's
+/// session is the RTSP session (replies and RTP go out on it), the POST's only decodes the client's base64
+/// requests and hands them to the GET's session on its loop.
 final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver {
     private enum Role { case none, player, publisher }
 
@@ -25,6 +29,14 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private let sessionId = RtspServerSession.randomHex(8)
     private let nonce = RtspServerSession.randomHex(16)
     private var role = Role.none
+    private enum Input {
+        case undecided
+        case rtsp
+        case tunnelGet(cookie: String)
+        case tunnelPost(RtspTunnels.Target, RtspTunnelDecoder)
+    }
+    private var input = Input.undecided
+    private var head: [UInt8] = []
     private var path: RtspStreamPath?
     private var contentBase = ""
     private var queue: [RtspMessage] = []
@@ -84,6 +96,66 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
         guard !closing else { return }
         inStats.add(bytes.count, host)
+        switch input {
+        case .rtsp:
+            feed(bytes)
+        case .undecided:
+            decide(bytes)
+        case .tunnelGet:
+            break   // the client sends nothing more on the GET half
+        case .tunnelPost(let target, var decoder):
+            lastActivityUs = host.table.now_us()
+            guard let decoded = decoder.decode(bytes) else { return fail("bad base64 in the RTSP-over-HTTP tunnel") }
+            input = .tunnelPost(target, decoder)
+            if !decoded.isEmpty { plugin.tunnels.forward(decoded, to: target) }
+        }
+    }
+
+    /// RTSP, or the HTTP request of a tunnel half: decided on the first bytes.
+    private func decide(_ bytes: UnsafeRawBufferPointer) {
+        head.append(contentsOf: bytes)
+        let prefixes = [Array("GET ".utf8), Array("POST ".utf8)]
+        if head.count < 5, prefixes.contains(where: { $0.starts(with: head) }) { return }
+        guard RtspTunnelRequest.looksLikeHTTP(head[...]) else {
+            input = .rtsp
+            let first = head
+            head = []
+            return first.withUnsafeBytes { feed($0) }
+        }
+        let request: RtspTunnelRequest
+        do {
+            guard let r = try RtspTunnelRequest.parse(head) else { return }
+            request = r
+        } catch {
+            host.send(conn, Array("HTTP/1.0 400 Bad Request\r\nConnection: close\r\n\r\n".utf8))
+            return fail("bad RTSP-over-HTTP request: \(error)")
+        }
+        head = []
+        switch request.method {
+        case .get:
+            guard plugin.tunnels.register(request.cookie, self, loop: loop) else {
+                host.send(conn, Array("HTTP/1.0 409 Conflict\r\nConnection: close\r\n\r\n".utf8))
+                return fail("RTSP-over-HTTP session cookie '\(request.cookie)' is already in use")
+            }
+            input = .tunnelGet(cookie: request.cookie)
+            host.send(conn, RtspTunnelRequest.getResponse)
+        case .post:
+            guard let target = plugin.tunnels.target(request.cookie) else {
+                host.send(conn, Array("HTTP/1.0 404 Not Found\r\nConnection: close\r\n\r\n".utf8))
+                return fail("RTSP-over-HTTP POST for an unknown session cookie")
+            }
+            input = .tunnelPost(target, RtspTunnelDecoder())
+            if !request.rest.isEmpty { request.rest.withUnsafeBytes { received(conn, $0) } }
+        }
+    }
+
+    /// Requests that came through the POST half of this session's tunnel (on this session's loop).
+    func tunnelled(_ bytes: [UInt8]) {
+        guard !closing else { return }
+        bytes.withUnsafeBytes { feed($0) }
+    }
+
+    private func feed(_ bytes: UnsafeRawBufferPointer) {
         parser.append(bytes)
         do {
             while !closing, let input = try parser.next() {
@@ -116,6 +188,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         timer = nil
         WeakBox<RtspServerSession>.release(timerUser)
         plugin.udpPorts(loop: loop)?.unroute(self)
+        if case .tunnelGet(let cookie) = input { plugin.tunnels.remove(cookie, self) }
         stopPlaying()
         stopPublishing()
         outStats.flush(host)
@@ -297,6 +370,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
 
     private var transportName: String {
         if multicastGroup != nil { return "multicast" }
+        if case .tunnelGet = input { return "HTTP tunnel" }
         return transports.values.contains { $0.isTcp } ? "TCP" : "UDP"
     }
 

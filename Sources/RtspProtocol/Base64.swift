@@ -42,7 +42,7 @@ enum Base64 {
         return out
     }
 
-    private static func value(_ c: UInt8) -> UInt8? {
+    static func value(_ c: UInt8) -> UInt8? {
         switch c {
         case 65...90: return c - 65
         case 97...122: return c - 71

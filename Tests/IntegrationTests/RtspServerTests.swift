@@ -75,6 +75,11 @@ final class RtspServerTests: XCTestCase {
         XCTAssertEqual(p.videoCodec, "h264")
         XCTAssertEqual(p.audioCodec, "aac")
         XCTAssertGreaterThan(p.videoFrames, 60)
+        // RTSP over HTTP (QuickTime tunnelling: a GET and a POST connection).
+        let h = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/conv", seconds: 3, extra: ["-rtsp_transport", "http"])
+        XCTAssertEqual(h.videoCodec, "h264")
+        XCTAssertGreaterThan(h.videoFrames, 60, "RTSP over HTTP")
+        XCTAssertTrue(s.log.contains("over HTTP tunnel"), s.log)
         // Multicast: one sender for the stream, the player joins the group it is given.
         let m = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/conv", seconds: 3, extra: ["-rtsp_transport", "udp_multicast"])
         XCTAssertEqual(m.videoCodec, "h264")
