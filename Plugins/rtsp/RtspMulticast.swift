@@ -73,6 +73,12 @@ final class RtspMulticast: @unchecked Sendable {
         }
     }
 
+    /// A member sent PLAY: the sender starts (it waits so its first GOP is not sent before anyone listens).
+    func play(_ group: Group) {
+        let sender = state.withLock { $0.senders[group.key]?.sender }
+        sender?.play()
+    }
+
     func leave(_ group: Group) {
         let sender: RtspMulticastSender? = state.withLock { s in
             guard var entry = s.senders[group.key] else { return nil }
@@ -105,6 +111,8 @@ final class RtspMulticastSender: ReaderHandler, @unchecked Sendable {
     private var ports: RtspUdpPorts?
     private var peers: [UdpPeer?]
     private var loop: Int32 = -1
+    /// Set on the sender's loop by the first PLAY; until then the reader stays paused.
+    private var playing = false
     private weak var multicast: RtspMulticast?
     private lazy var box = ReaderBox(self)
     typealias Group = RtspMulticast.Group
@@ -125,6 +133,18 @@ final class RtspMulticastSender: ReaderHandler, @unchecked Sendable {
         guard rc == MR_OK else { return false }
         if reader == nil { reader = out }
         return true
+    }
+
+    /// From any thread: delivery starts on the sender's loop (idempotent).
+    func play() {
+        let rc = host.table.run_on_loop(host.host, loop, { user in
+            guard let user else { return }
+            let sender = Unmanaged<RtspMulticastSender>.fromOpaque(user).takeRetainedValue()
+            guard !sender.playing else { return }
+            sender.playing = true
+            if let reader = sender.reader { sender.host.table.reader_set_paused(reader, 0) }
+        }, Unmanaged.passRetained(self).toOpaque())
+        if rc != MR_OK { Unmanaged.passUnretained(self).release() }
     }
 
     /// From any thread: the reader is closed on its own loop, and the task keeps the sender alive until then.
@@ -155,7 +175,10 @@ final class RtspMulticastSender: ReaderHandler, @unchecked Sendable {
     }
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
-        if event == MR_READER_STARTED { self.reader = reader }
+        if event == MR_READER_STARTED {
+            self.reader = reader
+            if !playing { host.table.reader_set_paused(reader, 1) }
+        }
         if event == MR_READER_CLOSED || event == MR_READER_ENDED || event == MR_READER_NOT_FOUND {
             self.reader = nil
             multicast?.ended(group)

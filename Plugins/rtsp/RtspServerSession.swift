@@ -365,6 +365,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             playing = true
             host.log(MR_LOG_INFO, "play \(path.map { "\($0.app)/\($0.stream)" } ?? "?") to \(peer) over \(transportName)")
         }
+        if let g = multicastGroup { plugin.multicast?.play(g) }
         host.table.reader_set_paused(reader, multicastGroup != nil && output.trackCount == 0 ? 1 : 0)
     }
 

@@ -551,7 +551,7 @@ typedef struct mr_host_api {
                                      const mr_muxer_callbacks *muxer, void *muxer_user,
                                      const mr_reader_options *options, const mr_reader_callbacks *cbs,
                                      void *user, mr_reader **out);
-    /* [owner loop] Stop (0) or resume (1) delivery, e.g. while the socket is not writable. While paused
+    /* [owner loop] Pause (1) or resume (0) delivery, e.g. while the socket is not writable. While paused
      * the reader keeps its place; past max_lag it skips to the newest keyframe on resume. */
     void (*reader_set_paused)(mr_reader *reader, int paused);
     /* [owner loop] Unsubscribe. No callback follows; the handle is invalid when this returns. */
