@@ -66,13 +66,16 @@ let package = Package(
         // Codec and container formats shared by protocol plugins: no I/O, no ABI types.
         .target(name: "MediaFormats"),
         // Adapters between bus frames and container formats, shared by protocol plugins.
-        .target(name: "BusMedia", dependencies: ["MediaFormats", "MRPluginKit", "PluginABI"]),
+        .target(name: "BusMedia", dependencies: ["MediaFormats", "MpegTS", "MP4Formats", "MRPluginKit", "PluginABI"]),
         // Protocol machinery without I/O (parsers, framing, handshakes): tested on byte vectors, used by plugins.
         .target(name: "RtmpProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
         .target(name: "HttpProtocol", dependencies: ["COpenSSL"]),
         // RTP/RTCP packetization per codec, RTCP reports, jitter buffer: shared by RTSP, WebRTC and GB28181.
         .target(name: "RtpFormats", dependencies: ["MediaFormats"]),
         .target(name: "RtspProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
+        // Containers: MPEG-TS mux/demux and fragmented MP4 (ISO BMFF) writing, shared by httpmux, HLS, SRT, GB28181.
+        .target(name: "MpegTS", dependencies: ["MediaFormats"]),
+        .target(name: "MP4Formats", dependencies: ["MediaFormats"]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .executableTarget(
             name: "mediarouter",
@@ -110,6 +113,8 @@ let package = Package(
         .testTarget(name: "HttpProtocolTests", dependencies: ["HttpProtocol"]),
         .testTarget(name: "RtpFormatsTests", dependencies: ["RtpFormats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats", "TestSupport"]),
+        .testTarget(name: "MpegTSTests", dependencies: ["MpegTS", "MediaFormats", "TestSupport"]),
+        .testTarget(name: "MP4FormatsTests", dependencies: ["MP4Formats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
         .testTarget(
             name: "IntegrationTests",

@@ -5,7 +5,7 @@ import MRPluginKit
 import PluginABI
 
 /// One HTTP connection: keep-alive requests answered in order; a request for a live stream turns the
-/// connection into a player (HTTP-FLV, or WebSocket-FLV after an upgrade). Runs on its loop only.
+/// connection into a player (HTTP-FLV/TS/fMP4, or their WebSocket forms after an upgrade). Runs on its loop only.
 final class HttpConnection: ConnectionHandler, ReaderHandler {
     private enum State {
         case requests
@@ -26,6 +26,8 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var exchange: OpaquePointer?
     private var reader: OpaquePointer?
     private var liveName = ""
+    private var liveKind = LiveKind(.flv, websocket: false)
+    private var iov = IovecBuilder()
     private var wsBuffer: [UInt8] = []
     private var file: FileTransfer?
     private lazy var stall = StallWatch(host: plugin.host, timeoutMs: plugin.stallTimeoutMs) { [weak self] in
@@ -292,20 +294,32 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             }
             send(HttpResponse.head(status: 101, headers: headers, cors: false))
         }
-        guard live.format == .flv else { return reply(404, "\(live.format.rawValue) is not served yet") }
         liveName = "\(live.app)/\(live.stream)"
+        liveKind = LiveKind(live.format, websocket: websocket)
         state = .live(websocket: websocket, started: false)
-        let factory = websocket ? plugin.wsFlvFactory : plugin.flvFactory
-        let (rc, out) = host.openReader(vhost: live.vhost, app: live.app, stream: live.stream, format: websocket ? "ws-flv" : "flv",
-                                        muxer: factory, protocolName: websocket ? "ws-flv" : "http-flv", peer: peer,
+        let (rc, out) = host.openReader(vhost: live.vhost, app: live.app, stream: live.stream, format: liveKind.ringFormat,
+                                        muxer: plugin.muxers.factory(live.format, websocket: websocket),
+                                        protocolName: liveKind.protocolName, peer: peer,
                                         loop: host.table.conn_loop(conn), box: readerBox)
         guard rc == MR_OK else { return fail(status: 500, "cannot play \(liveName): \(host.lastError)") }
         reader = out
     }
 
-    /// Shared packets, with each tag's timestamp moved so this player's timeline starts near 0.
+    /// Shared packets: FLV with each tag's timestamp moved so this player's timeline starts near 0, TS and
+    /// fMP4 as they are.
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
         guard case .live(let websocket, _) = state else { return }
+        guard liveKind.rebasesTimestamps else {
+            var bytes = 0
+            for f in frames {
+                guard let payload = f.payload else { continue }
+                let n = host.table.buf_len(payload)
+                iov.range(payload, 0, n)
+                bytes += n
+            }
+            iov.send(host, conn)
+            return outStats.add(bytes, host)
+        }
         let bytes = timeline.send(host, conn, frames) { out, buf, data, shift in
             // WebSocket frames keep their header (the tag lengths do not change); the tags inside are rewritten.
             let from = websocket ? WebSocket.headerLength(data) : 0
@@ -326,10 +340,10 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             state = .live(websocket: websocket, started: true)
             if !websocket {
                 // No length and no chunking: the body is the stream and ends when the connection closes.
-                send(HttpResponse.head(status: 200, headers: [("Content-Type", "video/x-flv"), ("Cache-Control", "no-cache"),
+                send(HttpResponse.head(status: 200, headers: [("Content-Type", liveKind.contentType), ("Cache-Control", "no-cache"),
                                                               ("Connection", "close")], cors: plugin.cors))
             }
-            host.log(MR_LOG_INFO, "play \(liveName) to \(peer) over \(websocket ? "WebSocket-FLV" : "HTTP-FLV")")
+            host.log(MR_LOG_INFO, "play \(liveName) to \(peer) over \(liveKind.label)")
         case MR_READER_NOT_FOUND:
             self.reader = nil
             if websocket {

@@ -30,8 +30,7 @@ final class HttpMuxPlugin: PluginLifecycle, ConnectionFactory, @unchecked Sendab
     private(set) var maxBodyBytes = 1 << 20
     private(set) var files: StaticFiles?
     private var listenSettings: [String] = []
-    lazy var flvFactory = FlvMuxerFactory(host: host, websocket: false)
-    lazy var wsFlvFactory = FlvMuxerFactory(host: host, websocket: true)
+    lazy var muxers = LiveMuxers(host: host)
 
     init(_ host: PluginHost) { self.host = host }
 

@@ -96,7 +96,8 @@ final class RtspIngest {
         default:
             break
         }
-        return SourceTracks.Track(codec: codec, config: config, rate: rate, channels: channels, width: width, height: height)
+        return MediaTrack(codec: codec, config: config, width: width, height: height, sampleRate: codec.isVideo ? 0 : rate,
+                          channels: codec.isVideo ? 0 : channels)
     }
 
     /// One RTP packet of track `slot`. `reorder`: UDP input goes through the jitter buffer.

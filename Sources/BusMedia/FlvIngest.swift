@@ -54,9 +54,9 @@ public final class FlvIngest {
             } else if codec == .h264 || codec == .h265 {
                 throw IngestError(message: "bad \(codec.rawValue) sequence header")
             }
-            tracks.set(Self.videoSlot, .init(codec: codec, config: Array(bytes), rate: 90000, width: width, height: height))
+            tracks.set(Self.videoSlot, .init(codec: codec, config: Array(bytes), width: width, height: height))
         case .frame(let codec, let key, let cts, let data):
-            if tracks.track(Self.videoSlot) == nil { tracks.set(Self.videoSlot, .init(codec: codec, rate: 90000)) }
+            if tracks.track(Self.videoSlot) == nil { tracks.set(Self.videoSlot, .init(codec: codec)) }
             var payload = Array(data)
             if (codec == .h264 || codec == .h265) && nalLengthSize != 4 {
                 guard let n = NalUnits.normalize(data, from: nalLengthSize) else { throw IngestError(message: "bad NAL lengths") }
@@ -80,9 +80,9 @@ public final class FlvIngest {
                 rate = asc.sampleRate
                 channels = asc.channels
             }
-            tracks.set(Self.audioSlot, .init(codec: codec, config: Array(bytes), rate: rate, channels: channels))
+            tracks.set(Self.audioSlot, .init(codec: codec, config: Array(bytes), sampleRate: rate, channels: channels))
         case .frame(let codec, let channels, let rate, let data):
-            if tracks.track(Self.audioSlot) == nil { tracks.set(Self.audioSlot, .init(codec: codec, rate: rate, channels: channels)) }
+            if tracks.track(Self.audioSlot) == nil { tracks.set(Self.audioSlot, .init(codec: codec, sampleRate: rate, channels: channels)) }
             tracks.write(Self.audioSlot, flags: 0, pts: dts, dts: dts, Array(data))
         case .ignored:
             break

@@ -11,25 +11,8 @@ import PluginABI
 /// some never complete; a slot that first appears after that is not added (the bus's track set is fixed
 /// once ready).
 public final class SourceTracks {
-    public struct Track: Equatable {
-        public var codec: Codec
-        public var config: [UInt8]
-        public var rate: Int
-        public var channels: Int
-        public var width: Int
-        public var height: Int
+    public typealias Track = MediaTrack
 
-        public init(codec: Codec, config: [UInt8] = [], rate: Int, channels: Int = 0, width: Int = 0, height: Int = 0) {
-            self.codec = codec
-            self.config = config
-            self.rate = rate
-            self.channels = channels
-            self.width = width
-            self.height = height
-        }
-
-        var isComplete: Bool { !(codec == .h264 || codec == .h265 || codec == .aac) || !config.isEmpty }
-    }
 
     private let host: PluginHost
     private let source: OpaquePointer
@@ -119,7 +102,7 @@ public final class SourceTracks {
             info.height = UInt32(clamping: t.height)
         } else {
             info.kind = Int32(bitPattern: MR_TRACK_AUDIO.rawValue)
-            info.clock_rate = UInt32(clamping: t.rate)
+            info.clock_rate = UInt32(clamping: t.sampleRate)
             info.channels = UInt32(clamping: t.channels)
         }
         return t.config.withUnsafeBufferPointer { p in
@@ -128,4 +111,9 @@ public final class SourceTracks {
             return body(&info)
         }
     }
+}
+
+extension MediaTrack {
+    /// H.264, H.265 and AAC cannot be declared without their config; other codecs can.
+    var isComplete: Bool { !(codec == .h264 || codec == .h265 || codec == .aac) || !config.isEmpty }
 }

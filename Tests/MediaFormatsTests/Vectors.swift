@@ -1,13 +1,8 @@
+import TestSupport
 /// Byte vectors captured from real encoders (ffmpeg 5.1 with libx264, libx265 and its AAC encoder), so the
 /// parsers are checked against what clients send, not against our own encoder.
 enum Vectors {
-    static func hex(_ s: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var chars = Array(s.filter { !$0.isWhitespace })
-        if chars.count % 2 == 1 { chars.append("0") }
-        for i in stride(from: 0, to: chars.count, by: 2) { out.append(UInt8(String(chars[i...i + 1]), radix: 16) ?? 0) }
-        return out
-    }
+    static func hex(_ s: String) -> [UInt8] { hexBytes(s) }
 
     /// FLV video tag body of an H.264 sequence header (320x240 baseline), from `ffmpeg -f flv`.
     static let avcSequenceHeaderTag = hex("""

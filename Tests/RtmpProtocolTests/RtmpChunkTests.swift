@@ -8,12 +8,7 @@ final class RtmpChunkTests: XCTestCase {
     /// type-3 continuation (0xC3) and the last 12 bytes.
     static let ffmpegConnect = hex("0300000000008c1400000000020007636f6e6e656374003ff00000000000000300036170700200046c69766500047479706502000a6e6f6e707269766174650008666c617368566572020024464d4c452f332e302028636f6d70617469626c653b204c61766635392e32372e313030290005746355726c02001b72746d703a2f2f3132372e302e302e313a31c3393933352f6c697665000009")
 
-    static func hex(_ s: String) -> [UInt8] {
-        var out: [UInt8] = []
-        let c = Array(s)
-        for i in stride(from: 0, to: c.count - 1, by: 2) { out.append(UInt8(String(c[i...i + 1]), radix: 16) ?? 0) }
-        return out
-    }
+    static func hex(_ s: String) -> [UInt8] { hexBytes(s) }
 
     private func messages(_ bytes: [UInt8], feedBy step: Int = Int.max) throws -> [RtmpMessage] {
         var p = RtmpChunkParser()

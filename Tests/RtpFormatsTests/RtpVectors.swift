@@ -1,3 +1,4 @@
+import TestSupport
 import MediaFormats
 import RtpFormats
 
@@ -70,10 +71,7 @@ struct RtpVector {
 /// the way that muxer splits them and re-framed with 4-byte lengths; audio raw as read back with `-f data`.
 /// Hand-made vectors follow the RFC packet layouts byte by byte; each says which sections.
 enum RtpVectors {
-    static func h(_ s: String) -> [UInt8] {
-        let digits = s.compactMap { $0.hexDigitValue }
-        return stride(from: 0, to: digits.count - 1, by: 2).map { UInt8(digits[$0] << 4 | digits[$0 + 1]) }
-    }
+    static func h(_ s: String) -> [UInt8] { hexBytes(s) }
 
     static let all: [RtpVector] = [
         // RFC 6184 5.7.1 (STAP-A: F=0, NRI = max of the units' NRI = 3, so 0x78; 16-bit sizes) and 5.8 (FU-A:

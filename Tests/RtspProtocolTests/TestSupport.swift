@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import RtspProtocol
 
@@ -54,10 +55,5 @@ func decodeBase64(_ s: String) -> [UInt8] {
     [UInt8](Data(base64Encoded: s, options: .ignoreUnknownCharacters) ?? Data())
 }
 
-func hex(_ s: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var it = s.makeIterator()
-    while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
-    return out
-}
+func hex(_ s: String) -> [UInt8] { hexBytes(s) }
 
