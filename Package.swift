@@ -28,6 +28,7 @@ let pluginDependencies: [String: [Target.Dependency]] = [
     "RtmpPlugin": ["MediaFormats", "BusMedia", "RtmpProtocol"],
     "HttpMuxPlugin": ["MediaFormats", "BusMedia", "HttpProtocol"],
     "RtspPlugin": ["MediaFormats", "BusMedia", "RtpFormats", "RtspProtocol"],
+    "HlsPlugin": ["MediaFormats", "BusMedia", "MpegTS", "MP4Formats"],
 ]
 
 let package = Package(

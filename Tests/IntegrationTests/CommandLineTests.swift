@@ -36,11 +36,11 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testListPluginsAndVersion() throws {
-        let conf = try write("[testsource]\n[hls]\nenabled = false\n[ghost]\n")
+        let conf = try write("[testsource]\n[srt]\nenabled = false\n[ghost]\n")
         let (status, out) = try runCommand(Build.mediarouter, ["--list-plugins", "-c", conf])
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("testsource  testsource  1.0.0    1.1  yes"), out)
-        XCTAssertTrue(out.contains("HLS protocol (not implemented yet)"), out)
+        XCTAssertTrue(out.contains("SRT protocol (not implemented yet)"), out)
         XCTAssertTrue(out.contains("ghost") && out.contains("cannot load: no such file"), out)
         let (vStatus, version) = try runCommand(Build.mediarouter, ["--version"])
         XCTAssertEqual(vStatus, 0)

@@ -6,17 +6,7 @@ import XCTest
 final class HttpTsFmp4Tests: XCTestCase {
     func testRtmpAndRtspStreamsPlayAsTsAndFmp4OverHttpAndWebSocket() throws {
         let rtmp = freePort(), http = freePort(), rtsp = freePort()
-        let s = try ServerProcess(config: """
-            [server]
-            play_wait_ms = 5000
-            [rtmp]
-            port = \(rtmp)
-            [rtsp]
-            port = \(rtsp)
-            [httpmux]
-            port = \(http)
-            """)
-        try s.start()
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http)
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         let viaRtmp = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 40)
         defer { viaRtmp.terminate() }

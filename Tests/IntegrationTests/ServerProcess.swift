@@ -29,6 +29,24 @@ final class ServerProcess {
         try config.write(toFile: configPath, atomically: false, encoding: .utf8)
     }
 
+    /// A started server with RTMP, RTSP and HTTP on the given ports, plus `extra` config tables.
+    static func started(rtmp: Int, rtsp: Int, http: Int, playWaitMs: Int = 5000, extra: String = "",
+                        name: String = #function) throws -> ServerProcess {
+        let s = try ServerProcess(config: """
+            [server]
+            play_wait_ms = \(playWaitMs)
+            [rtmp]
+            port = \(rtmp)
+            [rtsp]
+            port = \(rtsp)
+            [httpmux]
+            port = \(http)
+            \(extra)
+            """, name: name)
+        try s.start()
+        return s
+    }
+
     func start() throws {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

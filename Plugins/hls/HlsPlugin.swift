@@ -1,0 +1,174 @@
+import MRPluginKit
+import PluginABI
+import Synchronization
+
+/// Entry point of the hls plugin.
+@_cdecl("mr_plugin_entry_v1")
+public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descriptor }
+
+nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
+    name: "hls", version: "0.1.0", description: "live HLS (MPEG-TS and fMP4 variants), served from memory through httpmux",
+    configKeys: [
+        ("segment_ms", MR_CONFIG_INT, "target segment duration; segments start on keyframes (default 2000)"),
+        ("window", MR_CONFIG_INT, "segments listed in a playlist (default 5)"),
+        ("keep", MR_CONFIG_INT, "segments kept beyond the window for slow players (default 3)"),
+        ("idle_ms", MR_CONFIG_INT, "stop muxing a stream nobody requested for this long (default 30000)"),
+    ],
+    create: { HlsPlugin($0) })
+
+struct HlsSettings {
+    var segmentMs = 2000
+    var window = 5
+    var keep = 3
+    var idleMs = 30_000
+
+    init() {}
+
+    init(_ host: PluginHost) {
+        segmentMs = max(500, min(30_000, host.int("segment_ms", default: 2000)))
+        window = max(2, min(30, host.int("window", default: 5)))
+        keep = max(0, min(30, host.int("keep", default: 3)))
+        idleMs = max(5000, min(3_600_000, host.int("idle_ms", default: 30_000)))
+    }
+}
+
+/// Live HLS at `http://host:port/app/stream/hls.m3u8` (MPEG-TS segments) and `…/hls.fmp4.m3u8` (fMP4), made
+/// on demand: the first request of a stream starts its muxer, which stops when requests stop. Requests come
+/// through a route of the HTTP server plugin; paths that are not HLS are left to it (static files).
+final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
+    let host: PluginHost
+    private let currentSettings = Mutex(HlsSettings())
+    var settings: HlsSettings { currentSettings.withLock { $0 } }
+    private let streams = LockedValue<[String: HlsStream]>([:])
+
+    init(_ host: PluginHost) { self.host = host }
+
+    func start() -> Int32 {
+        let s = HlsSettings(host)
+        currentSettings.withLock { $0 = s }
+        let rc = host.table.http_route_add(host.host, "GET", "/", { user, request, ex in
+            guard let plugin = PluginBox.borrow(user, as: HlsPlugin.self), let request, let ex else { return Int32(MR_ERR_NOT_FOUND) }
+            return plugin.handle(request.pointee, ex)
+        }, PluginBox.unretained(self))
+        if rc != MR_OK { host.log(MR_LOG_ERROR, "cannot add the HLS route: \(host.lastError)") }
+        return rc
+    }
+
+    func reconfigure() -> Int32 {
+        let s = HlsSettings(host)
+        currentSettings.withLock { $0 = s }
+        return Int32(MR_OK)
+    }
+
+    /// Streams stay in the registry until their readers are closed by the host (a muxer must outlive its reader).
+    func stop() {}
+
+    // MARK: requests (on the HTTP connection's loop)
+
+    private func handle(_ r: mr_http_request, _ ex: OpaquePointer) -> Int32 {
+        let path = r.path.map { String(cString: $0) } ?? ""
+        let query = r.query.map { String(cString: $0) } ?? ""
+        guard let request = HlsRequest(path: path, query: query) else { return Int32(MR_ERR_NOT_FOUND) }
+        guard let stream = stream(for: request, loop: r.loop) else { return respond(ex, 404, "text/plain", Array("stream not found\n".utf8)) }
+        stream.store.touch()
+        switch request.item {
+        case .playlist:
+            if let text = stream.store.playlist(request.variant) { return respond(ex, 200, request.contentType, Array(text.utf8)) }
+            let waiter = HlsStore.Waiter(exchange: ex, loop: r.loop, request: request)
+            guard stream.store.wait(waiter) else {
+                if let text = stream.store.playlist(request.variant) { return respond(ex, 200, request.contentType, Array(text.utf8)) }
+                return respond(ex, 404, "text/plain", Array("stream not found\n".utf8))
+            }
+            // A client that leaves before the first segment: its waiter is marked done, never answered.
+            host.table.http_on_close(ex, { user in
+                guard let user else { return }
+                Unmanaged<HlsStore.Waiter>.fromOpaque(user).takeRetainedValue().done = true
+            }, Unmanaged.passRetained(waiter).toOpaque())
+            return Int32(MR_OK)
+        case .initSegment, .segment:
+            guard let buf = stream.store.bytes(request) else {
+                return respond(ex, 404, "text/plain", Array("segment expired or unknown\n".utf8))
+            }
+            defer { host.table.buf_release(buf) }
+            return respond(ex, 200, request.contentType, buf: buf)
+        }
+    }
+
+    /// The stream's muxer, started by this request if none runs.
+    private func stream(for request: HlsRequest, loop: Int32) -> HlsStream? {
+        if let s = streams.withLock({ $0[request.key] }), !s.store.failed { return s }
+        let s = HlsStream(plugin: self, request: request, loop: loop)
+        let existing = streams.withLock { t -> HlsStream? in
+            if let e = t[request.key], !e.store.failed { return e }
+            t[request.key] = s
+            return nil
+        }
+        if let existing { return existing }
+        guard s.start() else {
+            forget(s)
+            return nil
+        }
+        return s
+    }
+
+    /// Leaves the registry; the stream itself is released on a later turn of its loop, never inside its own callback.
+    func forget(_ s: HlsStream) {
+        let removed = streams.withLock { t -> HlsStream? in
+            guard t[s.key] === s else { return nil }
+            return t.removeValue(forKey: s.key)
+        }
+        guard let removed else { return }
+        _ = host.table.run_on_loop(host.host, removed.loop, { user in
+            guard let user else { return }
+            Unmanaged<HlsStream>.fromOpaque(user).release()
+        }, Unmanaged.passRetained(removed).toOpaque())
+    }
+
+    /// Answers playlist requests that waited, each on its own loop.
+    func answer(_ waiters: [HlsStore.Waiter]) {
+        for w in waiters {
+            let task = Unmanaged.passRetained(WaiterTask(plugin: self, waiter: w)).toOpaque()
+            let rc = host.table.run_on_loop(host.host, w.loop, { user in
+                guard let user else { return }
+                let t = Unmanaged<WaiterTask>.fromOpaque(user).takeRetainedValue()
+                t.run()
+            }, task)
+            if rc != MR_OK { Unmanaged<WaiterTask>.fromOpaque(task).release() }
+        }
+    }
+
+    private final class WaiterTask {
+        let plugin: HlsPlugin
+        let waiter: HlsStore.Waiter
+        init(plugin: HlsPlugin, waiter: HlsStore.Waiter) {
+            self.plugin = plugin
+            self.waiter = waiter
+        }
+
+        func run() {
+            guard !waiter.done else { return }
+            waiter.done = true
+            let store = plugin.streams.withLock { $0[waiter.request.key]?.store }
+            store?.touch()
+            if let text = store?.playlist(waiter.request.variant) {
+                _ = plugin.respond(waiter.exchange, 200, waiter.request.contentType, Array(text.utf8))
+            } else {
+                _ = plugin.respond(waiter.exchange, 404, "text/plain", Array("stream not found\n".utf8))
+            }
+        }
+    }
+
+    @discardableResult
+    func respond(_ ex: OpaquePointer, _ status: Int32, _ type: String, _ body: [UInt8]) -> Int32 {
+        guard let buf = host.buffer(body) else { return Int32(MR_ERR_NOMEM) }
+        defer { host.table.buf_release(buf) }
+        return respond(ex, status, type, buf: buf)
+    }
+
+    private func respond(_ ex: OpaquePointer, _ status: Int32, _ type: String, buf: OpaquePointer) -> Int32 {
+        "Content-Type".withCString { n in type.withCString { v in "Cache-Control".withCString { cn in "no-cache".withCString { cv in
+            var headers = [mr_http_header(name: n, value: v), mr_http_header(name: cn, value: cv)]
+            return host.table.http_respond(ex, status, &headers, headers.count, buf)
+        } } } }
+    }
+}

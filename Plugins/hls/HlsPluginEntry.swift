@@ -1,8 +1,0 @@
-import MRPluginKit
-import PluginABI
-
-/// Entry point of the hls plugin.
-@_cdecl("mr_plugin_entry_v1")
-public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descriptor }
-
-nonisolated(unsafe) private let descriptor = PendingPlugin.descriptor(name: "hls", description: "HLS protocol", issue: 5)

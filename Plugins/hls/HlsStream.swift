@@ -1,0 +1,168 @@
+import BusMedia
+import MediaFormats
+import MP4Formats
+import MpegTS
+import MRPluginKit
+import PluginABI
+
+/// The muxer of one stream's HLS, created by the first request and stopped when nobody asked for a while:
+/// a reader of the source on one loop that cuts segments at video keyframes once `segmentUs` has passed (any
+/// frame of an audio-only stream), and writes each segment both as MPEG-TS and as fMP4 into the store.
+final class HlsStream: ReaderHandler, @unchecked Sendable {
+    private struct Building {
+        let sequence: Int
+        let startDts: Int64
+        let discontinuity: Bool
+        var ts: [UInt8]
+        var fmp4: [UInt8]
+    }
+
+    let key: String
+    let store: HlsStore
+    let loop: Int32
+    private let request: HlsRequest
+    private unowned let plugin: HlsPlugin
+    private var host: PluginHost { plugin.host }
+    private var reader: OpaquePointer?
+    private lazy var box = ReaderBox(self)
+    private var ts: TsMuxer?
+    private var fmp4: Fmp4Muxer?
+    private var hasVideo = false
+    private var building: Building?
+    private var nextSequence = 0
+    private var discontinuity = false
+    private var timer: OpaquePointer?
+    private lazy var timerUser: UnsafeMutableRawPointer = WeakBox.make(self)
+    private let createdUs: Int64
+    private var stopped = false
+
+    init(plugin: HlsPlugin, request: HlsRequest, loop: Int32) {
+        self.plugin = plugin
+        self.request = request
+        self.key = request.key
+        self.loop = loop
+        self.store = HlsStore(host: plugin.host, window: plugin.settings.window, keep: plugin.settings.keep)
+        self.createdUs = plugin.host.table.now_us()
+    }
+
+    /// [loop] Opens the reader (waiting for a publisher as long as the server's play wait).
+    func start() -> Bool {
+        let (rc, out) = host.openReader(vhost: request.vhost, app: request.app, stream: request.stream, protocolName: "hls",
+                                        peer: "hls", loop: loop, box: box)
+        guard rc == MR_OK else {
+            host.log(MR_LOG_WARNING, "HLS of \(key): cannot read the stream: \(host.lastError)")
+            return false
+        }
+        if reader == nil { reader = out }
+        timer = host.table.timer_start(host.host, loop, 1000, 1000, { user, _ in WeakBox<HlsStream>.value(user)?.tick() }, timerUser)
+        return true
+    }
+
+    /// Once a second: stop when nobody asked for a while; give up on waiting requests if no segment came.
+    private func tick() {
+        let now = host.table.now_us()
+        if now - store.lastRequestUs > Int64(plugin.settings.idleMs) * 1000 {
+            host.log(MR_LOG_INFO, "HLS of \(key): no request for \(plugin.settings.idleMs / 1000) s; muxing stops")
+            return stop()
+        }
+        if now - createdUs > 20_000_000, store.playlist(.ts) == nil { plugin.answer(store.fail()) }
+    }
+
+    /// [loop] Closes the reader and leaves the registry.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        if let t = timer { host.table.timer_cancel(t) }
+        timer = nil
+        if let reader { host.table.reader_close(reader) }
+        reader = nil
+        plugin.answer(store.fail())
+        plugin.forget(self)
+    }
+
+    deinit { WeakBox<HlsStream>.release(timerUser) }
+
+    // MARK: reader
+
+    func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
+        switch event {
+        case MR_READER_STARTED:
+            self.reader = reader
+            setUpMuxers(reader)
+            host.log(MR_LOG_INFO, "HLS of \(key): muxing, \(plugin.settings.segmentMs) ms segments")
+        case MR_READER_TRACKS_CHANGED:
+            setUpMuxers(reader)
+            discontinuity = true
+        case MR_READER_NOT_FOUND, MR_READER_ENDED:
+            self.reader = nil
+            host.log(MR_LOG_INFO, "HLS of \(key): \(event == MR_READER_ENDED ? "the stream ended" : "no such stream")")
+            plugin.answer(store.fail())
+        case MR_READER_CLOSED:
+            self.reader = nil
+            if !stopped {
+                stopped = true
+                if let t = timer { host.table.timer_cancel(t) }
+                timer = nil
+                plugin.forget(self)
+            }
+        default:
+            break
+        }
+    }
+
+    private func setUpMuxers(_ reader: OpaquePointer) {
+        let tracks = (0..<host.table.reader_track_count(reader)).map { i in host.trackInfo(reader: reader, i).flatMap(MediaTrack.init) }
+        hasVideo = tracks.contains { $0?.codec.isVideo == true }
+        ts = TsMuxer(tracks: tracks)
+        let f = Fmp4Muxer(tracks: tracks)
+        fmp4 = f.isEmpty ? nil : f
+        if let f = fmp4 { store.setInit(f.initSegment()) }
+        building = nil
+    }
+
+    func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
+        guard !stopped else { return }
+        let segmentUs = Int64(plugin.settings.segmentMs) * 1000
+        for f in frames {
+            guard let payload = f.payload else { continue }
+            if f.flags & UInt32(MR_FRAME_DISCONTINUITY) != 0 { discontinuity = true }
+            let boundary = f.flags & UInt32(MR_FRAME_KEY) != 0 || !hasVideo
+            if let b = building, boundary, discontinuity || f.dts - b.startDts >= segmentUs {
+                finish(b, endDts: f.dts)
+                building = nil
+            }
+            if building == nil {
+                guard boundary, var t = ts else { continue }
+                building = Building(sequence: nextSequence, startDts: f.dts, discontinuity: discontinuity, ts: t.header(), fmp4: [])
+                ts = t
+                nextSequence += 1
+                discontinuity = false
+            }
+            let data = host.bytes(of: payload)
+            let bytes = Array(data)[...]
+            let key = f.flags & UInt32(MR_FRAME_KEY) != 0
+            if var t = ts, var b = building {
+                building = nil   // one owner while mutating, so appending does not copy the segment
+                t.mux(track: Int(f.track), pts: f.pts, dts: f.dts, key: key, data: bytes, into: &b.ts)
+                ts = t
+                if var m = fmp4 {
+                    for p in m.mux(track: Int(f.track), pts: f.pts, dts: f.dts, key: key, data: bytes) { b.fmp4 += p.bytes }
+                    fmp4 = m
+                }
+                building = b
+            }
+        }
+    }
+
+    private func finish(_ b: Building, endDts: Int64) {
+        var fmp4Bytes = b.fmp4
+        if var m = fmp4 {
+            // Frames the fMP4 muxer still holds (waiting for their durations) belong to this segment.
+            for p in m.flush() { fmp4Bytes += p.bytes }
+            fmp4 = m
+        }
+        let segment = HlsStore.Segment(sequence: b.sequence, durationUs: max(1, endDts - b.startDts), discontinuity: b.discontinuity,
+                                       ts: host.buffer(b.ts), fmp4: fmp4 == nil ? nil : host.buffer(fmp4Bytes))
+        plugin.answer(store.add(segment))
+    }
+}

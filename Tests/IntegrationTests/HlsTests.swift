@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+
+/// Live HLS from memory, both variants: ffprobe plays them, segments follow the configured duration and
+/// start on keyframes, unknown segments and streams are 404, other paths still reach static files, and
+/// muxing stops when nobody asks.
+final class HlsTests: XCTestCase {
+    private func get(_ url: String) throws -> (Int32, String) {
+        try runCommand("/usr/bin/curl", ["-s", "-m", "15", "-w", "\n%{http_code}", url], timeout: 20)
+    }
+
+    func testTsAndFmp4VariantsPlayWithSegmentsOnKeyframes() throws {
+        let rtmp = freePort(), http = freePort(), rtsp = freePort()
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 3000,
+                                          extra: "[hls]\nsegment_ms = 2000\nidle_ms = 6000")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 60)
+        defer { publisher.terminate() }
+        let rtspPublisher = try MediaTools.publish("rtsp://127.0.0.1:\(rtsp)/live/b", seconds: 60, format: "rtsp", bframes: 2,
+                                                   extra: ["-rtsp_transport", "tcp"])
+        defer { rtspPublisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
+        XCTAssertTrue(s.waitForLog("publish live/b from"), s.log)
+
+        // The first request starts the muxer and waits for the first segment.
+        let (_, first) = try get("http://127.0.0.1:\(http)/live/a/hls.m3u8")
+        XCTAssertTrue(first.hasPrefix("#EXTM3U"), first)
+        XCTAssertTrue(first.hasSuffix("200"), first)
+        // Players poll their playlists; three more segments come meanwhile.
+        for _ in 0..<7 {
+            for stream in ["a", "b"] { _ = try get("http://127.0.0.1:\(http)/live/\(stream)/hls.m3u8") }
+            usleep(1_000_000)
+        }
+
+        for (stream, variant) in [("a", "hls.m3u8"), ("a", "hls.fmp4.m3u8"), ("b", "hls.m3u8"), ("b", "hls.fmp4.m3u8")] {
+            let url = "http://127.0.0.1:\(http)/live/\(stream)/\(variant)"
+            let (_, playlist) = try get(url)
+            let durations = playlist.split(separator: "\n").filter { $0.hasPrefix("#EXTINF:") }
+                .compactMap { Double($0.dropFirst(8).dropLast()) }
+            XCTAssertGreaterThanOrEqual(durations.count, 3, playlist)
+            // 25 fps with a keyframe every second: 2 s segments cut at the first keyframe after 2 s.
+            for d in durations { XCTAssertEqual(d, 2.0, accuracy: 0.05, "segment duration in \(url): \(playlist)") }
+            let p = try MediaTools.probe(url, seconds: 4, timeout: 30)
+            XCTAssertEqual(p.videoCodec, "h264", url)
+            XCTAssertEqual(p.audioCodec, "aac", url)
+            XCTAssertGreaterThan(p.videoFrames, 60, url)
+            XCTAssertTrue(p.firstVideoKey, "segments start on keyframes: \(url)")
+            XCTAssertTrue(MediaTools.isMonotonic(p.videoDts), url)
+        }
+        // A segment number that does not exist, a stream nobody publishes, and a path that is not HLS.
+        XCTAssertTrue(try get("http://127.0.0.1:\(http)/live/a/hls.99999.ts").1.hasSuffix("404"))
+        XCTAssertTrue(try get("http://127.0.0.1:\(http)/live/none/hls.m3u8").1.hasSuffix("404"))
+        XCTAssertTrue(try get("http://127.0.0.1:\(http)/live/a/other.txt").1.hasSuffix("404"))
+        // Nobody asks for b any more: its muxer stops.
+        for _ in 0..<9 {
+            _ = try get("http://127.0.0.1:\(http)/live/a/hls.m3u8")
+            usleep(1_000_000)
+        }
+        XCTAssertTrue(s.log.contains("HLS of /live/b: no request for 6 s; muxing stops"), s.log)
+        XCTAssertFalse(s.log.contains("HLS of /live/a: no request"), s.log)
+    }
+}
