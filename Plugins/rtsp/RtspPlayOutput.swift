@@ -66,7 +66,9 @@ struct RtspPlayOutput {
                 switch t.transport {
                 case .tcp(let rtp, _):
                     if !allDefaultChannels {
-                        iov.inline([0x24, rtp])
+                        // Two single-byte runs rather than an array literal: no allocation per packet.
+                        iov.inline(CollectionOfOne(UInt8(0x24)))
+                        iov.inline(CollectionOfOne(rtp))
                         iov.range(payload, offset + 2, len + 2)
                     }
                 case .udp(let peer, _):
