@@ -3,7 +3,8 @@
 # RTSP/TCP players from mediarouter-bench on the same machine. Reports per-player delivery, time to first frame,
 # server CPU per delivered Gbit and RSS. Not a test: run it by hand on a quiet machine.
 #   scripts/bench-fanout.sh [players...]     default: 1000 2000
-#   PROTOCOLS="rtsp" scripts/bench-fanout.sh 1000   only some players (http, rtmp, rtsp; default all three)
+#   PROTOCOLS="rtsp" scripts/bench-fanout.sh 1000   only some players (http, rtmp, rtsp, ts, fmp4; default
+#                                                   http rtmp rtsp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
@@ -55,6 +56,8 @@ for n in "${counts[@]}"; do
       http) urls+=("http://127.0.0.1:$http/live/bench.live.flv") ;;
       rtmp) urls+=("rtmp://127.0.0.1:$rtmp/live/bench") ;;
       rtsp) urls+=("rtsp://127.0.0.1:$rtsp/live/bench") ;;
+      ts) urls+=("http://127.0.0.1:$http/live/bench.live.ts") ;;
+      fmp4) urls+=("http://127.0.0.1:$http/live/bench.live.mp4") ;;
     esac
   done
   for url in "${urls[@]}"; do

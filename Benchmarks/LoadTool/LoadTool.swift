@@ -10,7 +10,7 @@ import RtmpProtocol
 @main
 struct LoadTool: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mediarouter-bench",
-                                                    abstract: "Fan-out load tool: many HTTP-FLV, RTMP or RTSP/TCP players on one stream.")
+                                                    abstract: "Fan-out load tool: many HTTP-FLV/TS/fMP4, RTMP or RTSP/TCP players on one stream.")
 
     @Option(help: "http://host:port/app/stream.live.flv, rtmp://host:port/app/stream or rtsp://host:port/app/stream")
     var url: String
@@ -181,6 +181,7 @@ final class FlvPlayerHandler: ChannelInboundHandler, RemovableChannelHandler, @u
     private var head = [UInt8]()
     private var skip = 13          // FLV file header + PreviousTagSize0
     private var tagHeader = [UInt8]()
+    private var isFlv: Bool { !(target.path.contains(".live.ts") || target.path.contains(".live.mp4")) }
 
     init(target: Target, stats: PlayerStats, started: NIODeadline) {
         self.target = target
@@ -201,10 +202,15 @@ final class FlvPlayerHandler: ChannelInboundHandler, RemovableChannelHandler, @u
             guard let end = head.firstRange(of: [13, 10, 13, 10]) else { return }
             guard head.starts(with: Array("HTTP/1.1 200".utf8)) else { stats.failed.store(true); context.close(promise: nil); return }
             headerDone = true
-            scan(Array(head[end.upperBound...]))
+            let body = Array(head[end.upperBound...])
+            // HTTP-TS and HTTP-fMP4 start at a keyframe: their first body bytes are the first frame's.
+            if !isFlv, !body.isEmpty { stats.firstFrameMs.storeIfNil(Int((NIODeadline.now() - started).nanoseconds / 1_000_000)) }
+            if isFlv { scan(body) }
             return
         }
-        if stats.firstFrameMs.load() == nil, let bytes = buf.readBytes(length: buf.readableBytes) { scan(bytes) }
+        if stats.firstFrameMs.load() == nil, let bytes = buf.readBytes(length: buf.readableBytes) {
+            if isFlv { scan(bytes) } else { stats.firstFrameMs.storeIfNil(Int((NIODeadline.now() - started).nanoseconds / 1_000_000)) }
+        }
     }
 
     private func scan(_ bytes: [UInt8]) {
