@@ -37,6 +37,7 @@ let package = Package(
         .executable(name: "mediarouter", targets: ["mediarouter"]),
         .executable(name: "mediarouter-busbench", targets: ["mediarouter-busbench"]),
         .executable(name: "mediarouter-bench", targets: ["mediarouter-bench"]),
+        .executable(name: "mediarouter-muxbench", targets: ["mediarouter-muxbench"]),
         // For Swift plugins built outside this package.
         .library(name: "MRPluginKit", targets: ["MRPluginKit"]),
     ] + allPlugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) },
@@ -102,6 +103,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/LoadTool"
+        ),
+        .executableTarget(
+            name: "mediarouter-muxbench",
+            dependencies: ["MediaFormats", "MpegTS", "MP4Formats", "RtpFormats"],
+            path: "Benchmarks/MuxBench"
         ),
         .testTarget(
             name: "RouterCoreTests",
