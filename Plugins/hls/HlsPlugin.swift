@@ -60,8 +60,24 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
         return Int32(MR_OK)
     }
 
-    /// Streams stay in the registry until their readers are closed by the host (a muxer must outlive its reader).
-    func stop() {}
+    /// Each stream is shut down on its own loop by a task queued here (tasks queued in stop run before the
+    /// plugin is destroyed), which also releases it.
+    func stop() {
+        let all = streams.withLock { t -> [HlsStream] in
+            defer { t.removeAll() }
+            return Array(t.values)
+        }
+        for s in all {
+            let rc = host.table.run_on_loop(host.host, s.loop, { user in
+                guard let user else { return }
+                Unmanaged<HlsStream>.fromOpaque(user).takeRetainedValue().shutDown()
+            }, Unmanaged.passRetained(s).toOpaque())
+            if rc != MR_OK { Unmanaged.passUnretained(s).release() }
+        }
+    }
+
+    /// Streams muxed at once: requests for more answer 503 (each costs a reader and up to a window of segments).
+    static let maxStreams = 256
 
     // MARK: requests (on the HTTP connection's loop)
 
@@ -69,15 +85,24 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
         let path = r.path.map { String(cString: $0) } ?? ""
         let query = r.query.map { String(cString: $0) } ?? ""
         guard let request = HlsRequest(path: path, query: query) else { return Int32(MR_ERR_NOT_FOUND) }
-        guard let stream = stream(for: request, loop: r.loop) else { return respond(ex, 404, "text/plain", Array("stream not found\n".utf8)) }
+        // Only a playlist request starts a muxer; segments of a stream nobody muxes are simply unknown.
+        let stream: HlsStream
+        switch self.stream(for: request, loop: r.loop, create: request.item == .playlist) {
+        case .some(let s): stream = s
+        case .none: return respond(ex, 404, "text/plain", Array("stream not found\n".utf8))
+        }
         stream.store.touch()
         switch request.item {
         case .playlist:
-            if let text = stream.store.playlist(request.variant) { return respond(ex, 200, request.contentType, Array(text.utf8)) }
+            if let text = stream.store.playlist(request.variant, query: request.query) {
+                return respond(ex, 200, request.contentType, Array(text.utf8))
+            }
             let waiter = HlsStore.Waiter(exchange: ex, loop: r.loop, request: request)
             guard stream.store.wait(waiter) else {
-                if let text = stream.store.playlist(request.variant) { return respond(ex, 200, request.contentType, Array(text.utf8)) }
-                return respond(ex, 404, "text/plain", Array("stream not found\n".utf8))
+                if let text = stream.store.playlist(request.variant, query: request.query) {
+                    return respond(ex, 200, request.contentType, Array(text.utf8))
+                }
+                return respond(ex, 404, "text/plain", Array("no such stream or variant\n".utf8))
             }
             // A client that leaves before the first segment: its waiter is marked done, never answered.
             host.table.http_on_close(ex, { user in
@@ -94,21 +119,41 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
         }
     }
 
-    /// The stream's muxer, started by this request if none runs.
-    private func stream(for request: HlsRequest, loop: Int32) -> HlsStream? {
-        if let s = streams.withLock({ $0[request.key] }), !s.store.failed { return s }
+    /// The stream's muxer, started by this request if none runs and `create`. A muxer that failed stays
+    /// registered (answering 404) until it has shut down on its loop and left: it is never replaced under its
+    /// own callbacks.
+    private func stream(for request: HlsRequest, loop: Int32, create: Bool) -> HlsStream? {
+        enum Found { case running(HlsStream), failed, none, full }
+        let found = streams.withLock { t -> Found in
+            if let e = t[request.key] { return e.store.failed ? .failed : .running(e) }
+            return t.count >= Self.maxStreams ? .full : .none
+        }
+        switch found {
+        case .running(let s): return s
+        case .failed: return nil
+        case .full:
+            if create { host.log(MR_LOG_WARNING, "HLS: \(Self.maxStreams) streams are muxed already; \(request.key) refused") }
+            return nil
+        case .none:
+            guard create else { return nil }
+        }
         let s = HlsStream(plugin: self, request: request, loop: loop)
         let existing = streams.withLock { t -> HlsStream? in
-            if let e = t[request.key], !e.store.failed { return e }
+            if let e = t[request.key] { return e }
             t[request.key] = s
             return nil
         }
-        if let existing { return existing }
+        if let existing { return existing.store.failed ? nil : existing }
         guard s.start() else {
-            forget(s)
+            forgetFailedStart(s)
             return nil
         }
         return s
+    }
+
+    private func forgetFailedStart(_ s: HlsStream) {
+        answer(s.store.fail())
+        forget(s)
     }
 
     /// Leaves the registry; the stream itself is released on a later turn of its loop, never inside its own callback.
@@ -150,7 +195,7 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
             waiter.done = true
             let store = plugin.streams.withLock { $0[waiter.request.key]?.store }
             store?.touch()
-            if let text = store?.playlist(waiter.request.variant) {
+            if let text = store?.playlist(waiter.request.variant, query: waiter.request.query) {
                 _ = plugin.respond(waiter.exchange, 200, waiter.request.contentType, Array(text.utf8))
             } else {
                 _ = plugin.respond(waiter.exchange, 404, "text/plain", Array("stream not found\n".utf8))

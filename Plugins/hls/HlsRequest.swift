@@ -8,6 +8,7 @@ struct HlsRequest: Equatable {
     let app: String
     let stream: String
     let vhost: String?
+    let query: String
     let variant: Variant
     let item: Item
 
@@ -32,6 +33,7 @@ struct HlsRequest: Equatable {
         self.app = parts.joined(separator: "/")
         self.stream = stream
         self.vhost = query.split(separator: "&").first { $0.hasPrefix("vhost=") }.map { String($0.dropFirst(6)) }
+        self.query = query
     }
 
     var key: String { "\(vhost ?? "")/\(app)/\(stream)" }

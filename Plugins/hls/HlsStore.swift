@@ -31,17 +31,21 @@ final class HlsStore: @unchecked Sendable {
         var waiters: [Waiter] = []
         var lastRequestUs: Int64 = 0
         var failed = false
+        var targetSeconds: Int
+        var discontinuitySequence = 0
+        var hasFmp4 = false
     }
 
     private let host: PluginHost
     private let window: Int
     private let keep: Int
-    private let state = LockedValue(State())
+    private let state: LockedValue<State>
 
-    init(host: PluginHost, window: Int, keep: Int) {
+    init(host: PluginHost, window: Int, keep: Int, segmentMs: Int) {
         self.host = host
         self.window = window
         self.keep = keep
+        self.state = LockedValue(State(targetSeconds: max(1, (segmentMs + 999) / 1000)))
     }
 
     deinit {
@@ -52,10 +56,14 @@ final class HlsStore: @unchecked Sendable {
     func touch() { state.withLock { $0.lastRequestUs = host.table.now_us() } }
     var lastRequestUs: Int64 { state.withLock { $0.lastRequestUs } }
 
-    func setInit(_ bytes: [UInt8]) {
-        let buf = host.buffer(bytes)
+    /// The fMP4 init segment, or nil when this stream has no fMP4 variant.
+    func setInit(_ bytes: [UInt8]?) {
+        let buf = bytes.flatMap { host.buffer($0) }
         let old = state.withLock { s -> OpaquePointer? in
-            defer { s.initSegment = buf }
+            defer {
+                s.initSegment = buf
+                s.hasFmp4 = buf != nil
+            }
             return s.initSegment
         }
         if let old { host.table.buf_release(old) }
@@ -65,8 +73,11 @@ final class HlsStore: @unchecked Sendable {
     func add(_ segment: Segment) -> [Waiter] {
         let (evicted, waiters) = state.withLock { s -> ([Segment], [Waiter]) in
             s.segments.append(segment)
+            s.targetSeconds = max(s.targetSeconds, Int((segment.durationUs + 999_999) / 1_000_000))
             var gone: [Segment] = []
             while s.segments.count > window + keep { gone.append(s.segments.removeFirst()) }
+            // Discontinuities that leave the playlist window are counted in EXT-X-DISCONTINUITY-SEQUENCE.
+            s.discontinuitySequence += gone.filter(\.discontinuity).count
             let w = s.waiters
             s.waiters = []
             return (gone, w)
@@ -98,13 +109,21 @@ final class HlsStore: @unchecked Sendable {
         }
     }
 
-    func playlist(_ variant: HlsRequest.Variant) -> String? {
+    /// Nil before the first segment, or for a variant this stream does not have.
+    func playlist(_ variant: HlsRequest.Variant, query: String) -> String? {
         state.withLock { s in
-            guard !s.segments.isEmpty else { return nil }
-            let shown = s.segments.suffix(window).map { HlsPlaylist.Entry(sequence: $0.sequence, durationUs: $0.durationUs, discontinuity: $0.discontinuity) }
-            return HlsPlaylist.text(Array(shown), variant: variant)
+            guard !s.segments.isEmpty, variant == .ts || s.hasFmp4 else { return nil }
+            let all = s.segments
+            let shown = all.suffix(window)
+            // Segments kept beyond the window (for slow players) but no longer listed still count.
+            let hidden = all.prefix(all.count - shown.count).filter(\.discontinuity).count
+            return HlsPlaylist.text(shown.map { HlsPlaylist.Entry(sequence: $0.sequence, durationUs: $0.durationUs, discontinuity: $0.discontinuity) },
+                                    variant: variant, targetSeconds: s.targetSeconds,
+                                    discontinuitySequence: s.discontinuitySequence + hidden, query: query)
         }
     }
+
+    var hasSegments: Bool { state.withLock { !$0.segments.isEmpty } }
 
     /// A retained reference to an item's bytes (caller releases), nil when it expired or never existed.
     func bytes(_ r: HlsRequest) -> OpaquePointer? {

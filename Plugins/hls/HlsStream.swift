@@ -10,7 +10,6 @@ import PluginABI
 /// frame of an audio-only stream), and writes each segment both as MPEG-TS and as fMP4 into the store.
 final class HlsStream: ReaderHandler, @unchecked Sendable {
     private struct Building {
-        let sequence: Int
         let startDts: Int64
         let discontinuity: Bool
         var ts: [UInt8]
@@ -29,20 +28,28 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
     private var fmp4: Fmp4Muxer?
     private var hasVideo = false
     private var building: Building?
-    private var nextSequence = 0
-    private var discontinuity = false
+    /// Segment numbers continue from the wall clock, so a muxer started again for the same stream never reuses
+    /// a number a player has seen; its first segment is marked as a discontinuity for the same reason.
+    private var nextSequence: Int
+    private var discontinuity = true
+    /// A segment that grows past this without a keyframe is cut anyway (memory stays bounded).
+    private static let maxSegmentBytes = 32 << 20
+    private var startedUs: Int64?
     private var timer: OpaquePointer?
     private lazy var timerUser: UnsafeMutableRawPointer = WeakBox.make(self)
     private let createdUs: Int64
     private var stopped = false
+    private var lastDts: Int64?
 
     init(plugin: HlsPlugin, request: HlsRequest, loop: Int32) {
         self.plugin = plugin
         self.request = request
         self.key = request.key
         self.loop = loop
-        self.store = HlsStore(host: plugin.host, window: plugin.settings.window, keep: plugin.settings.keep)
+        self.store = HlsStore(host: plugin.host, window: plugin.settings.window, keep: plugin.settings.keep,
+                              segmentMs: plugin.settings.segmentMs)
         self.createdUs = plugin.host.table.now_us()
+        self.nextSequence = Int((WallClock.microseconds() / 1000) / Int64(max(1, plugin.settings.segmentMs)))
     }
 
     /// [loop] Opens the reader (waiting for a publisher as long as the server's play wait).
@@ -58,18 +65,28 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
         return true
     }
 
-    /// Once a second: stop when nobody asked for a while; give up on waiting requests if no segment came.
+    /// Once a second: stop when nobody asked for a while, or when the stream gave no segment in time.
     private func tick() {
         let now = host.table.now_us()
         if now - store.lastRequestUs > Int64(plugin.settings.idleMs) * 1000 {
             host.log(MR_LOG_INFO, "HLS of \(key): no request for \(plugin.settings.idleMs / 1000) s; muxing stops")
             return stop()
         }
-        if now - createdUs > 20_000_000, store.playlist(.ts) == nil { plugin.answer(store.fail()) }
+        let patienceUs = max(20_000_000, 3 * Int64(plugin.settings.segmentMs) * 1000)
+        if let started = startedUs, now - started > patienceUs, !store.hasSegments {
+            host.log(MR_LOG_WARNING, "HLS of \(key): no segment after \(patienceUs / 1_000_000) s (no keyframe?); muxing stops")
+            return stop()
+        }
     }
 
-    /// [loop] Closes the reader and leaves the registry.
+    /// [loop] Closes the reader, answers waiting requests and leaves the registry.
     func stop() {
+        shutDown()
+        plugin.forget(self)
+    }
+
+    /// [loop] Everything but leaving the registry (the plugin's own stop empties it).
+    func shutDown() {
         guard !stopped else { return }
         stopped = true
         if let t = timer { host.table.timer_cancel(t) }
@@ -77,7 +94,6 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
         if let reader { host.table.reader_close(reader) }
         reader = nil
         plugin.answer(store.fail())
-        plugin.forget(self)
     }
 
     deinit { WeakBox<HlsStream>.release(timerUser) }
@@ -88,9 +104,13 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
         switch event {
         case MR_READER_STARTED:
             self.reader = reader
+            startedUs = host.table.now_us()
             setUpMuxers(reader)
             host.log(MR_LOG_INFO, "HLS of \(key): muxing, \(plugin.settings.segmentMs) ms segments")
         case MR_READER_TRACKS_CHANGED:
+            // The open segment was muxed with the old parameters: it ends here.
+            if let b = building, let last = lastDts { finish(b, endDts: last) }
+            building = nil
             setUpMuxers(reader)
             discontinuity = true
         case MR_READER_NOT_FOUND, MR_READER_ENDED:
@@ -99,12 +119,7 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
             plugin.answer(store.fail())
         case MR_READER_CLOSED:
             self.reader = nil
-            if !stopped {
-                stopped = true
-                if let t = timer { host.table.timer_cancel(t) }
-                timer = nil
-                plugin.forget(self)
-            }
+            if !stopped { stop() }
         default:
             break
         }
@@ -116,7 +131,7 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
         ts = TsMuxer(tracks: tracks)
         let f = Fmp4Muxer(tracks: tracks)
         fmp4 = f.isEmpty ? nil : f
-        if let f = fmp4 { store.setInit(f.initSegment()) }
+        store.setInit(fmp4?.initSegment())
         building = nil
     }
 
@@ -127,15 +142,18 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
             guard let payload = f.payload else { continue }
             if f.flags & UInt32(MR_FRAME_DISCONTINUITY) != 0 { discontinuity = true }
             let boundary = f.flags & UInt32(MR_FRAME_KEY) != 0 || !hasVideo
-            if let b = building, boundary, discontinuity || f.dts - b.startDts >= segmentUs {
-                finish(b, endDts: f.dts)
-                building = nil
+            if let b = building {
+                let due = boundary && (discontinuity || f.dts &- b.startDts >= segmentUs)
+                if due || b.ts.count > Self.maxSegmentBytes {
+                    finish(b, endDts: f.dts)
+                    building = nil
+                }
             }
+            lastDts = f.dts
             if building == nil {
                 guard boundary, var t = ts else { continue }
-                building = Building(sequence: nextSequence, startDts: f.dts, discontinuity: discontinuity, ts: t.header(), fmp4: [])
+                building = Building(startDts: f.dts, discontinuity: discontinuity, ts: t.header(), fmp4: [])
                 ts = t
-                nextSequence += 1
                 discontinuity = false
             }
             let data = host.bytes(of: payload)
@@ -161,8 +179,9 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
             for p in m.flush() { fmp4Bytes += p.bytes }
             fmp4 = m
         }
-        let segment = HlsStore.Segment(sequence: b.sequence, durationUs: max(1, endDts - b.startDts), discontinuity: b.discontinuity,
-                                       ts: host.buffer(b.ts), fmp4: fmp4 == nil ? nil : host.buffer(fmp4Bytes))
+        let segment = HlsStore.Segment(sequence: nextSequence, durationUs: max(1, min(endDts &- b.startDts, 3_600_000_000)),
+                                       discontinuity: b.discontinuity, ts: host.buffer(b.ts), fmp4: fmp4 == nil ? nil : host.buffer(fmp4Bytes))
+        nextSequence += 1
         plugin.answer(store.add(segment))
     }
 }

@@ -282,7 +282,22 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     // MARK: live streams
 
+    /// Asks the core whether this player may play (auth handler, hooks), then starts it; a refusal is 403.
     private func startLive(_ live: LiveURL, _ r: HttpRequest) {
+        state = .waitingRoute   // no further request is read meanwhile
+        let kind = LiveKind(live.format, websocket: r.isWebSocketUpgrade)
+        AuthQuestion(action: MR_AUTH_PLAY, vhost: live.vhost, app: live.app, stream: live.stream, protocolName: kind.protocolName,
+                     peer: peer, query: live.query).ask(host, loop: host.table.conn_loop(conn)) { [weak self] allowed, reason in
+            guard let self, case .waitingRoute = self.state else { return }
+            guard allowed else {
+                self.host.log(MR_LOG_WARNING, "play of \(live.app)/\(live.stream) by \(self.peer) over \(kind.label) denied: \(reason)")
+                return self.fail(status: 403, "play denied")
+            }
+            self.play(live, r)
+        }
+    }
+
+    private func play(_ live: LiveURL, _ r: HttpRequest) {
         let websocket = r.isWebSocketUpgrade
         if websocket {
             guard let key = r.header("Sec-WebSocket-Key"), r.header("Sec-WebSocket-Version") == "13" else {

@@ -1,9 +1,6 @@
 import MRPluginKit
 import PluginABI
 import RtpFormats
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What one player receives of the shared "rtsp" ring packets: over TCP each packet is written as is (or
 /// with its channel bytes rewritten when the player chose other channels); over UDP the RTP packets inside
@@ -21,13 +18,6 @@ struct RtspPlayOutput {
 
     private var tracks: [Int: TrackState] = [:]
     private var iov = IovecBuilder()
-    /// Unix time in µs: sender reports carry wall-clock NTP time (the host's now_us is monotonic).
-    static func wallClockUs() -> Int64 {
-        var tv = timeval()
-        gettimeofday(&tv, nil)
-        return Int64(tv.tv_sec) * 1_000_000 + Int64(tv.tv_usec)
-    }
-
     /// Wall clock (µs) of source time 0 for this player: the same for every track, so reports keep A/V sync.
     private var anchorUs: Int64?
     private var allDefaultChannels = true
@@ -51,7 +41,8 @@ struct RtspPlayOutput {
             let index = Int(f.track)
             guard let payload = f.payload, var t = tracks[index] else { continue }
             let data = host.bytes(of: payload)
-            if anchorUs == nil { anchorUs = Self.wallClockUs() - f.pts }
+            // Sender reports carry wall-clock NTP time.
+            if anchorUs == nil { anchorUs = WallClock.microseconds() - f.pts }
             t.lastPts = f.pts
             var offset = 0
             // Walk the interleaved packets: counts for the reports, and the pieces to send.

@@ -16,6 +16,8 @@ extension MediaTrack {
 public protocol LiveContainer {
     /// Nil when no track can be carried.
     init?(tracks: [MediaTrack?])
+    /// Whether a video track is among those carried (if not, every packet is a place for a player to start).
+    var carriesVideo: Bool { get }
     mutating func header() -> [UInt8]
     /// The packets ready after this frame (a container may hold a frame back until it knows its duration).
     mutating func frame(track: Int, pts: Int64, dts: Int64, key: Bool, data: UnsafeRawBufferPointer) -> [(key: Bool, bytes: [UInt8])]
@@ -29,8 +31,11 @@ public final class ContainerRingMuxer<C: LiveContainer>: RingMuxer {
     private let host: PluginHost
     private let framing: Framing
     private var container: C?
-    /// Without video every packet is a place to start (audio-only streams).
+    /// Without video that the container carries, every packet is a place to start (audio-only streams, or
+    /// video in a codec the container cannot take).
     private var hasVideo = false
+    /// Whether the source has anything this container can carry; a factory refuses the ring otherwise.
+    var canMux: Bool { container != nil }
 
     public init(host: PluginHost, ring: OpaquePointer, framing: @escaping Framing) {
         self.host = host
@@ -40,8 +45,8 @@ public final class ContainerRingMuxer<C: LiveContainer>: RingMuxer {
 
     private func load(_ ring: OpaquePointer) {
         let tracks = (0..<host.table.ring_track_count(ring)).map { i in host.trackInfo(ring: ring, i).flatMap(MediaTrack.init) }
-        hasVideo = tracks.contains { $0?.codec.isVideo == true }
         container = C(tracks: tracks)
+        hasVideo = container?.carriesVideo ?? false
         guard var c = container, let buf = host.buffer(framing(c.header())) else { return }
         container = c
         _ = host.table.ring_set_header(ring, buf)
@@ -80,7 +85,9 @@ public final class ContainerMuxerFactory<C: LiveContainer>: RingMuxerFactory {
         self.framing = framing
     }
 
+    /// Nil (the players get "not found") when the source has no track this container can carry.
     public func makeMuxer(for ring: OpaquePointer) -> RingMuxer? {
-        ContainerRingMuxer<C>(host: host, ring: ring, framing: framing)
+        let m = ContainerRingMuxer<C>(host: host, ring: ring, framing: framing)
+        return m.canMux ? m : nil
     }
 }

@@ -5,11 +5,13 @@ import MP4Formats
 /// moof+mdat per frame (each held until the next frame of its track gives its duration).
 public struct Fmp4LiveContainer: LiveContainer {
     private var muxer: Fmp4Muxer
+    public let carriesVideo: Bool
 
     public init?(tracks: [MediaTrack?]) {
         let m = Fmp4Muxer(tracks: tracks)
         guard !m.isEmpty else { return nil }
         muxer = m
+        carriesVideo = m.muxedTracks.contains { $0 < tracks.count && tracks[$0]?.codec.isVideo == true }
     }
 
     public mutating func header() -> [UInt8] { muxer.initSegment() }

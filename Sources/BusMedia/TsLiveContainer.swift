@@ -6,11 +6,14 @@ import MpegTS
 public struct TsLiveContainer: LiveContainer {
     private var muxer: TsMuxer
     private var out: [UInt8] = []
+    public let carriesVideo: Bool
 
     public init?(tracks: [MediaTrack?]) {
         let m = TsMuxer(tracks: tracks)
         guard !m.isEmpty else { return nil }
         muxer = m
+        // The TS muxer carries H.264 and H.265 video (AV1 and VP9 have no stream type players read).
+        carriesVideo = tracks.contains { $0?.codec == .h264 || $0?.codec == .h265 }
     }
 
     public mutating func header() -> [UInt8] { muxer.header() }
