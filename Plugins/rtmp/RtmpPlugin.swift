@@ -68,24 +68,16 @@ final class RtmpPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
         return Int32(MR_OK)
     }
 
-    private var currentProxySpecs: [String] { host.list("pull").map { "pull " + $0 } + host.list("push").map { "push " + $0 } }
-
     private func startProxies() {
-        proxySpecs = currentProxySpecs
-        for (mode, key) in [(RtmpProxy.Mode.pull, "pull"), (.push, "push")] {
-            for spec in host.list(key) {
-                guard let p = RtmpProxy(host: host, mode: mode, spec: spec) else {
-                    host.log(MR_LOG_ERROR, "\(key) entry '\(spec)' is not \"app/stream=rtmp://host[:port]/app/stream\"; skipped")
-                    continue
-                }
-                proxies.append(p)
-                p.start()
-            }
+        proxySpecs = host.proxySpecs
+        proxies = host.makeProxies(expected: "app/stream=rtmp://host[:port]/app/stream") { push, spec in
+            RtmpProxy(host: host, mode: push ? .push : .pull, spec: spec)
         }
+        proxies.forEach { $0.start() }
     }
 
     func reconfigure() -> Int32 {
-        guard currentListenSettings == listenSettings, currentProxySpecs == proxySpecs else { return Int32(MR_RESTART) }
+        guard currentListenSettings == listenSettings, host.proxySpecs == proxySpecs else { return Int32(MR_RESTART) }
         readSettings()
         return Int32(MR_OK)
     }

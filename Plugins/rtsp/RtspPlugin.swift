@@ -85,24 +85,16 @@ final class RtspPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
         return Int32(MR_OK)
     }
 
-    private var currentProxySpecs: [String] { host.list("pull").map { "pull " + $0 } + host.list("push").map { "push " + $0 } }
-
     private func startProxies() {
-        proxySpecs = currentProxySpecs
-        for (mode, key) in [(RtspProxy.Mode.pull, "pull"), (.push, "push")] {
-            for spec in host.list(key) {
-                guard let p = RtspProxy(plugin: self, mode: mode, spec: spec) else {
-                    host.log(MR_LOG_ERROR, "\(key) entry '\(spec)' is not \"app/stream=rtsp://host[:port]/path\"; skipped")
-                    continue
-                }
-                proxies.append(p)
-                p.start()
-            }
+        proxySpecs = host.proxySpecs
+        proxies = host.makeProxies(expected: "app/stream=rtsp://host[:port]/path") { push, spec in
+            RtspProxy(plugin: self, mode: push ? .push : .pull, spec: spec)
         }
+        proxies.forEach { $0.start() }
     }
 
     func reconfigure() -> Int32 {
-        guard currentListenSettings == listenSettings, currentProxySpecs == proxySpecs, let s = RtspSettings(host) else {
+        guard currentListenSettings == listenSettings, host.proxySpecs == proxySpecs, let s = RtspSettings(host) else {
             return Int32(MR_RESTART)
         }
         // A change of allowed transports needs the UDP sockets bound or closed: restart for that.

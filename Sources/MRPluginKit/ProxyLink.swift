@@ -88,3 +88,24 @@ private final class LinkFactory: ConnectionFactory {
         link.failed(message)
     }
 }
+
+public extension PluginHost {
+    /// The `pull` and `push` entries of the plugin's table, to tell whether a reload changed them.
+    var proxySpecs: [String] { list("pull").map { "pull " + $0 } + list("push").map { "push " + $0 } }
+
+    /// One proxy per `pull` and `push` entry that `make` accepts (`push` true for push entries); an entry it
+    /// refuses is logged with the expected form and skipped.
+    func makeProxies<P>(expected form: String, _ make: (_ push: Bool, _ spec: String) -> P?) -> [P] {
+        var out: [P] = []
+        for (push, key) in [(false, "pull"), (true, "push")] {
+            for spec in list(key) {
+                guard let p = make(push, spec) else {
+                    log(MR_LOG_ERROR, "\(key) entry '\(spec)' is not \"\(form)\"; skipped")
+                    continue
+                }
+                out.append(p)
+            }
+        }
+        return out
+    }
+}
