@@ -13,6 +13,7 @@ let protocolPlugins: [(product: String, target: String, path: String)] = [
     ("mrplugin_gb28181", "Gb28181Plugin", "Plugins/gb28181"),
     ("mrplugin_srt", "SrtPlugin", "Plugins/srt"),
     ("mrplugin_httpmux", "HttpMuxPlugin", "Plugins/httpmux"),
+    ("mrplugin_mp4", "Mp4Plugin", "Plugins/mp4"),
 ]
 
 // Plugins used only by the integration tests: a synthetic publisher and a counting subscriber.
@@ -29,6 +30,7 @@ let pluginDependencies: [String: [Target.Dependency]] = [
     "HttpMuxPlugin": ["MediaFormats", "BusMedia", "HttpProtocol"],
     "RtspPlugin": ["MediaFormats", "BusMedia", "RtpFormats", "RtspProtocol"],
     "HlsPlugin": ["MediaFormats", "BusMedia", "MpegTS", "MP4Formats"],
+    "Mp4Plugin": ["MediaFormats", "BusMedia", "MP4Formats"],
 ]
 
 let package = Package(

@@ -59,7 +59,7 @@ final class PluginLoaderTests: XCTestCase {
     }
 
     func testPluginBuiltForAnOlderMinorLoads() throws {
-        // ABI 1.0 plugins keep loading on a 1.1 host (the version rule: major equal, plugin minor <= host).
+        // ABI 1.0 plugins keep loading on a 1.2 host (the version rule: major equal, plugin minor <= host).
         let d = try PluginLoader.load(path: build("minor0", plugin(minor: "0")))
         XCTAssertEqual(d.abiMinor, 0)
     }
@@ -69,7 +69,7 @@ final class PluginLoaderTests: XCTestCase {
     }
 
     func testNewerMinorIsRefused() throws {
-        XCTAssertEqual(refusal(try build("minor", plugin(minor: "MR_ABI_MINOR + 1"))), "ABI 1.2 is newer than the host's 1.1")
+        XCTAssertEqual(refusal(try build("minor", plugin(minor: "MR_ABI_MINOR + 1"))), "ABI 1.3 is newer than the host's 1.2")
     }
 
     func testShortDescriptorIsRefused() throws {

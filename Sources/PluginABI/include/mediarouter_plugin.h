@@ -49,8 +49,8 @@ extern "C" {
 #endif
 
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 1
-#define MR_ABI_VERSION_STRING "1.1"
+#define MR_ABI_MINOR 2
+#define MR_ABI_VERSION_STRING "1.2"
 #define MR_PLUGIN_ENTRY_SYMBOL "mr_plugin_entry_v1"
 
 /* True when a table written with `size` bytes contains `field`. */
@@ -93,6 +93,7 @@ typedef struct mr_ring mr_ring;           /* a derived ring: one protocol's pack
 typedef struct mr_reader mr_reader;       /* a subscription to a source or a derived ring */
 typedef struct mr_http_exchange mr_http_exchange; /* one HTTP request/response in flight */
 typedef struct mr_auth_ticket mr_auth_ticket;     /* one pending auth question */
+typedef struct mr_command_ticket mr_command_ticket; /* one pending command call (ABI 1.2) */
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Logging                                                                                           */
@@ -338,6 +339,20 @@ typedef void (*mr_auth_result_fn)(void *user, int allowed, const char *reason);
 
 /* An auth handler decides asynchronously: it keeps `ticket` and calls auth_answer exactly once. */
 typedef void (*mr_auth_handler_fn)(void *user, const mr_auth_request *request, mr_auth_ticket *ticket);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Commands (ABI 1.2)                                                                                */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* A plugin offers named commands ("mp4.record.start", "vod.seek") that other plugins and the management
+ * API call by name, without linking to each other. Arguments and replies are JSON object texts. */
+
+/* Handler of a command: called on the calling thread with borrowed strings (copy what you keep). Answer
+ * later, from any thread, exactly once, with command_answer. */
+typedef void (*mr_command_fn)(void *user, const char *name, const char *args_json, mr_command_ticket *ticket);
+/* Result of command_call: `reply_json` is borrowed for the call only (a JSON object; on failure it holds
+ * at least {"error": "..."}). */
+typedef void (*mr_command_done_fn)(void *user, mr_status status, const char *reply_json);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* HTTP route mechanism                                                                              */
@@ -646,6 +661,21 @@ typedef struct mr_host_api {
      * once unless corked. MR_ERR_INVALID if a range is outside its buffer. Check
      * MR_HAS_FIELD(api, mr_host_api, conn_send_vec) before use: a 1.0 host does not have it. */
     mr_status (*conn_send_vec)(mr_conn *conn, const mr_iovec *vec, size_t count);
+
+    /* --- ABI 1.2: commands ----------------------------------------------------------------------------
+     * Check MR_HAS_FIELD(api, mr_host_api, command_call) before use: a 1.1 host does not have them. */
+
+    /* [control] Offer command `name` (letters, digits, '.', '_', '-'; at most 64 bytes). MR_ERR_BUSY if
+     * another plugin offers it. A plugin's commands vanish when it stops. */
+    mr_status (*command_register)(mr_host *host, const char *name, mr_command_fn fn, void *user);
+    /* [any thread] Call a command. `done` runs exactly once on loop `loop` (-1 = calling loop, or loop 0):
+     * with the handler's answer, or MR_ERR_NOT_FOUND when no plugin offers `name`, or MR_ERR with
+     * {"error":"timeout"} after [server] command_timeout_ms. `args_json` may be NULL ("{}"). */
+    mr_status (*command_call)(mr_host *host, const char *name, const char *args_json, int32_t loop,
+                              mr_command_done_fn done, void *user);
+    /* [any thread] Answer a command exactly once (the first answer wins; the ticket is freed). A failed
+     * status with a NULL reply gives {"error": last_error-like text}. `reply_json` is copied. */
+    void (*command_answer)(mr_command_ticket *ticket, mr_status status, const char *reply_json);
 } mr_host_api;
 
 /* ------------------------------------------------------------------------------------------------ */

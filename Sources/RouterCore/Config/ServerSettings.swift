@@ -9,6 +9,7 @@ public struct ServerSettings: Equatable, Sendable {
     public var bus = BusSettings()
     public var authTimeoutMs = 5000
     public var authDefaultAllow = true
+    public var commandTimeoutMs = 10_000
     public var watchConfig = true
     public var watchIntervalMs = 1000
 
@@ -28,6 +29,7 @@ public struct ServerSettings: Equatable, Sendable {
         ("merge_write_ms", "integer", "deliver frames to players at most this often (0 = at once): fewer socket writes"),
         ("auth_timeout_ms", "integer", "how long an auth question waits for its handler"),
         ("auth_default", "string", "allow or deny, when the auth handler does not answer in time"),
+        ("command_timeout_ms", "integer", "how long a command call between plugins waits for its answer"),
         ("watch_config", "boolean", "reload when the config file changes"),
         ("watch_interval_ms", "integer", "how often the config file is checked for changes"),
     ]
@@ -60,6 +62,7 @@ public struct ServerSettings: Equatable, Sendable {
             guard v == "allow" || v == "deny" else { throw reader.error("auth_default", "expected \"allow\" or \"deny\", found \"\(v)\"") }
             s.authDefaultAllow = v == "allow"
         }
+        if let v = try reader.int("command_timeout_ms", range: 1...600_000) { s.commandTimeoutMs = v }
         if let v = try reader.bool("watch_config") { s.watchConfig = v }
         if let v = try reader.int("watch_interval_ms", range: 50...3_600_000) { s.watchIntervalMs = v }
         return s

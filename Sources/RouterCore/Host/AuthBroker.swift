@@ -42,41 +42,13 @@ final class AuthBroker: @unchecked Sendable {
             loop.execute { done(true, "no auth handler") }
             return
         }
-        let ticket = AuthTicket(loop: loop, done: done)
+        let ticket = AuthTicket(loop: loop) { done($0.allowed, $0.reason) }
         ticket.timer = loop.scheduleTask(in: .milliseconds(Int64(timeout))) { [logger] in
-            if ticket.resolve(fallback, "auth handler did not answer in \(timeout) ms") {
+            if ticket.resolve((fallback, "auth handler did not answer in \(timeout) ms")) {
                 logger.warning("auth for \(description): no answer in \(timeout) ms, \(fallback ? "allowed" : "denied") by default")
             }
         }
         let retained = Unmanaged.passRetained(ticket)
         h.fn(h.user, request, OpaquePointer(retained.toOpaque()))
-    }
-}
-
-/// A pending auth question (`mr_auth_ticket`). The handler's answer holds the one extra reference.
-final class AuthTicket: @unchecked Sendable {
-    let loop: EventLoop
-    let done: @Sendable (Bool, String) -> Void
-    var timer: Scheduled<Void>?
-    private let lock = NIOLock()
-    private var answered = false
-
-    init(loop: EventLoop, done: @escaping @Sendable (Bool, String) -> Void) {
-        self.loop = loop
-        self.done = done
-    }
-
-    /// First answer wins; returns whether this one did.
-    @discardableResult
-    func resolve(_ allowed: Bool, _ reason: String) -> Bool {
-        let first = lock.withLock { () -> Bool in
-            if answered { return false }
-            answered = true
-            return true
-        }
-        guard first else { return false }
-        timer?.cancel()
-        loop.execute { self.done(allowed, reason) }
-        return true
     }
 }

@@ -9,6 +9,7 @@ public final class CoreServices: @unchecked Sendable {
     public let logger: Logger
     let router: HttpRouter
     let auth: AuthBroker
+    let commands: CommandBroker
     let workers: NIOThreadPool
     let ids = ManagedAtomicCounter()
     /// Set by the server: describes plugins for `describe_plugins`, and queues a reload.
@@ -22,6 +23,7 @@ public final class CoreServices: @unchecked Sendable {
         self.router = HttpRouter()
         self.auth = AuthBroker(pollers: pollers, timeoutMs: settings.authTimeoutMs, defaultAllow: settings.authDefaultAllow,
                                logger: logger)
+        self.commands = CommandBroker(timeoutMs: settings.commandTimeoutMs, logger: logger)
         self.workers = NIOThreadPool(numberOfThreads: 2)
         workers.start()
     }
@@ -29,6 +31,7 @@ public final class CoreServices: @unchecked Sendable {
     func apply(_ settings: ServerSettings) {
         bus.settings = settings.bus
         auth.configure(timeoutMs: settings.authTimeoutMs, defaultAllow: settings.authDefaultAllow)
+        commands.configure(timeoutMs: settings.commandTimeoutMs)
     }
 
     public func shutdown() { try? workers.syncShutdownGracefully() }

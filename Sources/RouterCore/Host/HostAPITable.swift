@@ -530,7 +530,7 @@ enum HostAPITable {
         api.auth_answer = { t, allowed, reason in
             guard let t else { return }
             let ticket = Unmanaged<AuthTicket>.fromOpaque(UnsafeRawPointer(t)).takeRetainedValue()
-            ticket.resolve(allowed != 0, str(reason) ?? (allowed != 0 ? "allowed" : "denied"))
+            ticket.resolve((allowed != 0, str(reason) ?? (allowed != 0 ? "allowed" : "denied")))
         }
 
         // Stats
@@ -623,6 +623,33 @@ enum HostAPITable {
             guard let ctx = HostContext.from(h) else { return LastError.fail(MR_ERR_INVALID, "no host") }
             ctx.core.requestReload()
             return Int32(MR_OK)
+        }
+        // Commands (ABI 1.2)
+        api.command_register = { h, n, fn, user in
+            guard let ctx = HostContext.from(h), let name = str(n), let fn else {
+                return LastError.fail(MR_ERR_INVALID, "a command needs a name and a handler")
+            }
+            return ctx.core.commands.register(name, .init(fn: fn, user: user, owner: ctx))
+        }
+        api.command_call = { h, n, a, loopIndex, done, user in
+            guard let ctx = HostContext.from(h), let name = str(n), let done else {
+                return LastError.fail(MR_ERR_INVALID, "missing argument")
+            }
+            let loop = ctx.core.pollers.loop(ctx.core.pollers.resolve(loopIndex))
+            let d = UnsafeSendable(done)
+            let u = UnsafeSendable(user)
+            let found = ctx.core.commands.call(name, args: str(a) ?? "{}", loop: loop) { [weak ctx] status, reply in
+                guard ctx?.alive.load(ordering: .relaxed) == true else { return }
+                reply.withCString { d.value(u.value, status, $0) }
+            }
+            return found ? Int32(MR_OK) : LastError.fail(MR_ERR_NOT_FOUND, "no plugin offers command '\(name)'")
+        }
+        api.command_answer = { t, status, reply in
+            guard let t else { return }
+            let ticket = Unmanaged<CommandTicket>.fromOpaque(UnsafeRawPointer(t)).takeRetainedValue()
+            var text = str(reply) ?? ""
+            if text.isEmpty { text = status == MR_OK ? "{}" : #"{"error":"command failed"}"# }
+            ticket.resolve((status, text))
         }
         return api
     }

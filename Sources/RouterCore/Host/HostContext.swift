@@ -106,6 +106,7 @@ public final class HostContext: @unchecked Sendable {
         core.bus.events.unsubscribeAll(owner: self)
         core.router.removeAll(ownedBy: self)
         core.auth.removeHandler(ownedBy: self)
+        core.commands.removeAll(ownedBy: self)
         var waits: [EventLoopFuture<Void>] = []
         for c in cs { waits.append(c.shutdown()) }
         for u in us { waits.append(u.shutdown()) }

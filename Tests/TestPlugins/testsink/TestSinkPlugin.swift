@@ -14,7 +14,8 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
                  ("bind", MR_CONFIG_STRING, "address of the stats port"),
                  ("format", MR_CONFIG_STRING, "read this derived ring instead of frames (uses a pass-through muxer)"),
                  ("pause_every", MR_CONFIG_INT, "pause reading for pause_ms every N frames (slow reader)"),
-                 ("pause_ms", MR_CONFIG_INT, "how long each pause lasts")],
+                 ("pause_ms", MR_CONFIG_INT, "how long each pause lasts"),
+                 ("log_events", MR_CONFIG_BOOL, "log every bus event (type, stream, detail)")],
     initialize: { host, api, state in
         guard let host, let api else { return Int32(MR_ERR_INVALID) }
         state?.pointee = PluginBox.retain(TestSink(PluginHost(host: host, api: api)))
@@ -44,6 +45,12 @@ final class TestSink: @unchecked Sendable {
                                   pauseEvery: pauseEvery, pauseMs: pauseMs)
             watchers.append(w)
             w.open()
+        }
+        if host.bool("log_events", default: false) {
+            // Tests read bus events (record-done and the like) from the log.
+            host.subscribe((0...7).map { mr_event_type(rawValue: $0) }) { [host] e in
+                host.log(MR_LOG_INFO, "event \(e.type.rawValue) \(e.app)/\(e.stream) \(e.detail)")
+            }
         }
         var options = mr_listen_options()
         options.size = UInt32(MemoryLayout<mr_listen_options>.size)

@@ -1,0 +1,160 @@
+import Foundation
+import MRPluginKit
+import PluginABI
+import Synchronization
+
+/// Entry point of the mp4 plugin.
+@_cdecl("mr_plugin_entry_v1")
+public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descriptor }
+
+nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
+    name: "mp4", version: "0.1.0", description: "MP4 recording (crash-safe fragmented files) of any bus stream",
+    configKeys: Mp4Settings.keys,
+    create: { Mp4Plugin($0) })
+
+/// Records streams to MP4: always (the `record` patterns, started by the publish event) or on demand, through
+/// the commands `mp4.record.start|stop|status` and ZLMediaKit's endpoints `startRecord`, `stopRecord`,
+/// `isRecording` and `getMP4RecordFile`. Each finished file raises the record-done event.
+final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
+    let host: PluginHost
+    private let currentSettings = Mutex(Mp4Settings())
+    var settings: Mp4Settings { currentSettings.withLock { $0 } }
+    private let recorders = LockedValue<[String: Mp4Recorder]>([:])
+    private var subscription: Int64 = -1
+
+    init(_ host: PluginHost) { self.host = host }
+
+    func start() -> Int32 {
+        let s = Mp4Settings(host)
+        currentSettings.withLock { $0 = s }
+        subscription = host.subscribe([MR_EVENT_PUBLISH]) { [weak self] e in self?.published(e) }
+        registerCommands()
+        Mp4RecordApi.register(self)
+        return Int32(MR_OK)
+    }
+
+    func reconfigure() -> Int32 {
+        let s = Mp4Settings(host)
+        currentSettings.withLock { $0 = s }
+        return Int32(MR_OK)
+    }
+
+    func stop() {
+        if subscription >= 0 { host.table.event_unsubscribe(host.host, subscription) }
+        let all = recorders.withLock { Array($0.values) }
+        for r in all { onLoop(r) { $0.stop(reason: "the plugin stops") } }
+    }
+
+    private func published(_ e: BusEventInfo) {
+        guard settings.alwaysRecords(app: e.app, stream: e.stream) else { return }
+        _ = startRecording(.init(vhost: e.vhost, app: e.app, stream: e.stream), template: nil, segmentSeconds: nil)
+    }
+
+    // MARK: recordings
+
+    enum StartResult { case started, already, full, failed }
+
+    /// [any thread]
+    func startRecording(_ target: Mp4Recorder.Target, template: String?, segmentSeconds: Int?) -> StartResult {
+        let s = settings
+        let loop = Int32(abs(target.key.hashValue) % max(1, host.loopCount))
+        let recorder = Mp4Recorder(plugin: self, target: target, loop: loop, template: template ?? s.template,
+                                   segmentSeconds: segmentSeconds ?? s.segmentSeconds)
+        let result = recorders.withLock { t -> StartResult in
+            if t[target.key] != nil { return .already }
+            if t.count >= s.maxRecordings { return .full }
+            t[target.key] = recorder
+            return .started
+        }
+        guard result == .started else {
+            if result == .full { host.log(MR_LOG_WARNING, "recording \(target.key) refused: \(s.maxRecordings) recordings run") }
+            return result
+        }
+        guard recorder.start() else {
+            forget(recorder)
+            return .failed
+        }
+        return .started
+    }
+
+    /// [any thread] False if the stream is not being recorded.
+    func stopRecording(_ key: String) -> Bool {
+        guard let r = recorders.withLock({ $0[key] }) else { return false }
+        onLoop(r) { $0.stop(reason: "stop was asked") }
+        return true
+    }
+
+    func recorder(_ key: String) -> Mp4Recorder? { recorders.withLock { $0[key] } }
+
+    func forget(_ r: Mp4Recorder) {
+        recorders.withLock { t in if t[r.target.key] === r { t.removeValue(forKey: r.target.key) } }
+    }
+
+    private func onLoop(_ r: Mp4Recorder, _ body: @escaping (Mp4Recorder) -> Void) {
+        let task = Unmanaged.passRetained(RecorderTask(r, body)).toOpaque()
+        let rc = host.table.run_on_loop(host.host, r.loop, { user in
+            guard let user else { return }
+            let t = Unmanaged<RecorderTask>.fromOpaque(user).takeRetainedValue()
+            t.body(t.recorder)
+        }, task)
+        if rc != MR_OK { Unmanaged<RecorderTask>.fromOpaque(task).release() }
+    }
+
+    private final class RecorderTask {
+        let recorder: Mp4Recorder
+        let body: (Mp4Recorder) -> Void
+        init(_ recorder: Mp4Recorder, _ body: @escaping (Mp4Recorder) -> Void) {
+            self.recorder = recorder
+            self.body = body
+        }
+    }
+
+    /// The record-done event, with ZLMediaKit's on_record_mp4 fields as JSON in its detail.
+    func recordDone(target: Mp4Recorder.Target, path: String, startEpoch: Int, duration: Double, size: Int64, error: String?) {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let name = (absolute as NSString).lastPathComponent
+        let folder = (absolute as NSString).deletingLastPathComponent + "/"
+        var fields: [String: Any] = [
+            "vhost": target.vhost.isEmpty ? "__defaultVhost__" : target.vhost, "app": target.app, "stream": target.stream,
+            "file_path": absolute, "file_name": name, "folder": folder, "start_time": startEpoch,
+            "time_len": duration, "file_size": size,
+            "url": "\(target.app)/\(target.stream)/\(name)",
+        ]
+        if let error { fields["error"] = error }
+        host.emit(MR_EVENT_RECORD_DONE, vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "mp4",
+                  detail: CommandJSON.text(fields))
+    }
+
+    // MARK: commands
+
+    private func registerCommands() {
+        host.offerCommand("mp4.record.start") { [weak self] args, reply in
+            guard let self else { return reply.fail("stopped") }
+            guard let target = Self.target(args) else { return reply.fail("app and stream are required", status: Int32(MR_ERR_INVALID)) }
+            let segment = (args["segment_s"] as? NSNumber)?.intValue
+            switch self.startRecording(target, template: args["path"] as? String, segmentSeconds: segment.map { max(2, $0) }) {
+            case .started: reply.answer(["recording": true])
+            case .already: reply.answer(["recording": true, "already": true])
+            case .full: reply.fail("too many recordings", status: Int32(MR_ERR_BUSY))
+            case .failed: reply.fail("cannot read the stream")
+            }
+        }
+        host.offerCommand("mp4.record.stop") { [weak self] args, reply in
+            guard let self, let target = Self.target(args) else { return reply.fail("app and stream are required", status: Int32(MR_ERR_INVALID)) }
+            reply.answer(["stopped": self.stopRecording(target.key)])
+        }
+        host.offerCommand("mp4.record.status") { [weak self] args, reply in
+            guard let self, let target = Self.target(args) else { return reply.fail("app and stream are required", status: Int32(MR_ERR_INVALID)) }
+            let r = self.recorder(target.key)
+            var out: [String: Any] = ["recording": r != nil]
+            if let path = r?.currentPath.withLock({ $0 }) { out["path"] = path }
+            reply.answer(out)
+        }
+    }
+
+    static func target(_ args: [String: Any]) -> Mp4Recorder.Target? {
+        guard let app = args["app"] as? String, let stream = args["stream"] as? String, !app.isEmpty, !stream.isEmpty else { return nil }
+        let vhost = (args["vhost"] as? String) ?? ""
+        return .init(vhost: vhost == "__defaultVhost__" ? "" : vhost, app: app, stream: stream)
+    }
+}

@@ -1,0 +1,188 @@
+import BusMedia
+import MediaFormats
+import MP4Formats
+import MRPluginKit
+import PluginABI
+
+/// Records one stream to fragmented MP4 files: a reader of the source on one loop muxes every frame into a
+/// moof+mdat, and the file grows by whole fragments, so a file cut short (the server killed, the disk full)
+/// still plays up to its last fragment. Files start at a video keyframe (any frame of an audio-only stream)
+/// and a new one starts at the first keyframe after `segmentSeconds`, or when the codecs change.
+final class Mp4Recorder: ReaderHandler, @unchecked Sendable {
+    struct Target: Sendable {
+        let vhost: String
+        let app: String
+        let stream: String
+        var key: String { "\(vhost.isEmpty ? "__defaultVhost__" : vhost)/\(app)/\(stream)" }
+    }
+
+    private struct OpenFile {
+        let writer: RecordFileWriter
+        let startDts: Int64
+        let startEpoch: Int
+        var lastDts: Int64
+        var pending: [UInt8]
+        var lastFlushDts: Int64
+    }
+
+    let target: Target
+    let loop: Int32
+    let template: String
+    let segmentUs: Int64
+    private unowned let plugin: Mp4Plugin
+    private var host: PluginHost { plugin.host }
+    private var reader: OpaquePointer?
+    private lazy var box = ReaderBox(self)
+    private var muxer: Fmp4Muxer?
+    private var tracks: [MediaTrack?] = []
+    private var hasVideo = false
+    private var file: OpenFile?
+    private var sequence = 0
+    private(set) var stopped = false
+    /// Bytes gathered before a write is queued: about one write per half second of stream.
+    private static let flushBytes = 1 << 20
+    private static let flushUs: Int64 = 500_000
+    /// The path of the file being written, for status queries from any thread.
+    let currentPath = LockedValue<String?>(nil)
+
+    init(plugin: Mp4Plugin, target: Target, loop: Int32, template: String, segmentSeconds: Int) {
+        self.plugin = plugin
+        self.target = target
+        self.loop = loop
+        self.template = template
+        self.segmentUs = Int64(segmentSeconds) * 1_000_000
+    }
+
+    /// [any thread] Opens the reader; false if the bus refused it.
+    func start() -> Bool {
+        let (rc, out) = host.openReader(vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "mp4-record",
+                                        peer: "record", loop: loop, box: box)
+        guard rc == MR_OK, out != nil else {
+            host.log(MR_LOG_WARNING, "recording \(target.key): cannot read the stream: \(host.lastError)")
+            return false
+        }
+        return true
+    }
+
+    /// [loop] Ends the current file and the reader.
+    func stop(reason: String) {
+        guard !stopped else { return }
+        stopped = true
+        finishFile()
+        if let r = reader { host.table.reader_close(r) }
+        reader = nil
+        host.log(MR_LOG_INFO, "recording \(target.key) stops: \(reason)")
+        plugin.forget(self)
+    }
+
+    // MARK: reader
+
+    func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
+        switch event {
+        case MR_READER_STARTED:
+            self.reader = reader
+            setUpMuxer(reader)
+            host.log(MR_LOG_INFO, "recording \(target.key)\(muxer == nil ? ": no track MP4 can carry" : "")")
+        case MR_READER_TRACKS_CHANGED:
+            finishFile()
+            setUpMuxer(reader)
+        case MR_READER_NOT_FOUND, MR_READER_ENDED:
+            self.reader = nil
+            stop(reason: event == MR_READER_ENDED ? "the stream ended" : "no such stream")
+        case MR_READER_CLOSED:
+            self.reader = nil
+            stop(reason: "the reader was closed")
+        default:
+            break
+        }
+    }
+
+    private func setUpMuxer(_ reader: OpaquePointer) {
+        tracks = (0..<host.table.reader_track_count(reader)).map { i in host.trackInfo(reader: reader, i).flatMap(MediaTrack.init) }
+        let m = Fmp4Muxer(tracks: tracks)
+        muxer = m.isEmpty ? nil : m
+        hasVideo = m.muxedTracks.contains { tracks[$0]?.codec.isVideo == true }
+    }
+
+    func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
+        guard !stopped else { return }
+        for f in frames {
+            guard let payload = f.payload, muxer != nil else { continue }
+            let key = f.flags & UInt32(MR_FRAME_KEY) != 0
+            let boundary = key || !hasVideo
+            if let open = file, boundary, f.dts &- open.startDts >= segmentUs {
+                finishFile()
+            }
+            if file == nil {
+                guard boundary else { continue }
+                startFile(dts: f.dts)
+            }
+            guard var m = muxer, var open = file else { continue }
+            file = nil   // one owner while appending, so `pending` is not copied
+            let data = Array(host.bytes(of: payload))[...]
+            for p in m.mux(track: Int(f.track), pts: f.pts, dts: f.dts, key: key, data: data) { open.pending += p.bytes }
+            muxer = m
+            open.lastDts = max(open.lastDts, f.dts)
+            if open.pending.count >= Self.flushBytes || f.dts &- open.lastFlushDts >= Self.flushUs {
+                if !open.writer.write(open.pending) { file = open; return stopAfterFailure() }
+                open.pending.removeAll(keepingCapacity: true)
+                open.lastFlushDts = f.dts
+            }
+            file = open
+        }
+    }
+
+    private func startFile(dts: Int64) {
+        guard muxer != nil else { return }
+        let epoch = Int(WallClock.microseconds() / 1_000_000)
+        let path = RecordPath.expand(template, root: plugin.settings.recordRoot, vhost: target.vhost, app: target.app,
+                                     stream: target.stream, epochSeconds: epoch, sequence: sequence)
+        sequence += 1
+        // A new file needs its own timeline origin and init segment.
+        let m = Fmp4Muxer(tracks: tracks)
+        muxer = m
+        let writer = RecordFileWriter(host: host, path: path, loop: loop)
+        let info = (target: target, path: path, startEpoch: epoch)
+        writer.onFinish = { [weak self] error, size in
+            self?.fileFinished(info.path, startEpoch: info.startEpoch, error: error, size: size)
+        }
+        file = OpenFile(writer: writer, startDts: dts, startEpoch: epoch, lastDts: dts, pending: m.initSegment(), lastFlushDts: dts)
+        currentPath.withLock { $0 = path }
+        host.log(MR_LOG_INFO, "recording \(target.key) into \(path)")
+    }
+
+    /// Writes what is held and closes the file; the record-done event follows when it is on disk.
+    private func finishFile() {
+        guard var open = file else { return }
+        file = nil
+        if var m = muxer {
+            for p in m.flush() { open.pending += p.bytes }
+            muxer = m
+        }
+        durations[open.writer.path] = Double(max(0, open.lastDts &- open.startDts)) / 1_000_000
+        open.writer.write(open.pending)
+        open.writer.close()
+        currentPath.withLock { $0 = nil }
+    }
+
+    private var durations: [String: Double] = [:]
+
+    private func stopAfterFailure() {
+        // The writer reports the error through onFinish; the stream itself goes on.
+        file = nil
+        currentPath.withLock { $0 = nil }
+        if !stopped { stop(reason: "the file could not be written") }
+    }
+
+    /// [loop] A file is closed or failed: tell subscribers (the record-done event, ZLMediaKit's on_record_mp4).
+    private func fileFinished(_ path: String, startEpoch: Int, error: String?, size: Int64) {
+        let duration = durations.removeValue(forKey: path) ?? 0
+        if let error {
+            host.log(MR_LOG_ERROR, "recording \(target.key) failed: \(error)")
+            if !stopped { stop(reason: "write error") }
+        } else {
+            host.log(MR_LOG_INFO, "recorded \(path): \(size) bytes, \(Double(Int(duration * 10)) / 10) s")
+        }
+        plugin.recordDone(target: target, path: path, startEpoch: startEpoch, duration: duration, size: size, error: error)
+    }
+}

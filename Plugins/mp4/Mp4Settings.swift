@@ -1,0 +1,55 @@
+import MRPluginKit
+import PluginABI
+
+/// The `[mp4]` table.
+struct Mp4Settings: Sendable {
+    var recordRoot = "./record"
+    var template = RecordPath.defaultTemplate
+    var segmentSeconds = 3600
+    var patterns: [String] = []
+    var maxRecordings = 64
+
+    init() {}
+
+    init(_ host: PluginHost) {
+        recordRoot = host.string("record_root", default: "./record")
+        template = host.string("record_path", default: RecordPath.defaultTemplate)
+        if template.isEmpty || template.hasPrefix("/") {
+            host.log(MR_LOG_WARNING, "[mp4] record_path must be relative to record_root; using \(RecordPath.defaultTemplate)")
+            template = RecordPath.defaultTemplate
+        }
+        segmentSeconds = max(2, min(86_400, host.int("record_segment_s", default: 3600)))
+        patterns = host.list("record")
+        maxRecordings = max(1, min(4096, host.int("max_recordings", default: 64)))
+    }
+
+    static let keys: [(String, mr_config_type, String)] = [
+        ("record_root", MR_CONFIG_STRING, "directory recordings are written under (default ./record)"),
+        ("record_path", MR_CONFIG_STRING, "file path template under record_root: {vhost} {app} {stream} {date} {time} {epoch} {seq} (default {app}/{stream}/{date}/{time}.mp4)"),
+        ("record_segment_s", MR_CONFIG_INT, "a recording starts a new file at the first keyframe after this many seconds (default 3600)"),
+        ("record", MR_CONFIG_LIST, "streams recorded whenever they are published: \"app/stream\" patterns, * matches any text"),
+        ("max_recordings", MR_CONFIG_INT, "recordings at once (default 64)"),
+    ]
+
+    /// Whether `app/stream` matches one of the always-record patterns.
+    func alwaysRecords(app: String, stream: String) -> Bool {
+        let name = "\(app)/\(stream)"
+        return patterns.contains { Self.glob($0[...], name[...]) }
+    }
+
+    /// `*` matches any run of characters; everything else matches itself.
+    static func glob(_ pattern: Substring, _ text: Substring) -> Bool {
+        guard let first = pattern.first else { return text.isEmpty }
+        if first == "*" {
+            let rest = pattern.dropFirst()
+            var t = text
+            while true {
+                if glob(rest, t) { return true }
+                guard !t.isEmpty else { return false }
+                t = t.dropFirst()
+            }
+        }
+        guard let c = text.first, c == first else { return false }
+        return glob(pattern.dropFirst(), text.dropFirst())
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import XCTest
+
+/// MP4 recording through the mp4 plugin: always-on and on-demand (ZLMediaKit's endpoints), segment limits,
+/// the record-done event, a server killed mid-file, and a disk that refuses writes.
+final class Mp4RecordTests: XCTestCase {
+    private func api(_ http: Int, _ path: String) throws -> [String: Any] {
+        let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(http)/index/api/\(path)"], timeout: 10)
+        XCTAssertEqual(status, 0, out)
+        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
+    }
+
+    private func tempRoot() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("mr-rec-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    }
+
+    private func mp4Files(_ dir: URL) -> [String] {
+        let e = FileManager.default.enumerator(atPath: dir.path)
+        var out: [String] = []
+        while let f = e?.nextObject() as? String { if f.hasSuffix(".mp4") { out.append(dir.appendingPathComponent(f).path) } }
+        return out.sorted()
+    }
+
+    /// `record = [...]` records every matching publish, cutting files at keyframes every 2 s; each finished file
+    /// raises the record-done event with ZLMediaKit's fields, and the files together hold every published frame.
+    func testAlwaysRecordCutsSegmentsAndRaisesRecordDone() throws {
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let root = tempRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+            [mp4]
+            record_root = "\(root.path)"
+            record_segment_s = 2
+            record = ["rec/*"]
+            [testsink]
+            log_events = true
+            """)
+        defer { server.stop() }
+        XCTAssertTrue(server.waitForLog("plugin mp4"), server.log)
+        let pub = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/rec/cam", seconds: 7, bframes: 2)
+        pub.waitUntilExit()
+        XCTAssertTrue(server.waitForLog("event 6 rec/cam", count: 3, timeout: 15), server.log)
+        XCTAssertTrue(server.waitForLog("recording __defaultVhost__/rec/cam stops", timeout: 20), server.log)
+
+        let files = mp4Files(root)
+        XCTAssertGreaterThanOrEqual(files.count, 3, "7 s in 2 s files: \(files)\n\(server.log)")
+        var videoFrames = 0
+        for (i, f) in files.enumerated() {
+            XCTAssertTrue(f.contains("/rec/cam/"), "the default template puts files under app/stream: \(f)")
+            let p = try MediaTools.probe(f)
+            XCTAssertEqual(p.videoCodec, "h264", f)
+            XCTAssertEqual(p.audioCodec, "aac", f)
+            XCTAssertTrue(p.firstVideoKey, "\(f) starts on a keyframe")
+            XCTAssertTrue(MediaTools.isMonotonic(p.videoDts), f)
+            if i < files.count - 1 {
+                // 2 s at 25 fps, cut at the first keyframe (every 25 frames) after 2 s.
+                XCTAssertTrue((50...75).contains(p.videoFrames), "\(f): \(p.videoFrames) frames")
+                let span = (p.videoDts.last ?? 0) - (p.videoDts.first ?? 0)
+                XCTAssertTrue(span >= 1.9 && span <= 3.1, "\(f) spans \(span) s")
+            }
+            videoFrames += p.videoFrames
+        }
+        // ffmpeg published 175 frames; files start at the first keyframe the recorder saw.
+        XCTAssertTrue((140...175).contains(videoFrames), "recorded \(videoFrames) of 175 frames")
+
+        let doneLines = server.log.split(separator: "\n").filter { $0.contains("event 6 rec/cam") }
+        let detail = try XCTUnwrap(doneLines.first.flatMap { line in line.range(of: "{").map { String(line[$0.lowerBound...]) } })
+        let fields = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(detail.utf8)) as? [String: Any], detail)
+        for name in ["file_path", "file_name", "folder", "start_time", "time_len", "file_size", "app", "stream", "vhost", "url"] {
+            XCTAssertNotNil(fields[name], "on_record_mp4 field \(name) in \(detail)")
+        }
+        let path = try XCTUnwrap(fields["file_path"] as? String)
+        XCTAssertTrue(files.contains(path), "\(path) in \(files)")
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
+        XCTAssertEqual((fields["file_size"] as? NSNumber)?.int64Value, size)
+        let len = (fields["time_len"] as? NSNumber)?.doubleValue ?? 0
+        XCTAssertTrue(len >= 1.9 && len <= 3.1, "time_len \(len)")
+    }
+
+    /// startRecord / isRecording / stopRecord / getMP4RecordFile as ZLMediaKit answers them; the file written
+    /// survives `kill -9` of the server mid-recording and still plays.
+    func testOnDemandRecordingSurvivesKillNine() throws {
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let root = tempRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+            [mp4]
+            record_root = "\(root.path)"
+            """)
+        defer { server.stop() }
+        XCTAssertTrue(server.waitForLog("plugin mp4"), server.log)
+        XCTAssertEqual(try api(http, "isRecording?app=live&stream=cam")["status"] as? Bool, false)
+        XCTAssertEqual(try api(http, "startRecord?type=1&app=live")["code"] as? Int, -300, "missing stream")
+        let pub = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/cam", seconds: 20)
+        defer { pub.terminate() }
+        XCTAssertTrue(server.waitForLog("publish", timeout: 10), server.log)
+        let started = try api(http, "startRecord?type=1&vhost=__defaultVhost__&app=live&stream=cam")
+        XCTAssertEqual(started["code"] as? Int, 0, "\(started)")
+        XCTAssertEqual(started["result"] as? Bool, true, "\(started)")
+        XCTAssertEqual(try api(http, "isRecording?app=live&stream=cam")["status"] as? Bool, true)
+        XCTAssertTrue(server.waitForLog("recording __defaultVhost__/live/cam into"), server.log)
+        sleep(4)
+
+        let listing = try api(http, "getMP4RecordFile?app=live&stream=cam")
+        let data = try XCTUnwrap(listing["data"] as? [String: Any], "\(listing)")
+        let days = try XCTUnwrap(data["paths"] as? [String], "\(listing)")
+        XCTAssertEqual(days.count, 1, "one day folder: \(listing)")
+        let day = try XCTUnwrap(days.first)
+        let inDay = try api(http, "getMP4RecordFile?app=live&stream=cam&period=\(day)")
+        let names = try XCTUnwrap((inDay["data"] as? [String: Any])?["paths"] as? [String], "\(inDay)")
+        XCTAssertEqual(names.count, 1, "\(inDay)")
+
+        server.signal(SIGKILL)
+        server.process.waitUntilExit()
+        let files = mp4Files(root)
+        XCTAssertEqual(files.count, 1, "\(files)")
+        let p = try MediaTools.probe(try XCTUnwrap(files.first))
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertEqual(p.audioCodec, "aac")
+        XCTAssertTrue(p.firstVideoKey)
+        // About 4 s were written, less the last half second still queued when the process died.
+        XCTAssertTrue((60...130).contains(p.videoFrames), "\(p.videoFrames) frames decoded from the cut file")
+    }
+
+    /// A disk that refuses writes (the file is /dev/full) and a root that is not a directory: the recording
+    /// stops with an error and the record-done event, and the stream itself plays on.
+    func testWriteFailuresStopTheRecordingNotTheStream() throws {
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let root = tempRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("full.mp4").path, withDestinationPath: "/dev/full")
+        try Data("not a folder".utf8).write(to: root.appendingPathComponent("file"))
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+            [mp4]
+            record_root = "\(root.path)"
+            record_path = "full.mp4"
+            [testsink]
+            log_events = true
+            """)
+        defer { server.stop() }
+        let pub = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/cam", seconds: 12)
+        defer { pub.terminate() }
+        XCTAssertTrue(server.waitForLog("publish", timeout: 10), server.log)
+        XCTAssertEqual(try api(http, "startRecord?type=1&app=live&stream=cam")["code"] as? Int, 0)
+        XCTAssertTrue(server.waitForLog("No space left on device", timeout: 10), server.log)
+        XCTAssertTrue(server.waitForLog("event 6 live/cam", timeout: 5), server.log)
+        XCTAssertTrue(server.log.contains("\"error\""), "the record-done event carries the error: \(server.log)")
+        XCTAssertTrue(waitUntil(timeout: 5) { (try? self.api(http, "isRecording?app=live&stream=cam")["status"] as? Bool) == false })
+
+        // A root under a file cannot be created.
+        XCTAssertEqual(try api(http, "startRecord?type=1&app=live&stream=cam&customized_path=file")["code"] as? Int, 0)
+        XCTAssertTrue(server.waitForLog("cannot create", timeout: 10), server.log)
+
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/cam", seconds: 2)
+        XCTAssertEqual(p.videoCodec, "h264", "the stream still plays")
+        XCTAssertGreaterThan(p.videoFrames, 20)
+    }
+}
