@@ -6,7 +6,8 @@ import Glibc
 
 /// A parsed request as the ABI's `mr_http_request`, valid for the duration of one call.
 enum CRequest {
-    static func with(_ r: HttpRequest, peer: String, loop: Int32, _ body: (UnsafePointer<mr_http_request>) -> Int32) -> Int32 {
+    /// `method` overrides the request's (HEAD is dispatched as GET; the connection drops the body).
+    static func with(_ r: HttpRequest, peer: String, loop: Int32, method: String? = nil, _ body: (UnsafePointer<mr_http_request>) -> Int32) -> Int32 {
         // strdup'd copies: the header array needs stable pointers for all fields at once.
         var owned: [UnsafeMutablePointer<CChar>] = []
         defer { owned.forEach { free($0) } }
@@ -18,7 +19,7 @@ enum CRequest {
         var headers = r.headers.map { mr_http_header(name: c($0.name), value: c($0.value)) }
         var req = mr_http_request()
         req.size = UInt32(MemoryLayout<mr_http_request>.size)
-        req.method = c(r.method)
+        req.method = c(method ?? r.method)
         req.path = c(r.path)
         req.query = c(r.query)
         req.peer = c(peer)

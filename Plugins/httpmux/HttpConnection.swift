@@ -24,6 +24,8 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var parser: HttpRequestParser
     private var keepAlive = true
     private var exchange: OpaquePointer?
+    /// The current route request is a HEAD: its answer goes out without a body.
+    private var headOnly = false
     private var reader: OpaquePointer?
     private var liveName = ""
     private var liveKind = LiveKind(.flv, websocket: false)
@@ -156,7 +158,10 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         guard let ex = host.table.http_exchange_new(host.host, Unmanaged.passUnretained(self).toOpaque()) else { return false }
         exchange = ex
         state = .waitingRoute
-        let rc = CRequest.with(r, peer: peer, loop: host.table.conn_loop(conn)) { req in host.table.http_dispatch(host.host, req, ex) }
+        headOnly = r.method == "HEAD"
+        let rc = CRequest.with(r, peer: peer, loop: host.table.conn_loop(conn), method: headOnly ? "GET" : r.method) { req in
+            host.table.http_dispatch(host.host, req, ex)
+        }
         if rc == MR_OK { return true }
         // Nobody took it (or the handler answered synchronously and already moved us on).
         if exchange == ex {
@@ -173,7 +178,8 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         var h = headers.filter { $0.0.lowercased() != "content-length" && $0.0.lowercased() != "connection" }
         h.append(("Content-Length", String(body?.count ?? 0)))
         h.append(("Connection", keepAlive ? "keep-alive" : "close"))
-        send(HttpResponse.head(status: status, headers: h, cors: plugin.cors) + Array(body ?? UnsafeRawBufferPointer(start: nil, count: 0)))
+        let bytes = headOnly ? [] : Array(body ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        send(HttpResponse.head(status: status, headers: h, cors: plugin.cors) + bytes)
         finishExchange()
         return Int32(MR_OK)
     }
@@ -190,6 +196,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     func routeWrite(_ bufs: [OpaquePointer]) -> Int32 {
         guard case .streamingRoute = state else { return Int32(MR_ERR_CLOSED) }
+        if headOnly { return Int32(MR_OK) }
         for b in bufs {
             let n = host.table.buf_len(b)
             guard n > 0 else { continue }
@@ -202,7 +209,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     func routeEnd() -> Int32 {
         guard case .streamingRoute = state else { return Int32(MR_ERR_CLOSED) }
-        send(Array("0\r\n\r\n".utf8))
+        if !headOnly { send(Array("0\r\n\r\n".utf8)) }
         finishExchange()
         return Int32(MR_OK)
     }
@@ -299,6 +306,13 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     private func play(_ live: LiveURL, _ r: HttpRequest) {
         let websocket = r.isWebSocketUpgrade
+        if r.method == "HEAD" {
+            // The head a GET would get, without a reader: a live body has no end to describe.
+            send(HttpResponse.head(status: 200, headers: [("Content-Type", LiveKind(live.format, websocket: false).contentType),
+                                                          ("Cache-Control", "no-cache"),
+                                                          ("Connection", keepAlive ? "keep-alive" : "close")], cors: plugin.cors))
+            return responseDone()
+        }
         if websocket {
             guard let key = r.header("Sec-WebSocket-Key"), r.header("Sec-WebSocket-Version") == "13" else {
                 return fail(status: 400, "bad WebSocket upgrade")

@@ -38,5 +38,16 @@ final class HttpRouteTests: XCTestCase {
         let (_, missing) = try runCommand("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}",
                                                            "http://127.0.0.1:\(http)/nobody/serves/this"], timeout: 10)
         XCTAssertEqual(missing, "404")
+
+        // HEAD: a route's answer and a live stream's head, without bodies, on one kept-alive connection (a body
+        // would be read as the start of the next response).
+        let heads = try XCTUnwrap(talk(port: http, "HEAD /testsink/stats HTTP/1.1\r\nHost: x\r\n\r\n"
+                                       + "HEAD /live/r.live.flv HTTP/1.1\r\nHost: x\r\n\r\n"
+                                       + "GET /testsink/count HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        let parts = heads.components(separatedBy: "HTTP/1.1 200")
+        XCTAssertEqual(parts.count, 4, heads)
+        XCTAssertTrue(parts[1].hasSuffix("\r\n\r\n") && parts[1].contains("application/json"), heads)
+        XCTAssertTrue(parts[2].hasSuffix("\r\n\r\n") && parts[2].contains("video/x-flv"), heads)
+        XCTAssertTrue(parts[3].hasSuffix("one two three GET\r\n0\r\n\r\n") || parts[3].contains("three"), heads)
     }
 }
