@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what MediaRouter needs on Debian 12, skipping what is already there.
 #   scripts/install-deps.sh          build and run dependencies
-#   scripts/install-deps.sh --test   also the real clients the test suite drives (ffmpeg, GStreamer, ...)
+#   scripts/install-deps.sh --test   also the real clients the test suite drives (ffmpeg, GStreamer, Chromium, ...)
 set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libssl-dev libsrtp2-dev libsrt-openssl-dev)
 test_pkgs=(ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
            gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp srt-tools python3 python3-gi
-           gir1.2-gst-rtsp-server-1.0 openssl curl)
+           gir1.2-gst-rtsp-server-1.0 openssl curl chromium)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi

@@ -14,13 +14,8 @@ final class HlsTests: XCTestCase {
         let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 3000,
                                           extra: "[hls]\nsegment_ms = 2000\nidle_ms = 6000")
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 60)
-        defer { publisher.terminate() }
-        let rtspPublisher = try MediaTools.publish("rtsp://127.0.0.1:\(rtsp)/live/b", seconds: 60, format: "rtsp", bframes: 2,
-                                                   extra: ["-rtsp_transport", "tcp"])
-        defer { rtspPublisher.terminate() }
-        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
-        XCTAssertTrue(s.waitForLog("publish live/b from"), s.log)
+        let publishers = try MediaTools.publishRtmpAndRtsp(to: s, rtmp: rtmp, rtsp: rtsp, seconds: 60)
+        defer { publishers.forEach { $0.terminate() } }
 
         // The first request starts the muxer and waits for the first segment.
         let (_, first) = try get("http://127.0.0.1:\(http)/live/a/hls.m3u8")

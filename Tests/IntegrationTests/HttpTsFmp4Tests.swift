@@ -8,13 +8,8 @@ final class HttpTsFmp4Tests: XCTestCase {
         let rtmp = freePort(), http = freePort(), rtsp = freePort()
         let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http)
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        let viaRtmp = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 40)
-        defer { viaRtmp.terminate() }
-        let viaRtsp = try MediaTools.publish("rtsp://127.0.0.1:\(rtsp)/live/b", seconds: 40, format: "rtsp", bframes: 2,
-                                             extra: ["-rtsp_transport", "tcp"])
-        defer { viaRtsp.terminate() }
-        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
-        XCTAssertTrue(s.waitForLog("publish live/b from"), s.log)
+        let publishers = try MediaTools.publishRtmpAndRtsp(to: s, rtmp: rtmp, rtsp: rtsp, seconds: 40)
+        defer { publishers.forEach { $0.terminate() } }
 
         for stream in ["a", "b"] {
             for ext in ["ts", "mp4"] {

@@ -20,6 +20,25 @@ enum MediaTools {
         return p
     }
 
+    /// The two sources the player tests use: live/a over RTMP without B-frames, and live/b over RTSP (TCP)
+    /// with two B-frames, whose composition offsets the players must honour. Returns once the server has
+    /// both; the caller terminates them.
+    static func publishRtmpAndRtsp(to s: ServerProcess, rtmp: Int, rtsp: Int, seconds: Int,
+                                   file: StaticString = #filePath, line: UInt = #line) throws -> [Process] {
+        let viaRtmp = try publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: seconds)
+        let viaRtsp: Process
+        do {
+            viaRtsp = try publish("rtsp://127.0.0.1:\(rtsp)/live/b", seconds: seconds, format: "rtsp", bframes: 2,
+                                  extra: ["-rtsp_transport", "tcp"])
+        } catch {
+            viaRtmp.terminate()
+            throw error
+        }
+        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log, file: file, line: line)
+        XCTAssertTrue(s.waitForLog("publish live/b from"), s.log, file: file, line: line)
+        return [viaRtmp, viaRtsp]
+    }
+
     struct Probe {
         var videoCodec = "", audioCodec = ""
         var width = 0, height = 0
