@@ -38,13 +38,28 @@ public struct Mp4BoxReader: Sendable {
     public mutating func next() throws(Mp4BoxError) -> Mp4BoxHeader? {
         let start = offset
         let available = bytes.endIndex - start
+        guard let h = try Self.header(bytes, at: start, available: available) else { return nil }
+        guard h.size <= available else { throw .truncated(at: start) }
+        offset = h.end
+        return h
+    }
+
+    /// The header of the box at `start` when only its first bytes are at hand: `bytes` must hold the header
+    /// (at most 32 bytes from `start`), `available` is how many bytes the enclosing level really has from `start`
+    /// on. The size returned may exceed `available`; the caller decides what a box running past its end means
+    /// (an error in a buffer, the cut-off tail of a file being recorded). Nil when nothing is available.
+    public static func header(_ bytes: ArraySlice<UInt8>, at start: Int, available: Int) throws(Mp4BoxError) -> Mp4BoxHeader? {
         guard available > 0 else { return nil }
-        guard available >= 8 else { throw .truncated(at: start) }
+        let present = min(available, bytes.endIndex - start)
+        guard present >= 8 else { throw .truncated(at: start) }
+        func be(_ at: Int, _ count: Int) -> UInt64 {
+            bytes[at..<(at + count)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
         var size = Int(be(start, 4))
         var headerSize = 8
         let toEnd = size == 0
         if size == 1 {
-            guard available >= 16 else { throw .truncated(at: start) }
+            guard present >= 16 else { throw .truncated(at: start) }
             let large = be(start + 8, 8)
             guard large <= UInt64(Int.max) else { throw .badSize(at: start) }
             size = Int(large)
@@ -55,8 +70,6 @@ public struct Mp4BoxReader: Sendable {
         let type = String(bytes[(start + 4)..<(start + 8)].map { Character(Unicode.Scalar($0)) })
         if type == "uuid" { headerSize += 16 }
         guard size >= headerSize else { throw toEnd ? .truncated(at: start) : .badSize(at: start) }
-        guard size <= available else { throw .truncated(at: start) }
-        offset = start + size
         return Mp4BoxHeader(type: type, start: start, headerSize: headerSize, size: size)
     }
 
@@ -66,10 +79,6 @@ public struct Mp4BoxReader: Sendable {
         var out: [Mp4BoxHeader] = []
         while let h = try copy.next() { out.append(h) }
         return out
-    }
-
-    private func be(_ at: Int, _ count: Int) -> UInt64 {
-        bytes[at..<(at + count)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 }
 
