@@ -8,7 +8,7 @@ import Synchronization
 public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descriptor }
 
 nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
-    name: "mp4", version: "0.1.0", description: "MP4 recording (crash-safe fragmented files) of any bus stream",
+    name: "mp4", version: "0.1.0", description: "MP4 recording (crash-safe fragmented files) of any bus stream, and MP4 files played as streams (VOD)",
     configKeys: Mp4Settings.keys,
     create: { Mp4Plugin($0) })
 
@@ -20,6 +20,7 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
     private let currentSettings = Mutex(Mp4Settings())
     var settings: Mp4Settings { currentSettings.withLock { $0 } }
     private let recorders = LockedValue<[String: Mp4Recorder]>([:])
+    private let vods = LockedValue<[String: Mp4VodSource]>([:])
     private var subscription: Int64 = -1
 
     init(_ host: PluginHost) { self.host = host }
@@ -27,9 +28,13 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
     func start() -> Int32 {
         let s = Mp4Settings(host)
         currentSettings.withLock { $0 = s }
-        subscription = host.subscribe([MR_EVENT_PUBLISH]) { [weak self] e in self?.published(e) }
+        subscription = host.subscribe([MR_EVENT_PUBLISH, MR_EVENT_NOT_FOUND]) { [weak self] e in
+            if e.type == MR_EVENT_PUBLISH { self?.published(e) } else { self?.notFound(e) }
+        }
         registerCommands()
+        registerVodCommands()
         Mp4RecordApi.register(self)
+        Mp4RecordApi.registerVod(self)
         return Int32(MR_OK)
     }
 
@@ -43,6 +48,7 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
         if subscription >= 0 { host.table.event_unsubscribe(host.host, subscription) }
         let all = recorders.withLock { Array($0.values) }
         for r in all { onLoop(r) { $0.stop(reason: "the plugin stops") } }
+        for v in vods.withLock({ Array($0.values) }) { onLoop(v.loop, v) { $0.close() } }
     }
 
     private func published(_ e: BusEventInfo) {
@@ -90,23 +96,54 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
         recorders.withLock { t in if t[r.target.key] === r { t.removeValue(forKey: r.target.key) } }
     }
 
-    private func onLoop(_ r: Mp4Recorder, _ body: @escaping (Mp4Recorder) -> Void) {
-        let task = Unmanaged.passRetained(RecorderTask(r, body)).toOpaque()
-        let rc = host.table.run_on_loop(host.host, r.loop, { user in
+    private func onLoop(_ r: Mp4Recorder, _ body: @escaping (Mp4Recorder) -> Void) { onLoop(r.loop, r, body) }
+
+    /// Runs `body(object)` on `loop`, where the object's state lives.
+    func onLoop<T: AnyObject>(_ loop: Int32, _ object: T, _ body: @escaping (T) -> Void) {
+        let task = Unmanaged.passRetained(LoopTask { body(object) }).toOpaque()
+        let rc = host.table.run_on_loop(host.host, loop, { user in
             guard let user else { return }
-            let t = Unmanaged<RecorderTask>.fromOpaque(user).takeRetainedValue()
-            t.body(t.recorder)
+            Unmanaged<LoopTask>.fromOpaque(user).takeRetainedValue().body()
         }, task)
-        if rc != MR_OK { Unmanaged<RecorderTask>.fromOpaque(task).release() }
+        if rc != MR_OK { Unmanaged<LoopTask>.fromOpaque(task).release() }
     }
 
-    private final class RecorderTask {
-        let recorder: Mp4Recorder
-        let body: (Mp4Recorder) -> Void
-        init(_ recorder: Mp4Recorder, _ body: @escaping (Mp4Recorder) -> Void) {
-            self.recorder = recorder
-            self.body = body
+    private final class LoopTask {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    // MARK: VOD
+
+    /// A player asked for a stream that is not on the bus: under the VOD app, an MP4 file may stand for it.
+    private func notFound(_ e: BusEventInfo) {
+        let s = settings
+        guard e.app == s.vodApp else { return }
+        guard let path = s.vodPath(stream: e.stream) else {
+            return host.log(MR_LOG_WARNING, "VOD \(e.app)/\(e.stream): not a file name under vod_root")
         }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            return host.log(MR_LOG_INFO, "VOD \(e.app)/\(e.stream): no file \(path)")
+        }
+        let target = Mp4Recorder.Target(vhost: e.vhost == "__defaultVhost__" ? "" : e.vhost, app: e.app, stream: e.stream)
+        let loop = Int32(abs(target.key.hashValue) % max(1, host.loopCount))
+        let vod = Mp4VodSource(plugin: self, target: target, path: path, loop: loop, loopPlayback: s.vodLoop)
+        let added = vods.withLock { t -> Bool in
+            guard t[target.key] == nil, t.count < 1024 else { return false }
+            t[target.key] = vod
+            return true
+        }
+        if added { vod.open() }
+    }
+
+    func forgetVod(_ v: Mp4VodSource) {
+        vods.withLock { t in if t[v.target.key] === v { t.removeValue(forKey: v.target.key) } }
+    }
+
+    /// [any thread] Seeks a VOD stream; `done(position ms)` (nil if no such VOD stream) runs on the stream's loop.
+    func seekVod(_ key: String, ms: Int64, _ done: @escaping (Int64?) -> Void) {
+        guard let v = vods.withLock({ $0[key] }) else { return done(nil) }
+        onLoop(v.loop, v) { done($0.seek(toMs: ms)) }
     }
 
     /// The record-done event, with ZLMediaKit's on_record_mp4 fields as JSON in its detail.
@@ -149,6 +186,25 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
             var out: [String: Any] = ["recording": r != nil]
             if let path = r?.currentPath.withLock({ $0 }) { out["path"] = path }
             reply.answer(out)
+        }
+    }
+
+    private func registerVodCommands() {
+        host.offerCommand("vod.info") { [weak self] args, reply in
+            guard let self, let target = Self.target(args),
+                  let v = self.vods.withLock({ $0[target.key] }), let ms = v.duration.withLock({ $0 }) else {
+                return reply.fail("not a VOD stream", status: Int32(MR_ERR_NOT_FOUND))
+            }
+            reply.answer(["duration_ms": ms, "path": v.path])
+        }
+        // Offered for any protocol that can seek (RTSP's PLAY with Range): position in ms from the file's start.
+        host.offerCommand("vod.seek") { [weak self] args, reply in
+            guard let self, let target = Self.target(args) else { return reply.fail("app and stream are required", status: Int32(MR_ERR_INVALID)) }
+            let ms = (args["position_ms"] as? NSNumber)?.int64Value ?? 0
+            self.seekVod(target.key, ms: ms) { landed in
+                guard let landed else { return reply.fail("not a VOD stream", status: Int32(MR_ERR_NOT_FOUND)) }
+                reply.answer(["position_ms": landed])
+            }
         }
     }
 

@@ -44,6 +44,19 @@ enum Mp4RecordApi {
         }
     }
 
+    static func registerVod(_ plugin: Mp4Plugin) {
+        // ZLMediaKit's seek of a recording being played: `stamp` in ms from the file's start.
+        ApiEndpoint.register(plugin.host, name: "seekRecordStamp") { [weak plugin] req, reply in
+            guard let plugin, let target = target(req), let stamp = req.int("stamp") else {
+                return reply(.invalidArgs, ["msg": "app, stream and stamp are required"])
+            }
+            plugin.seekVod(target.key, ms: Int64(stamp)) { landed in
+                guard let landed else { return reply(.notFound, ["msg": "not a VOD stream being played"]) }
+                reply(.success, ["stamp": landed])
+            }
+        }
+    }
+
     private static func target(_ req: ApiRequest) -> Mp4Recorder.Target? {
         guard let app = req.string("app"), let stream = req.string("stream") else { return nil }
         let vhost = req.string("vhost") ?? ""

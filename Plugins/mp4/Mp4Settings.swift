@@ -8,6 +8,9 @@ struct Mp4Settings: Sendable {
     var segmentSeconds = 3600
     var patterns: [String] = []
     var maxRecordings = 64
+    var vodApp = "vod"
+    var vodRoot = "./record"
+    var vodLoop = false
 
     init() {}
 
@@ -21,6 +24,21 @@ struct Mp4Settings: Sendable {
         segmentSeconds = max(2, min(86_400, host.int("record_segment_s", default: 3600)))
         patterns = host.list("record")
         maxRecordings = max(1, min(4096, host.int("max_recordings", default: 64)))
+        vodApp = host.string("vod_app", default: "vod")
+        vodRoot = host.string("vod_root", default: recordRoot)
+        vodLoop = host.bool("vod_loop", default: false)
+    }
+
+    /// The file a VOD stream name stands for: `<vod_root>/<stream>`, `.mp4` added if missing; nil for names
+    /// that would leave the root.
+    func vodPath(stream: String) -> String? {
+        let parts = stream.split(separator: "/", omittingEmptySubsequences: true)
+        guard !parts.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." }),
+              !stream.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\\" }) else { return nil }
+        var name = parts.joined(separator: "/")
+        if !name.lowercased().hasSuffix(".mp4") { name += ".mp4" }
+        let base = vodRoot.hasSuffix("/") ? String(vodRoot.dropLast()) : vodRoot
+        return "\(base)/\(name)"
     }
 
     static let keys: [(String, mr_config_type, String)] = [
@@ -29,6 +47,9 @@ struct Mp4Settings: Sendable {
         ("record_segment_s", MR_CONFIG_INT, "a recording starts a new file at the first keyframe after this many seconds (default 3600)"),
         ("record", MR_CONFIG_LIST, "streams recorded whenever they are published: \"app/stream\" patterns, * matches any text"),
         ("max_recordings", MR_CONFIG_INT, "recordings at once (default 64)"),
+        ("vod_app", MR_CONFIG_STRING, "app name whose streams are MP4 files played at real time (default vod): <vod_app>/<file under vod_root>"),
+        ("vod_root", MR_CONFIG_STRING, "directory VOD files are read from (default: record_root)"),
+        ("vod_loop", MR_CONFIG_BOOL, "start a VOD file over at its end instead of ending the stream (default false)"),
     ]
 
     /// Whether `app/stream` matches one of the always-record patterns.

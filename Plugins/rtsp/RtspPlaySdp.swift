@@ -16,7 +16,8 @@ struct RtspPlaySdp {
     let sdp: [UInt8]
     let tracks: [Int: Track]
 
-    init?(host: PluginHost, reader: OpaquePointer, sessionName: String) {
+    /// `durationMs` (a VOD file's) gives the session a closed range, which tells players they may seek.
+    init?(host: PluginHost, reader: OpaquePointer, sessionName: String, durationMs: Int64? = nil) {
         var described: [SdpTrack] = []
         var tracks: [Int: Track] = [:]
         for i in 0..<host.table.reader_track_count(reader) {
@@ -31,6 +32,7 @@ struct RtspPlaySdp {
         }
         guard !described.isEmpty else { return nil }
         self.tracks = tracks
-        self.sdp = Array(SdpWriter.playDescription(tracks: described, sessionName: sessionName).utf8)
+        let range = durationMs.map { RtspRange(start: .seconds(0), end: Double($0) / 1000).format() } ?? "npt=now-"
+        self.sdp = Array(SdpWriter.playDescription(tracks: described, sessionName: sessionName, range: range).utf8)
     }
 }

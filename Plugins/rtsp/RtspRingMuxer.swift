@@ -81,7 +81,9 @@ final class RtspRingMuxer: RingMuxer {
             }
             tracks[index] = t
             guard !out.isEmpty, let buf = host.buffer(out) else { continue }
-            packets.append(mr_frame(track: f.track, flags: key ? UInt32(MR_FRAME_KEY) : 0, pts: f.pts, dts: f.dts, payload: buf))
+            // A source's discontinuity (a VOD seek) stays visible to the ring's readers.
+            let flags = (key ? UInt32(MR_FRAME_KEY) : 0) | (f.flags & UInt32(MR_FRAME_DISCONTINUITY))
+            packets.append(mr_frame(track: f.track, flags: flags, pts: f.pts, dts: f.dts, payload: buf))
         }
         guard !packets.isEmpty else { return }
         _ = packets.withUnsafeBufferPointer { host.table.ring_write(ring, $0.baseAddress, $0.count) }

@@ -1,4 +1,5 @@
 import BusMedia
+import Foundation
 import MediaFormats
 import MRPluginKit
 import PluginABI
@@ -41,6 +42,8 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private var contentBase = ""
     private var queue: [RtspMessage] = []
     private var busy = false
+    /// A seek was answered: frames are dropped until the source's first frame after it.
+    private var awaitingSeek = false
     private var transports: [Int: RtspTrackTransport] = [:]
     private var lastActivityUs: Int64 = 0
     private var timer: OpaquePointer?
@@ -322,8 +325,8 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             guard let current = path, current.app == p.app, current.stream == p.stream, current.vhost == p.vhost, reader != nil else {
                 return respond(r, 455, reason: "One Stream Per Connection")
             }
-            guard let sdp = playSdp() else { return respond(r, 415, reason: "No Playable Track") }
-            return respond(r, 200, describeHeaders(r), body: sdp)
+            busy = true
+            return describeStarted(r, name: "\(p.app)/\(p.stream)")
         }
         authorize(r, p, publish: false) { [self] in
             path = p
@@ -349,17 +352,66 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     }
 
     /// The SDP of the tracks this player can get.
-    private func playSdp() -> [UInt8]? {
-        guard let reader, let d = RtspPlaySdp(host: host, reader: reader, sessionName: path.map { "\($0.app)/\($0.stream)" } ?? "-")
+    private func playSdp(durationMs: Int64?) -> [UInt8]? {
+        guard let reader, let d = RtspPlaySdp(host: host, reader: reader, sessionName: path.map { "\($0.app)/\($0.stream)" } ?? "-",
+                                              durationMs: durationMs)
         else { return nil }
         playTracks = d.tracks
         return d.sdp
     }
 
     private func play(_ r: RtspMessage) {
-        guard role == .player, let reader, output.trackCount > 0 || multicastGroup != nil else { return respond(r, 455) }
+        guard role == .player, reader != nil, output.trackCount > 0 || multicastGroup != nil else { return respond(r, 455) }
+        // A Range is a seek when it names a time and is not the "from the start" of a first PLAY. Only a stream
+        // whose publisher can seek (a VOD file) answers it; a live stream just plays on.
+        if case .seconds(let t)? = r.header("Range").flatMap(RtspRange.init(parsing:))?.start, t > 0 || playing,
+           let p = path, host.hasCommands {
+            busy = true
+            // Set before asking: the source's first frame after the seek may reach this loop before the answer.
+            awaitingSeek = true
+            let args: [String: Any] = ["vhost": p.vhost ?? "", "app": p.app, "stream": p.stream, "position_ms": Int64(t * 1000)]
+            let asked = host.callCommand("vod.seek", args, loop: loop) { [weak self] status, reply in
+                guard let self, !self.closing else { return }
+                if status == MR_OK, let ms = (reply["position_ms"] as? NSNumber)?.int64Value {
+                    self.startPlay(r, npt: Double(ms) / 1000)
+                } else {
+                    self.awaitingSeek = false
+                    self.startPlay(r, npt: 0)
+                }
+                self.finished()
+            }
+            if asked { return }
+            awaitingSeek = false
+            busy = false
+        }
+        startPlay(r, npt: 0)
+    }
+
+    /// Answers a DESCRIBE of a started reader; the session is busy until then. A VOD file has a length to
+    /// announce (asked of whoever offers `vod.info`); a live stream has none.
+    private func describeStarted(_ r: RtspMessage, name: String) {
+        let args: [String: Any] = ["vhost": path?.vhost ?? "", "app": path?.app ?? "", "stream": path?.stream ?? ""]
+        let asked = host.hasCommands && host.callCommand("vod.info", args, loop: loop) { [weak self] status, reply in
+            guard let self, !self.closing else { return }
+            self.answerDescribe(r, name: name, durationMs: status == MR_OK ? (reply["duration_ms"] as? NSNumber)?.int64Value : nil)
+        }
+        if !asked { answerDescribe(r, name: name, durationMs: nil) }
+    }
+
+    private func answerDescribe(_ r: RtspMessage, name: String, durationMs: Int64?) {
+        if let sdp = playSdp(durationMs: durationMs) {
+            respond(r, 200, describeHeaders(r), body: sdp)
+        } else {
+            host.log(MR_LOG_WARNING, "DESCRIBE \(name): no track RTSP can carry")
+            respond(r, 415, reason: "No Playable Track")
+        }
+        finished()
+    }
+
+    private func startPlay(_ r: RtspMessage, npt: Double) {
+        guard let reader else { return respond(r, 455) }
         let info = playTracks.keys.sorted().filter { transports[$0] != nil }.map { "url=\(contentBase)trackID=\($0)" }.joined(separator: ",")
-        respond(r, 200, [("Range", "npt=0.000-"), ("RTP-Info", info)])
+        respond(r, 200, [("Range", RtspRange(start: .seconds(npt)).format()), ("RTP-Info", info)])
         clientPaused = false
         if !playing {
             playing = true
@@ -392,6 +444,15 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
 
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
         guard playing, !closing else { return }
+        var frames = frames
+        if awaitingSeek {
+            // Frames still queued from before the seek are not sent: the player's timeline restarts at the Range
+            // answered, with the first frame the source sent after seeking (marked as a discontinuity).
+            let mark = UInt32(MR_FRAME_DISCONTINUITY)
+            guard let i = frames.firstIndex(where: { $0.flags & mark != 0 }) else { return }
+            awaitingSeek = false
+            frames = UnsafeBufferPointer(rebasing: frames[i...])
+        }
         outStats.add(output.send(host, conn: conn, udp: plugin.udpPorts(loop: loop), frames), host)
     }
 
@@ -403,13 +464,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             host.table.reader_set_paused(reader, 1)   // until PLAY
             guard let r = describing else { return }
             describing = nil
-            if let sdp = playSdp() {
-                respond(r, 200, describeHeaders(r), body: sdp)
-            } else {
-                host.log(MR_LOG_WARNING, "DESCRIBE \(name): no track RTSP can carry")
-                respond(r, 415, reason: "No Playable Track")
-            }
-            finished()
+            describeStarted(r, name: name)
         case MR_READER_NOT_FOUND:
             self.reader = nil
             role = .none

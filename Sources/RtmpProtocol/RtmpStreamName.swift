@@ -8,7 +8,11 @@ public struct RtmpStreamName {
 
     public init?(app rawApp: String, name rawName: String) {
         let (app, appQuery) = Self.split(rawApp)
-        let (stream, streamQuery) = Self.split(rawName)
+        var (stream, streamQuery) = Self.split(rawName)
+        // Flash-era clients name files "mp4:name.mp4" or "flv:name" (ffmpeg does so for names ending in .mp4).
+        for prefix in ["mp4:", "flv:", "f4v:", "mp3:"] where stream.lowercased().hasPrefix(prefix) {
+            stream = String(stream.dropFirst(prefix.count))
+        }
         let query = [appQuery, streamQuery].filter { !$0.isEmpty }.joined(separator: "&")
         guard !app.isEmpty, !stream.isEmpty, !app.contains(".."), !stream.contains(".."),
               app.utf8.count < 256, stream.utf8.count < 256 else { return nil }

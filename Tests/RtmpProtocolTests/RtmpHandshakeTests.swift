@@ -39,6 +39,8 @@ final class RtmpHandshakeTests: XCTestCase {
         XCTAssertEqual(n.query, "token=abc&vhost=example.com&x=1")
         XCTAssertEqual(RtmpStreamName(app: "/live/sub/", name: "s")?.app, "live/sub")
         XCTAssertNil(RtmpStreamName(app: "live", name: ""))
+        XCTAssertEqual(RtmpStreamName(app: "vod", name: "mp4:lum.mp4")?.stream, "lum.mp4", "ffmpeg's file-name prefix")
+        XCTAssertEqual(RtmpStreamName(app: "vod", name: "MP4:a/b.mp4?x=1")?.stream, "a/b.mp4")
         XCTAssertNil(RtmpStreamName(app: "..", name: "x"))
     }
 }
