@@ -8,7 +8,7 @@ public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descripto
 
 nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     name: "hls", version: "0.1.0", description: "live HLS (MPEG-TS and fMP4 variants), served from memory through httpmux",
-    configKeys: [
+    configKeys: HlsServingSettings.configKeys + [
         ("segment_ms", MR_CONFIG_INT, "target segment duration; segments start on keyframes (default 2000)"),
         ("window", MR_CONFIG_INT, "segments listed in a playlist (default 5)"),
         ("keep", MR_CONFIG_INT, "segments kept beyond the window for slow players (default 3)"),
@@ -17,6 +17,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     create: { HlsPlugin($0) })
 
 struct HlsSettings {
+    var serving = HlsServingSettings()
     var segmentMs = 2000
     var window = 5
     var keep = 3
@@ -25,6 +26,7 @@ struct HlsSettings {
     init() {}
 
     init(_ host: PluginHost) {
+        serving = HlsServingSettings(host)
         segmentMs = max(500, min(30_000, host.int("segment_ms", default: 2000)))
         window = max(2, min(30, host.int("window", default: 5)))
         keep = max(0, min(30, host.int("keep", default: 3)))
@@ -39,9 +41,13 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
     let host: PluginHost
     private let currentSettings = Mutex(HlsSettings())
     var settings: HlsSettings { currentSettings.withLock { $0 } }
-    private let streams = LockedValue<[String: HlsStream]>([:])
+    let streams = LockedValue<[String: HlsStream]>([:])
+    let sessions: HlsSessions
 
-    init(_ host: PluginHost) { self.host = host }
+    init(_ host: PluginHost) {
+        self.host = host
+        sessions = HlsSessions(host: host)
+    }
 
     func start() -> Int32 {
         let s = HlsSettings(host)
@@ -74,55 +80,16 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
             }, Unmanaged.passRetained(s).toOpaque())
             if rc != MR_OK { Unmanaged.passUnretained(s).release() }
         }
+        sessions.closeAll()
     }
 
     /// Streams muxed at once: requests for more answer 503 (each costs a reader and up to a window of segments).
     static let maxStreams = 256
 
-    // MARK: requests (on the HTTP connection's loop)
-
-    private func handle(_ r: mr_http_request, _ ex: OpaquePointer) -> Int32 {
-        let path = r.path.map { String(cString: $0) } ?? ""
-        let query = r.query.map { String(cString: $0) } ?? ""
-        guard let request = HlsRequest(path: path, query: query) else { return Int32(MR_ERR_NOT_FOUND) }
-        // Only a playlist request starts a muxer; segments of a stream nobody muxes are simply unknown.
-        let stream: HlsStream
-        switch self.stream(for: request, loop: r.loop, create: request.item == .playlist) {
-        case .some(let s): stream = s
-        case .none: return respond(ex, 404, "text/plain", Array("stream not found\n".utf8))
-        }
-        stream.store.touch()
-        switch request.item {
-        case .playlist:
-            if let text = stream.store.playlist(request.variant, query: request.query) {
-                return respond(ex, 200, request.contentType, Array(text.utf8))
-            }
-            let waiter = HlsStore.Waiter(exchange: ex, loop: r.loop, request: request)
-            guard stream.store.wait(waiter) else {
-                if let text = stream.store.playlist(request.variant, query: request.query) {
-                    return respond(ex, 200, request.contentType, Array(text.utf8))
-                }
-                return respond(ex, 404, "text/plain", Array("no such stream or variant\n".utf8))
-            }
-            // A client that leaves before the first segment: its waiter is marked done, never answered.
-            host.table.http_on_close(ex, { user in
-                guard let user else { return }
-                Unmanaged<HlsStore.Waiter>.fromOpaque(user).takeRetainedValue().done = true
-            }, Unmanaged.passRetained(waiter).toOpaque())
-            return Int32(MR_OK)
-        case .initSegment, .segment:
-            guard let buf = stream.store.bytes(request) else {
-                return respond(ex, 404, "text/plain", Array("segment expired or unknown\n".utf8))
-            }
-            defer { host.table.buf_release(buf) }
-            return respond(ex, 200, request.contentType, buf: buf)
-        }
-    }
-
     /// The stream's muxer, started by this request if none runs and `create`. A muxer that failed stays
     /// registered (answering 404) until it has shut down on its loop and left: it is never replaced under its
     /// own callbacks.
-    private func stream(for request: HlsRequest, loop: Int32, create: Bool) -> HlsStream? {
+    func stream(for request: HlsRequest, loop: Int32, create: Bool) -> HlsStream? {
         enum Found { case running(HlsStream), failed, none, full }
         let found = streams.withLock { t -> Found in
             if let e = t[request.key] { return e.store.failed ? .failed : .running(e) }
@@ -167,53 +134,5 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
             guard let user else { return }
             Unmanaged<HlsStream>.fromOpaque(user).release()
         }, Unmanaged.passRetained(removed).toOpaque())
-    }
-
-    /// Answers playlist requests that waited, each on its own loop.
-    func answer(_ waiters: [HlsStore.Waiter]) {
-        for w in waiters {
-            let task = Unmanaged.passRetained(WaiterTask(plugin: self, waiter: w)).toOpaque()
-            let rc = host.table.run_on_loop(host.host, w.loop, { user in
-                guard let user else { return }
-                let t = Unmanaged<WaiterTask>.fromOpaque(user).takeRetainedValue()
-                t.run()
-            }, task)
-            if rc != MR_OK { Unmanaged<WaiterTask>.fromOpaque(task).release() }
-        }
-    }
-
-    private final class WaiterTask {
-        let plugin: HlsPlugin
-        let waiter: HlsStore.Waiter
-        init(plugin: HlsPlugin, waiter: HlsStore.Waiter) {
-            self.plugin = plugin
-            self.waiter = waiter
-        }
-
-        func run() {
-            guard !waiter.done else { return }
-            waiter.done = true
-            let store = plugin.streams.withLock { $0[waiter.request.key]?.store }
-            store?.touch()
-            if let text = store?.playlist(waiter.request.variant, query: waiter.request.query) {
-                _ = plugin.respond(waiter.exchange, 200, waiter.request.contentType, Array(text.utf8))
-            } else {
-                _ = plugin.respond(waiter.exchange, 404, "text/plain", Array("stream not found\n".utf8))
-            }
-        }
-    }
-
-    @discardableResult
-    func respond(_ ex: OpaquePointer, _ status: Int32, _ type: String, _ body: [UInt8]) -> Int32 {
-        guard let buf = host.buffer(body) else { return Int32(MR_ERR_NOMEM) }
-        defer { host.table.buf_release(buf) }
-        return respond(ex, status, type, buf: buf)
-    }
-
-    private func respond(_ ex: OpaquePointer, _ status: Int32, _ type: String, buf: OpaquePointer) -> Int32 {
-        "Content-Type".withCString { n in type.withCString { v in "Cache-Control".withCString { cn in "no-cache".withCString { cv in
-            var headers = [mr_http_header(name: n, value: v), mr_http_header(name: cn, value: cv)]
-            return host.table.http_respond(ex, status, &headers, headers.count, buf)
-        } } } }
     }
 }

@@ -7,13 +7,13 @@ import PluginABI
 
 /// The muxer of one stream's HLS, created by the first request and stopped when nobody asked for a while:
 /// a reader of the source on one loop that cuts segments at video keyframes once `segmentUs` has passed (any
-/// frame of an audio-only stream), and writes each segment both as MPEG-TS and as fMP4 into the store.
+/// frame of an audio-only stream), and writes each segment both as MPEG-TS and as fMP4 into the store, the
+/// fMP4 one part by part as LL-HLS partial segments.
 final class HlsStream: ReaderHandler, @unchecked Sendable {
     private struct Building {
         let startDts: Int64
         let discontinuity: Bool
         var ts: [UInt8]
-        var fmp4: [UInt8]
     }
 
     let key: String
@@ -25,7 +25,8 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
     private var reader: OpaquePointer?
     private lazy var box = ReaderBox(self)
     private var ts: TsMuxer?
-    private var fmp4: Fmp4Muxer?
+    private var parts: HlsPartCutter?
+    private let disk: HlsDiskWriter?
     private var hasVideo = false
     private var building: Building?
     /// Segment numbers continue from the wall clock, so a muxer started again for the same stream never reuses
@@ -46,8 +47,11 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
         self.request = request
         self.key = request.key
         self.loop = loop
-        self.store = HlsStore(host: plugin.host, window: plugin.settings.window, keep: plugin.settings.keep,
-                              segmentMs: plugin.settings.segmentMs)
+        let settings = plugin.settings
+        self.store = HlsStore(host: plugin.host, window: settings.window, keep: settings.keep, segmentMs: settings.segmentMs,
+                              partMs: settings.serving.partMs, lowLatency: settings.serving.lowLatency)
+        self.disk = settings.serving.diskRoot.isEmpty ? nil
+            : HlsDiskWriter(host: plugin.host, folder: settings.serving.diskRoot + "/" + request.app + "/" + request.stream)
         self.createdUs = plugin.host.table.now_us()
         self.nextSequence = Int((WallClock.microseconds() / 1000) / Int64(max(1, plugin.settings.segmentMs)))
     }
@@ -72,6 +76,7 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
             host.log(MR_LOG_INFO, "HLS of \(key): no request for \(plugin.settings.idleMs / 1000) s; muxing stops")
             return stop()
         }
+        plugin.answer(store.expired(now: now))
         let patienceUs = max(20_000_000, 3 * Int64(plugin.settings.segmentMs) * 1000)
         if let started = startedUs, now - started > patienceUs, !store.hasSegments {
             host.log(MR_LOG_WARNING, "HLS of \(key): no segment after \(patienceUs / 1_000_000) s (no keyframe?); muxing stops")
@@ -129,9 +134,10 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
         let tracks = (0..<host.table.reader_track_count(reader)).map { i in host.trackInfo(reader: reader, i).flatMap(MediaTrack.init) }
         hasVideo = tracks.contains { $0?.codec.isVideo == true }
         ts = TsMuxer(tracks: tracks)
-        let f = Fmp4Muxer(tracks: tracks)
-        fmp4 = f.isEmpty ? nil : f
-        store.setInit(fmp4?.initSegment())
+        parts = HlsPartCutter(tracks: tracks, partMs: plugin.settings.serving.partMs)
+        let initSegment = parts?.initSegment()
+        store.setInit(initSegment)
+        if let initSegment, let disk, let buf = host.buffer(initSegment) { disk.writeInit(buf) }
         building = nil
     }
 
@@ -152,8 +158,10 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
             lastDts = f.dts
             if building == nil {
                 guard boundary, var t = ts else { continue }
-                building = Building(startDts: f.dts, discontinuity: discontinuity, ts: t.header(), fmp4: [])
+                building = Building(startDts: f.dts, discontinuity: discontinuity, ts: t.header())
                 ts = t
+                parts?.begin(at: f.dts)
+                store.begin(sequence: nextSequence, discontinuity: discontinuity)
                 discontinuity = false
             }
             let data = host.bytes(of: payload)
@@ -163,25 +171,41 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
                 building = nil   // one owner while mutating, so appending does not copy the segment
                 t.mux(track: Int(f.track), pts: f.pts, dts: f.dts, key: key, data: bytes, into: &b.ts)
                 ts = t
-                if var m = fmp4 {
-                    for p in m.mux(track: Int(f.track), pts: f.pts, dts: f.dts, key: key, data: bytes) { b.fmp4 += p.bytes }
-                    fmp4 = m
-                }
                 building = b
+                if var c = parts {
+                    parts = nil   // one owner while mutating, so the part's bytes are not copied
+                    let done = c.mux(track: Int(f.track), pts: f.pts, dts: f.dts, key: key, data: bytes)
+                    parts = c
+                    publish(done)
+                }
             }
         }
     }
 
-    private func finish(_ b: Building, endDts: Int64) {
-        var fmp4Bytes = b.fmp4
-        if var m = fmp4 {
-            // Frames the fMP4 muxer still holds (waiting for their durations) belong to this segment.
-            for p in m.flush() { fmp4Bytes += p.bytes }
-            fmp4 = m
+    /// Parts go to the store as host buffers: the only copy of the fMP4 bytes, shared by part and segment.
+    private func publish(_ done: [HlsPartCutter.Part]) {
+        for p in done {
+            guard let buf = host.buffer(p.bytes) else { continue }
+            plugin.answer(store.addPart(HlsStore.Part(buf: buf, durationUs: p.durationUs, independent: p.independent)))
         }
-        let segment = HlsStore.Segment(sequence: nextSequence, durationUs: max(1, min(endDts &- b.startDts, 3_600_000_000)),
-                                       discontinuity: b.discontinuity, ts: host.buffer(b.ts), fmp4: fmp4 == nil ? nil : host.buffer(fmp4Bytes))
+    }
+
+    private func finish(_ b: Building, endDts: Int64) {
+        if var c = parts {
+            parts = nil
+            // Frames the fMP4 muxer still holds (waiting for their durations) belong to this segment.
+            let done = c.finish(endDts: endDts)
+            parts = c
+            publish(done)
+        }
+        let finished = store.finishSegment(durationUs: max(1, min(endDts &- b.startDts, 3_600_000_000)), ts: host.buffer(b.ts),
+                                           retain: disk != nil)
         nextSequence += 1
-        plugin.answer(store.add(segment))
+        plugin.answer(finished.waiters)
+        if let disk, let segment = finished.segment {
+            disk.write(segment, evicted: finished.evicted,
+                       playlists: [(.ts, store.playlist(.ts, uriQuery: "", lowLatency: false)),
+                                   (.fmp4, store.playlist(.fmp4, uriQuery: "", lowLatency: false))])
+        }
     }
 }

@@ -26,6 +26,8 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var exchange: OpaquePointer?
     /// The current route request is a HEAD: its answer goes out without a body.
     private var headOnly = false
+    /// A streamed route answer is chunked unless its handler gave the length (HLS segments sent part by part).
+    private var routeChunked = true
     private var reader: OpaquePointer?
     private var liveName = ""
     private var liveKind = LiveKind(.flv, websocket: false)
@@ -186,8 +188,10 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     func routeBegin(status: Int, headers: [(String, String)]) -> Int32 {
         guard case .waitingRoute = state, exchange != nil else { return Int32(MR_ERR_CLOSED) }
+        let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) }.flatMap { $0 >= 0 ? $0 : nil }
         var h = headers.filter { $0.0.lowercased() != "content-length" && $0.0.lowercased() != "connection" && $0.0.lowercased() != "transfer-encoding" }
-        h.append(("Transfer-Encoding", "chunked"))
+        h.append(length.map { ("Content-Length", String($0)) } ?? ("Transfer-Encoding", "chunked"))
+        routeChunked = length == nil
         h.append(("Connection", keepAlive ? "keep-alive" : "close"))
         send(HttpResponse.head(status: status, headers: h, cors: plugin.cors))
         state = .streamingRoute
@@ -197,6 +201,10 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     func routeWrite(_ bufs: [OpaquePointer]) -> Int32 {
         guard case .streamingRoute = state else { return Int32(MR_ERR_CLOSED) }
         if headOnly { return Int32(MR_OK) }
+        guard routeChunked else {
+            host.send(conn, buffers: bufs)
+            return Int32(MR_OK)
+        }
         for b in bufs {
             let n = host.table.buf_len(b)
             guard n > 0 else { continue }
@@ -209,7 +217,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     func routeEnd() -> Int32 {
         guard case .streamingRoute = state else { return Int32(MR_ERR_CLOSED) }
-        if !headOnly { send(Array("0\r\n\r\n".utf8)) }
+        if routeChunked, !headOnly { send(Array("0\r\n\r\n".utf8)) }
         finishExchange()
         return Int32(MR_OK)
     }

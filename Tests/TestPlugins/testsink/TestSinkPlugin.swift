@@ -15,7 +15,8 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
                  ("format", MR_CONFIG_STRING, "read this derived ring instead of frames (uses a pass-through muxer)"),
                  ("pause_every", MR_CONFIG_INT, "pause reading for pause_ms every N frames (slow reader)"),
                  ("pause_ms", MR_CONFIG_INT, "how long each pause lasts"),
-                 ("log_events", MR_CONFIG_BOOL, "log every bus event (type, stream, detail)")],
+                 ("log_events", MR_CONFIG_BOOL, "log every bus event (type, stream, detail)"),
+                 ("deny_play", MR_CONFIG_LIST, "become the auth handler: refuse plays of these app/stream names, allow the rest")],
     initialize: { host, api, state in
         guard let host, let api else { return Int32(MR_ERR_INVALID) }
         state?.pointee = PluginBox.retain(TestSink(PluginHost(host: host, api: api)))
@@ -30,6 +31,7 @@ final class TestSink: @unchecked Sendable {
     let host: PluginHost
     var watchers: [StreamWatcher] = []
     var listener: OpaquePointer?
+    var denied: Set<String> = []
 
     init(_ host: PluginHost) {
         self.host = host
@@ -72,7 +74,21 @@ final class TestSink: @unchecked Sendable {
         }
         if rc != MR_OK { host.log(MR_LOG_ERROR, "cannot listen: \(host.lastError)") }
         registerRoutes()
+        registerAuth()
         return rc
+    }
+
+    /// With `deny_play`, an auth handler that refuses plays of those streams (any protocol) and allows the rest.
+    private func registerAuth() {
+        denied = Set(host.list("deny_play"))
+        guard !denied.isEmpty else { return }
+        _ = host.table.auth_set_handler(host.host, { user, request, ticket in
+            guard let sink = PluginBox.borrow(user, as: TestSink.self), let request, let ticket else { return }
+            let r = request.pointee
+            let name = (r.key.app.map { String(cString: $0) } ?? "") + "/" + (r.key.stream.map { String(cString: $0) } ?? "")
+            let deny = r.action == Int32(bitPattern: MR_AUTH_PLAY.rawValue) && sink.denied.contains(name)
+            sink.host.table.auth_answer(ticket, deny ? 0 : 1, deny ? "denied by testsink" : "ok")
+        }, PluginBox.unretained(self))
     }
 
     /// Routes served by whichever plugin serves HTTP: `/testsink/stats` answers at once with the counters,

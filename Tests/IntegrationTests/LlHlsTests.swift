@@ -1,0 +1,173 @@
+import Foundation
+import XCTest
+
+/// LL-HLS on the fMP4 playlist (parts, preload hint, blocking reloads), HLS players counted as bus readers
+/// through their sessions (and refused by the play auth), and the disk copy of the playlists and segments.
+/// One server and one publisher serve all three, so the whole takes about 25 s.
+final class LlHlsTests: XCTestCase {
+    private struct Reply {
+        var code = 0
+        var headers = ""
+        var body = Data()
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var elapsed = 0.0
+    }
+
+    private var scratch: URL!
+
+    private func fetch(_ url: String, jar: String? = nil) throws -> Reply {
+        let id = UUID().uuidString
+        let bodyPath = scratch.appendingPathComponent("body-\(id)").path
+        let headPath = scratch.appendingPathComponent("head-\(id)").path
+        var args = ["-s", "-m", "15", "-A", "ll-test", "-o", bodyPath, "-D", headPath, "-w", "%{http_code}"]
+        if let jar { args += ["-b", jar, "-c", jar] }
+        let start = Date()
+        let (_, out) = try runCommand("/usr/bin/curl", args + [url], timeout: 20)
+        var r = Reply()
+        r.elapsed = Date().timeIntervalSince(start)
+        r.code = Int(out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        r.body = (try? Data(contentsOf: URL(fileURLWithPath: bodyPath))) ?? Data()
+        r.headers = (try? String(contentsOfFile: headPath, encoding: .utf8)) ?? ""
+        return r
+    }
+
+    /// `hls.fmp4.<msn>.<part>.m4s` in a playlist URI.
+    private func partNumbers(_ uri: Substring) -> (Int, Int)? {
+        let name = uri.split(separator: "?")[0]
+        let n = name.split(separator: ".")
+        guard n.count == 5, n[0] == "hls", n[1] == "fmp4", let msn = Int(n[2]), let part = Int(n[3]) else { return nil }
+        return (msn, part)
+    }
+
+    private func quoted(_ line: Substring, _ attribute: String) -> Substring? {
+        guard let r = line.range(of: attribute + "=\"") else { return nil }
+        let rest = line[r.upperBound...]
+        return rest.firstIndex(of: "\"").map { rest[..<$0] }
+    }
+
+    private func sessions(_ shellPort: Int, _ stream: String) -> Int {
+        let out = talk(port: shellPort, "readers \(stream)\r\nquit\r\n") ?? ""
+        return out.components(separatedBy: "\"peer\" : \"127.0.0.1:").count - 1
+    }
+
+    func testLowLatencySessionsAndDisk() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mr-llhls-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let diskRoot = scratch.appendingPathComponent("disk").path
+        let shell = try CExample.buildDebugShell()
+        let rtmp = freePort(), http = freePort(), rtsp = freePort(), shellPort = freePort()
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 3000, extra: """
+            [hls]
+            segment_ms = 1000
+            part_ms = 200
+            window = 3
+            keep = 1
+            disk_root = "\(diskRoot)"
+            [testsink]
+            deny_play = ["live/denied"]
+            [debugshell]
+            path = "\(shell)"
+            port = \(shellPort)
+            """)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/ll", seconds: 60)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/ll"), s.log)
+        let base = "http://127.0.0.1:\(http)/live/ll/"
+        let jar = scratch.appendingPathComponent("cookies").path
+
+        // The play auth refuses before any muxing.
+        XCTAssertEqual(try fetch("http://127.0.0.1:\(http)/live/denied/hls.fmp4.m3u8").code, 403)
+
+        // The first request waits for the first segment; then a few parts come.
+        let first = try fetch(base + "hls.fmp4.m3u8", jar: jar)
+        XCTAssertEqual(first.code, 200, first.text)
+        XCTAssertTrue(first.headers.contains("mr_hls_session="), first.headers)
+        usleep(2_500_000)
+        let playlist = try fetch(base + "hls.fmp4.m3u8", jar: jar).text
+        let lines = playlist.split(separator: "\n")
+        XCTAssertTrue(lines.contains("#EXT-X-VERSION:9"), playlist)
+        XCTAssertTrue(lines.contains("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.600"), playlist)
+        XCTAssertTrue(lines.contains("#EXT-X-PART-INF:PART-TARGET=0.200"), playlist)
+        XCTAssertTrue(playlist.contains("mr_hls_session="), "segment URIs carry the session: \(playlist)")
+        let partLines = lines.filter { $0.hasPrefix("#EXT-X-PART:") }
+        XCTAssertGreaterThanOrEqual(partLines.count, 5, playlist)
+        for line in partLines {
+            let d = line.split(separator: ",")[0].dropFirst("#EXT-X-PART:DURATION=".count)
+            XCTAssertLessThanOrEqual(Double(d) ?? 99, 0.2005, "part longer than its target: \(line)")
+        }
+        let hint = try XCTUnwrap(lines.last { $0.hasPrefix("#EXT-X-PRELOAD-HINT:TYPE=PART,") }, playlist)
+        let (msn, _) = try XCTUnwrap(quoted(hint, "URI").flatMap(partNumbers), String(hint))
+
+        // The parts of a complete segment, end to end, are the segment; its first part is independent.
+        var parts: [Substring] = [], complete: (uri: Substring, parts: [Substring])?
+        for (i, line) in lines.enumerated() {
+            if line.hasPrefix("#EXT-X-PART:"), let uri = quoted(line, "URI") { parts.append(uri) }
+            if line.hasPrefix("#EXTINF:"), i + 1 < lines.count {
+                if !parts.isEmpty { complete = (lines[i + 1], parts) }
+                parts = []
+            }
+        }
+        let segment = try XCTUnwrap(complete, "a segment listed with its parts: \(playlist)")
+        XCTAssertTrue(partLines.first { $0.contains("\"\(segment.parts[0])\"") }?.hasSuffix(",INDEPENDENT=YES") == true, playlist)
+        var joined = Data()
+        for p in segment.parts {
+            let r = try fetch(base + p, jar: jar)
+            XCTAssertEqual(r.code, 200, String(p))
+            joined += r.body
+        }
+        let whole = try fetch(base + segment.uri, jar: jar)
+        XCTAssertEqual(whole.code, 200)
+        XCTAssertGreaterThan(whole.body.count, 1000)
+        XCTAssertEqual(joined, whole.body, "parts of \(segment.uri)")
+
+        // A blocking reload for the first part of the next segment returns once it exists (at least one
+        // part duration after the fresh hint), and lists it.
+        let fresh = try fetch(base + "hls.fmp4.m3u8", jar: jar).text
+        let freshHint = try XCTUnwrap(fresh.split(separator: "\n").last { $0.hasPrefix("#EXT-X-PRELOAD-HINT:") }, fresh)
+        let (next, _) = try XCTUnwrap(quoted(freshHint, "URI").flatMap(partNumbers), String(freshHint))
+        let blocked = try fetch(base + "hls.fmp4.m3u8?_HLS_msn=\(next + 1)&_HLS_part=0", jar: jar)
+        XCTAssertEqual(blocked.code, 200, blocked.text)
+        XCTAssertGreaterThan(blocked.elapsed, 0.1, "it waited for the part")
+        XCTAssertLessThan(blocked.elapsed, 3.0)
+        XCTAssertTrue(blocked.text.contains("#EXT-X-PART:DURATION=") && blocked.text.contains("URI=\"hls.fmp4.\(next + 1).0.m4s"), blocked.text)
+        // The hinted part is answered when it is complete.
+        let hinted = try XCTUnwrap(blocked.text.split(separator: "\n").last { $0.hasPrefix("#EXT-X-PRELOAD-HINT:") }.flatMap { quoted($0, "URI") })
+        let part = try fetch(base + hinted, jar: jar)
+        XCTAssertEqual(part.code, 200)
+        XCTAssertGreaterThan(part.body.count, 100)
+        // Far ahead, or a part without a segment number: 400.
+        XCTAssertEqual(try fetch(base + "hls.fmp4.m3u8?_HLS_msn=\(next + 10)", jar: jar).code, 400)
+        XCTAssertEqual(try fetch(base + "hls.fmp4.m3u8?_HLS_part=1", jar: jar).code, 400)
+
+        // Players that do not know LL-HLS still play both variants.
+        for variant in ["hls.fmp4.m3u8", "hls.m3u8"] {
+            let p = try MediaTools.probe(base + variant, seconds: 2, timeout: 20)
+            XCTAssertEqual(p.videoCodec, "h264", variant)
+            XCTAssertEqual(p.audioCodec, "aac", variant)
+            XCTAssertGreaterThan(p.videoFrames, 20, variant)
+        }
+
+        // Two players so far (curl with its cookie, ffprobe by address and User-Agent): two paused readers.
+        XCTAssertEqual(sessions(shellPort, "live/ll"), 2, talk(port: shellPort, "readers live/ll\r\nquit\r\n") ?? "")
+
+        // On disk: both playlists, the init segment, at most window + keep segments of each kind, the
+        // oldest gone; the TS playlist plays from the folder.
+        let folder = diskRoot + "/live/ll"
+        XCTAssertTrue(waitUntil(timeout: 5) { FileManager.default.fileExists(atPath: folder + "/hls.fmp4.m3u8") }, s.log)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        for name in ["hls.m3u8", "hls.fmp4.m3u8", "hls.fmp4.init.mp4"] { XCTAssertTrue(files.contains(name), "\(name) in \(files)") }
+        let tsFiles = files.filter { $0.hasSuffix(".ts") }, m4sFiles = files.filter { $0.hasSuffix(".m4s") }
+        XCTAssertTrue((1...4).contains(tsFiles.count), "\(files)")
+        XCTAssertTrue((1...4).contains(m4sFiles.count), "\(files)")
+        let oldest = folder + "/hls.\(msn - 3).ts"
+        XCTAssertTrue(waitUntil(timeout: 5) { !FileManager.default.fileExists(atPath: oldest) }, "old segments are deleted: \(files)")
+        let onDisk = try MediaTools.probe(folder + "/hls.m3u8", seconds: 1, timeout: 20)
+        XCTAssertEqual(onDisk.videoCodec, "h264")
+        XCTAssertGreaterThan(onDisk.videoFrames, 10)
+
+        // Nobody asks any more: the sessions time out (10 s) and their readers leave.
+        XCTAssertTrue(waitUntil(timeout: 16) { sessions(shellPort, "live/ll") == 0 }, talk(port: shellPort, "readers live/ll\r\nquit\r\n") ?? "")
+    }
+}
