@@ -92,8 +92,11 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
 
     func recorder(_ key: String) -> Mp4Recorder? { recorders.withLock { $0[key] } }
 
+    /// Leaves the registry; the recorder itself is released on a later turn of its loop, never inside its own
+    /// callback (its reader's callbacks point at it until then).
     func forget(_ r: Mp4Recorder) {
         recorders.withLock { t in if t[r.target.key] === r { t.removeValue(forKey: r.target.key) } }
+        onLoop(r.loop, r) { _ in }
     }
 
     private func onLoop(_ r: Mp4Recorder, _ body: @escaping (Mp4Recorder) -> Void) { onLoop(r.loop, r, body) }
@@ -118,8 +121,11 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
     /// A player asked for a stream that is not on the bus: under the VOD app, an MP4 file may stand for it.
     private func notFound(_ e: BusEventInfo) {
         let s = settings
-        guard e.app == s.vodApp else { return }
-        guard let path = s.vodPath(stream: e.stream) else {
+        // Protocols split a path into app and stream differently (RTSP and RTMP take the last part as the
+        // stream): `vod/live/cam.mp4` is the file live/cam.mp4 whichever way it was split.
+        let full = "\(e.app)/\(e.stream)"
+        guard full.hasPrefix(s.vodApp + "/") else { return }
+        guard let path = s.vodPath(stream: String(full.dropFirst(s.vodApp.count + 1))) else {
             return host.log(MR_LOG_WARNING, "VOD \(e.app)/\(e.stream): not a file name under vod_root")
         }
         guard FileManager.default.isReadableFile(atPath: path) else {

@@ -57,22 +57,30 @@ final class Mp4Recorder: ReaderHandler, @unchecked Sendable {
     func start() -> Bool {
         let (rc, out) = host.openReader(vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "mp4-record",
                                         peer: "record", loop: loop, box: box)
-        guard rc == MR_OK, out != nil else {
+        guard rc == MR_OK, let out else {
             host.log(MR_LOG_WARNING, "recording \(target.key): cannot read the stream: \(host.lastError)")
             return false
         }
+        if reader == nil { reader = out }   // STARTED may have come inside the call
         return true
     }
 
-    /// [loop] Ends the current file and the reader.
+    /// [loop] Ends the current file and the reader. The recorder leaves the registry once no callback of its
+    /// reader can come any more: at once when it closes the reader itself, at CLOSED when the host does.
     func stop(reason: String) {
+        end(reason: reason)
+        if let r = reader {
+            reader = nil
+            host.table.reader_close(r)
+            plugin.forget(self)
+        }
+    }
+
+    private func end(reason: String) {
         guard !stopped else { return }
         stopped = true
         finishFile()
-        if let r = reader { host.table.reader_close(r) }
-        reader = nil
         host.log(MR_LOG_INFO, "recording \(target.key) stops: \(reason)")
-        plugin.forget(self)
     }
 
     // MARK: reader
@@ -87,11 +95,12 @@ final class Mp4Recorder: ReaderHandler, @unchecked Sendable {
             finishFile()
             setUpMuxer(reader)
         case MR_READER_NOT_FOUND, MR_READER_ENDED:
-            self.reader = nil
-            stop(reason: event == MR_READER_ENDED ? "the stream ended" : "no such stream")
+            // The host closes the reader next (CLOSED).
+            end(reason: event == MR_READER_ENDED ? "the stream ended" : "no such stream")
         case MR_READER_CLOSED:
             self.reader = nil
-            stop(reason: "the reader was closed")
+            end(reason: "the reader was closed")
+            plugin.forget(self)
         default:
             break
         }

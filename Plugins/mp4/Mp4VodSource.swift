@@ -241,12 +241,13 @@ final class Mp4VodSource: @unchecked Sendable {
         guard !closed, !items.isEmpty else { return nil }
         let main = tracks.firstIndex { $0.media?.codec.isVideo == true } ?? 0
         let t = tracks[main]
-        let origin = items[0].dtsUs
+        // Positions count from the first picture shown (B-frames decode before it; AAC priming may sit before it).
+        let origin = t.samples.map { t.microseconds($0.pts) }.min() ?? 0
         guard let i = t.syncSample(atOrBefore: origin + max(0, ms) * 1000) else { return nil }
-        let target = t.microseconds(t.samples[i].dts)
-        seek(toMediaUs: target, discontinuity: true)
-        host.log(MR_LOG_INFO, "VOD \(self.target.app)/\(self.target.stream): seek to \(ms) ms lands on \((target - origin) / 1000) ms")
-        return (target - origin) / 1000
+        let landed = (t.microseconds(t.samples[i].pts) - origin) / 1000
+        seek(toMediaUs: t.microseconds(t.samples[i].dts), discontinuity: true)
+        host.log(MR_LOG_INFO, "VOD \(target.app)/\(target.stream): seek to \(ms) ms lands on \(landed) ms")
+        return landed
     }
 
     private func seek(toMediaUs target: Int64, discontinuity: Bool) {

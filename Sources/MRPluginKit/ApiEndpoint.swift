@@ -80,6 +80,11 @@ public enum ApiEndpoint {
     }
 }
 
+private final class ReplyTask {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}
+
 private final class EndpointBox {
     let host: PluginHost
     let handler: ApiEndpoint.Handler
@@ -104,11 +109,18 @@ private final class EndpointBox {
         guard let params = ApiEndpoint.parameters(query: query, body: body, contentType: contentType) else {
             return reply(ex, .invalidArgs, ["msg": "the body is not a JSON object"])
         }
-        var answered = false
+        let answered = LockedValue(false)
+        let loop = r.loop
         handler(ApiRequest(params: params, peer: peer)) { [self] code, fields in
-            guard !answered else { return }
-            answered = true
-            _ = reply(ex, code, fields)
+            guard answered.withLock({ done in defer { done = true }; return !done }) else { return }
+            // Handlers may answer from another loop (a stream's); the exchange is answered on its own.
+            if host.currentLoop == Int(loop) { _ = reply(ex, code, fields); return }
+            let task = Unmanaged.passRetained(ReplyTask { _ = self.reply(ex, code, fields) }).toOpaque()
+            let rc = host.table.run_on_loop(host.host, loop, { user in
+                guard let user else { return }
+                Unmanaged<ReplyTask>.fromOpaque(user).takeRetainedValue().body()
+            }, task)
+            if rc != MR_OK { Unmanaged<ReplyTask>.fromOpaque(task).release() }
         }
         return Int32(MR_OK)
     }

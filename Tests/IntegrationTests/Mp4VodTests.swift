@@ -1,0 +1,118 @@
+import Foundation
+import XCTest
+
+/// MP4 files played as streams (the mp4 plugin's VOD): every protocol plays them, at real time, and an RTSP
+/// seek lands within one GOP of the time asked for.
+final class Mp4VodTests: XCTestCase {
+    /// A 20 s file whose picture brightness tells the time: luma = floor(10 * t), so a decoded frame says
+    /// where in the file it comes from. GOP 25 frames (1 s) with B-frames, plus AAC.
+    private func makeClock(in dir: URL) throws -> String {
+        let path = dir.appendingPathComponent("clock.mp4").path
+        let (status, out) = try runCommand("/usr/bin/ffmpeg", [
+            "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", "color=c=black:s=160x120:r=25,geq=lum='min(255\\,floor(T*10))':cb=128:cr=128",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "20",
+            "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-keyint_min", "25", "-sc_threshold", "0", "-bf", "2",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", path], timeout: 60)
+        XCTAssertEqual(status, 0, out)
+        return path
+    }
+
+    /// The file time of the first picture ffmpeg decodes from `url` (its brightness), with `-ss` before the input.
+    private func firstPictureTime(_ url: String, seek: Double) throws -> Double? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        p.arguments = ["-hide_banner", "-loglevel", "error", "-noaccurate_seek", "-ss", String(seek), "-rtsp_transport", "tcp",
+                       "-i", url, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard data.count == 160 * 120 else { return nil }
+        let mean = Double(data.reduce(0) { $0 + Int($1) }) / Double(data.count)
+        // gray is full range: Y = gray * 219 / 255 + 16, and Y = 10 t.
+        return (mean * 219 / 255 + 16) / 10
+    }
+
+    func testVodPlaysOverEveryProtocolAtRealTimeAndSeeksOverRtsp() throws {
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mr-vod-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        _ = try makeClock(in: root)
+        try Data("not an mp4 at all".utf8).write(to: root.appendingPathComponent("junk.mp4"))
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 1500, extra: """
+            [mp4]
+            vod_root = "\(root.path)"
+            [hls]
+            """)
+        defer { server.stop() }
+        XCTAssertTrue(server.waitForLog("plugin mp4"), server.log)
+
+        // Real time: 3 s of the stream take about 3 s, and hold about 75 frames.
+        let start = Date()
+        let flv = try MediaTools.probe("http://127.0.0.1:\(http)/vod/clock.mp4.live.flv", seconds: 3)
+        let took = Date().timeIntervalSince(start)
+        XCTAssertEqual(flv.videoCodec, "h264")
+        XCTAssertEqual(flv.audioCodec, "aac")
+        XCTAssertTrue(flv.firstVideoKey)
+        XCTAssertTrue((60...110).contains(flv.videoFrames), "\(flv.videoFrames) frames in 3 s of HTTP-FLV")
+        XCTAssertGreaterThan(took, 2.0, "paced: 3 s of stream are not delivered at once")
+        XCTAssertTrue(MediaTools.isMonotonic(flv.videoDts))
+
+        let overRtmp = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/vod/clock.mp4", seconds: 2)
+        XCTAssertEqual(overRtmp.videoCodec, "h264", "ffmpeg asks for mp4:clock.mp4")
+        XCTAssertEqual(overRtmp.audioCodec, "aac")
+        XCTAssertGreaterThan(overRtmp.videoFrames, 30)
+        let hls = try MediaTools.probe("http://127.0.0.1:\(http)/vod/clock.mp4/hls.m3u8", seconds: 2)
+        XCTAssertEqual(hls.videoCodec, "h264")
+        XCTAssertGreaterThan(hls.videoFrames, 20)
+
+        // RTSP: the SDP announces the length, and a seek lands on the keyframe at or before the time asked for.
+        let sdp = try XCTUnwrap(talk(port: rtsp, "DESCRIBE rtsp://127.0.0.1:\(rtsp)/vod/clock.mp4 RTSP/1.0\r\nCSeq: 1\r\n\r\n"))
+        XCTAssertTrue(sdp.contains("a=range:npt=0.000-19.9") || sdp.contains("a=range:npt=0.000-20.0"), "a 20 s file: \(sdp)")
+        for seek in [10.0, 4.5, 15.2] {
+            let t = try XCTUnwrap(try firstPictureTime("rtsp://127.0.0.1:\(rtsp)/vod/clock.mp4", seek: seek), "seek \(seek)")
+            XCTAssertTrue(t >= seek - 1.2 && t <= seek + 0.2, "a seek to \(seek) s shows the picture of \(t) s\n\(server.log)")
+        }
+        // Without a seek the picture comes from the start of the file... or from wherever the shared stream is now:
+        // what matters is that no seek leaves the player waiting.
+        XCTAssertNotNil(try firstPictureTime("rtsp://127.0.0.1:\(rtsp)/vod/clock.mp4", seek: 0))
+
+        // ZLMediaKit's seek endpoint, and clear errors for files that are not there or not MP4.
+        let (_, seekReply) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/index/api/seekRecordStamp?app=vod&stream=clock.mp4&stamp=12000"], timeout: 10)
+        XCTAssertTrue(seekReply.contains("\"code\":0") && seekReply.contains("\"stamp\":12000"), seekReply)
+        let (_, missingSeek) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/index/api/seekRecordStamp?app=vod&stream=none.mp4&stamp=1"], timeout: 10)
+        XCTAssertTrue(missingSeek.contains("\"code\":-500"), missingSeek)
+        XCTAssertThrowsError(try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/vod/none.mp4", seconds: 1, timeout: 15))
+        XCTAssertThrowsError(try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/vod/junk.mp4", seconds: 1, timeout: 15))
+        XCTAssertThrowsError(try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/vod/..%2Fescape.mp4", seconds: 1, timeout: 15))
+        XCTAssertTrue(server.log.contains("no file"), server.log)
+        XCTAssertTrue(server.log.contains("junk.mp4"), server.log)
+    }
+
+    /// A recording made by the mp4 plugin plays back as VOD (the recorder's fragmented files are readable).
+    func testRecordingPlaysBackAsVod() throws {
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mr-vod-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+            [mp4]
+            record_root = "\(root.path)"
+            record_path = "{app}/{stream}.mp4"
+            record = ["live/*"]
+            """)
+        defer { server.stop() }
+        let pub = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/cam", seconds: 4, bframes: 2)
+        pub.waitUntilExit()
+        XCTAssertTrue(server.waitForLog("recording __defaultVhost__/live/cam stops", timeout: 20), server.log)
+        // vod_root defaults to record_root: vod/live/cam.mp4 is the file just written.
+        let p: MediaTools.Probe
+        do { p = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/vod/live/cam.mp4", seconds: 2, extra: ["-rtsp_transport", "tcp"]) } catch { return XCTFail("\(error)\n\(server.log)") }
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertEqual(p.audioCodec, "aac")
+        XCTAssertGreaterThan(p.videoFrames, 30)
+    }
+}
