@@ -29,7 +29,7 @@ let pluginDependencies: [String: [Target.Dependency]] = [
     "RtmpPlugin": ["MediaFormats", "BusMedia", "RtmpProtocol"],
     "HttpMuxPlugin": ["MediaFormats", "BusMedia", "HttpProtocol"],
     "RtspPlugin": ["MediaFormats", "BusMedia", "RtpFormats", "RtspProtocol"],
-    "HlsPlugin": ["MediaFormats", "BusMedia", "MpegTS", "MP4Formats"],
+    "HlsPlugin": ["MediaFormats", "BusMedia", "MpegTS", "MP4Formats", "HlsFormats", "HttpProtocol"],
     "Mp4Plugin": ["MediaFormats", "BusMedia", "MP4Formats"],
 ]
 
@@ -80,6 +80,8 @@ let package = Package(
         // Containers: MPEG-TS mux/demux and fragmented MP4 (ISO BMFF) writing, shared by httpmux, HLS, SRT, GB28181.
         .target(name: "MpegTS", dependencies: ["MediaFormats"]),
         .target(name: "MP4Formats", dependencies: ["MediaFormats"]),
+        // M3U8 playlists (RFC 8216) as a client reads them: the HLS pull.
+        .target(name: "HlsFormats"),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .executableTarget(
             name: "mediarouter",
@@ -123,6 +125,7 @@ let package = Package(
         .testTarget(name: "RtpFormatsTests", dependencies: ["RtpFormats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "MpegTSTests", dependencies: ["MpegTS", "MediaFormats", "TestSupport"]),
+        .testTarget(name: "HlsFormatsTests", dependencies: ["HlsFormats"]),
         .testTarget(name: "MP4FormatsTests", dependencies: ["MP4Formats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
         .testTarget(

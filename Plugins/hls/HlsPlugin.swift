@@ -13,6 +13,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("window", MR_CONFIG_INT, "segments listed in a playlist (default 5)"),
         ("keep", MR_CONFIG_INT, "segments kept beyond the window for slow players (default 3)"),
         ("idle_ms", MR_CONFIG_INT, "stop muxing a stream nobody requested for this long (default 30000)"),
+        ("pull", MR_CONFIG_LIST, "HLS streams to pull: \"app/stream=http://host[:port]/path.m3u8\""),
     ],
     create: { HlsPlugin($0) })
 
@@ -43,10 +44,12 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
     var settings: HlsSettings { currentSettings.withLock { $0 } }
     let streams = LockedValue<[String: HlsStream]>([:])
     let sessions: HlsSessions
+    private let pulls: HlsPulls
 
     init(_ host: PluginHost) {
         self.host = host
         sessions = HlsSessions(host: host)
+        pulls = HlsPulls(host: host)
     }
 
     func start() -> Int32 {
@@ -57,18 +60,21 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
             return plugin.handle(request.pointee, ex)
         }, PluginBox.unretained(self))
         if rc != MR_OK { host.log(MR_LOG_ERROR, "cannot add the HLS route: \(host.lastError)") }
+        pulls.start()
         return rc
     }
 
     func reconfigure() -> Int32 {
         let s = HlsSettings(host)
         currentSettings.withLock { $0 = s }
+        pulls.reconfigure()
         return Int32(MR_OK)
     }
 
     /// Each stream is shut down on its own loop by a task queued here (tasks queued in stop run before the
     /// plugin is destroyed), which also releases it.
     func stop() {
+        pulls.stop()
         let all = streams.withLock { t -> [HlsStream] in
             defer { t.removeAll() }
             return Array(t.values)

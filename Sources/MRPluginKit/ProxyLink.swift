@@ -61,6 +61,10 @@ public final class ProxyLink: @unchecked Sendable {
     /// The connection delivers media: the next failure retries after 1 s again.
     public func streaming() { backoffMs = 1000 }
 
+    /// On the connection's loop: the connection ended without a failure, its proxy going on over other
+    /// connections (an HLS pull makes one request per connection); `stop` must not close it again.
+    public func connectionEnded() { conn = nil }
+
     /// Control thread, from the plugin's stop; the host cancels the timer and closes what is left.
     public func stop() {
         stopped = true

@@ -1,0 +1,169 @@
+import BusMedia
+import MediaFormats
+import MpegTS
+import MRPluginKit
+import PluginABI
+
+/// MPEG-TS segments of a pull onto the bus at real time. Segments arrive in bursts (a whole segment per
+/// request, several at the start); their frames wait here and are written when their time comes, so
+/// players see a live stream and not a fast-forward. Timestamps are put on one timeline that continues
+/// across segments: a discontinuity, or a jump the playlist does not explain (a restarted encoder,
+/// skipped segments), is rebased onto the end of the previous segment.
+final class HlsPullIngest {
+    private struct Frame {
+        let slot: Int
+        let key: Bool
+        let pts: Int64
+        let dts: Int64
+        let data: [UInt8]
+    }
+
+    /// Segments waiting to be written; the session fetches no more while this many wait.
+    static let maxQueuedSegments = 3
+    /// All waiting frames together: with 32 MB segments, three of them are already plenty.
+    static let maxQueuedBytes = 96 << 20
+    /// More than this between where a segment starts and where the previous one ended is a jump to rebase.
+    static let maxJumpUs: Int64 = 1_000_000
+
+    private let host: PluginHost
+    private let sink: SourceTracks
+    private let label: String
+    /// Bus slot of each codec, in the order the first segment's PMT listed them.
+    private var slots: [Codec: Int] = [:]
+    private var warnedTracks: Set<Codec> = []
+    private var queue: [[Frame]] = []
+    private var cursor = 0
+    private(set) var queuedBytes = 0
+    /// Added to a segment's own timestamps; nil before the first segment.
+    private var offsetUs: Int64?
+    private var expectedNextUs: Int64 = 0
+    private var lastDts: [Int: Int64] = [:]
+    /// Wall time and timeline position of the pacing anchor.
+    private var anchor: (wallUs: Int64, dtsUs: Int64)?
+    private(set) var segmentsIn = 0
+    private(set) var framesOut = 0
+    private(set) var rebases = 0
+    private(set) var demuxErrors = 0
+
+    init(host: PluginHost, source: OpaquePointer, label: String) {
+        self.host = host
+        self.sink = SourceTracks(host: host, source: source)
+        self.label = label
+    }
+
+    var queuedSegments: Int { queue.count }
+    var isEmpty: Bool { queue.isEmpty }
+
+    /// Codecs of the bus tracks, for the log.
+    var codecs: String { slots.sorted { $0.value < $1.value }.map(\.key.rawValue).joined(separator: "+") }
+
+    /// Demuxes one segment and queues its frames; returns how many frames it had. `discontinuity`: the
+    /// playlist said so, or segments were skipped before it.
+    @discardableResult
+    func add(_ bytes: [UInt8], sequence: Int, durationS: Double, discontinuity: Bool) -> Int {
+        var demuxer = TsDemuxer()
+        var ts = demuxer.push(bytes[...])
+        ts += demuxer.flush()
+        demuxErrors += demuxer.errors
+        segmentsIn += 1
+        let tracks = demuxer.tracks
+        declare(tracks)
+        var frames: [Frame] = []
+        frames.reserveCapacity(ts.count)
+        for f in ts {
+            guard f.track >= 0, f.track < tracks.count, let slot = slots[tracks[f.track].codec] else { continue }
+            frames.append(Frame(slot: slot, key: f.key && tracks[f.track].codec.isVideo, pts: f.pts, dts: f.dts, data: f.data))
+        }
+        // TS muxers put audio in larger PES behind the video they precede, so mux order is not DTS order; the
+        // bus wants frames in DTS order across tracks, as a player joining at a keyframe starts its clock
+        // there and a frame from before it would be negative (RTMP's 32-bit time wraps).
+        frames = frames.enumerated().sorted { ($0.element.dts, $0.offset) < ($1.element.dts, $1.offset) }.map(\.element)
+        guard let start = frames.first?.dts, let end = frames.last?.dts else { return 0 }
+        if let offset = offsetUs {
+            let jump = start + offset - expectedNextUs
+            if discontinuity || abs(jump) > Self.maxJumpUs {
+                offsetUs = expectedNextUs - start
+                rebases += 1
+                host.log(MR_LOG_INFO, "\(label): segment \(sequence): \(discontinuity ? "discontinuity" : "timestamps jump \(jump / 1000) ms"); rebased to continue the stream")
+            }
+        } else {
+            offsetUs = -start
+        }
+        let offset = offsetUs ?? 0
+        // EXTINF says where the next segment starts; without it, one frame interval after the last.
+        expectedNextUs = durationS > 0 ? start + offset + Int64(durationS * 1_000_000) : end + offset + 40_000
+        queue.append(frames.map { Frame(slot: $0.slot, key: $0.key, pts: $0.pts + offset, dts: $0.dts + offset, data: $0.data) })
+        queuedBytes += frames.reduce(0) { $0 + $1.data.count }
+        return frames.count
+    }
+
+    /// Slots come from the first segment's tracks; later segments only bring new configs (SPS/PPS, ADTS)
+    /// for the same codecs: the bus's track set is fixed once declared.
+    private func declare(_ tracks: [TsTrack]) {
+        if slots.isEmpty {
+            for t in tracks where slots[t.codec] == nil {
+                let slot = slots.count
+                slots[t.codec] = slot
+                sink.expect(slot)
+            }
+        }
+        for t in tracks {
+            guard let slot = slots[t.codec] else {
+                if warnedTracks.insert(t.codec).inserted {
+                    host.log(MR_LOG_WARNING, "\(label): a \(t.codec.rawValue) track appeared after the start; it is not pulled")
+                }
+                continue
+            }
+            if !t.config.isEmpty || !t.codec.needsConfig { sink.set(slot, Self.sized(t)) }
+        }
+    }
+
+    /// The track with its picture size read from its parameter sets.
+    private static func sized(_ t: TsTrack) -> MediaTrack {
+        var track = t
+        if t.codec == .h264, let sps = AVCDecoderConfig(t.config[...])?.parsedSPS {
+            (track.width, track.height) = (sps.width, sps.height)
+        } else if t.codec == .h265, let d = HEVCDecoderConfig(t.config[...])?.dimensions {
+            (track.width, track.height) = (d.width, d.height)
+        }
+        return track
+    }
+
+    /// Writes the frames whose time has come. The first frame anchors the timeline to the wall clock; after
+    /// an underrun (the network fell behind by more than a second) the anchor moves, so the frames that
+    /// arrive late go out at real time again instead of in one burst.
+    func drain(nowUs: Int64) {
+        while cursor < (queue.first?.count ?? 0), let segment = queue.first {
+            let f = segment[cursor]
+            let a = anchor ?? (nowUs, f.dts)
+            let due = a.wallUs + (f.dts - a.dtsUs)
+            if due > nowUs { anchor = a; return }
+            anchor = nowUs - due > Self.maxJumpUs ? (nowUs, f.dts) : a
+            write(f)
+            cursor += 1
+            if cursor == segment.count {
+                queue.removeFirst()
+                queuedBytes -= segment.reduce(0) { $0 + $1.data.count }
+                cursor = 0
+            }
+        }
+    }
+
+    private func write(_ f: Frame) {
+        // Per track the bus needs non-decreasing DTS, even where a rebase or a muxer's rounding overlaps.
+        var dts = f.dts
+        if let last = lastDts[f.slot], dts <= last { dts = last + 1 }
+        lastDts[f.slot] = dts
+        sink.write(f.slot, flags: f.key ? UInt32(MR_FRAME_KEY) : 0, pts: max(f.pts, dts), dts: dts, f.data)
+        framesOut += 1
+    }
+
+    var summary: String {
+        "\(segmentsIn) segments, \(framesOut) frames, \(rebases) rebases, \(demuxErrors) TS errors"
+    }
+}
+
+private extension Codec {
+    /// H.264, H.265 and AAC are declared only with their config (SourceTracks waits for it).
+    var needsConfig: Bool { self == .h264 || self == .h265 || self == .aac }
+}
