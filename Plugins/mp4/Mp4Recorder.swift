@@ -186,6 +186,18 @@ final class Mp4Recorder: ReaderHandler, @unchecked Sendable {
     /// [loop] A file is closed or failed: tell subscribers (the record-done event, ZLMediaKit's on_record_mp4).
     private func fileFinished(_ path: String, startEpoch: Int, error: String?, size: Int64) {
         let duration = durations.removeValue(forKey: path) ?? 0
+        if error == nil, plugin.settings.faststart {
+            // The event waits for the rewrite, so its size and path describe the file as it stays.
+            // Holds the recorder until the rewrite ends, even if its stream has ended meanwhile.
+            return RecordFinalizer(host: host, path: path) { rewriteError, newSize in
+                if let rewriteError { self.host.log(MR_LOG_WARNING, "recording \(self.target.key): \(rewriteError)") }
+                self.report(path, startEpoch: startEpoch, duration: duration, size: rewriteError == nil ? newSize : size, error: nil)
+            }.start(loop: loop)
+        }
+        report(path, startEpoch: startEpoch, duration: duration, size: size, error: error)
+    }
+
+    private func report(_ path: String, startEpoch: Int, duration: Double, size: Int64, error: String?) {
         if let error {
             host.log(MR_LOG_ERROR, "recording \(target.key) failed: \(error)")
             if !stopped { stop(reason: "write error") }

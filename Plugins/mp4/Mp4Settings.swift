@@ -8,6 +8,7 @@ struct Mp4Settings: Sendable {
     var segmentSeconds = 3600
     var patterns: [String] = []
     var maxRecordings = 64
+    var faststart = false
     var vodApp = "vod"
     var vodRoot = "./record"
     var vodLoop = false
@@ -24,6 +25,7 @@ struct Mp4Settings: Sendable {
         segmentSeconds = max(2, min(86_400, host.int("record_segment_s", default: 3600)))
         patterns = host.list("record")
         maxRecordings = max(1, min(4096, host.int("max_recordings", default: 64)))
+        faststart = host.bool("record_faststart", default: false)
         vodApp = host.string("vod_app", default: "vod")
         vodRoot = host.string("vod_root", default: recordRoot)
         vodLoop = host.bool("vod_loop", default: false)
@@ -47,6 +49,7 @@ struct Mp4Settings: Sendable {
         ("record_segment_s", MR_CONFIG_INT, "a recording starts a new file at the first keyframe after this many seconds (default 3600)"),
         ("record", MR_CONFIG_LIST, "streams recorded whenever they are published: \"app/stream\" patterns, * matches any text"),
         ("max_recordings", MR_CONFIG_INT, "recordings at once (default 64)"),
+        ("record_faststart", MR_CONFIG_BOOL, "rewrite each finished file as a progressive faststart MP4 (default false: files stay fragmented, which survives a crash and plays everywhere)"),
         ("vod_app", MR_CONFIG_STRING, "app name whose streams are MP4 files played at real time (default vod): <vod_app>/<file under vod_root>"),
         ("vod_root", MR_CONFIG_STRING, "directory VOD files are read from (default: record_root)"),
         ("vod_loop", MR_CONFIG_BOOL, "start a VOD file over at its end instead of ending the stream (default false)"),

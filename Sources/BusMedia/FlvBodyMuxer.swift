@@ -83,7 +83,9 @@ public struct FlvBodyMuxer: Sendable {
     public func body(host: PluginHost, _ frame: mr_frame) -> Body? {
         guard Int(frame.track) < tracks.count, let t = tracks[Int(frame.track)], let payload = frame.payload else { return nil }
         let data = host.bytes(of: payload)
-        let ms = UInt32(truncatingIfNeeded: frame.dts / 1000)
+        // FLV time is unsigned: a frame a little before the source's first one (audio ahead of the first
+        // keyframe) is put at 0 rather than wrapped to 49 days.
+        let ms = UInt32(truncatingIfNeeded: max(0, frame.dts) / 1000)
         if t.isVideo {
             let key = frame.flags & UInt32(MR_FRAME_KEY) != 0
             let cts = Int32(clamping: (frame.pts - frame.dts) / 1000)

@@ -25,7 +25,7 @@ public struct PlayerTimeline {
                 iov.range(payload, 0, data.count)   // metadata and sequence headers, at 0 already
                 continue
             }
-            let shift = timebaseMs ?? UInt32(truncatingIfNeeded: f.dts / 1000)
+            let shift = timebaseMs ?? UInt32(truncatingIfNeeded: max(0, f.dts) / 1000)
             timebaseMs = shift
             if !rewrite(&iov, payload, data, shift) { iov.range(payload, 0, data.count) }
         }

@@ -77,6 +77,37 @@ final class Mp4RecordTests: XCTestCase {
         XCTAssertTrue(len >= 1.9 && len <= 3.1, "time_len \(len)")
     }
 
+    /// With `record_faststart`, finished files are rewritten as progressive MP4s (moov before mdat) that hold
+    /// the same frames, and the record-done event gives the rewritten size.
+    func testFaststartRewriteKeepsEveryFrame() throws {
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let root = tempRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+            [mp4]
+            record_root = "\(root.path)"
+            record_faststart = true
+            record = ["live/*"]
+            [testsink]
+            log_events = true
+            """)
+        defer { server.stop() }
+        let pub = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/fs", seconds: 4, bframes: 2)
+        pub.waitUntilExit()
+        XCTAssertTrue(server.waitForLog("event 6 live/fs", timeout: 20), server.log)
+        let file = try XCTUnwrap(mp4Files(root).first, server.log)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        let top = String(decoding: bytes[4..<8], as: UTF8.self) + "," + String(decoding: bytes.dropFirst(Int(bytes[0...3].reduce(0) { $0 << 8 | UInt32($1) }) + 4).prefix(4), as: UTF8.self)
+        XCTAssertEqual(top, "ftyp,moov", "faststart layout")
+        XCTAssertFalse(bytes.contains("moof".data(using: .ascii)!), "no fragments left")
+        let p = try MediaTools.probe(file)
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertEqual(p.audioCodec, "aac")
+        XCTAssertTrue((60...100).contains(p.videoFrames), "\(p.videoFrames) frames")
+        XCTAssertTrue(server.log.contains("\"file_size\":\(bytes.count)"), "the event gives the rewritten size \(bytes.count)")
+        XCTAssertEqual(mp4Files(root).count, 1, "no temporary file left")
+    }
+
     /// startRecord / isRecording / stopRecord / getMP4RecordFile as ZLMediaKit answers them; the file written
     /// survives `kill -9` of the server mid-recording and still plays.
     func testOnDemandRecordingSurvivesKillNine() throws {
