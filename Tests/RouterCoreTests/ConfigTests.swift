@@ -105,7 +105,7 @@ final class ConfigTests: XCTestCase {
     func testDefaultPluginsConfIsValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let c = try ServerConfig.load(path: root.appendingPathComponent("plugins.conf").path, executableDir: "/x")
-        XCTAssertEqual(Set(c.plugins.map(\.name)), ["rtmp", "rtsp", "httpmux", "hls", "webrtc", "srt", "gb28181"])
+        XCTAssertEqual(Set(c.plugins.map(\.name)), ["rtmp", "rtsp", "httpmux", "hls", "mp4", "webrtc", "srt", "gb28181"])
         XCTAssertEqual(c.plugins.first { $0.name == "rtsp" }?.port, 8554)
         XCTAssertTrue(c.warnings.isEmpty, "\(c.warnings)")
     }

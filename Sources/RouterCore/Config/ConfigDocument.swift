@@ -7,10 +7,21 @@ public struct ConfigDocument: Equatable, Sendable {
     public let text: String
     public let server: [String: ConfigValue]
     public let plugins: [(name: String, table: [String: ConfigValue])]
+    /// `[api]` and `[hook]`, by name.
+    public let core: [String: [String: ConfigValue]]
+
+    public init(path: String, text: String, server: [String: ConfigValue], plugins: [(name: String, table: [String: ConfigValue])],
+                core: [String: [String: ConfigValue]] = [:]) {
+        self.path = path
+        self.text = text
+        self.server = server
+        self.plugins = plugins
+        self.core = core
+    }
 
     public static func == (a: ConfigDocument, b: ConfigDocument) -> Bool {
         a.server == b.server && a.plugins.map(\.name) == b.plugins.map(\.name)
-            && zip(a.plugins, b.plugins).allSatisfy { $0.table == $1.table }
+            && zip(a.plugins, b.plugins).allSatisfy { $0.table == $1.table } && a.core == b.core
     }
 
     public static func load(path: String) throws(ConfigError) -> ConfigDocument {
@@ -36,6 +47,7 @@ public struct ConfigDocument: Equatable, Sendable {
         let locator = ConfigLocator(text: text)
         var server: [String: ConfigValue] = [:]
         var plugins: [(String, [String: ConfigValue])] = []
+        var core: [String: [String: ConfigValue]] = [:]
         for name in root.keys {
             guard let node = root[name] else { continue }
             guard let table = node.table else {
@@ -43,12 +55,22 @@ public struct ConfigDocument: Equatable, Sendable {
                                   message: "top-level keys are not allowed; put it under [server] or a plugin table")
             }
             let converted = convert(table)
-            if name == "server" { server = converted } else { plugins.append((name, converted)) }
+            if name == "server" {
+                server = converted
+            } else if Self.coreTables.contains(name) {
+                core[name] = converted
+            } else {
+                plugins.append((name, converted))
+            }
         }
         // toml++ orders keys alphabetically; keep the operator's order from the text instead.
         plugins.sort { (locator.line(table: $0.0, key: nil) ?? 0) < (locator.line(table: $1.0, key: nil) ?? 0) }
-        return ConfigDocument(path: path, text: text, server: server, plugins: plugins)
+        return ConfigDocument(path: path, text: text, server: server, plugins: plugins, core: core)
     }
+
+    /// Tables the core reads itself besides `[server]` (the management API and web hooks); no plugin has
+    /// these names.
+    public static let coreTables: Set<String> = ["api", "hook"]
 
     public func plugin(_ name: String) -> [String: ConfigValue]? { plugins.first { $0.name == name }?.table }
 

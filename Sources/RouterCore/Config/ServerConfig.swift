@@ -6,10 +6,12 @@ public struct ServerConfig: Equatable, Sendable {
     public let document: ConfigDocument
     public let settings: ServerSettings
     public let plugins: [PluginEntry]
+    public let api: ApiSettings
+    public let hook: HookSettings
     public let warnings: [String]
 
     public static func == (a: ServerConfig, b: ServerConfig) -> Bool {
-        a.settings == b.settings && a.plugins == b.plugins
+        a.settings == b.settings && a.plugins == b.plugins && a.api == b.api && a.hook == b.hook
     }
 
     public static func load(path: String, executableDir: String) throws(ConfigError) -> ServerConfig {
@@ -35,7 +37,9 @@ public struct ServerConfig: Equatable, Sendable {
             if entry.enabled { try checkPluginKeys(entry, document: document, warnings: &warnings) }
             entries.append(entry)
         }
-        return ServerConfig(document: document, settings: settings, plugins: entries, warnings: warnings)
+        let api = try ApiSettings.parse(document.core["api"] ?? [:], document: document) { warnings.append($0) }
+        let hook = try HookSettings.parse(document.core["hook"] ?? [:], document: document) { warnings.append($0) }
+        return ServerConfig(document: document, settings: settings, plugins: entries, api: api, hook: hook, warnings: warnings)
     }
 
     /// Keys the plugin declares are type-checked; keys it does not declare are warned about. A plugin that

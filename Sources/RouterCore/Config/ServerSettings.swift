@@ -95,6 +95,25 @@ struct TableReader {
         return s
     }
 
+    /// Floats; integers are taken as floats.
+    func double(_ key: String, range: ClosedRange<Double>) throws(ConfigError) -> Double? {
+        guard let v = table[key] else { return nil }
+        let d: Double
+        switch v {
+        case .double(let x): d = x
+        case .int(let i): d = Double(i)
+        default: throw error(key, "expected float, found \(v.typeName)")
+        }
+        guard range.contains(d) else { throw error(key, "\(d) is out of range \(range.lowerBound)...\(range.upperBound)") }
+        return d
+    }
+
+    func warnUnknown(_ known: [String], _ warn: (String) -> Void) {
+        for key in table.keys.sorted() where !known.contains(key) {
+            warn("\(document.path):\(document.line(table: tableName, key: key) ?? 0): [\(tableName)] unknown key '\(key)' ignored")
+        }
+    }
+
     func bool(_ key: String) throws(ConfigError) -> Bool? {
         guard let v = table[key] else { return nil }
         guard case .bool(let b) = v else { throw error(key, "expected boolean, found \(v.typeName)") }
