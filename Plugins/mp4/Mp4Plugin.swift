@@ -76,9 +76,10 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
             if result == .full { host.log(MR_LOG_WARNING, "recording \(target.key) refused: \(s.maxRecordings) recordings run") }
             return result
         }
-        guard recorder.start() else {
-            forget(recorder)
-            return .failed
+        // The reader is opened on the recorder's loop, where a stop asked meanwhile is seen in order.
+        onLoop(loop, recorder) { r in
+            guard !r.stopped else { return }
+            if !r.start() { self.forget(r) }
         }
         return .started
     }
@@ -86,6 +87,7 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
     /// [any thread] False if the stream is not being recorded.
     func stopRecording(_ key: String) -> Bool {
         guard let r = recorders.withLock({ $0[key] }) else { return false }
+        // A recorder whose reader is not open yet (queued start) is stopped by the same ordered loop.
         onLoop(r) { $0.stop(reason: "stop was asked") }
         return true
     }

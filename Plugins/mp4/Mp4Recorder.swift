@@ -39,6 +39,8 @@ final class Mp4Recorder: ReaderHandler, @unchecked Sendable {
     private var file: OpenFile?
     private var sequence = 0
     private(set) var stopped = false
+    /// [loop] Whether start() opened a reader (whose callbacks end with CLOSED unless we close it).
+    private var readerEverOpened = false
     /// Bytes gathered before a write is queued: about one write per half second of stream.
     private static let flushBytes = 1 << 20
     private static let flushUs: Int64 = 500_000
@@ -62,18 +64,21 @@ final class Mp4Recorder: ReaderHandler, @unchecked Sendable {
             return false
         }
         if reader == nil { reader = out }   // STARTED may have come inside the call
+        readerEverOpened = true
         return true
     }
 
     /// [loop] Ends the current file and the reader. The recorder leaves the registry once no callback of its
     /// reader can come any more: at once when it closes the reader itself, at CLOSED when the host does.
     func stop(reason: String) {
+        let opened = reader != nil
         end(reason: reason)
         if let r = reader {
             reader = nil
             host.table.reader_close(r)
-            plugin.forget(self)
         }
+        // Without a reader (its start was still queued) nothing calls back: leave now as well.
+        if opened || !readerEverOpened { plugin.forget(self) }
     }
 
     private func end(reason: String) {
@@ -152,8 +157,10 @@ final class Mp4Recorder: ReaderHandler, @unchecked Sendable {
         muxer = m
         let writer = RecordFileWriter(host: host, path: path, loop: loop)
         let info = (target: target, path: path, startEpoch: epoch)
-        writer.onFinish = { [weak self] error, size in
-            self?.fileFinished(info.path, startEpoch: info.startEpoch, error: error, size: size)
+        // A strong capture: the recorder may have left the registry (its stream ended) before its last file is
+        // on disk, and that file's record-done event is still due. The writer drops the closure once called.
+        writer.onFinish = { [writer] error, size in
+            self.fileFinished(writer.actualPath, startEpoch: info.startEpoch, error: error, size: size, asked: info.path)
         }
         file = OpenFile(writer: writer, startDts: dts, startEpoch: epoch, lastDts: dts, pending: m.initSegment(), lastFlushDts: dts)
         currentPath.withLock { $0 = path }
@@ -184,8 +191,8 @@ final class Mp4Recorder: ReaderHandler, @unchecked Sendable {
     }
 
     /// [loop] A file is closed or failed: tell subscribers (the record-done event, ZLMediaKit's on_record_mp4).
-    private func fileFinished(_ path: String, startEpoch: Int, error: String?, size: Int64) {
-        let duration = durations.removeValue(forKey: path) ?? 0
+    private func fileFinished(_ path: String, startEpoch: Int, error: String?, size: Int64, asked: String) {
+        let duration = durations.removeValue(forKey: asked) ?? 0
         if error == nil, plugin.settings.faststart {
             // The event waits for the rewrite, so its size and path describe the file as it stays.
             // Holds the recorder until the rewrite ends, even if its stream has ended meanwhile.

@@ -56,6 +56,8 @@ final class Mp4VodSource: @unchecked Sendable {
     private var markDiscontinuity = false
     private var idleSinceUs: Int64?
     private(set) var closed = false
+    /// [loop] Set once the file is parsed and published; seeks before that are refused.
+    private var isOpen = false
 
     /// Read-ahead: at most this much media time beyond now, and this many bytes per worker job.
     private static let leadUs: Int64 = 1_000_000
@@ -124,6 +126,7 @@ final class Mp4VodSource: @unchecked Sendable {
 
     /// [loop]
     private func opened() {
+        guard !closed else { return }   // the plugin stopped while the file was parsed
         if let openError {
             host.log(MR_LOG_WARNING, "VOD \(target.app)/\(target.stream): \(path): \(openError)")
             return close()
@@ -134,13 +137,15 @@ final class Mp4VodSource: @unchecked Sendable {
             return close()
         }
         source = s
+        // Known before the tracks are declared: a player's DESCRIBE may ask for it as soon as they are.
+        duration.withLock { $0 = durationMs }
+        isOpen = true
         let ingest = SourceTracks(host: host, source: s)
         for i in tracks.indices { ingest.expect(i) }   // declared together, not at the first one set
         for (i, t) in tracks.enumerated() {
             if let media = t.media { ingest.set(i, media) }
         }
         self.ingest = ingest
-        duration.withLock { $0 = durationMs }
         mediaOrigin = items.first?.dtsUs ?? 0
         busOrigin = 0
         clockStartUs = host.table.now_us()
@@ -238,12 +243,13 @@ final class Mp4VodSource: @unchecked Sendable {
     /// [loop] Plays on from the last sync sample of the video track (of the first track without video) at or
     /// before `ms`; returns the media position it lands on, in ms.
     func seek(toMs ms: Int64) -> Int64? {
-        guard !closed, !items.isEmpty else { return nil }
+        guard isOpen, !closed, !items.isEmpty else { return nil }
+        let ms = min(max(0, ms), durationMs)
         let main = tracks.firstIndex { $0.media?.codec.isVideo == true } ?? 0
         let t = tracks[main]
         // Positions count from the first picture shown (B-frames decode before it; AAC priming may sit before it).
         let origin = t.samples.map { t.microseconds($0.pts) }.min() ?? 0
-        guard let i = t.syncSample(atOrBefore: origin + max(0, ms) * 1000) else { return nil }
+        guard let i = t.syncSample(atOrBefore: origin + ms * 1000) else { return nil }
         let landed = (t.microseconds(t.samples[i].pts) - origin) / 1000
         seek(toMediaUs: t.microseconds(t.samples[i].dts), discontinuity: true)
         host.log(MR_LOG_INFO, "VOD \(target.app)/\(target.stream): seek to \(ms) ms lands on \(landed) ms")

@@ -19,12 +19,13 @@ final class RecordFileWriter: @unchecked Sendable {
         var error: String?
         var fd: Int32 = -1
         var written: Int64 = 0
+        var path: String
     }
 
     let path: String
     private let host: PluginHost
     private let loop: Int32
-    private let state = LockedValue(State())
+    private let state: LockedValue<State>
     /// Runs once on the loop: after the file is closed (nil) or at the first error.
     var onFinish: ((_ error: String?, _ size: Int64) -> Void)?
     static let maxQueued = 64 << 20
@@ -33,7 +34,11 @@ final class RecordFileWriter: @unchecked Sendable {
         self.host = host
         self.path = path
         self.loop = loop
+        state = LockedValue(State(path: path))
     }
+
+    /// The file actually written (the asked path, or one with a -N suffix when that was taken).
+    var actualPath: String { state.withLock { $0.path } }
 
     /// [loop] Queues bytes; false once the file has failed.
     @discardableResult
@@ -99,9 +104,12 @@ final class RecordFileWriter: @unchecked Sendable {
             var fd = fd0
             if fd < 0 {
                 switch Self.open(path) {
-                case .success(let f):
+                case .success(let f, let actual):
                     fd = f
-                    state.withLock { $0.fd = f }
+                    state.withLock {
+                        $0.fd = f
+                        $0.path = actual
+                    }
                 case .failure(let message):
                     state.withLock { $0.error = message }
                     break
@@ -154,20 +162,32 @@ final class RecordFileWriter: @unchecked Sendable {
             s.reported = true
             return (true, s.error, s.written)
         }
-        if report { onFinish?(error, size) }
+        if report {
+            let finish = onFinish
+            onFinish = nil   // breaks the cycle with the recorder
+            finish?(error, size)
+        }
     }
 
     // MARK: POSIX
 
-    private enum Opened { case success(Int32), failure(String) }
+    private enum Opened { case success(Int32, String), failure(String) }
 
     private static func open(_ path: String) -> Opened {
         if let dir = path.lastIndex(of: "/").map({ String(path[..<$0]) }), !dir.isEmpty, let e = makeDirectories(dir) {
             return .failure("cannot create \(dir): \(e)")
         }
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if fd < 0 { return .failure("cannot open \(path): \(String(cString: strerror(errno)))") }
-        return .success(fd)
+        // Never truncate a file another writer may still be finishing (two files named in the same second):
+        // a name already taken gets -1, -2, ... before its extension.
+        let dot = path.lastIndex(of: ".").flatMap { d in path.lastIndex(of: "/").map { $0 < d ? d : path.endIndex } ?? d }
+            ?? path.endIndex
+        for n in 0..<100 {
+            let candidate = n == 0 ? path : String(path[..<dot]) + "-\(n)" + String(path[dot...])
+            let fd = Glibc.open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 { return .success(fd, candidate) }
+            if errno != EEXIST { return .failure("cannot open \(candidate): \(String(cString: strerror(errno)))") }
+        }
+        return .failure("\(path): 100 files of that name exist already")
     }
 
     private static func makeDirectories(_ dir: String) -> String? {

@@ -41,7 +41,7 @@ final class RecordFinalizer: @unchecked Sendable {
     /// [worker]
     private func run() {
         let temporary = path + ".faststart.tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             error = "cannot create \(temporary): \(String(cString: strerror(errno)))"
             return
@@ -63,10 +63,11 @@ final class RecordFinalizer: @unchecked Sendable {
             }
             guard fsync(fd) == 0 else { throw WriteFailure(message: String(cString: strerror(errno))) }
             close(fd)
+            fd = -1
             guard rename(temporary, path) == 0 else { throw WriteFailure(message: String(cString: strerror(errno))) }
             size = written
         } catch {
-            close(fd)
+            if fd >= 0 { close(fd) }
             unlink(temporary)
             self.error = "\(path): faststart rewrite failed (the fragmented file is kept): \(error)"
         }

@@ -25,7 +25,11 @@ enum RecordPath {
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
             out += rest[..<open]
-            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                out += rest[open...]
+                rest = rest[rest.endIndex...]
+                break
+            }
             let name = String(rest[rest.index(after: open)..<close])
             out += values[name] ?? "{\(name)}"
             rest = rest[rest.index(after: close)...]

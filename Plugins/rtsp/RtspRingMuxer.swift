@@ -54,10 +54,13 @@ final class RtspRingMuxer: RingMuxer {
         }
     }
 
+    private var pendingDiscontinuity = false
+
     func frames(_ ring: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
         var packets: [mr_frame] = []
         packets.reserveCapacity(frames.count)
         for f in frames {
+            if f.flags & UInt32(MR_FRAME_DISCONTINUITY) != 0 { pendingDiscontinuity = true }
             let index = Int(f.track)
             guard index < tracks.count, var t = tracks[index], let payload = f.payload else { continue }
             let data = host.bytes(of: payload)
@@ -81,8 +84,10 @@ final class RtspRingMuxer: RingMuxer {
             }
             tracks[index] = t
             guard !out.isEmpty, let buf = host.buffer(out) else { continue }
-            // A source's discontinuity (a VOD seek) stays visible to the ring's readers.
-            let flags = (key ? UInt32(MR_FRAME_KEY) : 0) | (f.flags & UInt32(MR_FRAME_DISCONTINUITY))
+            // A source's discontinuity (a VOD seek) stays visible to the ring's readers, on the next packet made
+            // if its own frame gave none.
+            let flags = (key ? UInt32(MR_FRAME_KEY) : 0) | (pendingDiscontinuity ? UInt32(MR_FRAME_DISCONTINUITY) : 0)
+            pendingDiscontinuity = false
             packets.append(mr_frame(track: f.track, flags: flags, pts: f.pts, dts: f.dts, payload: buf))
         }
         guard !packets.isEmpty else { return }

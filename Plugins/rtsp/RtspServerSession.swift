@@ -44,6 +44,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private var busy = false
     /// A seek was answered: frames are dropped until the source's first frame after it.
     private var awaitingSeek = false
+    private var seekAskedUs: Int64 = 0
     private var transports: [Int: RtspTrackTransport] = [:]
     private var lastActivityUs: Int64 = 0
     private var timer: OpaquePointer?
@@ -369,6 +370,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             busy = true
             // Set before asking: the source's first frame after the seek may reach this loop before the answer.
             awaitingSeek = true
+            seekAskedUs = host.table.now_us()
             let args: [String: Any] = ["vhost": p.vhost ?? "", "app": p.app, "stream": p.stream, "position_ms": Int64(t * 1000)]
             let asked = host.callCommand("vod.seek", args, loop: loop) { [weak self] status, reply in
                 guard let self, !self.closing else { return }
@@ -447,9 +449,11 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         var frames = frames
         if awaitingSeek {
             // Frames still queued from before the seek are not sent: the player's timeline restarts at the Range
-            // answered, with the first frame the source sent after seeking (marked as a discontinuity).
+            // answered, with the first frame the source sent after seeking (marked as a discontinuity). A source
+            // that never marks one does not stall the player for more than two seconds.
             let mark = UInt32(MR_FRAME_DISCONTINUITY)
-            guard let i = frames.firstIndex(where: { $0.flags & mark != 0 }) else { return }
+            let expired = host.table.now_us() - seekAskedUs > 2_000_000
+            guard let i = frames.firstIndex(where: { $0.flags & mark != 0 }) ?? (expired ? 0 : nil) else { return }
             awaitingSeek = false
             frames = UnsafeBufferPointer(rebasing: frames[i...])
         }

@@ -5,6 +5,8 @@ import PluginABI
 public struct CommandReply: @unchecked Sendable {
     let host: PluginHost
     let ticket: OpaquePointer
+    /// Copies of a reply share it: the host frees the ticket at the first answer, so a second is dropped.
+    let answered = LockedValue(false)
 
     public func answer(_ object: [String: Any]) { send(Int32(MR_OK), object) }
 
@@ -13,6 +15,7 @@ public struct CommandReply: @unchecked Sendable {
     }
 
     private func send(_ status: Int32, _ object: [String: Any]) {
+        guard answered.withLock({ done in defer { done = true }; return !done }) else { return }
         CommandJSON.text(object).withCString { host.table.command_answer(ticket, status, $0) }
     }
 }

@@ -44,6 +44,8 @@ final class Mp4RecordTests: XCTestCase {
 
         let files = mp4Files(root)
         XCTAssertGreaterThanOrEqual(files.count, 3, "7 s in 2 s files: \(files)\n\(server.log)")
+        XCTAssertTrue(waitUntil(timeout: 5) { server.log.components(separatedBy: "event 6 rec/cam").count - 1 == files.count },
+                      "one record-done event per file, the last one too: \(server.log)")
         var videoFrames = 0
         for (i, f) in files.enumerated() {
             XCTAssertTrue(f.contains("/rec/cam/"), "the default template puts files under app/stream: \(f)")
@@ -153,19 +155,22 @@ final class Mp4RecordTests: XCTestCase {
         XCTAssertTrue((60...130).contains(p.videoFrames), "\(p.videoFrames) frames decoded from the cut file")
     }
 
-    /// A disk that refuses writes (the file is /dev/full) and a root that is not a directory: the recording
-    /// stops with an error and the record-done event, and the stream itself plays on.
+    /// A disk that fills up (a 128 KiB tmpfs) and a root that is not a directory: the recording stops with an
+    /// error and the record-done event, and the stream itself plays on.
     func testWriteFailuresStopTheRecordingNotTheStream() throws {
         let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
         let root = tempRoot()
-        defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("full.mp4").path, withDestinationPath: "/dev/full")
-        try Data("not a folder".utf8).write(to: root.appendingPathComponent("file"))
+        defer { try? FileManager.default.removeItem(at: root) }
+        let small = root.appendingPathComponent("small")
+        try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
+        let (mounted, mountOut) = try runCommand("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=128k", "tmpfs", small.path], timeout: 10)
+        XCTAssertEqual(mounted, 0, "the test mounts a small tmpfs (as root): \(mountOut)")
+        defer { _ = try? runCommand("/usr/bin/umount", ["-l", small.path], timeout: 10) }
+        try Data("not a folder".utf8).write(to: small.appendingPathComponent("file"))
         let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
             [mp4]
-            record_root = "\(root.path)"
-            record_path = "full.mp4"
+            record_root = "\(small.path)"
             [testsink]
             log_events = true
             """)

@@ -462,8 +462,9 @@ typedef struct mr_host_api {
     /* [any thread] Run `fn(user)` on loop `loop` (-1 = next round-robin). Never runs inline. */
     mr_status (*run_on_loop)(mr_host *host, int32_t loop, mr_task_fn fn, void *user);
     /* [any thread] Run `fn(user)` on a worker thread where blocking is allowed; then, if `done` is not
-     * NULL, `done(user)` on loop `done_loop`. Jobs still running when the plugin stops are waited for
-     * before destroy (up to 30 s; past that the host logs an error and destroys anyway). */
+     * NULL, `done(user)` on loop `done_loop`. Jobs accepted before the plugin stops still run, and are
+     * waited for before destroy (up to 30 s; past that the host logs an error and destroys anyway); their
+     * `done` is skipped once the plugin has stopped. */
     mr_status (*run_on_worker)(mr_host *host, mr_task_fn fn, mr_task_fn done, int32_t done_loop, void *user);
     /* [any thread] Fire `fn` after delay_ms on `loop` (-1 = calling loop, or loop 0), then every repeat_ms
      * if repeat_ms > 0. Returns NULL on error. */
@@ -668,13 +669,15 @@ typedef struct mr_host_api {
     /* [control] Offer command `name` (letters, digits, '.', '_', '-'; at most 64 bytes). MR_ERR_BUSY if
      * another plugin offers it. A plugin's commands vanish when it stops. */
     mr_status (*command_register)(mr_host *host, const char *name, mr_command_fn fn, void *user);
-    /* [any thread] Call a command. `done` runs exactly once on loop `loop` (-1 = calling loop, or loop 0):
-     * with the handler's answer, or MR_ERR_NOT_FOUND when no plugin offers `name`, or MR_ERR with
+    /* [any thread] Call a command. Returns MR_ERR_NOT_FOUND at once, and `done` is never called, when no
+     * plugin offers `name`. Otherwise MR_OK, and `done` runs exactly once on loop `loop` (-1 = the calling
+     * loop, or round-robin when called off-loop): with the handler's answer, or MR_ERR with
      * {"error":"timeout"} after [server] command_timeout_ms. `args_json` may be NULL ("{}"). */
     mr_status (*command_call)(mr_host *host, const char *name, const char *args_json, int32_t loop,
                               mr_command_done_fn done, void *user);
-    /* [any thread] Answer a command exactly once (the first answer wins; the ticket is freed). A failed
-     * status with a NULL reply gives {"error": last_error-like text}. `reply_json` is copied. */
+    /* [any thread] Answer a command exactly once: the ticket is freed by the answer, so a second answer is
+     * undefined (an answer after the timeout is fine and ignored). `reply_json` is copied; NULL gives "{}"
+     * for MR_OK and {"error":"command failed"} otherwise. */
     void (*command_answer)(mr_command_ticket *ticket, mr_status status, const char *reply_json);
 } mr_host_api;
 

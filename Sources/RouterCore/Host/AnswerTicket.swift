@@ -6,24 +6,34 @@ import NIOCore
 final class AnswerTicket<Answer: Sendable>: @unchecked Sendable {
     let loop: EventLoop
     let done: @Sendable (Answer) -> Void
-    var timer: Scheduled<Void>?
     private let lock = NIOLock()
     private var answered = false
+    private var timer: Scheduled<Void>?
 
     init(loop: EventLoop, done: @escaping @Sendable (Answer) -> Void) {
         self.loop = loop
         self.done = done
     }
 
+    /// The timeout, set under the lock: an answer may race its scheduling (a 1 ms timeout on another loop).
+    func setTimeout(_ t: Scheduled<Void>) {
+        let cancel = lock.withLock { () -> Bool in
+            if answered { return true }
+            timer = t
+            return false
+        }
+        if cancel { t.cancel() }
+    }
+
     /// First answer wins; returns whether this one did.
     @discardableResult
     func resolve(_ answer: Answer) -> Bool {
-        let first = lock.withLock { () -> Bool in
+        let (first, t) = lock.withLock { () -> (Bool, Scheduled<Void>?) in
             defer { answered = true }
-            return !answered
+            return (!answered, timer)
         }
         guard first else { return false }
-        timer?.cancel()
+        t?.cancel()
         loop.execute { self.done(answer) }
         return true
     }

@@ -43,11 +43,11 @@ final class AuthBroker: @unchecked Sendable {
             return
         }
         let ticket = AuthTicket(loop: loop) { done($0.allowed, $0.reason) }
-        ticket.timer = loop.scheduleTask(in: .milliseconds(Int64(timeout))) { [logger] in
+        ticket.setTimeout(loop.scheduleTask(in: .milliseconds(Int64(timeout))) { [logger] in
             if ticket.resolve((fallback, "auth handler did not answer in \(timeout) ms")) {
                 logger.warning("auth for \(description): no answer in \(timeout) ms, \(fallback ? "allowed" : "denied") by default")
             }
-        }
+        })
         let retained = Unmanaged.passRetained(ticket)
         h.fn(h.user, request, OpaquePointer(retained.toOpaque()))
     }

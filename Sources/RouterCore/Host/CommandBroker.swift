@@ -59,11 +59,11 @@ final class CommandBroker: @unchecked Sendable {
         let (entry, timeout) = lock.withLock { (commands[name], timeoutMs) }
         guard let entry, entry.owner.alive.load(ordering: .relaxed) else { return false }
         let ticket = CommandTicket(loop: loop) { done($0.status, $0.reply) }
-        ticket.timer = loop.scheduleTask(in: .milliseconds(Int64(timeout))) { [logger] in
+        ticket.setTimeout(loop.scheduleTask(in: .milliseconds(Int64(timeout))) { [logger] in
             if ticket.resolve((Int32(MR_ERR), #"{"error":"timeout"}"#)) {
                 logger.warning("command \(name): no answer from plugin \(entry.owner.name) in \(timeout) ms")
             }
-        }
+        })
         let retained = Unmanaged.passRetained(ticket)
         name.withCString { n in
             args.withCString { a in entry.fn(entry.user, n, a, OpaquePointer(retained.toOpaque())) }

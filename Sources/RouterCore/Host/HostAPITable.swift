@@ -183,7 +183,10 @@ enum HostAPITable {
             let loop = ctx.core.pollers.loop(ctx.core.pollers.resolve(doneLoop))
             ctx.workerJobs.wrappingIncrement(ordering: .relaxed)
             ctx.core.workers.runIfActive(eventLoop: loop) { [weak ctx] in
-                guard ctx?.alive.load(ordering: .relaxed) == true else { return }
+                // A job accepted before the plugin stopped still runs (its code stays loaded until destroy,
+                // which waits for it): a plugin flushing files in stop loses nothing. Only `done`, which
+                // would run on a loop, is skipped once the plugin is stopped.
+                guard ctx != nil else { return }
                 f.value(u.value)
             }.whenComplete { [weak ctx] _ in
                 defer { ctx?.workerJobs.wrappingDecrement(ordering: .relaxed) }
