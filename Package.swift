@@ -87,7 +87,18 @@ let package = Package(
             name: "mediarouter",
             dependencies: [
                 "RouterCore",
+                "RouterManagement",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The management API (and hooks, metrics): in the executable, beside the core, never in a plugin.
+        .target(
+            name: "RouterManagement",
+            dependencies: [
+                "RouterCore", "PluginABI", "MRPluginKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

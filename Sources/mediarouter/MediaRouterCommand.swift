@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import RouterCore
+import RouterManagement
 
 @main
 struct MediaRouterCommand: ParsableCommand {
@@ -51,7 +52,10 @@ struct MediaRouterCommand: ParsableCommand {
         let server = MediaRouterServer(config: configResult, configPath: path, executableDir: exeDir, logger: logger,
                                        logLevel: level)
         server.start()
+        let management = ManagementService(server: server, logger: logger)
+        management.start()
         SignalWaiter.run(server: server)
+        management.stop()
     }
 
     private func absolute(_ p: String) -> String {

@@ -126,6 +126,31 @@ public final class StreamBus: @unchecked Sendable {
         }
     }
 
+    /// Ends a stream now (the management API's close_stream): its publisher is refused from here on (its
+    /// plugin sees MR_ERR_CLOSED on the next write and drops the client), its readers get ENDED, and the
+    /// reconnect window is skipped. False if no such stream.
+    @discardableResult
+    public func closeStream(_ key: StreamKey) -> Bool {
+        let source: Source? = lock.withLock {
+            guard let s = sources.removeValue(forKey: key) else { return nil }
+            s.publisher?.kicked.store(true, ordering: .relaxed)
+            s.publisher = nil
+            s.generation += 1
+            return s
+        }
+        guard let source else { return false }
+        logger.notice("stream \(key): closed by the management API")
+        finish(source)
+        return true
+    }
+
+    /// Readers of a stream by protocol, for listings and metrics.
+    public func readerCounts() -> [String: Int] {
+        var out: [String: Int] = [:]
+        for r in readerList where !r.closed { out[r.protocolName, default: 0] += 1 }
+        return out
+    }
+
     private func finish(_ source: Source) {
         source.home.execute {
             source.end()

@@ -34,5 +34,8 @@ public final class CoreServices: @unchecked Sendable {
         commands.configure(timeoutMs: settings.commandTimeoutMs)
     }
 
+    /// Commands plugins offer now, with the plugin offering each.
+    public func commandList() -> [(name: String, plugin: String)] { commands.list() }
+
     public func shutdown() { try? workers.syncShutdownGracefully() }
 }

@@ -80,6 +80,20 @@ public final class HostContext: @unchecked Sendable {
     func forget(subscription id: Int64) { lock.withLock { subscriptions.removeAll { $0 == id } } }
 
     var connectionCount: Int { lock.withLock { connections.count } }
+
+    /// Open TCP connections of this plugin, for the management API.
+    var sessionList: [SessionInfo] {
+        lock.withLock { Array(connections.values) }.filter { !$0.closed }.map {
+            SessionInfo(id: $0.id, plugin: name, peer: $0.channel.remoteAddress, local: $0.channel.localAddress)
+        }
+    }
+
+    /// Closes one connection of this plugin; false if it has none with that id.
+    func kick(_ id: UInt64) -> Bool {
+        guard let c = lock.withLock({ connections[id] }) else { return false }
+        c.channel.eventLoop.execute { c.close(abort: false) }
+        return true
+    }
     var listenerPorts: [Int] { lock.withLock { listeners.values.map { Int($0.port) }.sorted() } }
 
     // MARK: stats

@@ -23,6 +23,14 @@ final class PluginManager: @unchecked Sendable {
         return list.map { $0.describe() }
     }
 
+    /// Contexts of the running plugins (control-thread snapshot published with the descriptions).
+    var runningContexts: [HostContext] {
+        describeLock.lock()
+        let list = published
+        describeLock.unlock()
+        return list.compactMap(\.context)
+    }
+
     func publishDescriptions() {
         describeLock.lock()
         published = instances

@@ -30,6 +30,41 @@ public final class MediaRouterServer: @unchecked Sendable {
         core.requestReload = { [weak self] in self?.reload(reason: "requested by a plugin") }
     }
 
+    /// The config now applied.
+    public var config: ServerConfig { control.sync { current } }
+    public var configFile: String { configPath }
+
+    /// Checks a config text as a reload would, without applying it; nil when it is valid.
+    public func validate(text: String) -> ConfigError? {
+        do {
+            _ = try ServerConfig.validate(ConfigDocument.parse(text: text, path: configPath), executableDir: executableDir)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Stops the plugins and replaces the process with a new run of the same executable and arguments
+    /// (the management API's restartServer). Returns only if exec failed.
+    public func restartProcess() {
+        stop()
+        let args = CommandLine.arguments
+        var cArgs = args.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &cArgs)
+        logger.error("restart failed: exec: \(String(cString: strerror(errno)))")
+        exit(1)
+    }
+
+    /// Open TCP connections of every plugin.
+    public func sessions() -> [SessionInfo] { manager.runningContexts.flatMap(\.sessionList) }
+
+    /// Closes a connection by id (whichever plugin has it); false if none has.
+    public func kickSession(_ id: UInt64) -> Bool { manager.runningContexts.contains { $0.kick(id) } }
+
+    /// Runs after each applied config (start and reloads), on the control queue.
+    public func onApplied(_ body: @escaping @Sendable (ServerConfig) -> Void) { control.sync { appliedHandlers.append(body) } }
+    private var appliedHandlers: [@Sendable (ServerConfig) -> Void] = []
+
     public func start() {
         control.sync {
             for w in current.warnings { logger.warning("\(w)") }
@@ -74,6 +109,7 @@ public final class MediaRouterServer: @unchecked Sendable {
             if next.settings.watchConfig { startWatcher(intervalMs: next.settings.watchIntervalMs) }
         }
         current = next
+        for h in appliedHandlers { h(next) }
         logger.info("config applied")
         return nil
     }

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Changes single values of a TOML config file in place, line by line, so the operator's comments, order and
+/// layout survive `setServerConfig` (a TOML writer would rewrite the whole file).
+enum ConfigFileEditor {
+    enum EditError: Error, CustomStringConvertible {
+        case badName(String)
+        var description: String {
+            switch self { case .badName(let n): return "\(n): expected section.key (letters, digits, _ and -)" }
+        }
+    }
+
+    /// `name` is `section.key`; `value` is the text the API got, typed like the value it replaces (or, for a
+    /// new key, as a boolean, integer or float when it reads as one, else a string).
+    static func set(_ text: String, name: String, value: String) throws(EditError) -> String {
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, parts.allSatisfy(valid) else { throw .badName(name) }
+        let (table, key) = (parts[0], parts[1])
+        var lines = text.components(separatedBy: "\n")
+        var inTable = false
+        var tableEnd: Int?
+        var headerFound = false
+        for (i, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                if inTable { tableEnd = i; break }
+                inTable = line == "[\(table)]" || line.hasPrefix("[\(table)]") && line.dropFirst(table.count + 2).trimmingCharacters(in: .whitespaces).hasPrefix("#")
+                if inTable { headerFound = true }
+                continue
+            }
+            guard inTable, line.hasPrefix(key) else { continue }
+            let rest = line.dropFirst(key.count).trimmingCharacters(in: .whitespaces)
+            guard rest.hasPrefix("=") else { continue }
+            let old = rest.dropFirst().trimmingCharacters(in: .whitespaces)
+            lines[i] = "\(key) = \(literal(value, like: old))"
+            return lines.joined(separator: "\n")
+        }
+        let newLine = "\(key) = \(literal(value, like: nil))"
+        if headerFound {
+            var at = tableEnd ?? lines.count
+            while at > 0, lines[at - 1].trimmingCharacters(in: .whitespaces).isEmpty { at -= 1 }
+            lines.insert(newLine, at: at)
+            return lines.joined(separator: "\n")
+        }
+        var out = text
+        if !out.hasSuffix("\n") { out += "\n" }
+        return out + "\n[\(table)]\n\(newLine)\n"
+    }
+
+    private static func valid(_ s: String) -> Bool {
+        !s.isEmpty && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" }
+    }
+
+    /// The TOML literal for `value`, of the type of the value it replaces.
+    static func literal(_ value: String, like old: String?) -> String {
+        let oldValue = old.map { o -> String in
+            // Drop a trailing comment outside a string.
+            if o.hasPrefix("\"") { return o }
+            return o.split(separator: "#", maxSplits: 1).first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? o
+        }
+        let v = value.trimmingCharacters(in: .whitespaces)
+        func quoted() -> String {
+            "\"" + v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n") + "\""
+        }
+        if let o = oldValue {
+            if o.hasPrefix("\"") || o.hasPrefix("'") { return quoted() }
+            if o.hasPrefix("[") { return v.hasPrefix("[") ? v : "[" + v.split(separator: ",").map { "\"\($0.trimmingCharacters(in: .whitespaces))\"" }.joined(separator: ", ") + "]" }
+        }
+        if v == "true" || v == "false" { return v }
+        if v == "1" || v == "0", let o = oldValue, o == "true" || o == "false" { return v == "1" ? "true" : "false" }
+        if Int64(v) != nil { return v }
+        if Double(v) != nil, v.contains(".") { return v }
+        return quoted()
+    }
+}

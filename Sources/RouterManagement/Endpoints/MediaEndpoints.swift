@@ -1,0 +1,152 @@
+import Foundation
+import RouterCore
+
+/// ZLMediaKit's stream endpoints: getMediaList, isMediaOnline, getMediaInfo, getMediaPlayerList,
+/// close_stream, close_streams. A stream is listed once per schema it can be played in, as ZLMediaKit does.
+enum MediaEndpoints {
+    /// ZLMediaKit's schemas and the reader protocols each one counts.
+    static let schemas: [(schema: String, plugin: String, protocols: Set<String>)] = [
+        ("rtsp", "rtsp", ["rtsp"]),
+        ("rtmp", "rtmp", ["rtmp", "http-flv", "ws-flv"]),
+        ("ts", "httpmux", ["http-ts", "ws-ts"]),
+        ("fmp4", "httpmux", ["http-fmp4", "ws-fmp4"]),
+        ("hls", "hls", ["hls"]),
+    ]
+
+    static func register(_ m: ManagementService) {
+        let filters: [(String, Bool, String)] = [("schema", false, "rtsp, rtmp, ts, fmp4 or hls"), ("vhost", false, "vhost"),
+                                                 ("app", false, "app"), ("stream", false, "stream")]
+        m.api.add(.init("getMediaList", "streams on the bus, once per schema, with tracks and readers", parameters: filters) { call, reply in
+            reply(.success, ["data": m.mediaItems(call)])
+        })
+        m.api.add(.init("isMediaOnline", "whether a stream is published", parameters: filters) { call, reply in
+            switch call.require("app", "stream") {
+            case .failure(let e): reply(e.status, ["msg": e.message])
+            case .success: reply(.success, ["online": !m.mediaItems(call).isEmpty])
+            }
+        })
+        m.api.add(.init("getMediaInfo", "one stream's description (getMediaList's item, with online)", parameters: filters) { call, reply in
+            switch call.require("app", "stream") {
+            case .failure(let e): reply(e.status, ["msg": e.message])
+            case .success:
+                guard var item = m.mediaItems(call).first else { return reply(.success, ["online": false]) }
+                item["online"] = true
+                reply(.success, item)
+            }
+        })
+        m.api.add(.init("getMediaPlayerList", "the players of a stream", parameters: filters) { call, reply in
+            switch call.require("app", "stream") {
+            case .failure(let e): reply(e.status, ["msg": e.message])
+            case .success(let v):
+                let key = StreamKey(vhost: call.string("vhost"), app: v[0], stream: v[1])
+                guard let readers = m.core.bus.describeReaders(key) else { return reply(.notFound, ["msg": "stream not found"]) }
+                let wanted = call.string("schema").flatMap { s in schemas.first { $0.schema == s }?.protocols }
+                let list: [any Sendable] = readers.filter { r in wanted.map { $0.contains(r["protocol"] as? String ?? "") } ?? true }
+                    .map { r -> [String: any Sendable] in
+                        let (ip, port) = splitPeer(r["peer"] as? String ?? "")
+                        return ["identifier": "\(r["id"] ?? 0)", "peer_ip": ip, "peer_port": port, "local_ip": "", "local_port": 0,
+                                "typeid": r["protocol"] as? String ?? "", "protocol": r["protocol"] as? String ?? ""]
+                    }
+                reply(.success, ["data": list])
+            }
+        })
+        m.api.add(.init("close_stream", "ends a stream: its publisher is dropped and its players get the end",
+                        parameters: filters + [("force", false, "accepted for compatibility; streams close even with players")]) { call, reply in
+            switch call.require("app", "stream") {
+            case .failure(let e): reply(e.status, ["msg": e.message])
+            case .success(let v):
+                let closed = m.core.bus.closeStream(StreamKey(vhost: call.string("vhost"), app: v[0], stream: v[1]))
+                reply(.success, ["result": closed ? 0 : -2, "msg": closed ? "success" : "can not find the stream"])
+            }
+        })
+        m.api.add(.init("close_streams", "ends every stream matching the filters", parameters: filters + [("force", false, "ignored")]) { call, reply in
+            let keys = Set(m.mediaItems(call).compactMap { item -> StreamKey? in
+                guard let app = item["app"] as? String, let stream = item["stream"] as? String else { return nil }
+                return StreamKey(vhost: item["vhost"] as? String, app: app, stream: stream)
+            })
+            let closed = keys.filter { m.core.bus.closeStream($0) }.count
+            reply(.success, ["count_hit": keys.count, "count_closed": closed])
+        })
+    }
+
+    static func splitPeer(_ peer: String) -> (String, Int) {
+        guard let colon = peer.lastIndex(of: ":"), let port = Int(peer[peer.index(after: colon)...]) else { return (peer, 0) }
+        return (String(peer[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+    }
+
+    /// ZLMediaKit's codec ids (CodecId in its Frame.h).
+    static func codecID(_ name: String) -> (Int, String) {
+        switch name.uppercased() {
+        case "H264": return (0, "CodecH264")
+        case "H265": return (1, "CodecH265")
+        case "AAC": return (2, "CodecAAC")
+        case "PCMA": return (3, "CodecG711A")
+        case "PCMU": return (4, "CodecG711U")
+        case "OPUS": return (5, "CodecOpus")
+        case "VP9": return (8, "CodecVP9")
+        case "AV1": return (9, "CodecAV1")
+        case "MP3": return (13, "CodecMP3")
+        default: return (-1, "CodecInvalid")
+        }
+    }
+
+    static func originType(_ proto: String) -> (Int, String) {
+        let p = proto.lowercased()
+        if p.contains("pull") || p.contains("proxy") { return (4, "pull") }
+        if p.contains("vod") || p.contains("mp4") { return (6, "mp4_vod") }
+        if p.hasPrefix("rtmp") { return (1, "rtmp_push") }
+        if p.hasPrefix("rtsp") { return (2, "rtsp_push") }
+        if p.hasPrefix("srt") { return (9, "srt_push") }
+        if p.hasPrefix("webrtc") || p.hasPrefix("rtc") { return (8, "rtc_push") }
+        return (0, "unknown")
+    }
+}
+
+extension ManagementService {
+    /// getMediaList's items for the call's filters.
+    func mediaItems(_ call: ApiCall) -> [[String: any Sendable]] {
+        let running = Set(server.pluginDescriptions.filter { ($0["state"] as? String) == "running" }.compactMap { $0["name"] as? String })
+        let byStream = core.bus.readerList
+        var out: [[String: any Sendable]] = []
+        let vhostFilter = call.string("vhost").map { $0 == StreamKey.defaultVhost ? $0 : $0 }
+        for s in core.bus.describeStreams() {
+            let vhost = s["vhost"] as? String ?? StreamKey.defaultVhost, app = s["app"] as? String ?? "", stream = s["stream"] as? String ?? ""
+            if let f = vhostFilter, f != vhost { continue }
+            if let f = call.string("app"), f != app { continue }
+            if let f = call.string("stream"), f != stream { continue }
+            let readers = byStream.filter { $0.key.vhost == vhost && $0.key.app == app && $0.key.stream == stream }.map(\.protocolName)
+            let proto = s["protocol"] as? String ?? ""
+            let (originType, originTypeStr) = MediaEndpoints.originType(proto)
+            let (peerIP, peerPort) = MediaEndpoints.splitPeer(s["peer"] as? String ?? "")
+            let tracks: [any Sendable] = (s["tracks"] as? [[String: Any]] ?? []).map { t -> [String: any Sendable] in
+                let (id, name) = MediaEndpoints.codecID(t["codec"] as? String ?? "")
+                let video = (t["kind"] as? String) == "video"
+                var item: [String: any Sendable] = ["codec_id": id, "codec_id_name": name, "codec_type": video ? 0 : 1, "ready": true]
+                if video {
+                    item["width"] = t["width"] as? UInt32 ?? 0
+                    item["height"] = t["height"] as? UInt32 ?? 0
+                    item["fps"] = 0
+                } else {
+                    item["sample_rate"] = t["clock_rate"] as? UInt32 ?? 0
+                    item["channels"] = t["channels"] as? UInt32 ?? 0
+                    item["sample_bit"] = 16
+                }
+                return item
+            }
+            let alive = (s["alive_seconds"] as? Int64) ?? 0
+            for schema in MediaEndpoints.schemas where running.contains(schema.plugin) {
+                if let f = call.string("schema"), f != schema.schema { continue }
+                out.append([
+                    "schema": schema.schema, "vhost": vhost, "app": app, "stream": stream,
+                    "readerCount": readers.filter { schema.protocols.contains($0) }.count, "totalReaderCount": readers.count,
+                    "originType": originType, "originTypeStr": originTypeStr, "originUrl": "\(proto)://\(peerIP)/\(app)/\(stream)",
+                    "originSock": ["identifier": "", "local_ip": "", "local_port": 0, "peer_ip": peerIP, "peer_port": peerPort] as [String: any Sendable],
+                    "createStamp": Int64(Date().timeIntervalSince1970) - alive, "aliveSecond": alive,
+                    "bytesSpeed": 0, "totalBytes": (s["bytes_in"] as? Int64) ?? 0, "isRecordingMP4": false, "isRecordingHLS": false,
+                    "tracks": tracks,
+                ])
+            }
+        }
+        return out
+    }
+}

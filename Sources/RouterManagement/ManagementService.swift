@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import MRPluginKit
+import PluginABI
+import RouterCore
+
+/// The management side of the server: the ZLMediaKit-compatible API (and, beside it, web hooks and
+/// metrics). It sits in the executable, not in a plugin, because it reaches the core's own state (sessions,
+/// config file, plugin list) and its HTTP client needs SwiftNIO, which plugins never link. It still talks to
+/// the bus and to plugins through the same C host table plugins use, with a host context of its own.
+public final class ManagementService: @unchecked Sendable {
+    let server: MediaRouterServer
+    var core: CoreServices { server.core }
+    let embedded: EmbeddedHost
+    let host: PluginHost
+    let api: ApiRouter
+    let loopLag: LoopLagProbe
+    let logger: Logger
+    let startedAt = Date()
+
+    public init(server: MediaRouterServer, logger: Logger) {
+        self.server = server
+        self.logger = logger
+        embedded = EmbeddedHost(core: server.core, name: "api")
+        host = PluginHost(host: embedded.host, api: embedded.api)
+        let core = server.core
+        api = ApiRouter(host: host, settings: server.config.api, logger: logger, commandList: { core.commandList() })
+        loopLag = LoopLagProbe(pollers: server.core.pollers)
+    }
+
+    /// [control] Registers the endpoints and the route; follows config reloads.
+    public func start() {
+        MediaEndpoints.register(self)
+        SessionEndpoints.register(self)
+        ServerEndpoints.register(self)
+        PluginEndpoints.register(self)
+        _ = api.register()
+        loopLag.start()
+        server.onApplied { [weak self] config in self?.api.apply(config.api) }
+    }
+
+    public func stop() {
+        loopLag.stop()
+        embedded.close()
+    }
+}
