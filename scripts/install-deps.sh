@@ -27,10 +27,11 @@ if ((${#missing[@]})); then
 fi
 
 # PyAV bundles a recent FFmpeg (Enhanced RTMP: H.265 in FLV), which Debian 12's ffmpeg 5.1 lacks.
-if [[ "${1:-}" == "--test" ]] && ! python3 -c "import av, numpy" >/dev/null 2>&1; then
-  echo "install-deps: installing PyAV and numpy from PyPI"
-  python3 -m pip install --quiet --disable-pip-version-check av numpy 2>&1 | grep -v "Running pip as the 'root' user" || true
-  python3 -c "import av, numpy"
+# prometheus_client parses /metrics in the tests, as Prometheus would.
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "import av, numpy, prometheus_client" >/dev/null 2>&1; then
+  echo "install-deps: installing PyAV, numpy and prometheus_client from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check av numpy prometheus_client 2>&1 | grep -v "Running pip as the 'root' user" || true
+  python3 -c "import av, numpy, prometheus_client"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

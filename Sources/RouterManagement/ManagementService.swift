@@ -15,6 +15,7 @@ public final class ManagementService: @unchecked Sendable {
     let host: PluginHost
     let api: ApiRouter
     let loopLag: LoopLagProbe
+    private(set) lazy var metrics = MetricsExporter(self)
     let logger: Logger
     let startedAt = Date()
 
@@ -35,6 +36,7 @@ public final class ManagementService: @unchecked Sendable {
         ServerEndpoints.register(self)
         PluginEndpoints.register(self)
         _ = api.register()
+        metrics.register()
         loopLag.start()
         server.onApplied { [weak self] config in self?.api.apply(config.api) }
     }

@@ -52,7 +52,10 @@ public final class BusReader: @unchecked Sendable {
         return Unmanaged<BusReader>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
     }
 
-    func describe() -> [String: Any] {
+    public var isOpen: Bool { !closed }
+    public var skippedFrames: Int64 { skippedCount.load(ordering: .relaxed) }
+
+    public func describe() -> [String: Any] {
         ["id": id, "vhost": key.vhost, "app": key.app, "stream": key.stream, "protocol": protocolName,
          "peer": peer, "loop": loopIndex, "format": format ?? "frames",
          "skipped": skippedCount.load(ordering: .relaxed), "delivered": deliveredCount.load(ordering: .relaxed)]

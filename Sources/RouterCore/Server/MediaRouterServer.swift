@@ -19,6 +19,7 @@ public final class MediaRouterServer: @unchecked Sendable {
     public init(config: ServerConfig, configPath: String, executableDir: String, logger: Logger,
                 logLevel: NIOLockedValueBox<Logger.Level>) {
         self.current = config
+        self.snapshot = NIOLockedValueBox(config)
         self.configPath = configPath
         self.executableDir = executableDir
         self.logger = logger
@@ -31,7 +32,10 @@ public final class MediaRouterServer: @unchecked Sendable {
     }
 
     /// The config now applied.
-    public var config: ServerConfig { control.sync { current } }
+    /// Readable from any thread, loops included (never waits on the control queue, which may be waiting on
+    /// the loops during a reload).
+    public var config: ServerConfig { snapshot.withLockedValue { $0 } }
+    private let snapshot: NIOLockedValueBox<ServerConfig>
     public var configFile: String { configPath }
 
     /// Checks a config text as a reload would, without applying it; nil when it is valid.
@@ -70,6 +74,7 @@ public final class MediaRouterServer: @unchecked Sendable {
             for w in current.warnings { logger.warning("\(w)") }
             logger.info("MediaRouter \(HostAPITable.serverVersion) starting: \(core.pollers.count) loops, config \(configPath)")
             manager.apply(current.plugins)
+            manager.publishDescriptions()
             if current.settings.watchConfig { startWatcher(intervalMs: current.settings.watchIntervalMs) }
         }
     }
@@ -109,6 +114,8 @@ public final class MediaRouterServer: @unchecked Sendable {
             if next.settings.watchConfig { startWatcher(intervalMs: next.settings.watchIntervalMs) }
         }
         current = next
+        snapshot.withLockedValue { $0 = next }
+        manager.publishDescriptions()
         for h in appliedHandlers { h(next) }
         logger.info("config applied")
         return nil
@@ -120,7 +127,8 @@ public final class MediaRouterServer: @unchecked Sendable {
         }
     }
 
-    public var pluginDescriptions: [[String: Any]] { control.sync { manager.publishDescriptions(); return manager.descriptions } }
+    /// The plugins as of the last start or reload (states are read live); any thread.
+    public var pluginDescriptions: [[String: Any]] { manager.descriptions }
 
     public func stop() {
         control.sync {

@@ -21,18 +21,22 @@ enum PluginEndpoints {
             }
         })
         m.api.add(.init("reloadConfig", "re-reads the config file and applies it (as SIGHUP)") { call, reply in
-            if let error = m.server.reloadNow(reason: "reloadConfig from \(call.peer)") {
-                return reply(.invalidArgs, ["msg": "\(error)"])
+            ServerEndpoints.offLoop {
+                if let error = m.server.reloadNow(reason: "reloadConfig from \(call.peer)") {
+                    return reply(.invalidArgs, ["msg": "\(error)"])
+                }
+                reply(.success, [:])
             }
-            reply(.success, [:])
         })
         m.api.add(.init("checkConfig", "validates a config text (the body's `config`, or the file) without applying it",
                         parameters: [("config", false, "TOML text; the config file when missing")]) { call, reply in
-            let text = call.string("config") ?? ((try? String(contentsOfFile: m.server.configFile, encoding: .utf8)) ?? "")
-            if let error = m.server.validate(text: text) {
-                return reply(.success, ["valid": false, "error": "\(error)"])
+            ServerEndpoints.offLoop {
+                let text = call.string("config") ?? ((try? String(contentsOfFile: m.server.configFile, encoding: .utf8)) ?? "")
+                if let error = m.server.validate(text: text) {
+                    return reply(.success, ["valid": false, "error": "\(error)"])
+                }
+                reply(.success, ["valid": true])
             }
-            reply(.success, ["valid": true])
         })
     }
 }

@@ -44,6 +44,14 @@ enum ServerEndpoints {
 
     /// Writes settings into the config file (validated first: a bad value changes nothing) and reloads.
     static func apply(_ m: ManagementService, call: ApiCall, changes: [String: String], reply: @escaping ApiReply) {
+        // Off the loop: a reload stops and starts plugins, which waits on the loops.
+        offLoop { applyNow(m, call: call, changes: changes, reply: reply) }
+    }
+
+    /// Runs work that blocks (file writes, plugin loading, reloads) off the event loops.
+    static func offLoop(_ body: @escaping @Sendable () -> Void) { DispatchQueue.global().async(execute: body) }
+
+    private static func applyNow(_ m: ManagementService, call: ApiCall, changes: [String: String], reply: @escaping ApiReply) {
             let path = m.server.configFile
             do {
                 var text = try String(contentsOfFile: path, encoding: .utf8)
