@@ -51,8 +51,12 @@ final class HlsSession: ReaderHandler, @unchecked Sendable {
             // Pausing before the stream was found may not carry over: pause again once attached.
             self.reader = reader
             host.table.reader_set_paused(reader, 1)
-        case MR_READER_NOT_FOUND, MR_READER_ENDED, MR_READER_CLOSED:
-            // The host ends the reader itself; the player's next playlist request makes a new session.
+        case MR_READER_NOT_FOUND, MR_READER_ENDED:
+            // The host closes the reader next (CLOSED): the session must live until then, its box is the
+            // reader's callback target.
+            break
+        case MR_READER_CLOSED:
+            // The player's next playlist request makes a new session.
             self.reader = nil
             registry.remove(self)
         default:
