@@ -4,7 +4,7 @@ import MRPluginKit
 import PluginABI
 import RouterCore
 
-/// The management side of the server: the ZLMediaKit-compatible API (and, beside it, web hooks and
+/// The management side of the server: the ZLMediaKit-compatible API and web hooks (and, beside them,
 /// metrics). It sits in the executable, not in a plugin, because it reaches the core's own state (sessions,
 /// config file, plugin list) and its HTTP client needs SwiftNIO, which plugins never link. It still talks to
 /// the bus and to plugins through the same C host table plugins use, with a host context of its own.
@@ -18,6 +18,8 @@ public final class ManagementService: @unchecked Sendable {
     private(set) lazy var metrics = MetricsExporter(self)
     let logger: Logger
     let startedAt = Date()
+    /// Set at the end of init: it needs the service itself (for bodies that read streams and plugins).
+    private(set) var hooks: HookService?
 
     public init(server: MediaRouterServer, logger: Logger) {
         self.server = server
@@ -27,6 +29,7 @@ public final class ManagementService: @unchecked Sendable {
         let core = server.core
         api = ApiRouter(host: host, settings: server.config.api, logger: logger, commandList: { core.commandList() })
         loopLag = LoopLagProbe(pollers: server.core.pollers)
+        hooks = HookService(self)
     }
 
     /// [control] Registers the endpoints and the route; follows config reloads.
@@ -38,10 +41,16 @@ public final class ManagementService: @unchecked Sendable {
         _ = api.register()
         metrics.register()
         loopLag.start()
-        server.onApplied { [weak self] config in self?.api.apply(config.api) }
+        hooks?.start(server.config)
+        server.onApplied { [weak self] config in
+            self?.api.apply(config.api)
+            self?.hooks?.apply(config)
+        }
     }
 
+    /// Before the server stops: the hooks' HTTP client closes its connections on the core's loops.
     public func stop() {
+        hooks?.stop()
         loopLag.stop()
         embedded.close()
     }

@@ -51,11 +51,11 @@ struct MediaRouterCommand: ParsableCommand {
         FileLimits.raise(logger: logger)
         let server = MediaRouterServer(config: configResult, configPath: path, executableDir: exeDir, logger: logger,
                                        logLevel: level)
-        server.start()
         let management = ManagementService(server: server, logger: logger)
+        let signals = SignalWaiter.install(server: server, beforeStop: { management.stop() })
+        server.start()
         management.start()
-        SignalWaiter.run(server: server)
-        management.stop()
+        withExtendedLifetime(signals) { dispatchMain() }
     }
 
     private func absolute(_ p: String) -> String {

@@ -2,9 +2,11 @@ import Dispatch
 import Foundation
 import RouterCore
 
-/// SIGHUP reloads; SIGTERM and SIGINT stop gracefully and exit 0.
+/// SIGHUP reloads; SIGTERM and SIGINT stop gracefully and exit 0. `beforeStop` runs while the core's loops
+/// still turn (the management side closes its HTTP client on them). Installed before anything starts, so a
+/// signal during start-up is handled rather than fatal; keep the sources alive.
 enum SignalWaiter {
-    static func run(server: MediaRouterServer) -> Never {
+    static func install(server: MediaRouterServer, beforeStop: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {
         let queue = DispatchQueue(label: "mediarouter.signals")
         for sig in [SIGHUP, SIGTERM, SIGINT] { signal(sig, SIG_IGN) }
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
@@ -13,12 +15,13 @@ enum SignalWaiter {
         let stopSources = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler {
+                beforeStop()
                 server.stop()
                 exit(0)
             }
             source.resume()
             return source
         }
-        withExtendedLifetime((hup, stopSources)) { dispatchMain() }
+        return [hup] + stopSources
     }
 }

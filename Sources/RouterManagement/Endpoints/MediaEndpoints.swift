@@ -104,8 +104,14 @@ enum MediaEndpoints {
 
 extension ManagementService {
     /// getMediaList's items for the call's filters.
-    func mediaItems(_ call: ApiCall) -> [[String: any Sendable]] {
+    /// The schemas streams can be played in now: those whose plugin runs.
+    func playableSchemas() -> [String] {
         let running = Set(server.pluginDescriptions.filter { ($0["state"] as? String) == "running" }.compactMap { $0["name"] as? String })
+        return MediaEndpoints.schemas.filter { running.contains($0.plugin) }.map(\.schema)
+    }
+
+    func mediaItems(_ call: ApiCall) -> [[String: any Sendable]] {
+        let playable = Set(playableSchemas())
         let byStream = core.bus.readerList
         var out: [[String: any Sendable]] = []
         let vhostFilter = call.string("vhost").map { $0 == StreamKey.defaultVhost ? $0 : $0 }
@@ -134,7 +140,7 @@ extension ManagementService {
                 return item
             }
             let alive = (s["alive_seconds"] as? Int64) ?? 0
-            for schema in MediaEndpoints.schemas where running.contains(schema.plugin) {
+            for schema in MediaEndpoints.schemas where playable.contains(schema.schema) {
                 if let f = call.string("schema"), f != schema.schema { continue }
                 out.append([
                     "schema": schema.schema, "vhost": vhost, "app": app, "stream": stream,

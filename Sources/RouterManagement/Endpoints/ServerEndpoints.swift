@@ -14,11 +14,7 @@ enum ServerEndpoints {
             reply(.success, ["data": names.map { ApiRouter.prefix + $0 }])
         })
         m.api.add(.init("getStatistic", "object counts: streams, readers, sessions, plugins") { _, reply in
-            let streams = m.core.bus.describeStreams()
-            reply(.success, ["data": [
-                "MediaSource": streams.count, "Reader": m.core.bus.readerList.count, "TcpSession": m.server.sessions().count,
-                "Plugin": m.server.pluginDescriptions.count, "Command": m.core.commandList().count,
-            ] as [String: any Sendable]])
+            reply(.success, ["data": statistic(m)])
         })
         m.api.add(.init("getThreadsLoad", "per event loop: how late it runs a queued task (ms)") { _, reply in
             reply(.success, ["data": m.loopLag.lagMs.map { ["delay": Int($0.rounded()), "load": 0] as [String: any Sendable] }])
@@ -40,6 +36,15 @@ enum ServerEndpoints {
         m.api.add(.init("getOpenApi", "this API as an OpenAPI 3 document") { _, reply in
             reply(.success, ["data": OpenApiDocument.make(m)])
         })
+    }
+
+    /// getStatistic's counts (also on_server_keepalive's `data`).
+    static func statistic(_ m: ManagementService) -> [String: any Sendable] {
+        [
+            "MediaSource": m.core.bus.describeStreams().count, "Reader": m.core.bus.readerList.count,
+            "TcpSession": m.server.sessions().count, "Plugin": m.server.pluginDescriptions.count,
+            "Command": m.core.commandList().count,
+        ]
     }
 
     /// Writes settings into the config file (validated first: a bad value changes nothing) and reloads.

@@ -1,0 +1,119 @@
+import Foundation
+import MRPluginKit
+import NIOCore
+import PluginABI
+import RouterCore
+
+/// A pending auth question of the core; answered once, from any thread.
+struct AuthTicketRef: @unchecked Sendable { let raw: OpaquePointer }
+
+/// The auth request, copied: the core lends its strings for the handler call only.
+struct AuthCopy: Sendable {
+    let publish: Bool
+    let key: StreamKey
+    let protocolName: String
+    let peer: String
+    let query: String
+
+    init(_ r: mr_auth_request) {
+        let s = { (p: UnsafePointer<CChar>?) in p.map { String(cString: $0) } ?? "" }
+        publish = r.action == Int32(bitPattern: MR_AUTH_PUBLISH.rawValue)
+        key = StreamKey(vhost: s(r.key.vhost), app: s(r.key.app), stream: s(r.key.stream))
+        protocolName = s(r.protocol)
+        peer = s(r.peer)
+        query = s(r.query)
+    }
+}
+
+/// What an on_publish answer asked of the stream that this server can do.
+struct PublishOptions: Sendable {
+    var recordMp4 = false
+    var mp4SegmentSeconds: Int?
+    var asked = Date()
+}
+
+extension HookService {
+    /// An answer kept this long waits for its stream to appear; a publisher that never sends a frame drops it.
+    static let publishOptionsTTL: TimeInterval = 60
+    static let maxPublishOptions = 1024
+
+    /// Becomes the core's auth handler. The service is retained for good: the core may ask until the process ends.
+    func registerAuthHandler() {
+        let host = m.host
+        let user = Unmanaged.passRetained(self).toOpaque()
+        let rc = host.table.auth_set_handler(host.host, { user, request, ticket in
+            guard let user, let ticket else { return }
+            let service = Unmanaged<HookService>.fromOpaque(user).takeUnretainedValue()
+            guard let request else { return service.answer(AuthTicketRef(raw: ticket), true, "no request") }
+            service.authorize(AuthCopy(request.pointee), AuthTicketRef(raw: ticket))
+        }, user)
+        if rc != MR_OK {
+            Unmanaged<HookService>.fromOpaque(user).release()
+            logger.error("hooks: cannot become the auth handler: \(host.lastError); on_publish and on_play are not asked")
+        }
+    }
+
+    /// On the asking thread (a loop): copies, sends, returns; the answer comes from the client's loop.
+    func authorize(_ q: AuthCopy, _ ticket: AuthTicketRef) {
+        let s = snapshot
+        let hook = q.publish ? "on_publish" : "on_play"
+        guard let url = s.settings.url(hook) else { return answer(ticket, true, "no \(hook) hook") }
+        var r = request(hook, url, HookBodies.auth(q), s, what: "\(q.publish ? "publish" : "play") \(q.key) from \(q.peer)")
+        // The core gives up after [server] auth_timeout_ms with its own default; the hook's verdict, or
+        // hook.default_allow, must be in before that.
+        let margin = min(250, s.authTimeoutMs / 4)
+        r.deadline = .now() + .milliseconds(Int64(s.authTimeoutMs - margin))
+        client.send(r) { [self] v in
+            answer(ticket, v.allowed, v.byDefault ? "\(hook) hook failed: \(v.reason)" : "\(hook) hook: \(v.reason)")
+            if v.allowed, q.publish, !v.byDefault { remember(q.key, v.answer) }
+        }
+    }
+
+    func answer(_ ticket: AuthTicketRef, _ allowed: Bool, _ reason: String) {
+        let table = m.host.table
+        reason.withCString { table.auth_answer(ticket.raw, allowed ? 1 : 0, $0) }
+    }
+
+    /// Keeps what this server does of an on_publish answer for when the stream is published, and says
+    /// which of ZLMediaKit's per-stream options it accepted without applying.
+    private func remember(_ key: StreamKey, _ answer: [String: any Sendable]) {
+        var o = PublishOptions()
+        var notApplied: [String] = []
+        for (name, value) in answer where name != "code" && name != "msg" {
+            switch name {
+            case "enable_mp4": o.recordMp4 = HookAnswer.flag(value) ?? false
+            case "mp4_max_second": o.mp4SegmentSeconds = (value as? NSNumber)?.intValue
+            default: notApplied.append(name)
+            }
+        }
+        if !notApplied.isEmpty {
+            logger.notice("on_publish for \(key): \(notApplied.sorted().joined(separator: ", ")) accepted but not applied (no plugin does them)")
+        }
+        // enable_mp4 false leaves the mp4 plugin's own `record` patterns in charge.
+        guard o.recordMp4 else { return }
+        let kept = publishOptions.withLockedValue { table -> Bool in
+            let now = Date()
+            table = table.filter { now.timeIntervalSince($0.value.asked) < Self.publishOptionsTTL }
+            guard table.count < Self.maxPublishOptions else { return false }
+            table[key] = o
+            return true
+        }
+        if !kept { logger.warning("on_publish for \(key): \(Self.maxPublishOptions) answers wait for their streams; enable_mp4 dropped") }
+    }
+
+    /// On the publish event: starts what the stream's on_publish answer asked for.
+    func applyPublishOptions(_ key: StreamKey) {
+        guard let o = publishOptions.withLockedValue({ $0.removeValue(forKey: key) }), o.recordMp4 else { return }
+        var args: [String: Any] = ["vhost": key.vhost, "app": key.app, "stream": key.stream]
+        if let seconds = o.mp4SegmentSeconds { args["segment_s"] = seconds }
+        let logger = self.logger
+        let called = m.host.callCommand("mp4.record.start", args, loop: -1) { status, reply in
+            if status == MR_OK {
+                logger.info("on_publish enable_mp4: recording \(key)")
+            } else {
+                logger.warning("on_publish enable_mp4: recording \(key) failed: \(reply["error"] ?? "status \(status)")")
+            }
+        }
+        if !called { logger.warning("on_publish asked enable_mp4 for \(key), but no plugin offers mp4.record.start") }
+    }
+}

@@ -1,0 +1,62 @@
+import MRPluginKit
+import RouterCore
+
+/// The fields of ZLMediaKit's hook bodies that come from a stream and a client (its MediaInfo and socket).
+/// `mediaServerId` and `hook_index` are added when the hook is sent.
+enum HookBodies {
+    /// ZLMediaKit's schema for one of our protocol names: players of HTTP-FLV read its rtmp schema, as
+    /// getMediaList counts them.
+    static func schema(_ protocolName: String) -> String {
+        let p = protocolName.lowercased()
+        if let s = MediaEndpoints.schemas.first(where: { $0.protocols.contains(p) }) { return s.schema }
+        for s in ["rtsp", "rtmp", "hls", "srt"] where p.hasPrefix(s) { return s }
+        return p
+    }
+
+    static func media(_ key: StreamKey, schema: String, params: String = "") -> [String: any Sendable] {
+        ["schema": schema, "vhost": key.vhost, "app": key.app, "stream": key.stream, "params": params]
+    }
+
+    /// The client's address. `id` is ZLMediaKit's socket identifier; neither auth questions nor bus events
+    /// carry our connection id, so it is empty.
+    static func client(_ peer: String, into body: inout [String: any Sendable]) {
+        let (ip, port) = MediaEndpoints.splitPeer(peer)
+        body["ip"] = ip
+        body["port"] = port
+        body["id"] = ""
+    }
+
+    static func auth(_ q: AuthCopy) -> [String: any Sendable] {
+        var b = media(q.key, schema: schema(q.protocolName), params: q.query)
+        client(q.peer, into: &b)
+        b["protocol"] = q.protocolName
+        if q.publish {
+            let (type, name) = MediaEndpoints.originType(q.protocolName)
+            b["originType"] = type
+            b["originTypeStr"] = name
+        }
+        return b
+    }
+
+    static func key(_ e: BusEventInfo) -> StreamKey { StreamKey(vhost: e.vhost, app: e.app, stream: e.stream) }
+
+    /// on_stream_not_found: the player waiting for the stream. Bus events do not carry the URL query.
+    static func notFound(_ e: BusEventInfo) -> [String: any Sendable] {
+        var b = media(key(e), schema: schema(e.protocolName))
+        client(e.peer, into: &b)
+        b["protocol"] = e.protocolName
+        return b
+    }
+
+    /// on_flow_report for a player that left. The stop event carries neither the bytes sent nor how long
+    /// the reader lived, so both are 0 and flow_threshold cannot filter these reports.
+    static func flowReport(_ e: BusEventInfo) -> [String: any Sendable] {
+        var b = media(key(e), schema: schema(e.protocolName))
+        client(e.peer, into: &b)
+        b["protocol"] = e.protocolName
+        b["player"] = true
+        b["totalBytes"] = 0
+        b["duration"] = 0
+        return b
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import XCTest
+
+/// A hook receiver (Clients/hook_receiver.py) the tests steer: what it got, and what it answers next.
+final class HookReceiver {
+    let port = freePort()
+    let dir: URL
+    private let process = Process()
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("mr-hooks-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try rules([:])
+        let script = Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/hook_receiver.py").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, String(port), logPath, rulesPath]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The script says "listening" once bound.
+        _ = out.fileHandleForReading.availableData
+    }
+
+    var logPath: String { dir.appendingPathComponent("hooks.jsonl").path }
+    var rulesPath: String { dir.appendingPathComponent("rules.json").path }
+    func url(_ hook: String) -> String { "http://127.0.0.1:\(port)/index/hook/\(hook)" }
+
+    func rules(_ r: [String: [String: Any]]) throws {
+        try JSONSerialization.data(withJSONObject: r).write(to: URL(fileURLWithPath: rulesPath), options: .atomic)
+    }
+
+    /// Every request so far, in arrival order: (hook, body).
+    var received: [(hook: String, body: [String: Any])] {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                  let hook = o["hook"] as? String else { return nil }
+            return (hook, o["body"] as? [String: Any] ?? [:])
+        }
+    }
+
+    func bodies(_ hook: String) -> [[String: Any]] { received.filter { $0.hook == hook }.map(\.body) }
+
+    func wait(_ hook: String, count: Int = 1, timeout: TimeInterval = 10, where match: ([String: Any]) -> Bool = { _ in true }) -> Bool {
+        waitUntil(timeout: timeout) { self.bodies(hook).filter(match).count >= count }
+    }
+
+    deinit {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
+
+/// ZLMediaKit's web hooks against a real receiver, with ffmpeg publishing and ffprobe playing.
+final class HookTests: XCTestCase {
+    private func hookTable(_ r: HookReceiver, _ hooks: [String], extra: String = "") -> String {
+        "[hook]\nenable = true\n\(extra)\n" + hooks.map { "\($0) = \"\(r.url($0))\"" }.joined(separator: "\n")
+    }
+
+    private func api(_ http: Int, _ path: String) throws -> [String: Any] {
+        let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(http)/index/api/\(path)"], timeout: 10)
+        XCTAssertEqual(status, 0, out)
+        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
+    }
+
+    /// ffmpeg publishes to `path` and must be refused: it exits non-zero within a few seconds.
+    private func assertPublishRefused(_ rtmp: Int, _ path: String, _ why: String, line: UInt = #line) throws {
+        let p = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/\(path)", seconds: 10)
+        XCTAssertTrue(exits(p, within: 8), why, line: line)
+        XCTAssertNotEqual(p.terminationStatus, 0, why, line: line)
+    }
+
+    private func exits(_ p: Process, within seconds: TimeInterval) -> Bool {
+        let done = waitUntil(timeout: seconds) { !p.isRunning }
+        if !done { p.terminate() }
+        return done
+    }
+
+    private func int(_ v: Any?) -> Int? { (v as? NSNumber)?.intValue }
+
+    /// on_publish says no (code -1): ffmpeg's publish fails at once; then it says yes and the stream plays.
+    /// Every body names the server and carries a per-process increasing hook_index; on_server_started and
+    /// on_stream_changed (per schema, registered then gone) arrive.
+    func testPublishHookDeniesThenAllowsAndBodiesCarryServerIdAndIndex() throws {
+        let r = try HookReceiver()
+        try r.rules(["on_publish": ["code": -1, "msg": "not this one"]])
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+            [api]
+            media_server_id = "hook-test-1"
+            \(hookTable(r, ["on_publish", "on_server_started", "on_stream_changed"]))
+            """)
+        defer { server.stop() }
+        XCTAssertTrue(r.wait("on_server_started"), server.log)
+
+        try assertPublishRefused(rtmp, "live/h?token=abc", "code -1 refuses the publish")
+        XCTAssertTrue(server.waitForLog("code -1"), server.log)
+        let ask = try XCTUnwrap(r.bodies("on_publish").first)
+        XCTAssertEqual(ask["app"] as? String, "live")
+        XCTAssertEqual(ask["stream"] as? String, "h")
+        XCTAssertEqual(ask["vhost"] as? String, "__defaultVhost__")
+        XCTAssertEqual(ask["schema"] as? String, "rtmp")
+        XCTAssertEqual(ask["params"] as? String, "token=abc")
+        XCTAssertEqual(ask["ip"] as? String, "127.0.0.1")
+        XCTAssertNotNil(int(ask["port"]))
+        XCTAssertEqual(int(ask["originType"]), 1)
+
+        try r.rules(["on_publish": ["code": 0, "enable_hls": true]])
+        let allowed = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/h", seconds: 4)
+        defer { allowed.terminate() }
+        XCTAssertTrue(server.waitForLog("/live/h from"), server.log)
+        let played = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/h", seconds: 1, timeout: 15)
+        XCTAssertGreaterThan(played.videoFrames, 0)
+        XCTAssertTrue(server.waitForLog("enable_hls accepted but not applied"), server.log)
+
+        XCTAssertTrue(r.wait("on_stream_changed", where: { $0["regist"] as? Bool == true }), server.log)
+        XCTAssertTrue(exits(allowed, within: 10))
+        XCTAssertTrue(r.wait("on_stream_changed", where: { $0["regist"] as? Bool == false }), server.log)
+        let registered = r.bodies("on_stream_changed").filter { $0["regist"] as? Bool == true }
+        XCTAssertEqual(Set(registered.compactMap { $0["schema"] as? String }), ["rtsp", "rtmp", "ts", "fmp4"],
+                       "one per schema of a running plugin (no hls plugin here)")
+        XCTAssertNotNil(registered.first?["tracks"], "getMediaList's item")
+        XCTAssertNotNil(registered.first?["originTypeStr"])
+
+        let all = r.received
+        XCTAssertTrue(all.allSatisfy { $0.body["mediaServerId"] as? String == "hook-test-1" }, "\(all)")
+        let indexes = all.compactMap { int($0.body["hook_index"]) }
+        XCTAssertEqual(indexes.count, all.count)
+        XCTAssertEqual(Set(indexes).count, indexes.count, "each hook its own index: \(indexes)")
+        let first = { (hook: String) in all.first { $0.hook == hook }.flatMap { self.int($0.body["hook_index"]) } ?? -1 }
+        XCTAssertLessThan(first("on_server_started"), first("on_publish"))
+        XCTAssertLessThan(first("on_publish"), first("on_stream_changed"))
+    }
+
+    /// A player asks for a stream nobody publishes: on_stream_not_found tells the operator, who starts it
+    /// while the player waits. (With addStreamProxy, the receiver could start a pull proxy instead.)
+    func testStreamNotFoundLetsTheOperatorStartTheStreamForAWaitingPlayer() throws {
+        let r = try HookReceiver()
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 10000,
+                                               extra: hookTable(r, ["on_stream_not_found"]))
+        defer { server.stop() }
+        XCTAssertTrue(server.waitForLog("plugin rtmp"), server.log)
+
+        nonisolated(unsafe) var result: Result<MediaTools.Probe, Error>?
+        let probed = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            result = Result { try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/later", seconds: 1, timeout: 25) }
+            probed.signal()
+        }
+        XCTAssertTrue(r.wait("on_stream_not_found", where: { $0["stream"] as? String == "later" }), server.log)
+        let asked = try XCTUnwrap(r.bodies("on_stream_not_found").first)
+        XCTAssertEqual(asked["app"] as? String, "live")
+        XCTAssertEqual(asked["schema"] as? String, "rtmp")
+        XCTAssertEqual(asked["ip"] as? String, "127.0.0.1")
+
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/later", seconds: 5)
+        defer { publisher.terminate() }
+        XCTAssertEqual(probed.wait(timeout: .now() + 25), .success)
+        let probe = try XCTUnwrap(result).get()
+        XCTAssertGreaterThan(probe.videoFrames, 0, "the waiting player got the stream started in answer")
+    }
+
+    /// An idle stream: on_stream_none_reader first says keep it, then (after a player came and left) close:true,
+    /// and the stream is gone.
+    func testNoneReaderHookClosesAnIdleStream() throws {
+        let r = try HookReceiver()
+        try r.rules(["on_stream_none_reader": ["code": 0, "close": false]])
+        let (rtmp, http) = (freePort(), freePort())
+        let server = try ServerProcess(config: """
+            [server]
+            none_reader_ms = 1000
+            [rtmp]
+            port = \(rtmp)
+            [httpmux]
+            port = \(http)
+            \(hookTable(r, ["on_stream_none_reader"]))
+            """)
+        try server.start()
+        defer { server.stop() }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/idle", seconds: 20)
+        defer { publisher.terminate() }
+        XCTAssertTrue(server.waitForLog("/live/idle from"), server.log)
+        XCTAssertTrue(r.wait("on_stream_none_reader"), "idle since publish: \(server.log)")
+        XCTAssertEqual(try api(http, "isMediaOnline?app=live&stream=idle")["online"] as? Bool, true, "close:false keeps it")
+
+        try r.rules(["on_stream_none_reader": ["code": 0, "close": true]])
+        let played = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/idle", seconds: 0.5, timeout: 15)
+        XCTAssertGreaterThan(played.videoFrames, 0)
+        XCTAssertTrue(r.wait("on_stream_none_reader", count: 2), server.log)
+        let body = try XCTUnwrap(r.bodies("on_stream_none_reader").last)
+        XCTAssertEqual(body["stream"] as? String, "idle")
+        XCTAssertEqual(body["schema"] as? String, "rtmp")
+        XCTAssertTrue(server.waitForLog("on_stream_none_reader: closing"), server.log)
+        XCTAssertTrue(waitUntil(timeout: 5) { (try? self.api(http, "isMediaOnline?app=live&stream=idle")["online"] as? Bool) == false },
+                      server.log)
+    }
+
+    /// A hook that hangs past timeoutSec, then one that answers garbage: each is retried once, then
+    /// default_allow = false refuses the publish, logged once.
+    func testHangingAndGarbageHooksFallBackToTheDefault() throws {
+        let r = try HookReceiver()
+        try r.rules(["on_publish": ["code": 0, "sleep": 3]])
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+            \(hookTable(r, ["on_publish"], extra: "timeoutSec = 1\ndefault_allow = false\nretry = 1\nretry_delay = 0.2"))
+            """)
+        defer { server.stop() }
+        XCTAssertTrue(server.waitForLog("plugin rtmp"), server.log)
+
+        try assertPublishRefused(rtmp, "live/slow", "the default refuses the publish of a hanging hook")
+        XCTAssertTrue(server.waitForLog("no answer in time (2 attempts); denied by default"), server.log)
+        XCTAssertEqual(r.bodies("on_publish").count, 2, "retried once")
+
+        try r.rules(["on_publish": ["garbage": true]])
+        try assertPublishRefused(rtmp, "live/garbled", "the default refuses the publish of a garbled hook")
+        XCTAssertTrue(server.waitForLog("is not a JSON object (16 bytes) (2 attempts); denied by default"), server.log)
+        XCTAssertEqual(r.bodies("on_publish").filter { $0["stream"] as? String == "garbled" }.count, 2)
+        XCTAssertEqual(server.log.components(separatedBy: "denied by default").count - 1, 2, "logged once per hook")
+    }
+}
