@@ -131,6 +131,12 @@ final class HookTests: XCTestCase {
         let first = { (hook: String) in all.first { $0.hook == hook }.flatMap { self.int($0.body["hook_index"]) } ?? -1 }
         XCTAssertLessThan(first("on_server_started"), first("on_publish"))
         XCTAssertLessThan(first("on_publish"), first("on_stream_changed"))
+
+        // Hook outcomes and latency reach /metrics.
+        let (_, metrics) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(http)/metrics"], timeout: 10)
+        XCTAssertTrue(metrics.contains(#"mediarouter_hook_requests_total{hook="on_publish",result="denied"} 1"#), metrics)
+        XCTAssertTrue(metrics.contains(#"mediarouter_hook_requests_total{hook="on_publish",result="allowed"}"#), metrics)
+        XCTAssertTrue(metrics.contains("mediarouter_hook_duration_seconds_bucket"), metrics)
     }
 
     /// A player asks for a stream nobody publishes: on_stream_not_found tells the operator, who starts it

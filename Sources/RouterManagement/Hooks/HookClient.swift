@@ -4,6 +4,7 @@ import Logging
 import MRPluginKit
 import NIOConcurrencyHelpers
 import NIOCore
+import Prometheus
 import NIOHTTP1
 import RouterCore
 
@@ -39,6 +40,9 @@ final class HookClient: @unchecked Sendable {
         var http: HTTPClient?
     }
     private let counters = NIOLockedValueBox(Counters())
+
+    /// Hook latency and outcomes for /metrics.
+    var metrics: PrometheusCollectorRegistry?
 
     init(group: EventLoopGroup, logger: Logger) {
         self.group = group
@@ -101,8 +105,19 @@ final class HookClient: @unchecked Sendable {
         request.body["mediaServerId"] = r.mediaServerId
         request.body["hook_index"] = index
         let bytes = Array(CommandJSON.text(request.body.mapValues { $0 as Any }).utf8)
+        let started = NIODeadline.now()
+        let registry = metrics
         let finish: @Sendable (HookVerdict) -> Void = { [self] verdict in
             release()
+            if let registry {
+                let result = verdict.byDefault ? "failed" : (verdict.allowed ? "allowed" : "denied")
+                registry.makeCounter(name: "mediarouter_hook_requests_total", labels: [("hook", r.hook), ("result", result)],
+                                     help: "hooks sent, by outcome (failed = no usable answer, the default applied)").increment()
+                registry.makeDurationHistogram(name: "mediarouter_hook_duration_seconds", labels: [("hook", r.hook)],
+                                               buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(200), .seconds(1), .seconds(5), .seconds(30)],
+                                               help: "time from sending a hook to its verdict, retries included")
+                    .recordNanoseconds((NIODeadline.now() - started).nanoseconds)
+            }
             done(verdict)
         }
         attempt(request, bytes: bytes, number: 0, finish)

@@ -35,6 +35,7 @@ final class HookService: @unchecked Sendable {
     init(_ m: ManagementService) {
         self.m = m
         client = HookClient(group: m.server.core.pollers.group, logger: m.logger)
+        client.metrics = m.metrics.registry
     }
 
     func start(_ config: ServerConfig) {
