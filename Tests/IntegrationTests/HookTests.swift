@@ -139,8 +139,29 @@ final class HookTests: XCTestCase {
         XCTAssertTrue(metrics.contains("mediarouter_hook_duration_seconds_bucket"), metrics)
     }
 
+    /// The operator's platform answers on_stream_not_found by calling the server's addStreamProxy: the pull
+    /// starts and the player that was waiting gets the stream (ZLMediaKit's on-demand pull).
+    func testStreamNotFoundAnsweredWithAddStreamProxyStartsAWaitingPlayer() throws {
+        let r = try HookReceiver()
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 10000,
+                                               extra: hookTable(r, ["on_stream_not_found"]))
+        defer { server.stop() }
+        let source = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/src", seconds: 30)
+        defer { source.terminate() }
+        XCTAssertTrue(server.waitForLog("publish /live/src", timeout: 10), server.log)
+        let add = "http://127.0.0.1:\(http)/index/api/addStreamProxy?vhost=__defaultVhost__&app=proxy&stream=auto"
+            + "&url=rtsp://127.0.0.1:\(rtsp)/live/src"
+        try r.rules(["on_stream_not_found": ["code": 0, "msg": "success", "call": add]])
+        let probe = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/proxy/auto", seconds: 2, timeout: 25)
+        XCTAssertEqual(probe.videoCodec, "h264", server.log)
+        XCTAssertGreaterThan(probe.videoFrames, 20)
+        let call = try XCTUnwrap(r.bodies("call").first, "the receiver called the API back")
+        XCTAssertTrue((call["answer"] as? String ?? "").contains("\"code\":0"), "\(call)")
+    }
+
     /// A player asks for a stream nobody publishes: on_stream_not_found tells the operator, who starts it
-    /// while the player waits. (With addStreamProxy, the receiver could start a pull proxy instead.)
+    /// while the player waits.
     func testStreamNotFoundLetsTheOperatorStartTheStreamForAWaitingPlayer() throws {
         let r = try HookReceiver()
         let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
