@@ -15,6 +15,7 @@ public final class ManagementService: @unchecked Sendable {
     let host: PluginHost
     let api: ApiRouter
     let loopLag: LoopLagProbe
+    let snaps = SnapMaker()
     let logger: Logger
     let startedAt = Date()
 
@@ -34,6 +35,8 @@ public final class ManagementService: @unchecked Sendable {
         SessionEndpoints.register(self)
         ServerEndpoints.register(self)
         PluginEndpoints.register(self)
+        ProxyEndpoints.register(self)
+        SnapEndpoints.register(self)
         _ = api.register()
         loopLag.start()
         server.onApplied { [weak self] config in self?.api.apply(config.api) }
