@@ -44,12 +44,17 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
     var settings: HlsSettings { currentSettings.withLock { $0 } }
     let streams = LockedValue<[String: HlsStream]>([:])
     let sessions: HlsSessions
-    private let pulls: HlsPulls
+    private let pulls: ProxyRegistry
 
     init(_ host: PluginHost) {
         self.host = host
         sessions = HlsSessions(host: host)
-        pulls = HlsPulls(host: host)
+        pulls = ProxyRegistry(host: host, name: "hls", expected: "http://host[:port]/path.m3u8 (plain http)") { request in
+            if request.url.lowercased().hasPrefix("https://") {
+                host.log(MR_LOG_ERROR, "pull \(request.app)/\(request.stream)=\(request.url): https is not supported by the HLS pull (plain http only)")
+            }
+            return HlsPullProxy(host: host, request: request)
+        }
     }
 
     func start() -> Int32 {
@@ -60,6 +65,7 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
             return plugin.handle(request.pointee, ex)
         }, PluginBox.unretained(self))
         if rc != MR_OK { host.log(MR_LOG_ERROR, "cannot add the HLS route: \(host.lastError)") }
+        pulls.offerCommands(pushes: false)
         pulls.start()
         return rc
     }

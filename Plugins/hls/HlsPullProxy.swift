@@ -3,39 +3,33 @@ import MRPluginKit
 import PluginABI
 
 /// A pull of a remote HLS stream (MPEG-TS segments over plain http) into the bus, configured like the RTMP
-/// and RTSP pulls ("app/stream=<url>" in `pull`) and kept going by a ProxyLink: the link opens the first
-/// connection of each attempt and retries with backoff after a failure; the attempt itself (a session)
-/// makes its further requests over connections of its own.
-final class HlsPullProxy: @unchecked Sendable {
+/// and RTSP pulls ("app/stream=<url>" in `pull`, or the `hls.proxy.add` command) and kept going by a
+/// ProxyLink: the link opens the first connection of each attempt and retries with backoff after a
+/// failure; the attempt itself (a session) makes its further requests over connections of its own.
+final class HlsPullProxy: ManagedProxy, ProxyConnectionMaker, @unchecked Sendable {
     let host: PluginHost
+    let request: ProxyRequest
     let url: HttpURL
-    let app: String
-    let stream: String
-    private var link: ProxyLink?
+    private let link: ProxyLink
     /// The running attempt, set on its loop and read by `stop` on the control thread.
     private let state = LockedValue<(session: HlsPullSession?, stopped: Bool)>((nil, false))
 
-    /// "app/stream=http://host[:port]/path.m3u8"; nil for anything else (https is refused by the caller).
-    init?(host: PluginHost, spec: String) {
-        guard let parsed = ProxySpec(spec), let url = HttpURL(parsed.url), !url.secure else { return nil }
+    /// A pull of http://host[:port]/path.m3u8; nil for anything else (https included: not supported).
+    init?(host: PluginHost, request: ProxyRequest) {
+        guard request.mode == .pull, let url = HttpURL(request.url), !url.secure else { return nil }
         self.host = host
+        self.request = request
         self.url = url
-        self.app = parsed.app
-        self.stream = parsed.stream
+        link = ProxyLink(host: host, request: request, label: request.label(url: url.string), connectTo: url.host, port: url.port)
+        link.maker = self
     }
 
-    var label: String { "pull \(app)/\(stream) <- \(url.string)" }
+    var label: String { link.label }
 
-    func start() {
-        let l = ProxyLink(host: host, label: label, connectTo: url.host, port: url.port) { [weak self] link, conn in
-            self?.begin(link: link, conn: conn)
-        }
-        link = l
-        l.start()
-    }
+    func start() { link.start() }
 
     /// On the new connection's loop: a new attempt whose first request goes over it.
-    private func begin(link: ProxyLink, conn: OpaquePointer) -> ConnectionHandler? {
+    func makeHandler(_ link: ProxyLink, _ conn: OpaquePointer) -> ConnectionHandler? {
         let session = HlsPullSession(proxy: self, loop: host.table.conn_loop(conn))
         let ok = state.withLock { s -> Bool in
             guard !s.stopped else { return false }
@@ -45,7 +39,7 @@ final class HlsPullProxy: @unchecked Sendable {
         return ok ? session.firstFetch(link: link) : nil
     }
 
-    func streaming() { link?.streaming() }
+    func streaming() { link.streaming() }
 
     /// On the session's loop, from `HlsPullSession.end`.
     func ended(_ session: HlsPullSession, _ why: String, retry: Bool) {
@@ -55,7 +49,7 @@ final class HlsPullProxy: @unchecked Sendable {
         }
         guard !stopped else { return }
         if retry {
-            link?.failed(why)
+            link.failed(why)
         } else {
             host.log(MR_LOG_INFO, "\(label): \(why)")
         }
@@ -68,7 +62,7 @@ final class HlsPullProxy: @unchecked Sendable {
             s.stopped = true
             return s.session
         }
-        link?.stop()
+        link.stop()
         guard let session else { return }
         let rc = host.table.run_on_loop(host.host, session.loop, { user in
             guard let user else { return }

@@ -198,7 +198,7 @@ final class HlsPullSession {
     }
 
     private func openSource() -> Bool {
-        let out = host.openSource(vhost: nil, app: proxy.app, stream: proxy.stream, protocolName: "hls-pull", peer: proxy.url.string, loop: loop)
+        let out = host.openSource(vhost: proxy.request.busVhost, app: proxy.app, stream: proxy.stream, protocolName: "hls-pull", peer: proxy.url.string, loop: loop)
         guard let out else {
             end("cannot publish \(proxy.app)/\(proxy.stream): \(host.lastError)")
             return false

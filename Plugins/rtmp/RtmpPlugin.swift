@@ -26,15 +26,17 @@ final class RtmpPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
     let host: PluginHost
     private var listeners: [OpaquePointer] = []
     private var listenSettings: [String] = []
-    private var proxies: [RtmpProxy] = []
-    private var proxySpecs: [String] = []
+    private let proxies: ProxyRegistry
     private var port = 1935
     private var bind = "0.0.0.0"
     private(set) var takeover = false
     private(set) var stallTimeoutMs = 10_000
     private(set) var legacyHEVC = false
 
-    init(_ host: PluginHost) { self.host = host }
+    init(_ host: PluginHost) {
+        self.host = host
+        proxies = ProxyRegistry(host: host, name: "rtmp", expected: "rtmp://host[:port]/app/stream") { RtmpProxy(host: host, request: $0) }
+    }
 
     private func readSettings() {
         takeover = host.bool("takeover", default: false)
@@ -58,7 +60,8 @@ final class RtmpPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
             rc = listen(port: host.int("rtmps_port", default: 19350), cert: cert, key: key)
             guard rc == MR_OK else { return rc }
         }
-        startProxies()
+        proxies.offerCommands(pushes: true)
+        proxies.start()
         return rc
     }
 
@@ -68,25 +71,17 @@ final class RtmpPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
         return Int32(MR_OK)
     }
 
-    private func startProxies() {
-        proxySpecs = host.proxySpecs
-        proxies = host.makeProxies(expected: "app/stream=rtmp://host[:port]/app/stream") { push, spec in
-            RtmpProxy(host: host, mode: push ? .push : .pull, spec: spec)
-        }
-        proxies.forEach { $0.start() }
-    }
-
     func reconfigure() -> Int32 {
-        guard currentListenSettings == listenSettings, host.proxySpecs == proxySpecs else { return Int32(MR_RESTART) }
+        guard currentListenSettings == listenSettings else { return Int32(MR_RESTART) }
         readSettings()
+        proxies.reconfigure()
         return Int32(MR_OK)
     }
 
     func stop() {
         for l in listeners { host.table.listener_close(l) }
         listeners.removeAll()
-        for p in proxies { p.stop() }
-        proxies.removeAll()
+        proxies.stop()
     }
 
     func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { RtmpSession(plugin: self, conn: conn) }

@@ -6,40 +6,33 @@ import RtmpProtocol
 
 /// A pull (remote RTMP stream into the bus) or push (bus stream to a remote RTMP server), kept connected
 /// by a ProxyLink.
-final class RtmpProxy: @unchecked Sendable {
-    enum Mode { case pull, push }
-
+final class RtmpProxy: ManagedProxy, ProxyConnectionMaker, @unchecked Sendable {
     let host: PluginHost
-    let mode: Mode
+    let request: ProxyRequest
     let url: RtmpURL
-    let urlText: String
-    let app: String
-    let stream: String
-    private var link: ProxyLink?
+    private let link: ProxyLink
 
-    init?(host: PluginHost, mode: Mode, spec: String) {
-        guard let parsed = ProxySpec(spec), let url = RtmpURL(parsed.url) else { return nil }
+    /// nil when the URL is not rtmp:// or rtmps://.
+    init?(host: PluginHost, request: ProxyRequest) {
+        guard let url = RtmpURL(request.url) else { return nil }
         self.host = host
-        self.mode = mode
+        self.request = request
         self.url = url
-        self.urlText = parsed.url
-        self.app = parsed.app
-        self.stream = parsed.stream
+        link = ProxyLink(host: host, request: request, label: request.label(url: request.url), connectTo: url.host, port: url.port,
+                         tls: url.secure)
+        link.maker = self
     }
 
-    var label: String { "\(mode == .pull ? "pull" : "push") \(app)/\(stream) \(mode == .pull ? "<-" : "->") \(urlText)" }
+    var urlText: String { request.url }
+    var label: String { link.label }
 
-    func start() {
-        let l = ProxyLink(host: host, label: label, connectTo: url.host, port: url.port) { [weak self] _, conn in
-            self.map { RtmpClientSession(proxy: $0, conn: conn) }
-        }
-        link = l
-        l.start()
-    }
+    func makeHandler(_ link: ProxyLink, _ conn: OpaquePointer) -> ConnectionHandler? { RtmpClientSession(proxy: self, conn: conn) }
 
-    func failed(_ why: String) { link?.failed(why) }
-    func streaming() { link?.streaming() }
-    func stop() { link?.stop() }
+    func start() { link.start() }
+    func failed(_ why: String) { link.failed(why) }
+    func online() { link.online() }
+    func streaming() { link.streaming() }
+    func stop() { link.stop() }
 }
 
 /// One client connection of a proxy: handshake, connect, createStream, then play (pull) or publish (push).
@@ -167,23 +160,25 @@ final class RtmpClientSession: ConnectionHandler, ReaderHandler {
     }
 
     private func openSource() {
-        let out = host.openSource(vhost: nil, app: proxy.app, stream: proxy.stream, protocolName: "rtmp-pull", peer: proxy.urlText,
+        let out = host.openSource(vhost: proxy.request.busVhost, app: proxy.app, stream: proxy.stream, protocolName: "rtmp-pull", peer: proxy.urlText,
                                   loop: host.table.conn_loop(conn))
         guard let out else { return fail("cannot publish \(proxy.app)/\(proxy.stream): \(host.lastError)") }
         source = out
         ingest = FlvIngest(host: host, source: out)
         phase = .streaming
+        proxy.online()
         startedAt = host.table.now_us()
         host.log(MR_LOG_INFO, "\(proxy.label): pulling")
     }
 
     private func openReader() {
-        let (rc, out) = host.openReader(vhost: nil, app: proxy.app, stream: proxy.stream, protocolName: "rtmp-push", peer: proxy.urlText,
+        let (rc, out) = host.openReader(vhost: proxy.request.busVhost, app: proxy.app, stream: proxy.stream, protocolName: "rtmp-push", peer: proxy.urlText,
                                         loop: host.table.conn_loop(conn), box: readerBox)
         guard rc == MR_OK else { return fail("cannot read \(proxy.app)/\(proxy.stream): \(host.lastError)") }
         reader = out
         phase = .streaming
         startedAt = host.table.now_us()
+        proxy.online()
     }
 
     private func noteStreaming() {

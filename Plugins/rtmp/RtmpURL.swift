@@ -1,13 +1,15 @@
-/// `rtmp://host[:port]/app[/more]/stream[?query]` as a client needs it.
+/// `rtmp://host[:port]/app[/more]/stream[?query]` (or rtmps://) as a client needs it.
 struct RtmpURL {
+    let secure: Bool
     let host: String
     let port: Int
     let app: String
     let stream: String   // with the query, as servers expect it in play/publish
 
     init?(_ text: String) {
-        guard text.hasPrefix("rtmp://") else { return nil }
-        let rest = text.dropFirst("rtmp://".count)
+        secure = text.hasPrefix("rtmps://")
+        guard secure || text.hasPrefix("rtmp://") else { return nil }
+        let rest = text.dropFirst(secure ? "rtmps://".count : "rtmp://".count)
         guard let slash = rest.firstIndex(of: "/") else { return nil }
         let authority = rest[..<slash]
         let path = rest[rest.index(after: slash)...]
@@ -16,7 +18,7 @@ struct RtmpURL {
             port = p
         } else {
             host = String(authority)
-            port = 1935
+            port = secure ? 443 : 1935
         }
         let (pathPart, query) = path.firstIndex(of: "?").map { (path[..<$0], String(path[$0...])) } ?? (path, "")
         var parts = pathPart.split(separator: "/").map(String.init)
@@ -25,5 +27,5 @@ struct RtmpURL {
         stream = last + query
     }
 
-    var tcUrl: String { "rtmp://\(host):\(port)/\(app)" }
+    var tcUrl: String { "\(secure ? "rtmps" : "rtmp")://\(host):\(port)/\(app)" }
 }

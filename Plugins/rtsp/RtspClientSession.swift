@@ -190,7 +190,7 @@ final class RtspClientSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         tracks = description.tracks
         slots = tracks.indices.filter { tracks[$0].codec != nil }
         guard !slots.isEmpty else { return fail("the server offers no track we can take") }
-        let out = host.openSource(vhost: nil, app: proxy.app, stream: proxy.stream, protocolName: "rtsp-pull", peer: proxy.requestURL,
+        let out = host.openSource(vhost: proxy.request.busVhost, app: proxy.app, stream: proxy.stream, protocolName: "rtsp-pull", peer: proxy.requestURL,
                                   loop: loop)
         guard let out else { return fail("cannot publish \(proxy.app)/\(proxy.stream): \(host.lastError)") }
         source = out
@@ -266,7 +266,7 @@ final class RtspClientSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     // MARK: push
 
     private func openReader() {
-        let (rc, out) = host.openReader(vhost: nil, app: proxy.app, stream: proxy.stream, format: "rtsp", muxer: proxy.muxerFactory,
+        let (rc, out) = host.openReader(vhost: proxy.request.busVhost, app: proxy.app, stream: proxy.stream, format: "rtsp", muxer: proxy.muxerFactory,
                                         protocolName: "rtsp-push", peer: proxy.requestURL, loop: loop, box: readerBox)
         guard rc == MR_OK else { return fail("cannot read \(proxy.app)/\(proxy.stream): \(host.lastError)") }
         if reader == nil { reader = out }

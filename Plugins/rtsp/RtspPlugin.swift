@@ -39,8 +39,7 @@ final class RtspPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
     private var listenSettings: [String] = []
     private(set) var udp: [RtspUdpPorts] = []
     private(set) var multicast: RtspMulticast?
-    private var proxies: [RtspProxy] = []
-    private var proxySpecs: [String] = []
+    private var proxies: ProxyRegistry?
     /// Written by reconfigure on the control thread, read by sessions on the loops.
     private let currentSettings = Mutex(RtspSettings())
     var settings: RtspSettings { currentSettings.withLock { $0 } }
@@ -75,7 +74,12 @@ final class RtspPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
             rc = listen(bind: bind, port: host.int("rtsps_port", default: 8322), cert: cert, key: key)
             guard rc == MR_OK else { return rc }
         }
-        startProxies()
+        let registry = ProxyRegistry(host: host, name: "rtsp", expected: "rtsp://[user:pass@]host[:port]/path") { [weak self] request in
+            self.flatMap { RtspProxy(plugin: $0, request: request) }
+        }
+        proxies = registry
+        registry.offerCommands(pushes: true)
+        registry.start()
         return Int32(MR_OK)
     }
 
@@ -85,29 +89,21 @@ final class RtspPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
         return Int32(MR_OK)
     }
 
-    private func startProxies() {
-        proxySpecs = host.proxySpecs
-        proxies = host.makeProxies(expected: "app/stream=rtsp://host[:port]/path") { push, spec in
-            RtspProxy(plugin: self, mode: push ? .push : .pull, spec: spec)
-        }
-        proxies.forEach { $0.start() }
-    }
-
     func reconfigure() -> Int32 {
-        guard currentListenSettings == listenSettings, host.proxySpecs == proxySpecs, let s = RtspSettings(host) else {
+        guard currentListenSettings == listenSettings, let s = RtspSettings(host) else {
             return Int32(MR_RESTART)
         }
         // A change of allowed transports needs the UDP sockets bound or closed: restart for that.
         guard s.transports == settings.transports else { return Int32(MR_RESTART) }
         currentSettings.withLock { $0 = s }
+        proxies?.reconfigure()
         return Int32(MR_OK)
     }
 
     func stop() {
         for l in listeners { host.table.listener_close(l) }
         listeners.removeAll()
-        for p in proxies { p.stop() }
-        proxies.removeAll()
+        proxies?.stop()
         // The UDP sockets and multicast readers are left to the host, which closes what a stopped plugin
         // left open on the loops that own them; `udp` and `multicast` stay readable by closing sessions.
         multicast?.stop()

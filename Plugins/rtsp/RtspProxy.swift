@@ -4,58 +4,61 @@ import RtspProtocol
 
 /// A pull (remote RTSP stream into the bus, over TCP or UDP) or a push (bus stream to a remote RTSP server
 /// with ANNOUNCE/RECORD), kept connected by a ProxyLink.
-final class RtspProxy: @unchecked Sendable {
-    enum Mode { case pull, push }
-
+final class RtspProxy: ManagedProxy, ProxyConnectionMaker, @unchecked Sendable {
     let host: PluginHost
-    let mode: Mode
+    let request: ProxyRequest
     let url: RtspURL
-    let urlText: String
-    let app: String
-    let stream: String
     let udp: Bool
+    /// The loop of a UDP pull's connections: the client port pair belongs to it.
+    private let loop: Int32
+    /// Set in `start` before the first connection; read by the sessions on `loop`.
     private(set) var udpPorts: RtspUdpPorts?
-    private var link: ProxyLink?
+    private let link: ProxyLink
     /// The plugin's "rtsp" muxer factory, for a push's reader.
     let muxerFactory: RingMuxerFactory
 
-    /// "app/stream=rtsp://[user:pass@]host[:port]/path".
-    init?(plugin: RtspPlugin, mode: Mode, spec: String) {
-        guard let parsed = ProxySpec(spec), let url = RtspURL(parsed.url) else { return nil }
+    /// nil when the URL is not rtsp:// or rtsps://.
+    init?(plugin: RtspPlugin, request: ProxyRequest) {
+        guard let url = RtspURL(request.url) else { return nil }
         self.host = plugin.host
         self.muxerFactory = plugin
-        self.mode = mode
+        self.request = request
         self.url = url
-        self.urlText = parsed.url
-        self.app = parsed.app
-        self.stream = parsed.stream
-        self.udp = mode == .pull && plugin.settings.pullTransport == .udp
+        let transport = request.transport ?? (plugin.settings.pullTransport == .udp ? "udp" : "tcp")
+        udp = request.mode == .pull && transport == "udp"
+        loop = udp ? Int32(UInt32.random(in: 0..<UInt32(max(1, plugin.host.loopCount)))) : -1
+        link = ProxyLink(host: plugin.host, request: request, label: request.label(url: url.string), connectTo: url.host, port: url.port,
+                         tls: url.isSecure, loop: loop)
+        link.maker = self
     }
 
+    var label: String { link.label }
     /// The URL without credentials, for logs and requests.
     var requestURL: String { url.string }
 
-    var label: String { "\(mode == .pull ? "pull" : "push") \(app)/\(stream) \(mode == .pull ? "<-" : "->") \(requestURL)" }
+    func makeHandler(_ link: ProxyLink, _ conn: OpaquePointer) -> ConnectionHandler? { RtspClientSession(proxy: self, conn: conn) }
 
-    /// [control] Starts connecting (binding the client UDP pair of a UDP pull first).
+    /// [control or worker] Binds the client UDP pair of a UDP pull, then starts connecting.
     func start() {
-        var loop: Int32 = -1
         if udp {
-            loop = Int32(UInt32.random(in: 0..<UInt32(max(1, host.loopCount))))
             udpPorts = RtspUdpPorts.bindAny(host: host, loop: loop)
             if udpPorts == nil { host.log(MR_LOG_ERROR, "\(label): cannot bind client UDP ports; pulling over TCP instead") }
         }
-        let l = ProxyLink(host: host, label: label, connectTo: url.host, port: url.port, tls: url.isSecure, loop: loop) { [weak self] _, conn in
-            self.map { RtspClientSession(proxy: $0, conn: conn) }
-        }
-        link = l
-        l.start()
+        link.start()
     }
 
-    func failed(_ why: String) { link?.failed(why) }
-    func streaming() { link?.streaming() }
+    func failed(_ why: String) { link.failed(why) }
+    func streaming() { link.streaming() }
 
     func stop() {
-        link?.stop()   // the UDP pair is closed by the host on its loop
+        link.stop()
+        // The pair belongs to its loop; a plugin that stops has the host close it there anyway.
+        guard let ports = udpPorts else { return }
+        let task = Unmanaged.passRetained(ports).toOpaque()
+        let rc = host.table.run_on_loop(host.host, loop, { user in
+            guard let user else { return }
+            Unmanaged<RtspUdpPorts>.fromOpaque(user).takeRetainedValue().close()
+        }, task)
+        if rc != MR_OK { Unmanaged<RtspUdpPorts>.fromOpaque(task).release() }
     }
 }

@@ -49,6 +49,23 @@ public struct PluginHost: @unchecked Sendable {
     public var loopCount: Int { Int(table.loop_count(host)) }
     public var currentLoop: Int { Int(table.loop_current(host)) }
 
+    /// Runs `body` on a worker thread (blocking allowed there); false when the host refused the job.
+    @discardableResult
+    public func onWorker(_ body: @escaping () -> Void) -> Bool {
+        let job = Unmanaged.passRetained(WorkerJob(body)).toOpaque()
+        let rc = table.run_on_worker(host, { user in
+            guard let user else { return }
+            Unmanaged<WorkerJob>.fromOpaque(user).takeRetainedValue().body()
+        }, nil, -1, job)
+        if rc != MR_OK { Unmanaged<WorkerJob>.fromOpaque(job).release() }
+        return rc == MR_OK
+    }
+
     public func stat(_ name: String, add delta: Int64) { name.withCString { table.stat_add(host, $0, delta) } }
     public func stat(_ name: String, set value: Int64) { name.withCString { table.stat_set(host, $0, value) } }
+}
+
+private final class WorkerJob {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
 }

@@ -1,34 +1,45 @@
 import PluginABI
 
+/// The connection side of a proxy: builds the handler of each new connection (pull or push session).
+public protocol ProxyConnectionMaker: AnyObject {
+    /// On the new connection's loop; nil closes the connection (the proxy is going away).
+    func makeHandler(_ link: ProxyLink, _ conn: OpaquePointer) -> ConnectionHandler?
+}
+
 /// The outgoing connection of a pull or push proxy, kept up: after a failure it waits 1 s, then 2, 4, ...
-/// up to 30 s, and starts over at 1 s once a connection has streamed (`streaming()`). Each connection gets
-/// a fresh handler from `makeHandler`; the handler reports its end with `failed`.
+/// up to 30 s, and starts over at 1 s once a connection has streamed (`streaming()`). After
+/// `request.retryCount` failures in a row (when not -1) it gives up. Each connection gets a fresh handler
+/// from `maker`; the handler reports its end with `failed`.
 public final class ProxyLink: @unchecked Sendable {
     public let host: PluginHost
+    public let request: ProxyRequest
     public let label: String
+    /// Weak: the proxy owns its link, and a pending retry timer must not keep the proxy alive.
+    public weak var maker: ProxyConnectionMaker?
     private let target: (host: String, port: Int, tls: Bool)
     private let loop: Int32
-    private let makeHandler: (ProxyLink, OpaquePointer) -> ConnectionHandler?
+    /// [the current connection's loop] One connection at a time touches these.
     private var backoffMs: Int64 = 1000
-    private var retry: OpaquePointer?
-    private var conn: OpaquePointer?
-    private var stopped = false
+    private var failuresInARow = 0
+    /// Read by `stop` from other threads.
+    private let shared = LockedValue<(conn: OpaquePointer?, connLoop: Int32, stopped: Bool)>((nil, -1, false))
 
-    public init(host: PluginHost, label: String, connectTo hostName: String, port: Int, tls: Bool = false, loop: Int32 = -1,
-                makeHandler: @escaping (ProxyLink, OpaquePointer) -> ConnectionHandler?) {
+    public init(host: PluginHost, request: ProxyRequest, label: String, connectTo hostName: String, port: Int, tls: Bool = false,
+                loop: Int32 = -1) {
         self.host = host
+        self.request = request
         self.label = label
         self.target = (hostName, port, tls)
         self.loop = loop
-        self.makeHandler = makeHandler
     }
 
     public func start() {
-        guard !stopped else { return }
+        guard !shared.withLock({ $0.stopped }) else { return }
+        request.update { if $0.state != .retrying { $0.state = .connecting } }
         var options = mr_connect_options()
         options.size = UInt32(MemoryLayout<mr_connect_options>.size)
         options.port = UInt16(clamping: target.port)
-        options.timeout_ms = 5000
+        options.timeout_ms = Int32(clamping: request.timeoutMs)
         options.loop = loop
         options.tls = target.tls ? 1 : 0
         var cbs = ConnectionBridge.callbacks()
@@ -45,35 +56,94 @@ public final class ProxyLink: @unchecked Sendable {
 
     /// On the connection's loop: the connection ended (or the connect failed); try again later.
     public func failed(_ why: String) {
-        conn = nil
+        let stopped = shared.withLock { s -> Bool in
+            s.conn = nil
+            return s.stopped
+        }
         guard !stopped else { return }
+        failuresInARow += 1
+        if request.retryCount >= 0, failuresInARow > request.retryCount {
+            request.update { $0.state = .failed; $0.lastError = why; $0.onlineSinceUs = 0 }
+            host.log(MR_LOG_ERROR, "\(label): \(why); giving up after \(failuresInARow) failed attempts (retry_count \(request.retryCount))")
+            return
+        }
+        request.update { $0.state = .retrying; $0.reconnects += 1; $0.lastError = why; $0.onlineSinceUs = 0 }
         host.log(MR_LOG_WARNING, "\(label): \(why); retrying in \(backoffMs) ms")
         // The pending retry holds the link, so a plugin stop that drops its list cannot free it under the timer.
-        retry = host.table.timer_start(host.host, -1, backoffMs, 0, { user, _ in
+        _ = host.table.timer_start(host.host, -1, backoffMs, 0, { user, _ in
             guard let user else { return }
-            let link = Unmanaged<ProxyLink>.fromOpaque(user).takeRetainedValue()
-            link.retry = nil
-            link.start()
+            Unmanaged<ProxyLink>.fromOpaque(user).takeRetainedValue().start()
         }, Unmanaged.passRetained(self).toOpaque())
         backoffMs = min(backoffMs * 2, 30_000)
     }
 
-    /// The connection delivers media: the next failure retries after 1 s again.
-    public func streaming() { backoffMs = 1000 }
+    /// The remote end accepted the play or publish: the proxy is online and its failure count starts over.
+    public func online() {
+        failuresInARow = 0
+        let now = host.table.now_us()
+        request.update { s in
+            if s.state != .online { s.onlineSinceUs = now }
+            s.state = .online
+        }
+    }
+
+    /// The connection delivers media: online, and the next failure retries after 1 s again.
+    public func streaming() {
+        backoffMs = 1000
+        online()
+    }
 
     /// On the connection's loop: the connection ended without a failure, its proxy going on over other
     /// connections (an HLS pull makes one request per connection); `stop` must not close it again.
-    public func connectionEnded() { conn = nil }
+    public func connectionEnded() { shared.withLock { $0.conn = nil } }
 
-    /// Control thread, from the plugin's stop; the host cancels the timer and closes what is left.
+    /// Any thread: no more connections; the open one is closed on its loop, where its on_close cannot be
+    /// running meanwhile (the host cancels a pending retry when the plugin stops; otherwise it finds the
+    /// link stopped).
     public func stop() {
-        stopped = true
-        if let conn { host.table.conn_close(conn, 0) }
+        let (conn, connLoop) = shared.withLock { s -> (OpaquePointer?, Int32) in
+            s.stopped = true
+            return (s.conn, s.connLoop)
+        }
+        request.update { $0.state = .stopped; $0.onlineSinceUs = 0 }
+        guard conn != nil else { return }
+        if host.currentLoop == Int(connLoop) { return closeIfCurrent(conn) }
+        let task = Unmanaged.passRetained(LinkCloseTask(link: self, conn: conn)).toOpaque()
+        let rc = host.table.run_on_loop(host.host, connLoop, { user in
+            guard let user else { return }
+            let t = Unmanaged<LinkCloseTask>.fromOpaque(user).takeRetainedValue()
+            t.link.closeIfCurrent(t.conn)
+        }, task)
+        if rc != MR_OK { Unmanaged<LinkCloseTask>.fromOpaque(task).release() }
+    }
+
+    /// On the connection's loop: closes `conn` unless it already ended (its handle is then invalid).
+    fileprivate func closeIfCurrent(_ conn: OpaquePointer?) {
+        guard let conn, shared.withLock({ $0.conn }) == conn else { return }
+        host.table.conn_close(conn, 0)
     }
 
     fileprivate func opened(_ c: OpaquePointer) -> ConnectionHandler? {
-        conn = c
-        return makeHandler(self, c)   // nil when the proxy is gone: the bridge closes the connection
+        let loop = host.table.conn_loop(c)
+        let stopped = shared.withLock { s -> Bool in
+            if !s.stopped { (s.conn, s.connLoop) = (c, loop) }
+            return s.stopped
+        }
+        // nil: the bridge closes the connection, whose handle `stop` must then not touch.
+        guard !stopped, let handler = maker?.makeHandler(self, c) else {
+            shared.withLock { s in if s.conn == c { s.conn = nil } }
+            return nil
+        }
+        return handler
+    }
+}
+
+private final class LinkCloseTask {
+    let link: ProxyLink
+    let conn: OpaquePointer?
+    init(link: ProxyLink, conn: OpaquePointer?) {
+        self.link = link
+        self.conn = conn
     }
 }
 
@@ -90,26 +160,5 @@ private final class LinkFactory: ConnectionFactory {
     func connectFailed(_ message: String) {
         Unmanaged.passUnretained(self).release()   // the connect's reference, taken in start()
         link.failed(message)
-    }
-}
-
-public extension PluginHost {
-    /// The `pull` and `push` entries of the plugin's table, to tell whether a reload changed them.
-    var proxySpecs: [String] { list("pull").map { "pull " + $0 } + list("push").map { "push " + $0 } }
-
-    /// One proxy per `pull` and `push` entry that `make` accepts (`push` true for push entries); an entry it
-    /// refuses is logged with the expected form and skipped.
-    func makeProxies<P>(expected form: String, _ make: (_ push: Bool, _ spec: String) -> P?) -> [P] {
-        var out: [P] = []
-        for (push, key) in [(false, "pull"), (true, "push")] {
-            for spec in list(key) {
-                guard let p = make(push, spec) else {
-                    log(MR_LOG_ERROR, "\(key) entry '\(spec)' is not \"\(form)\"; skipped")
-                    continue
-                }
-                out.append(p)
-            }
-        }
-        return out
     }
 }

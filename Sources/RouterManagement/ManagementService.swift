@@ -16,6 +16,7 @@ public final class ManagementService: @unchecked Sendable {
     let api: ApiRouter
     let loopLag: LoopLagProbe
     private(set) lazy var metrics = MetricsExporter(self)
+    let snaps = SnapMaker()
     let logger: Logger
     let startedAt = Date()
     /// Set at the end of init: it needs the service itself (for bodies that read streams and plugins).
@@ -38,6 +39,8 @@ public final class ManagementService: @unchecked Sendable {
         SessionEndpoints.register(self)
         ServerEndpoints.register(self)
         PluginEndpoints.register(self)
+        ProxyEndpoints.register(self)
+        SnapEndpoints.register(self)
         _ = api.register()
         metrics.register()
         loopLag.start()

@@ -52,19 +52,28 @@ public struct ApiError: Error, Sendable {
 /// What an endpoint answers: the fields beside `code` and `msg`.
 public typealias ApiReply = @Sendable (_ status: ApiStatus, _ fields: [String: any Sendable]) -> Void
 
+/// An answer that is not the JSON envelope (getSnap's JPEG): the body as it is, with its content type.
+public typealias ApiRawReply = @Sendable (_ contentType: String, _ body: [UInt8]) -> Void
+
 /// A core endpoint: its name, what it does and takes (for getApiList and the OpenAPI document), and its
-/// handler, which answers once through the reply, now or later, from any thread.
+/// handler, which answers once through the reply, now or later, from any thread. A raw handler may answer
+/// either way: with bytes, or with the envelope (its errors).
 public struct ApiEndpointSpec: Sendable {
     public let name: String
     public let summary: String
     public let parameters: [(name: String, required: Bool, help: String)]
-    public let handler: @Sendable (ApiCall, @escaping ApiReply) -> Void
+    public let handler: @Sendable (ApiCall, @escaping ApiReply, @escaping ApiRawReply) -> Void
 
     public init(_ name: String, _ summary: String, parameters: [(String, Bool, String)] = [],
                 handler: @escaping @Sendable (ApiCall, @escaping ApiReply) -> Void) {
+        self.init(name, summary, parameters: parameters, raw: { call, reply, _ in handler(call, reply) })
+    }
+
+    public init(_ name: String, _ summary: String, parameters: [(String, Bool, String)] = [],
+                raw: @escaping @Sendable (ApiCall, @escaping ApiReply, @escaping ApiRawReply) -> Void) {
         self.name = name
         self.summary = summary
         self.parameters = parameters.map { (name: $0.0, required: $0.1, help: $0.2) }
-        self.handler = handler
+        self.handler = raw
     }
 }

@@ -80,7 +80,8 @@ final class ApiRouter: @unchecked Sendable {
         }
         let call = ApiCall(name: name, params: params.filter { $0.key != "secret" }, peer: peer)
         if let e = state.withLockedValue({ $0.endpoints[name] }) {
-            e.handler(call) { status, fields in exchange.reply(status, fields) }
+            e.handler(call, { status, fields in exchange.reply(status, fields) },
+                      { contentType, body in exchange.replyRaw(contentType: contentType, body: body) })
             return
         }
         let offered = host.callCommand("api.\(name)", call.params, loop: r.loop) { status, reply in
@@ -122,15 +123,18 @@ final class ApiExchange: @unchecked Sendable {
     }
 
     func reply(_ status: ApiStatus, _ fields: [String: any Sendable]) {
-        guard answered.withLockedValue({ done in defer { done = true }; return !done }) else { return }
         var object: [String: Any] = fields.mapValues { $0 as Any }
         object["code"] = status.rawValue
         if object["msg"] == nil { object["msg"] = status == .success ? "success" : "failed" }
-        let body = Array(CommandJSON.text(object).utf8)
+        replyRaw(contentType: "application/json; charset=utf-8", body: Array(CommandJSON.text(object).utf8))
+    }
+
+    func replyRaw(contentType: String, body: [UInt8]) {
+        guard answered.withLockedValue({ done in defer { done = true }; return !done }) else { return }
         let host = router.host
         let send: @Sendable () -> Void = { [self] in
             guard !gone else { return }
-            host.respond(ex, status: 200, contentType: "application/json; charset=utf-8", body: body)
+            host.respond(ex, status: 200, contentType: contentType, body: body)
         }
         if host.currentLoop == Int(loop) { return send() }
         let task = Unmanaged.passRetained(LoopTask(send)).toOpaque()

@@ -1,0 +1,109 @@
+import Foundation
+import MRPluginKit
+
+/// getSnap's JPEGs: one frame of a URL decoded by ffmpeg, cached under [api] snap_root by a hash of the
+/// URL. ffmpeg runs as a child process watched by Foundation (no thread waits on it; the cache is read
+/// and written on a dispatch queue, never on a loop); at most `maxRunning` at once, each killed at its
+/// timeout, and callers asking for a URL already being snapped wait for that run instead of starting one.
+final class SnapMaker: @unchecked Sendable {
+    static let maxRunning = 4
+    typealias Done = @Sendable (Result<[UInt8], ApiError>) -> Void
+
+    private let lock = NSLock()
+    private var inFlight: [String: [Done]] = [:]
+    private let queue = DispatchQueue(label: "mediarouter.getSnap", attributes: .concurrent)
+
+    func snap(url: String, timeoutSec: Double, expireSec: Double, root: String, done: @escaping Done) {
+        queue.async { [self] in
+            let name = TextHash.hex(url)
+            let file = URL(fileURLWithPath: root).appendingPathComponent("\(name).jpg")
+            if expireSec > 0, let cached = Self.fresh(file, maxAge: expireSec) { return done(.success(cached)) }
+            let first = lock.withLock { () -> Bool? in
+                if inFlight[name] != nil {
+                    inFlight[name]?.append(done)
+                    return false
+                }
+                guard inFlight.count < Self.maxRunning else { return nil }
+                inFlight[name] = [done]
+                return true
+            }
+            switch first {
+            case nil: done(.failure(ApiError(.other, "too many snapshots in progress (\(Self.maxRunning)); try again later")))
+            case false?: break
+            case true?: run(url: url, file: file, timeoutSec: timeoutSec, name: name)
+            }
+        }
+    }
+
+    private func run(url: String, file: URL, timeoutSec: Double, name: String) {
+        do {
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            return finish(name, .failure(ApiError(.other, "cannot create snap_root \(file.deletingLastPathComponent().path): \(error)")))
+        }
+        // Written aside and renamed: a cache reader never sees half a file.
+        let partial = file.deletingLastPathComponent().appendingPathComponent(".\(name).\(UInt32.random(in: 0...UInt32.max)).jpg")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var input = ["-i", url]
+        if url.lowercased().hasPrefix("rtsp") { input = ["-rtsp_transport", "tcp"] + input }
+        p.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"] + input
+            + ["-frames:v", "1", "-f", "image2", "-c:v", "mjpeg", partial.path]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        // A file, not a pipe: nobody reads while ffmpeg runs, and a full pipe would block it.
+        let log = partial.appendingPathExtension("log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let logHandle = FileHandle(forWritingAtPath: log.path)
+        p.standardError = logHandle ?? FileHandle.nullDevice
+        let timedOut = LockedValue(false)
+        p.terminationHandler = { [self] proc in
+            try? logHandle?.close()
+            queue.async { [self] in
+                let stderr = String(decoding: ((try? Data(contentsOf: log)) ?? Data()).suffix(300), as: UTF8.self)
+                defer {
+                    try? FileManager.default.removeItem(at: partial)
+                    try? FileManager.default.removeItem(at: log)
+                }
+                if timedOut.withLock({ $0 }) {
+                    return finish(name, .failure(ApiError(.other, "ffmpeg found no picture within \(timeoutSec) s")))
+                }
+                guard proc.terminationStatus == 0, let bytes = try? Data(contentsOf: partial), !bytes.isEmpty else {
+                    let why = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                    return finish(name, .failure(ApiError(.other, "ffmpeg failed (\(proc.terminationStatus)): \(why.isEmpty ? "no picture" : why)")))
+                }
+                _ = try? FileManager.default.removeItem(at: file)
+                try? FileManager.default.moveItem(at: partial, to: file)
+                finish(name, .success(Array(bytes)))
+            }
+        }
+        do {
+            try p.run()
+        } catch {
+            try? logHandle?.close()
+            try? FileManager.default.removeItem(at: log)
+            return finish(name, .failure(ApiError(.other, "cannot run ffmpeg: \(error)")))
+        }
+        let pid = p.processIdentifier
+        queue.asyncAfter(deadline: .now() + timeoutSec) {
+            guard p.isRunning else { return }
+            timedOut.withLock { $0 = true }
+            p.terminate()
+            // ffmpeg may sit in a blocking read that SIGTERM does not end.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 2) { if p.isRunning { kill(pid, SIGKILL) } }
+        }
+    }
+
+    private func finish(_ name: String, _ result: Result<[UInt8], ApiError>) {
+        let waiting = lock.withLock { inFlight.removeValue(forKey: name) ?? [] }
+        for done in waiting { done(result) }
+    }
+
+    /// The cached JPEG when it is younger than `maxAge` seconds.
+    private static func fresh(_ file: URL, maxAge: Double) -> [UInt8]? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
+              let modified = attributes[.modificationDate] as? Date, Date().timeIntervalSince(modified) < maxAge,
+              let data = try? Data(contentsOf: file), !data.isEmpty else { return nil }
+        return Array(data)
+    }
+}

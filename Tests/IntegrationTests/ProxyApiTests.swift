@@ -1,0 +1,156 @@
+import Foundation
+import XCTest
+
+/// ZLMediaKit's proxy endpoints and getSnap on the real binary, with ffmpeg publishing and ffprobe playing:
+/// one server pulls its own stream back over RTMP and RTSP, pushes it to itself, and snaps it.
+final class ProxyApiTests: XCTestCase {
+    private func api(_ http: Int, _ name: String, _ params: [String: String] = [:], file: StaticString = #filePath,
+                     line: UInt = #line) throws -> [String: Any] {
+        let args = ["-s", "-G", "--max-time", "20", "http://127.0.0.1:\(http)/index/api/\(name)"]
+            + params.sorted { $0.key < $1.key }.flatMap { ["--data-urlencode", "\($0.key)=\($0.value)"] }
+        let (status, out) = try runCommand("/usr/bin/curl", args, timeout: 25)
+        XCTAssertEqual(status, 0, out, file: file, line: line)
+        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
+    }
+
+    private func code(_ r: [String: Any]) -> Int { (r["code"] as? NSNumber)?.intValue ?? -999 }
+    private func data(_ r: [String: Any]) -> [String: Any] { r["data"] as? [String: Any] ?? [:] }
+    private func flag(_ r: [String: Any]) -> Bool? { (data(r)["flag"] as? NSNumber)?.boolValue }
+    private func online(_ http: Int, _ app: String, _ stream: String) -> Bool {
+        ((try? api(http, "isMediaOnline", ["app": app, "stream": stream]))?["online"] as? NSNumber)?.boolValue ?? false
+    }
+
+    /// getSnap into a file: (content type, bytes, seconds taken).
+    private func snap(_ http: Int, _ url: String, to path: String) throws -> (String, Data, TimeInterval) {
+        let started = Date()
+        let (status, out) = try runCommand("/usr/bin/curl", [
+            "-s", "-G", "--max-time", "20", "-o", path, "-w", "%{content_type}", "http://127.0.0.1:\(http)/index/api/getSnap",
+            "--data-urlencode", "url=\(url)", "--data-urlencode", "timeout_sec=10", "--data-urlencode", "expire_sec=60",
+        ], timeout: 25)
+        XCTAssertEqual(status, 0, out)
+        return (out, (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data(), Date().timeIntervalSince(started))
+    }
+
+    private func config(rtmp: Int, rtsp: Int, http: Int, snapRoot: String, extraRtmp: String = "", extraRtsp: String = "") -> String {
+        """
+        [server]
+        play_wait_ms = 5000
+        [api]
+        snap_root = "\(snapRoot)"
+        [rtmp]
+        port = \(rtmp)
+        \(extraRtmp)
+        [rtsp]
+        port = \(rtsp)
+        \(extraRtsp)
+        [httpmux]
+        port = \(http)
+        """
+    }
+
+    func testProxiesPushersAndSnapThroughTheApi() throws {
+        let rtmp = freePort(), rtsp = freePort(), http = freePort(), dead = freePort()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mr-proxyapi-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let snapRoot = dir.appendingPathComponent("snap").path
+        let s = try ServerProcess(config: config(rtmp: rtmp, rtsp: rtsp, http: http, snapRoot: snapRoot))
+        try s.start()
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/src", seconds: 60)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/src"), s.log)
+
+        // Pulls over RTMP and RTSP, chosen by the URL's scheme.
+        let r1 = try api(http, "addStreamProxy", ["vhost": "__defaultVhost__", "app": "proxy", "stream": "r1",
+                                                   "url": "rtmp://127.0.0.1:\(rtmp)/live/src", "retry_count": "-1", "timeout_sec": "5",
+                                                   "enable_hls": "1", "enable_mp4": "0"])
+        XCTAssertEqual(code(r1), 0, "\(r1)")
+        XCTAssertEqual(data(r1)["key"] as? String, "__defaultVhost__/proxy/r1")
+        let s1 = try api(http, "addStreamProxy", ["app": "proxy", "stream": "s1", "url": "rtsp://127.0.0.1:\(rtsp)/live/src", "rtp_type": "0"])
+        XCTAssertEqual(code(s1), 0, "\(s1)")
+        XCTAssertEqual(data(s1)["key"] as? String, "__defaultVhost__/proxy/s1")
+        XCTAssertTrue(waitUntil(timeout: 10) { self.online(http, "proxy", "r1") && self.online(http, "proxy", "s1") }, s.log)
+
+        let viaRtmp = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/proxy/r1", seconds: 2)
+        XCTAssertEqual(viaRtmp.videoCodec, "h264")
+        XCTAssertEqual(viaRtmp.audioCodec, "aac")
+        XCTAssertGreaterThan(viaRtmp.videoFrames, 20)
+        let viaRtsp = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/proxy/s1", seconds: 2, extra: ["-rtsp_transport", "tcp"])
+        XCTAssertEqual(viaRtsp.videoCodec, "h264")
+        XCTAssertEqual(viaRtsp.audioCodec, "aac")
+        XCTAssertGreaterThan(viaRtsp.videoFrames, 20)
+
+        let list = try api(http, "listStreamProxy")
+        let items = list["data"] as? [[String: Any]] ?? []
+        XCTAssertEqual(Set(items.compactMap { $0["key"] as? String }), ["__defaultVhost__/proxy/r1", "__defaultVhost__/proxy/s1"], "\(list)")
+        for item in items {
+            XCTAssertEqual((item["status"] as? NSNumber)?.intValue, 0, "\(item)")
+            XCTAssertEqual((item["src"] as? [String: Any])?["app"] as? String, "proxy")
+        }
+        let info = try api(http, "getProxyInfo", ["key": "__defaultVhost__/proxy/s1"])
+        XCTAssertEqual(data(info)["url"] as? String, "rtsp://127.0.0.1:\(rtsp)/live/src", "\(info)")
+        XCTAssertEqual(code(try api(http, "getProxyInfo", ["key": "__defaultVhost__/proxy/none"])), -500)
+
+        // A key is used once, whichever plugin holds it; bad requests are answered clearly.
+        for url in ["rtmp://127.0.0.1:\(rtmp)/live/src", "rtsp://127.0.0.1:\(rtsp)/live/src"] {
+            let again = try api(http, "addStreamProxy", ["app": "proxy", "stream": "r1", "url": url])
+            XCTAssertEqual(code(again), -1, "\(again)")
+            XCTAssertEqual(again["msg"] as? String, "This stream already exists")
+        }
+        let scheme = try api(http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "foo://127.0.0.1/live/src"])
+        XCTAssertEqual(code(scheme), -300, "\(scheme)")
+        XCTAssertTrue((scheme["msg"] as? String ?? "").contains("unsupported url scheme"), "\(scheme)")
+        let flv = try api(http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "http://127.0.0.1:\(http)/live/src.live.flv"])
+        XCTAssertEqual(code(flv), -1, "\(flv)")
+        XCTAssertTrue((flv["msg"] as? String ?? "").contains("HTTP-FLV"), "\(flv)")
+        XCTAssertEqual(code(try api(http, "addStreamProxy", ["app": "proxy", "stream": "x"])), -300)
+
+        // A reload that changes the pull list, and one that restarts the rtsp plugin, keep the API's proxies.
+        try s.rewrite(config(rtmp: rtmp, rtsp: rtsp, http: http, snapRoot: snapRoot,
+                             extraRtmp: "pull = [\"cfg/dead=rtmp://127.0.0.1:\(dead)/live/x\"]", extraRtsp: "multicast_ttl = 8"))
+        XCTAssertTrue(s.waitForLog("plugin rtsp: restarting for its new config"), s.log)
+        XCTAssertTrue(s.waitForLog("pull cfg/dead <- rtmp://127.0.0.1:\(dead)/live/x"), s.log)
+        XCTAssertTrue(waitUntil(timeout: 10) { self.online(http, "proxy", "s1") }, s.log)
+        let afterReload = (try api(http, "listStreamProxy"))["data"] as? [[String: Any]] ?? []
+        XCTAssertEqual(Set(afterReload.compactMap { $0["key"] as? String }),
+                       ["__defaultVhost__/proxy/r1", "__defaultVhost__/proxy/s1", "__defaultVhost__/cfg/dead"])
+        XCTAssertTrue(online(http, "proxy", "r1"), "a reload that does not restart the rtmp plugin leaves its pulls running")
+
+        let del = try api(http, "delStreamProxy", ["key": "__defaultVhost__/proxy/r1"])
+        XCTAssertEqual(flag(del), true, "\(del)")
+        XCTAssertTrue(waitUntil(timeout: 5) { !self.online(http, "proxy", "r1") }, "the deleted proxy's stream goes")
+        XCTAssertEqual(flag(try api(http, "delStreamProxy", ["key": "__defaultVhost__/proxy/r1"])), false)
+
+        // A push to this same server.
+        let push = try api(http, "addStreamPusherProxy", ["schema": "rtmp", "vhost": "__defaultVhost__", "app": "live", "stream": "src",
+                                                          "dst_url": "rtmp://127.0.0.1:\(rtmp)/pushed/x"])
+        XCTAssertEqual(code(push), 0, "\(push)")
+        let pushKey = data(push)["key"] as? String ?? ""
+        XCTAssertTrue(pushKey.hasPrefix("rtmp/__defaultVhost__/live/src/"), pushKey)
+        XCTAssertTrue(waitUntil(timeout: 10) { self.online(http, "pushed", "x") }, s.log)
+        let pushed = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/pushed/x", seconds: 2)
+        XCTAssertEqual(pushed.videoCodec, "h264")
+        XCTAssertGreaterThan(pushed.videoFrames, 20)
+        let pushers = (try api(http, "listStreamPusherProxy"))["data"] as? [[String: Any]] ?? []
+        XCTAssertEqual(pushers.compactMap { $0["key"] as? String }, [pushKey])
+        XCTAssertEqual(code(try api(http, "addStreamPusherProxy", ["app": "live", "stream": "src", "dst_url": "srt://127.0.0.1:9/x"])), -300)
+        XCTAssertEqual(flag(try api(http, "delStreamPusherProxy", ["key": pushKey])), true)
+        XCTAssertTrue(waitUntil(timeout: 5) { !self.online(http, "pushed", "x") }, "the push stops")
+
+        // getSnap answers the JPEG itself; a second call within expire_sec comes from the cache.
+        let source = "rtmp://127.0.0.1:\(rtmp)/live/src"
+        let (type1, jpeg1, took1) = try snap(http, source, to: dir.appendingPathComponent("a.jpg").path)
+        XCTAssertEqual(type1, "image/jpeg", String(decoding: jpeg1.prefix(300), as: UTF8.self))
+        let picture = try MediaTools.probe(dir.appendingPathComponent("a.jpg").path)
+        XCTAssertEqual(picture.videoCodec, "mjpeg")
+        XCTAssertEqual(picture.width, 320)
+        XCTAssertEqual(picture.height, 240)
+        let (type2, jpeg2, took2) = try snap(http, source, to: dir.appendingPathComponent("b.jpg").path)
+        XCTAssertEqual(type2, "image/jpeg")
+        XCTAssertEqual(jpeg1, jpeg2, "served from the cache")
+        XCTAssertLessThan(took2, took1, "the cached answer is faster (\(took2) s vs \(took1) s)")
+        let badSnap = try api(http, "getSnap", ["url": "/etc/passwd"])
+        XCTAssertEqual(code(badSnap), -300, "\(badSnap)")
+    }
+}
