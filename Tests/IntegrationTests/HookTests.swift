@@ -224,6 +224,40 @@ final class HookTests: XCTestCase {
                       server.log)
     }
 
+    /// ZLMediaKit's on-demand pull: a pulled stream nobody watches is closed by on_stream_none_reader's
+    /// close:true, and its pull proxy goes with it (it does not pull the stream again).
+    func testNoneReaderHookEndsAnIdlePulledStreamAndItsProxy() throws {
+        let r = try HookReceiver()
+        try r.rules(["on_stream_none_reader": ["code": 0, "close": true]])
+        let (rtmp, http) = (freePort(), freePort())
+        let server = try ServerProcess(config: """
+            [server]
+            none_reader_ms = 1500
+            [rtmp]
+            port = \(rtmp)
+            [httpmux]
+            port = \(http)
+            \(hookTable(r, ["on_stream_none_reader"]))
+            """)
+        try server.start()
+        defer { server.stop() }
+        let source = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/origin", seconds: 30)
+        defer { source.terminate() }
+        XCTAssertTrue(server.waitForLog("/live/origin from"), server.log)
+        // The origin itself is watched by the pull: only the pulled copy goes idle.
+        let added = try api(http, "addStreamProxy?app=pulled&stream=copy&url=rtmp://127.0.0.1:\(rtmp)/live/origin")
+        XCTAssertEqual(added["code"] as? Int, 0, "\(added)")
+        let played = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/pulled/copy", seconds: 1, timeout: 15)
+        XCTAssertGreaterThan(played.videoFrames, 0)
+        XCTAssertTrue(r.wait("on_stream_none_reader", where: { $0["app"] as? String == "pulled" }), server.log)
+        XCTAssertTrue(waitUntil(timeout: 5) { (try? self.api(http, "isMediaOnline?app=pulled&stream=copy")["online"] as? Bool) == false },
+                      server.log)
+        let proxies = try api(http, "listStreamProxy")
+        XCTAssertEqual((proxies["data"] as? [Any])?.count, 0, "the proxy went with its stream: \(proxies)")
+        sleep(2)
+        XCTAssertEqual(try api(http, "isMediaOnline?app=pulled&stream=copy")["online"] as? Bool, false, "not pulled again")
+    }
+
     /// A hook that hangs past timeoutSec, then one that answers garbage: each is retried once, then
     /// default_allow = false refuses the publish, logged once.
     func testHangingAndGarbageHooksFallBackToTheDefault() throws {

@@ -55,8 +55,9 @@ enum MediaEndpoints {
             switch call.require("app", "stream") {
             case .failure(let e): reply(e.status, ["msg": e.message])
             case .success(let v):
-                let closed = m.core.bus.closeStream(StreamKey(vhost: call.string("vhost"), app: v[0], stream: v[1]))
-                reply(.success, ["result": closed ? 0 : -2, "msg": closed ? "success" : "can not find the stream"])
+                ProxyEndpoints.closeStream(m, StreamKey(vhost: call.string("vhost"), app: v[0], stream: v[1])) { closed in
+                    reply(.success, ["result": closed ? 0 : -2, "msg": closed ? "success" : "can not find the stream"])
+                }
             }
         })
         m.api.add(.init("close_streams", "ends every stream matching the filters", parameters: filters + [("force", false, "ignored")]) { call, reply in
@@ -64,8 +65,8 @@ enum MediaEndpoints {
                 guard let app = item["app"] as? String, let stream = item["stream"] as? String else { return nil }
                 return StreamKey(vhost: item["vhost"] as? String, app: app, stream: stream)
             })
-            let closed = keys.filter { m.core.bus.closeStream($0) }.count
-            reply(.success, ["count_hit": keys.count, "count_closed": closed])
+            let count = LockedCount(keys.count) { closed in reply(.success, ["count_hit": keys.count, "count_closed": closed]) }
+            for key in keys { ProxyEndpoints.closeStream(m, key) { count.done($0) } }
         })
     }
 
@@ -154,5 +155,28 @@ extension ManagementService {
             }
         }
         return out
+    }
+}
+
+/// Counts answers down; the last one calls `finish` with how many said yes.
+final class LockedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var left: Int
+    private var yes = 0
+    private let finish: @Sendable (Int) -> Void
+
+    init(_ count: Int, finish: @escaping @Sendable (Int) -> Void) {
+        left = count
+        self.finish = finish
+        if count == 0 { finish(0) }
+    }
+
+    func done(_ ok: Bool) {
+        let last = lock.withLock { () -> Int? in
+            if ok { yes += 1 }
+            left -= 1
+            return left == 0 ? yes : nil
+        }
+        if let last { finish(last) }
     }
 }

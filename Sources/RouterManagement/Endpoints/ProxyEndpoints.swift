@@ -67,6 +67,16 @@ enum ProxyEndpoints {
         }
     }
 
+    /// Ends a stream for good: a pull proxy feeding it is removed first (else it would pull it again), then
+    /// the stream is closed. `done(closed)` runs once, on any thread.
+    static func closeStream(_ m: ManagementService, _ key: StreamKey, done: @escaping @Sendable (Bool) -> Void) {
+        gather(m, pullPlugins.map { "\($0).proxy.del" }, ["key": "\(key.vhost)/\(key.app)/\(key.stream)"]) { answers in
+            let hadProxy = answers.contains { bool($0.reply["flag"]) }
+            let closed = m.core.bus.closeStream(key)
+            done(closed || hadProxy)
+        }
+    }
+
     private static func missing(_ call: ApiCall, _ keys: [String]) -> String {
         "missing parameter " + keys.filter { call.string($0) == nil }.joined(separator: ", ")
     }

@@ -29,7 +29,7 @@ extension HookService {
                 // A failed hook keeps the stream: closing is only ever the operator's explicit answer.
                 guard v.allowed, !v.byDefault, HookAnswer.flag(v.answer["close"]) == true else { return }
                 logger.info("on_stream_none_reader: closing \(key)")
-                _ = m.core.bus.closeStream(key)
+                ProxyEndpoints.closeStream(m, key) { _ in }
             }
         case MR_EVENT_NOT_FOUND:
             // The player keeps waiting [server] play_wait_ms: a stream the operator starts in answer (a
