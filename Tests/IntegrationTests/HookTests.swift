@@ -191,13 +191,12 @@ final class HookTests: XCTestCase {
 
     /// An idle stream: on_stream_none_reader first says keep it, then (after a player came and left) close:true,
     /// and the stream is gone.
-    func testNoneReaderHookClosesAnIdleStream() throws {
-        let r = try HookReceiver()
-        try r.rules(["on_stream_none_reader": ["code": 0, "close": false]])
+    /// RTMP and HTTP (the API) with on_stream_none_reader after `ms` without readers.
+    private func noneReaderServer(_ r: HookReceiver, ms: Int) throws -> (ServerProcess, Int, Int) {
         let (rtmp, http) = (freePort(), freePort())
         let server = try ServerProcess(config: """
             [server]
-            none_reader_ms = 1000
+            none_reader_ms = \(ms)
             [rtmp]
             port = \(rtmp)
             [httpmux]
@@ -205,6 +204,13 @@ final class HookTests: XCTestCase {
             \(hookTable(r, ["on_stream_none_reader"]))
             """)
         try server.start()
+        return (server, rtmp, http)
+    }
+
+    func testNoneReaderHookClosesAnIdleStream() throws {
+        let r = try HookReceiver()
+        try r.rules(["on_stream_none_reader": ["code": 0, "close": false]])
+        let (server, rtmp, http) = try noneReaderServer(r, ms: 1000)
         defer { server.stop() }
         let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/idle", seconds: 20)
         defer { publisher.terminate() }
@@ -229,17 +235,7 @@ final class HookTests: XCTestCase {
     func testNoneReaderHookEndsAnIdlePulledStreamAndItsProxy() throws {
         let r = try HookReceiver()
         try r.rules(["on_stream_none_reader": ["code": 0, "close": true]])
-        let (rtmp, http) = (freePort(), freePort())
-        let server = try ServerProcess(config: """
-            [server]
-            none_reader_ms = 1500
-            [rtmp]
-            port = \(rtmp)
-            [httpmux]
-            port = \(http)
-            \(hookTable(r, ["on_stream_none_reader"]))
-            """)
-        try server.start()
+        let (server, rtmp, http) = try noneReaderServer(r, ms: 1500)
         defer { server.stop() }
         let source = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/origin", seconds: 30)
         defer { source.terminate() }
