@@ -130,6 +130,7 @@ let package = Package(
             dependencies: ["MediaFormats", "MpegTS", "MP4Formats", "RtpFormats"],
             path: "Benchmarks/MuxBench"
         ),
+        .testTarget(name: "RouterManagementTests", dependencies: ["RouterManagement"]),
         .testTarget(
             name: "RouterCoreTests",
             dependencies: ["RouterCore", "PluginABI"]

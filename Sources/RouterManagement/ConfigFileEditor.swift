@@ -5,8 +5,12 @@ import Foundation
 enum ConfigFileEditor {
     enum EditError: Error, CustomStringConvertible {
         case badName(String)
+        case badValue(String)
         var description: String {
-            switch self { case .badName(let n): return "\(n): expected section.key (letters, digits, _ and -)" }
+            switch self {
+            case .badName(let n): return "\(n): expected section.key (letters, digits, _ and -)"
+            case .badValue(let n): return "\(n): a value may not hold control characters (line breaks would add keys)"
+            }
         }
     }
 
@@ -15,6 +19,8 @@ enum ConfigFileEditor {
     static func set(_ text: String, name: String, value: String) throws(EditError) -> String {
         let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2, parts.allSatisfy(valid) else { throw .badName(name) }
+        // One value stays one line: the edit can never add a key or a table.
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { throw .badValue(name) }
         let (table, key) = (parts[0], parts[1])
         var lines = text.components(separatedBy: "\n")
         var inTable = false
@@ -51,6 +57,10 @@ enum ConfigFileEditor {
         !s.isEmpty && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" }
     }
 
+    private static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+
     /// The TOML literal for `value`, of the type of the value it replaces.
     static func literal(_ value: String, like old: String?) -> String {
         let oldValue = old.map { o -> String in
@@ -59,13 +69,16 @@ enum ConfigFileEditor {
             return o.split(separator: "#", maxSplits: 1).first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? o
         }
         let v = value.trimmingCharacters(in: .whitespaces)
-        func quoted() -> String {
-            "\"" + v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n") + "\""
-        }
+        func quoted() -> String { "\"" + escape(v) + "\"" }
         if let o = oldValue {
             if o.hasPrefix("\"") || o.hasPrefix("'") { return quoted() }
-            if o.hasPrefix("[") { return v.hasPrefix("[") ? v : "[" + v.split(separator: ",").map { "\"\($0.trimmingCharacters(in: .whitespaces))\"" }.joined(separator: ", ") + "]" }
+            if o.hasPrefix("[") {
+                // A comma list of strings, each escaped (a TOML array given as text is taken as such a list too).
+                let inner = v.hasPrefix("[") && v.hasSuffix("]") ? String(v.dropFirst().dropLast()) : v
+                let items = inner.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"'")) }
+                    .filter { !$0.isEmpty }
+                return "[" + items.map { "\"" + escape($0) + "\"" }.joined(separator: ", ") + "]"
+            }
         }
         if v == "true" || v == "false" { return v }
         if v == "1" || v == "0", let o = oldValue, o == "true" || o == "false" { return v == "1" ? "true" : "false" }

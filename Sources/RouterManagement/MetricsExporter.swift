@@ -68,16 +68,23 @@ final class MetricsExporter: @unchecked Sendable {
         for (p, n) in sessions { gauge("mediarouter_sessions", sessionsHelp, [("plugin", p)], Double(n)) }
         zeroMissing("mediarouter_sessions", sessionsHelp, current: Set(sessions.keys.map { ["plugin", $0] }))
 
+        let runningHelp = "1 if the plugin runs, else 0"
+        let statHelp = "a plugin's own counters and gauges (stat_add/stat_set), e.g. bytes in and out"
+        var plugins: Set<[String]> = []
+        var stats: Set<[String]> = []
         for p in m.server.pluginDescriptions {
             guard let name = p["name"] as? String else { continue }
             let state = p["state"] as? String ?? "unknown"
-            gauge("mediarouter_plugin_running", "1 if the plugin runs, else 0 (state label: running, disabled, refused, ...)",
-                  [("plugin", name)], state == "running" ? 1 : 0)
+            gauge("mediarouter_plugin_running", runningHelp, [("plugin", name)], state == "running" ? 1 : 0)
+            plugins.insert(["plugin", name])
             for (stat, value) in (p["stats"] as? [String: Int64]) ?? [:] {
-                gauge("mediarouter_plugin_stat", "a plugin's own counters and gauges (stat_add/stat_set), e.g. bytes in and out",
-                      [("plugin", name), ("name", stat)], Double(value))
+                gauge("mediarouter_plugin_stat", statHelp, [("plugin", name), ("name", stat)], Double(value))
+                stats.insert(["plugin", name, "name", stat])
             }
         }
+        // A plugin removed from the config is not left reporting its last values.
+        zeroMissing("mediarouter_plugin_running", runningHelp, current: plugins)
+        zeroMissing("mediarouter_plugin_stat", statHelp, current: stats)
         for (i, lag) in m.loopLag.lagMs.enumerated() {
             gauge("mediarouter_event_loop_lag_seconds", "how late each event loop ran a queued task at the last sample",
                   [("loop", "\(i)")], lag / 1000)

@@ -45,7 +45,8 @@ final class SnapMaker: @unchecked Sendable {
         let partial = file.deletingLastPathComponent().appendingPathComponent(".\(name).\(UInt32.random(in: 0...UInt32.max)).jpg")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var input = ["-i", url]
+        // Network inputs only: a playlist or redirect must not lead ffmpeg to local files.
+        var input = ["-protocol_whitelist", "tcp,udp,rtp,rtsp,rtmp,http,https,tls,hls,crypto,httpproxy", "-i", url]
         if url.lowercased().hasPrefix("rtsp") { input = ["-rtsp_transport", "tcp"] + input }
         p.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"] + input
             + ["-frames:v", "1", "-f", "image2", "-c:v", "mjpeg", partial.path]
@@ -74,6 +75,7 @@ final class SnapMaker: @unchecked Sendable {
                 }
                 _ = try? FileManager.default.removeItem(at: file)
                 try? FileManager.default.moveItem(at: partial, to: file)
+                Self.prune(file.deletingLastPathComponent(), keep: Self.maxCached)
                 finish(name, .success(Array(bytes)))
             }
         }
@@ -92,6 +94,18 @@ final class SnapMaker: @unchecked Sendable {
             // ffmpeg may sit in a blocking read that SIGTERM does not end.
             DispatchQueue.global().asyncAfter(deadline: .now() + 2) { if p.isRunning { kill(pid, SIGKILL) } }
         }
+    }
+
+    /// Pictures kept in snap_root; callers choose the URLs, so the cache is bounded by count, oldest out first.
+    static let maxCached = 256
+
+    private static func prune(_ dir: URL, keep: Int) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: dir.path) else { return }
+        let files = names.filter { $0.hasSuffix(".jpg") && !$0.hasPrefix(".") }.map { dir.appendingPathComponent($0) }
+        guard files.count > keep else { return }
+        let dated = files.map { f in (f, ((try? fm.attributesOfItem(atPath: f.path))?[.modificationDate] as? Date) ?? .distantPast) }
+        for (f, _) in dated.sorted(by: { $0.1 < $1.1 }).prefix(files.count - keep) { try? fm.removeItem(at: f) }
     }
 
     private func finish(_ name: String, _ result: Result<[UInt8], ApiError>) {

@@ -110,6 +110,20 @@ final class ManagementApiTests: XCTestCase {
         XCTAssertThrowsError(try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/absent", seconds: 1, timeout: 10))
         XCTAssertLessThan(Date().timeIntervalSince(start), 3.5, "a missing stream is given up after 0.7 s, not 5 s")
         XCTAssertEqual(code(try call("setServerConfig", "server.play_wait_ms=abc")), -300, "refused by validation")
+        // Only known keys of existing tables, never a library path or a folder, and one value stays one line.
+        XCTAssertEqual(code(try call("setServerConfig", "rtmp.pull=%5B%5D%0A%5Bevil%5D%0Apath%3D%22%2Ftmp%2Fe.so%22")), -300, "a line break")
+        XCTAssertEqual(code(try call("setServerConfig", "ghost.enabled=true")), -300, "no new plugin tables")
+        XCTAssertEqual(code(try call("setServerConfig", "rtmp.path=%2Ftmp%2Fe.so")), -300, "library paths are protected")
+        XCTAssertEqual(code(try call("setServerConfig", "httpmux.www_root=%2F")), -300, "served folders are protected")
+        XCTAssertEqual(code(try call("setServerConfig", "rtmp.no_such_key=1")), -300, "unknown keys")
+        let untrusted = try call("checkConfig", body: "{\"secret\":\"s3cret\",\"config\":\"[x]\\npath = \\\"/tmp/e.so\\\"\\n\"}")
+        XCTAssertEqual(untrusted["valid"] as? Bool, false, "\(untrusted)")
+        XCTAssertTrue((untrusted["error"] as? String ?? "").contains("cannot be set through the API"), "\(untrusted)")
+        // ZLMediaKit's names are understood and shown.
+        XCTAssertEqual(code(try call("setServerConfig", "general.mediaServerId=edge-7")), 0)
+        let named = try XCTUnwrap((try call("getServerConfig"))["data"] as? [[String: String]])
+        XCTAssertEqual(named.first?["general.mediaServerId"], "edge-7")
+        XCTAssertEqual(named.first?["api.media_server_id"], "edge-7")
         XCTAssertEqual(code(try call("setServerConfig", "bad%20name=1")), -300)
 
         // Sessions: the publisher is listed on the RTMP port, and kicking it ends the stream.

@@ -42,10 +42,22 @@ final class PluginInstance: @unchecked Sendable {
         _state = state
     }
 
-    /// The plugin's own status line (the ABI allows any thread).
+    /// The plugin's own status line (the ABI allows any thread). Held under `statusLock`, which `destroy`
+    /// also takes: a status read from a management thread never runs into a plugin being destroyed.
     var statusLine: String? {
+        statusLock.lock()
+        defer { statusLock.unlock() }
         guard let context = self.context, let fn = descriptor?.raw.status, let state = context.state, let p = fn(state) else { return nil }
         return String(cString: p)
+    }
+
+    private let statusLock = NSLock()
+
+    /// Runs `body` (the plugin's destroy) while no status line is being read.
+    func whileNoStatusRead(_ body: () -> Void) {
+        statusLock.lock()
+        defer { statusLock.unlock() }
+        body()
     }
 
     func describe() -> [String: Any] {
@@ -60,6 +72,7 @@ final class PluginInstance: @unchecked Sendable {
             d["description"] = descriptor.description
             d["license"] = descriptor.license
             d["build_signature"] = descriptor.buildSignature
+            d["config_keys"] = descriptor.configKeys.map(\.name)
         }
         if let context {
             d["listeners"] = context.listenerPorts

@@ -149,8 +149,10 @@ final class PluginManager: @unchecked Sendable {
         instance.context = nil
         if let stopFn = instance.descriptor?.raw.stop { stopFn(ctx.state) }
         ctx.releaseAll()
-        if let destroyFn = instance.descriptor?.raw.destroy { destroyFn(ctx.state) }
-        ctx.state = nil
+        instance.whileNoStatusRead {
+            if let destroyFn = instance.descriptor?.raw.destroy { destroyFn(ctx.state) }
+            ctx.state = nil
+        }
         if case .running = instance.state { instance.state = .disabled }
         logger.info("plugin \(instance.entry.name) stopped")
         core.bus.events.emit(BusEvent(type: MR_EVENT_PLUGIN_STATE, protocolName: instance.entry.name, detail: "stopped"))

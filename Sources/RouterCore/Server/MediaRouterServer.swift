@@ -38,10 +38,24 @@ public final class MediaRouterServer: @unchecked Sendable {
     private let snapshot: NIOLockedValueBox<ServerConfig>
     public var configFile: String { configPath }
 
-    /// Checks a config text as a reload would, without applying it; nil when it is valid.
-    public func validate(text: String) -> ConfigError? {
+    /// Checks a config text as a reload would, without applying it; nil when it is valid. With
+    /// `untrusted` (text from the management API), library paths must be the running ones: validating loads
+    /// each enabled plugin's library to read its keys, and a caller must not make the server load another.
+    public func validate(text: String, untrusted: Bool = false) -> ConfigError? {
         do {
-            _ = try ServerConfig.validate(ConfigDocument.parse(text: text, path: configPath), executableDir: executableDir)
+            let document = try ConfigDocument.parse(text: text, path: configPath)
+            if untrusted {
+                let running = config.document
+                if document.server["plugin_dir"] != running.server["plugin_dir"] {
+                    return ConfigError(file: configPath, line: document.line(table: "server", key: "plugin_dir"), table: "server",
+                                       key: "plugin_dir", message: "cannot be changed through the API")
+                }
+                for (name, table) in document.plugins where table["path"] != nil && table["path"] != running.plugin(name)?["path"] {
+                    return ConfigError(file: configPath, line: document.line(table: name, key: "path"), table: name, key: "path",
+                                       message: "a plugin library path cannot be set through the API")
+                }
+            }
+            _ = try ServerConfig.validate(document, executableDir: executableDir)
             return nil
         } catch {
             return error
@@ -54,6 +68,11 @@ public final class MediaRouterServer: @unchecked Sendable {
         stop()
         let args = CommandLine.arguments
         var cArgs = args.map { strdup($0) } + [nil]
+        // The calling thread (a worker) may block signals, and the mask survives exec: the new process
+        // starts with none blocked, so SIGTERM and SIGHUP work there.
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
         execv("/proc/self/exe", &cArgs)
         logger.error("restart failed: exec: \(String(cString: strerror(errno)))")
         exit(1)

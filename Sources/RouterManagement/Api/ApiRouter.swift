@@ -76,7 +76,7 @@ final class ApiRouter: @unchecked Sendable {
         }
         guard authorized(params["secret"], peer: peer, settings: s) else {
             logger.warning("API \(name) from \(peer): wrong or missing secret")
-            return exchange.reply(.auth, ["msg": "secret is incorrect"])
+            return exchange.reply(.auth, ["msg": s.secret.isEmpty ? "set [api] secret to call the API from another host" : "secret is incorrect"])
         }
         let call = ApiCall(name: name, params: params.filter { $0.key != "secret" }, peer: peer)
         if let e = state.withLockedValue({ $0.endpoints[name] }) {
@@ -99,7 +99,8 @@ final class ApiRouter: @unchecked Sendable {
 
     /// ZLMediaKit's rule: the secret must match, except for loopback callers when they are exempt.
     private func authorized(_ given: String?, peer: String, settings s: ApiSettings) -> Bool {
-        if s.secret.isEmpty { return true }
+        // Without a secret only this host may call: the API can reconfigure the server.
+        if s.secret.isEmpty { return ApiEndpoint.isLoopback(peer) }
         if s.loopbackExempt, ApiEndpoint.isLoopback(peer) { return true }
         guard let given, given.utf8.count == s.secret.utf8.count else { return false }
         // Constant time: the secret is not guessed a byte at a time.

@@ -86,7 +86,7 @@ enum MediaEndpoints {
         case "OPUS": return (5, "CodecOpus")
         case "VP9": return (8, "CodecVP9")
         case "AV1": return (9, "CodecAV1")
-        case "MP3": return (13, "CodecMP3")
+        case "MP3": return (14, "CodecMP3")
         default: return (-1, "CodecInvalid")
         }
     }

@@ -32,7 +32,7 @@ enum PluginEndpoints {
                         parameters: [("config", false, "TOML text; the config file when missing")]) { call, reply in
             ServerEndpoints.offLoop {
                 let text = call.string("config") ?? ((try? String(contentsOfFile: m.server.configFile, encoding: .utf8)) ?? "")
-                if let error = m.server.validate(text: text) {
+                if let error = m.server.validate(text: text, untrusted: call.string("config") != nil) {
                     return reply(.success, ["valid": false, "error": "\(error)"])
                 }
                 reply(.success, ["valid": true])

@@ -31,7 +31,10 @@ enum ServerEndpoints {
         m.api.add(.init("restartServer", "restarts the process in a second (same arguments)") { call, reply in
             m.logger.notice("restart asked by \(call.peer)")
             reply(.success, ["msg": "the server restarts in one second"])
-            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { m.server.restartProcess() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1) {
+                m.stop()   // as a SIGTERM would: the hooks' client closes before the loops
+                m.server.restartProcess()
+            }
         })
         m.api.add(.init("getOpenApi", "this API as an OpenAPI 3 document") { _, reply in
             reply(.success, ["data": OpenApiDocument.make(m)])
@@ -47,10 +50,49 @@ enum ServerEndpoints {
         ]
     }
 
-    /// Writes settings into the config file (validated first: a bad value changes nothing) and reloads.
+    /// Writes settings into the config file (validated first: a bad value changes nothing) and reloads. Edits
+    /// run one at a time (two at once would each write over the other's) and off the loops (a reload stops
+    /// and starts plugins, which waits on the loops).
     static func apply(_ m: ManagementService, call: ApiCall, changes: [String: String], reply: @escaping ApiReply) {
-        // Off the loop: a reload stops and starts plugins, which waits on the loops.
-        offLoop { applyNow(m, call: call, changes: changes, reply: reply) }
+        var mapped: [String: String] = [:]
+        for (name, value) in changes {
+            let n = aliases[name] ?? name
+            if let refusal = refusal(m, n) { return reply(.invalidArgs, ["msg": "\(name): \(refusal)"]) }
+            mapped[n] = value
+        }
+        let final = mapped
+        edits.async { applyNow(m, call: call, changes: final, reply: reply) }
+    }
+
+    private static let edits = DispatchQueue(label: "mediarouter.api.config-edits")
+
+    /// ZLMediaKit's names for settings we keep elsewhere.
+    static let aliases: [String: String] = ["general.mediaServerId": "api.media_server_id", "http.port": "httpmux.port",
+                                            "api.apiDebug": "api.loopback_exempt"]
+
+    /// Keys that name files or libraries: the API may not point the server at another library, serve another
+    /// folder or write somewhere else.
+    static let protectedKeys: Set<String> = ["path", "plugin_dir", "www_root", "record_root", "vod_root", "disk_root", "snap_root"]
+
+    /// Why `name` (section.key) may not be set through the API, or nil. Only tables that exist and keys the
+    /// core or the plugin knows can be set.
+    private static func refusal(_ m: ManagementService, _ name: String) -> String? {
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return "expected section.key" }
+        let (table, key) = (parts[0], parts[1])
+        if protectedKeys.contains(key) || key.contains("tls") || key.contains("cert") { return "cannot be changed through the API" }
+        let known: [String]
+        switch table {
+        case "server": known = ServerSettings.keys.map(\.name)
+        case "api": known = ApiSettings.keys.map(\.name)
+        case "hook": known = HookSettings.keys.map(\.name)
+        default:
+            guard let plugin = m.server.pluginDescriptions.first(where: { $0["name"] as? String == table }) else {
+                return "no table [\(table)] in the config (plugins are added by editing the file)"
+            }
+            known = ["enabled", "port"] + ((plugin["config_keys"] as? [String]) ?? [])
+        }
+        return known.contains(key) ? nil : "not a key of [\(table)]"
     }
 
     /// Runs work that blocks (file writes, plugin loading, reloads) off the event loops.
@@ -66,12 +108,14 @@ enum ServerEndpoints {
                     text = try ConfigFileEditor.set(text, name: name, value: value)
                     if before[name] != value { changed += 1 }
                 }
-                if let error = m.server.validate(text: text) { return reply(.invalidArgs, ["msg": "\(error)"]) }
+                if let error = m.server.validate(text: text, untrusted: true) { return reply(.invalidArgs, ["msg": "\(error)"]) }
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
                 if let error = m.server.reloadNow(reason: "setServerConfig from \(call.peer)") {
                     return reply(.exception, ["msg": "\(error)"])
                 }
                 reply(.success, ["changed": changed])
+            } catch let e as ConfigFileEditor.EditError {
+                reply(.invalidArgs, ["msg": "\(e)"])
             } catch {
                 reply(.exception, ["msg": "\(error)"])
             }
@@ -91,6 +135,8 @@ enum ServerEndpoints {
             "hook.enable": "\(c.hook.enable)", "hook.timeoutSec": "\(c.hook.timeoutSec)",
         ]
         for (k, v) in defaults where out[k] == nil { out[k] = v }
+        // ZLMediaKit's names, for clients that read them (wvp-GB28181-pro reads general.mediaServerId).
+        for (alias, ours) in aliases { if let v = out[ours] { out[alias] = v } }
         return out
     }
 }
