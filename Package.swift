@@ -27,7 +27,7 @@ let allPlugins = protocolPlugins + testPlugins
 /// Shared libraries each plugin links (statically; only C types cross into the core).
 let pluginDependencies: [String: [Target.Dependency]] = [
     "RtmpPlugin": ["MediaFormats", "BusMedia", "RtmpProtocol"],
-    "HttpMuxPlugin": ["MediaFormats", "BusMedia", "HttpProtocol"],
+    "HttpMuxPlugin": ["MediaFormats", "BusMedia", "MpegTS", "HttpProtocol"],
     "RtspPlugin": ["MediaFormats", "BusMedia", "RtpFormats", "RtspProtocol"],
     "HlsPlugin": ["MediaFormats", "BusMedia", "MpegTS", "MP4Formats", "HlsFormats", "HttpProtocol"],
     "Mp4Plugin": ["MediaFormats", "BusMedia", "MP4Formats"],

@@ -2,9 +2,8 @@ import HttpProtocol
 import MRPluginKit
 import PluginABI
 
-/// One GET over a host TCP connection (`Connection: close`, so any HTTP/1.x server works, python's
-/// http.server included), its response parsed with a body limit. The completion runs once, on the
-/// connection's loop, unless the fetch was cancelled first.
+/// One GET over a host TCP connection (HttpClientRequest.get), its response parsed with a body limit. The
+/// completion runs once, on the connection's loop, unless the fetch was cancelled first.
 final class HlsHttpFetch: ConnectionHandler, ConnectionFactory {
     enum Outcome {
         case response(HttpResponseMessage)
@@ -65,8 +64,7 @@ final class HlsHttpFetch: ConnectionHandler, ConnectionFactory {
     func opened(_ conn: OpaquePointer) {
         self.conn = conn
         guard completion != nil else { return host.table.conn_close(conn, 1) }
-        let request = "GET \(url.target) HTTP/1.1\r\nHost: \(url.authority)\r\nUser-Agent: MediaRouter\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-        host.send(conn, Array(request.utf8))
+        host.send(conn, HttpClientRequest.get(url))
     }
 
     func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {

@@ -10,13 +10,7 @@ import PluginABI
 /// across segments: a discontinuity, or a jump the playlist does not explain (a restarted encoder,
 /// skipped segments), is rebased onto the end of the previous segment.
 final class HlsPullIngest {
-    private struct Frame {
-        let slot: Int
-        let key: Bool
-        let pts: Int64
-        let dts: Int64
-        let data: [UInt8]
-    }
+    private typealias Frame = TsTrackSink.Frame
 
     /// Segments waiting to be written; the session fetches no more while this many wait.
     static let maxQueuedSegments = 3
@@ -26,28 +20,24 @@ final class HlsPullIngest {
     static let maxJumpUs: Int64 = 1_000_000
 
     private let host: PluginHost
-    private let sink: SourceTracks
+    private let sink: TsTrackSink
     private let label: String
-    /// Bus slot of each codec, in the order the first segment's PMT listed them.
-    private var slots: [Codec: Int] = [:]
-    private var warnedTracks: Set<Codec> = []
     private var queue: [[Frame]] = []
     private var cursor = 0
     private(set) var queuedBytes = 0
     /// Added to a segment's own timestamps; nil before the first segment.
     private var offsetUs: Int64?
     private var expectedNextUs: Int64 = 0
-    private var lastDts: [Int: Int64] = [:]
     /// Wall time and timeline position of the pacing anchor.
     private var anchor: (wallUs: Int64, dtsUs: Int64)?
     private(set) var segmentsIn = 0
-    private(set) var framesOut = 0
+    var framesOut: Int { sink.framesOut }
     private(set) var rebases = 0
     private(set) var demuxErrors = 0
 
     init(host: PluginHost, source: OpaquePointer, label: String) {
         self.host = host
-        self.sink = SourceTracks(host: host, source: source)
+        self.sink = TsTrackSink(host: host, source: source, label: label)
         self.label = label
     }
 
@@ -55,7 +45,7 @@ final class HlsPullIngest {
     var isEmpty: Bool { queue.isEmpty }
 
     /// Codecs of the bus tracks, for the log.
-    var codecs: String { slots.sorted { $0.value < $1.value }.map(\.key.rawValue).joined(separator: "+") }
+    var codecs: String { sink.codecs }
 
     /// Demuxes one segment and queues its frames; returns how many frames it had. `discontinuity`: the
     /// playlist said so, or segments were skipped before it.
@@ -67,13 +57,8 @@ final class HlsPullIngest {
         demuxErrors += demuxer.errors
         segmentsIn += 1
         let tracks = demuxer.tracks
-        declare(tracks)
-        var frames: [Frame] = []
-        frames.reserveCapacity(ts.count)
-        for f in ts {
-            guard f.track >= 0, f.track < tracks.count, let slot = slots[tracks[f.track].codec] else { continue }
-            frames.append(Frame(slot: slot, key: f.key && tracks[f.track].codec.isVideo, pts: f.pts, dts: f.dts, data: f.data))
-        }
+        sink.declare(tracks)
+        var frames = ts.compactMap { sink.frame($0, of: tracks) }
         // TS muxers put audio in larger PES behind the video they precede, so mux order is not DTS order; the
         // bus wants frames in DTS order across tracks, as a player joining at a keyframe starts its clock
         // there and a frame from before it would be negative (RTMP's 32-bit time wraps).
@@ -92,41 +77,9 @@ final class HlsPullIngest {
         let offset = offsetUs ?? 0
         // EXTINF says where the next segment starts; without it, one frame interval after the last.
         expectedNextUs = durationS > 0 ? start + offset + Int64(durationS * 1_000_000) : end + offset + 40_000
-        queue.append(frames.map { Frame(slot: $0.slot, key: $0.key, pts: $0.pts + offset, dts: $0.dts + offset, data: $0.data) })
+        queue.append(frames.map { $0.shifted(offset) })
         queuedBytes += frames.reduce(0) { $0 + $1.data.count }
         return frames.count
-    }
-
-    /// Slots come from the first segment's tracks; later segments only bring new configs (SPS/PPS, ADTS)
-    /// for the same codecs: the bus's track set is fixed once declared.
-    private func declare(_ tracks: [TsTrack]) {
-        if slots.isEmpty {
-            for t in tracks where slots[t.codec] == nil {
-                let slot = slots.count
-                slots[t.codec] = slot
-                sink.expect(slot)
-            }
-        }
-        for t in tracks {
-            guard let slot = slots[t.codec] else {
-                if warnedTracks.insert(t.codec).inserted {
-                    host.log(MR_LOG_WARNING, "\(label): a \(t.codec.rawValue) track appeared after the start; it is not pulled")
-                }
-                continue
-            }
-            if !t.config.isEmpty || !t.codec.needsConfig { sink.set(slot, Self.sized(t)) }
-        }
-    }
-
-    /// The track with its picture size read from its parameter sets.
-    private static func sized(_ t: TsTrack) -> MediaTrack {
-        var track = t
-        if t.codec == .h264, let sps = AVCDecoderConfig(t.config[...])?.parsedSPS {
-            (track.width, track.height) = (sps.width, sps.height)
-        } else if t.codec == .h265, let d = HEVCDecoderConfig(t.config[...])?.dimensions {
-            (track.width, track.height) = (d.width, d.height)
-        }
-        return track
     }
 
     /// Writes the frames whose time has come. The first frame anchors the timeline to the wall clock; after
@@ -139,7 +92,7 @@ final class HlsPullIngest {
             let due = a.wallUs + (f.dts - a.dtsUs)
             if due > nowUs { anchor = a; return }
             anchor = nowUs - due > Self.maxJumpUs ? (nowUs, f.dts) : a
-            write(f)
+            sink.write(f)
             cursor += 1
             if cursor == segment.count {
                 queue.removeFirst()
@@ -149,21 +102,7 @@ final class HlsPullIngest {
         }
     }
 
-    private func write(_ f: Frame) {
-        // Per track the bus needs non-decreasing DTS, even where a rebase or a muxer's rounding overlaps.
-        var dts = f.dts
-        if let last = lastDts[f.slot], dts <= last { dts = last + 1 }
-        lastDts[f.slot] = dts
-        sink.write(f.slot, flags: f.key ? UInt32(MR_FRAME_KEY) : 0, pts: max(f.pts, dts), dts: dts, f.data)
-        framesOut += 1
-    }
-
     var summary: String {
         "\(segmentsIn) segments, \(framesOut) frames, \(rebases) rebases, \(demuxErrors) TS errors"
     }
-}
-
-private extension Codec {
-    /// H.264, H.265 and AAC are declared only with their config (SourceTracks waits for it).
-    var needsConfig: Bool { self == .h264 || self == .h265 || self == .aac }
 }

@@ -9,7 +9,8 @@ public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descripto
 
 nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     name: "httpmux", version: "0.1.0",
-    description: "HTTP/1.1 + WebSocket port: HTTP-FLV and WebSocket-FLV live streams, static files, routes of other plugins",
+    description: "HTTP/1.1 + WebSocket port: HTTP-FLV and WebSocket-FLV live streams, static files, routes of other plugins; "
+        + "HTTP-FLV and HTTP-TS pulls",
     configKeys: [
         ("bind", MR_CONFIG_STRING, "listen address (default 0.0.0.0)"),
         ("https_port", MR_CONFIG_INT, "HTTPS port, used when tls_cert and tls_key are set (default 8443)"),
@@ -19,6 +20,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("cors", MR_CONFIG_BOOL, "send Access-Control-Allow-Origin: * (default true)"),
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
         ("max_body_bytes", MR_CONFIG_INT, "largest request body accepted"),
+        ("pull", MR_CONFIG_LIST, "HTTP-FLV/HTTP-TS streams to pull: \"app/stream=http://host[:port]/path.flv\" (or .ts)"),
     ],
     create: { HttpMuxPlugin($0) })
 
@@ -31,8 +33,17 @@ final class HttpMuxPlugin: PluginLifecycle, ConnectionFactory, @unchecked Sendab
     private(set) var files: StaticFiles?
     private var listenSettings: [String] = []
     lazy var muxers = LiveMuxers(host: host)
+    private let pulls: ProxyRegistry
 
-    init(_ host: PluginHost) { self.host = host }
+    init(_ host: PluginHost) {
+        self.host = host
+        pulls = ProxyRegistry(host: host, name: "httpmux", expected: "http://host[:port]/path.flv or …/path.ts (plain http)") { request in
+            if request.url.lowercased().hasPrefix("https://") {
+                host.log(MR_LOG_ERROR, "pull \(request.app)/\(request.stream)=\(request.url): https is not supported by the HTTP-FLV/HTTP-TS pull (plain http only)")
+            }
+            return HttpPullProxy(host: host, request: request)
+        }
+    }
 
     private func readSettings() {
         cors = host.bool("cors", default: true)
@@ -80,6 +91,8 @@ final class HttpMuxPlugin: PluginLifecycle, ConnectionFactory, @unchecked Sendab
         RouteOps.api = host.api
         rc = host.table.http_server_register(host.host, &ops)
         if rc != MR_OK { host.log(MR_LOG_WARNING, "routes of other plugins are not served: \(host.lastError)") }
+        pulls.offerCommands(pushes: false)
+        pulls.start()
         return Int32(MR_OK)
     }
 
@@ -97,10 +110,12 @@ final class HttpMuxPlugin: PluginLifecycle, ConnectionFactory, @unchecked Sendab
     func reconfigure() -> Int32 {
         guard currentListenSettings == listenSettings else { return Int32(MR_RESTART) }
         readSettings()
+        pulls.reconfigure()
         return Int32(MR_OK)
     }
 
     func stop() {
+        pulls.stop()
         for l in listeners { host.table.listener_close(l) }
         listeners.removeAll()
     }

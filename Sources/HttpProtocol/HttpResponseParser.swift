@@ -52,6 +52,18 @@ public struct HttpResponseParser {
     /// Body bytes received so far of the response being parsed (for progress and limits).
     public var bodyBytes: Int { body.count }
 
+    /// The head of the response whose body is being read (its `body` empty): a client of an endless body
+    /// (HTTP-FLV, HTTP-TS) acts on the status without waiting for an end that never comes.
+    public var head: HttpResponseMessage? { response }
+
+    /// Hands over the body bytes parsed so far and forgets them. A client streaming an endless body takes
+    /// them after every `next()`, so `maxBodyBytes` bounds what waits between two takes, not the whole body.
+    public mutating func takeBody() -> [UInt8] {
+        let out = body
+        body = []
+        return out
+    }
+
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) { buffer.append(contentsOf: bytes) }
     public mutating func feed<C: Collection>(_ bytes: C) where C.Element == UInt8 { buffer.append(contentsOf: bytes) }
 

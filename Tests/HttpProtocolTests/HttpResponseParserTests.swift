@@ -138,4 +138,34 @@ final class HttpResponseParserTests: XCTestCase {
         XCTAssertNil(HttpURL("http://h:99999/a"))
         XCTAssertNil(HttpURL("http://h:x/a"))
     }
+
+    /// An endless body (HTTP-FLV, HTTP-TS) read as it arrives: the head is there before the body ends, and
+    /// taking the body after every `next()` keeps the limit a bound on what waits, not on the whole body.
+    func testStreamedBodyIsTakenAsItArrivesUnderALimitPerTake() throws {
+        for chunkedBody in [false, true] {
+            var p = HttpResponseParser(maxBodyBytes: 100)
+            let head = chunkedBody ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" : "HTTP/1.1 200 OK\r\nContent-Type: video/x-flv\r\n\r\n"
+            p.feed(Array(head.utf8))
+            XCTAssertNil(try p.next())
+            XCTAssertEqual(p.head?.status, 200)
+            var total: [UInt8] = []
+            for round in 0..<50 {
+                let piece = [UInt8](repeating: UInt8(round), count: 80)
+                p.feed(chunkedBody ? Array("50\r\n".utf8) + piece + Array("\r\n".utf8) : piece)
+                XCTAssertNil(try p.next())
+                total += p.takeBody()
+            }
+            XCTAssertEqual(total.count, 4000, "chunked \(chunkedBody)")
+            XCTAssertEqual(total.last, 49)
+            XCTAssertEqual(p.head?.status, 200)
+            p.feed([UInt8](repeating: 1, count: chunkedBody ? 0 : 101))
+            if chunkedBody {
+                p.feed(Array("0\r\n\r\n".utf8))
+                XCTAssertEqual(try p.next()?.body, [], "the end of a chunked body completes the response")
+                XCTAssertNil(p.head)
+            } else {
+                XCTAssertThrowsError(try p.next(), "more than the limit between two takes")
+            }
+        }
+    }
 }

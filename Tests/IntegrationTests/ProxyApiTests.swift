@@ -101,9 +101,12 @@ final class ProxyApiTests: XCTestCase {
         let scheme = try api(http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "foo://127.0.0.1/live/src"])
         XCTAssertEqual(code(scheme), -300, "\(scheme)")
         XCTAssertTrue((scheme["msg"] as? String ?? "").contains("unsupported url scheme"), "\(scheme)")
-        let flv = try api(http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "http://127.0.0.1:\(http)/live/src.live.flv"])
-        XCTAssertEqual(code(flv), -1, "\(flv)")
-        XCTAssertTrue((flv["msg"] as? String ?? "").contains("HTTP-FLV"), "\(flv)")
+        let mp4 = try api(http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "http://127.0.0.1:\(http)/live/src.live.mp4"])
+        XCTAssertEqual(code(mp4), -1, "\(mp4)")
+        XCTAssertTrue((mp4["msg"] as? String ?? "").contains("not supported"), "\(mp4)")
+        let tls = try api(http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "https://127.0.0.1:\(http)/live/src.live.flv"])
+        XCTAssertEqual(code(tls), -300, "\(tls)")
+        XCTAssertTrue((tls["msg"] as? String ?? "").contains("https is not supported"), "\(tls)")
         XCTAssertEqual(code(try api(http, "addStreamProxy", ["app": "proxy", "stream": "x"])), -300)
 
         // A reload that changes the pull list, and one that restarts the rtsp plugin, keep the API's proxies.
@@ -152,5 +155,44 @@ final class ProxyApiTests: XCTestCase {
         XCTAssertLessThan(took2, took1, "the cached answer is faster (\(took2) s vs \(took1) s)")
         let badSnap = try api(http, "getSnap", ["url": "/etc/passwd"])
         XCTAssertEqual(code(badSnap), -300, "\(badSnap)")
+    }
+
+    /// HTTP-FLV and HTTP-TS pulls (httpmux) of the server's own live.flv and live.ts outputs, played back over RTMP.
+    func testHttpFlvAndHttpTsPulls() throws {
+        let rtmp = freePort(), rtsp = freePort(), http = freePort()
+        let snapRoot = FileManager.default.temporaryDirectory.appendingPathComponent("mr-httppull-\(getpid())-snap").path
+        let s = try ServerProcess(config: config(rtmp: rtmp, rtsp: rtsp, http: http, snapRoot: snapRoot))
+        try s.start()
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/src", seconds: 40)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/src"), s.log)
+
+        let pulls = [("f1", "http://127.0.0.1:\(http)/live/src.live.flv"), ("t1", "http://127.0.0.1:\(http)/live/src.live.ts")]
+        for (stream, url) in pulls {
+            let r = try api(http, "addStreamProxy", ["app": "proxy", "stream": stream, "url": url, "retry_count": "-1"])
+            XCTAssertEqual(code(r), 0, "\(r)")
+            XCTAssertEqual(data(r)["key"] as? String, "__defaultVhost__/proxy/\(stream)")
+        }
+        XCTAssertTrue(waitUntil(timeout: 10) { self.online(http, "proxy", "f1") && self.online(http, "proxy", "t1") }, s.log)
+        for (stream, _) in pulls {
+            let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/proxy/\(stream)", seconds: 3)
+            XCTAssertEqual(p.videoCodec, "h264", stream)
+            XCTAssertEqual(p.audioCodec, "aac", stream)
+            XCTAssertGreaterThan(p.videoFrames, 30, stream)
+            XCTAssertTrue(MediaTools.isMonotonic(p.videoDts), "\(stream): \(p.videoDts.prefix(40))")
+        }
+
+        let items = (try api(http, "listStreamProxy"))["data"] as? [[String: Any]] ?? []
+        XCTAssertEqual(Set(items.compactMap { $0["key"] as? String }), ["__defaultVhost__/proxy/f1", "__defaultVhost__/proxy/t1"], "\(items)")
+        for item in items {
+            XCTAssertEqual(item["plugin"] as? String, "httpmux", "\(item)")
+            XCTAssertEqual((item["status"] as? NSNumber)?.intValue, 0, "\(item)")
+        }
+        for (stream, _) in pulls {
+            XCTAssertEqual(flag(try api(http, "delStreamProxy", ["key": "__defaultVhost__/proxy/\(stream)"])), true)
+        }
+        XCTAssertTrue(waitUntil(timeout: 5) { !self.online(http, "proxy", "f1") && !self.online(http, "proxy", "t1") }, "the deleted pulls' streams go")
+        XCTAssertEqual(((try api(http, "listStreamProxy"))["data"] as? [Any] ?? [1]).count, 0)
     }
 }

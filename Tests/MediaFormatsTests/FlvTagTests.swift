@@ -43,4 +43,30 @@ final class FlvTagTests: XCTestCase {
         XCTAssertEqual(Array(tag.suffix(4)), [0, 0, 0, UInt8(11 + Vectors.avcSequenceHeaderTag.count)])
         XCTAssertEqual(FlvFraming.parseTags(tag.dropLast()[...])?.tags.count, 0, "an incomplete tag waits for more")
     }
+
+    /// HTTP-FLV arrives in any chunking: the header and each tag come out once complete, whatever the cut.
+    func testStreamReaderInAnyChunkingAndItsBounds() throws {
+        let tags = [FlvFraming.tag(type: .script, timestampMs: 0, body: [2, 0, 0][...]),
+                    FlvFraming.tag(type: .video, timestampMs: 40, body: Vectors.avcSequenceHeaderTag[...]),
+                    FlvFraming.tag(type: .audio, timestampMs: 0x0100_0000, body: [0xAF, 1, 9][...])]
+        let stream = FlvFraming.fileHeader(audio: true, video: true) + tags.joined()
+        for step in [1, 2, 7, 13, stream.count] {
+            var reader = FlvStreamReader()
+            var out: [FlvFraming.ParsedTag] = []
+            var i = 0
+            while i < stream.count {
+                out += try reader.push(stream[i..<min(stream.count, i + step)])
+                i += step
+            }
+            XCTAssertEqual(out.map(\.type), [18, 9, 8], "step \(step)")
+            XCTAssertEqual(out.map(\.timestampMs), [0, 40, 0x0100_0000])
+            XCTAssertEqual(Array(out[1].body), Vectors.avcSequenceHeaderTag)
+        }
+        var notFlv = FlvStreamReader()
+        XCTAssertThrowsError(try notFlv.push(Array("HTTP".utf8)))
+        var small = FlvStreamReader(maxTagBytes: 4)
+        XCTAssertEqual(try small.push(FlvFraming.fileHeader(audio: true, video: false)).count, 0)
+        XCTAssertThrowsError(try small.push(FlvFraming.tagHeader(type: .audio, dataSize: 5, timestampMs: 0) + [0, 0, 0, 0]),
+                             "a tag over the limit is refused before its body arrives")
+    }
 }

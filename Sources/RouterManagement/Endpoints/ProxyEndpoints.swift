@@ -7,7 +7,7 @@ import RouterCore
 /// `<plugin>.pusher.*` commands); these endpoints pick the plugin by URL scheme and merge the plugins'
 /// lists into ZLMediaKit's shapes.
 enum ProxyEndpoints {
-    static let pullPlugins = ["rtmp", "rtsp", "hls"]
+    static let pullPlugins = ["rtmp", "rtsp", "hls", "httpmux"]
     static let pushPlugins = ["rtmp", "rtsp"]
 
     static func register(_ m: ManagementService) {
@@ -16,8 +16,8 @@ enum ProxyEndpoints {
             ("retry_count", false, "failures in a row retried before giving up; -1 (default) forever"),
             ("timeout_sec", false, "connect timeout in seconds (default 5)"),
         ]
-        m.api.add(.init("addStreamProxy", "pulls a stream into the bus (rtsp, rtmp or HLS .m3u8 URL)",
-                        parameters: stream + [("url", true, "rtsp[s]://, rtmp[s]:// or http://…m3u8")] + options
+        m.api.add(.init("addStreamProxy", "pulls a stream into the bus (rtsp, rtmp, HLS .m3u8, HTTP-FLV .flv or HTTP-TS .ts URL)",
+                        parameters: stream + [("url", true, "rtsp[s]://, rtmp[s]://, http://…m3u8, http://…flv or http://…ts")] + options
                             + [("rtp_type", false, "RTSP: 0 tcp, 1 udp"), ("enable_*", false, "accepted; every protocol serves every stream")]) { call, reply in
             guard case .success(let v) = call.require("app", "stream", "url") else { return reply(.invalidArgs, ["msg": missing(call, ["app", "stream", "url"])]) }
             switch pullPlugin(v[2]) {
@@ -81,18 +81,24 @@ enum ProxyEndpoints {
         "missing parameter " + keys.filter { call.string($0) == nil }.joined(separator: ", ")
     }
 
-    /// The plugin that pulls `url`, or why none does.
+    /// The plugin that pulls `url`, or why none does: by scheme, and for http by the path's extension (HLS
+    /// playlists to hls; HTTP-FLV and HTTP-TS, ZLMediaKit's `.live.flv`/`.live.ts` included, to httpmux).
     static func pullPlugin(_ url: String) -> Result<String, ApiError> {
         let lower = url.lowercased()
         if lower.hasPrefix("rtsp://") || lower.hasPrefix("rtsps://") { return .success("rtsp") }
         if lower.hasPrefix("rtmp://") || lower.hasPrefix("rtmps://") { return .success("rtmp") }
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
-            return .failure(ApiError(.invalidArgs, "unsupported url scheme: \(url.prefix { $0 != ":" }) (rtsp, rtsps, rtmp, rtmps, or http for HLS)"))
+            return .failure(ApiError(.invalidArgs, "unsupported url scheme: \(url.prefix { $0 != ":" }) (rtsp, rtsps, rtmp, rtmps, or http for HLS, HTTP-FLV, HTTP-TS)"))
         }
         let path = lower.prefix { $0 != "?" && $0 != "#" }
         if path.hasSuffix(".m3u8") { return .success("hls") }
-        let kind = path.hasSuffix(".flv") ? "HTTP-FLV" : path.hasSuffix(".ts") ? "HTTP-TS" : "this HTTP"
-        return .failure(ApiError(.other, "pulling \(kind) sources is not supported: no plugin pulls them (use rtmp://, rtsp:// or an HLS .m3u8 URL)"))
+        if path.hasSuffix(".flv") || path.hasSuffix(".ts") {
+            guard lower.hasPrefix("http://") else {
+                return .failure(ApiError(.invalidArgs, "https is not supported for HTTP-FLV and HTTP-TS pulls (plain http only)"))
+            }
+            return .success("httpmux")
+        }
+        return .failure(ApiError(.other, "pulling this HTTP source is not supported: only .m3u8 (HLS), .flv (HTTP-FLV) and .ts (HTTP-TS) URLs are pulled"))
     }
 
     private static func int(_ v: Any?) -> Int { (v as? NSNumber)?.intValue ?? 0 }
