@@ -10,6 +10,9 @@ public struct BusEventInfo: Sendable {
     public let peer: String
     public let detail: String
     public let readers: Int64
+    /// Stop events (ABI 1.2): bytes the reader got and how long it was attached.
+    public let bytes: Int64
+    public let durationMs: Int64
 }
 
 private final class EventHandlerBox {
@@ -27,10 +30,13 @@ extension PluginHost {
         let id = table.event_subscribe(host, mask, { user, e in
             guard let user, let e else { return }
             let s = { (p: UnsafePointer<CChar>?) in p.map { String(cString: $0) } ?? "" }
+            // A 1.1 host's event ends before the traffic fields.
+            let hasTraffic = Int(e.pointee.size) >= MemoryLayout<mr_event>.size
             let info = BusEventInfo(type: mr_event_type(rawValue: UInt32(bitPattern: e.pointee.type)),
                                     vhost: s(e.pointee.key.vhost), app: s(e.pointee.key.app), stream: s(e.pointee.key.stream),
                                     protocolName: s(e.pointee.protocol), peer: s(e.pointee.peer), detail: s(e.pointee.detail),
-                                    readers: e.pointee.readers)
+                                    readers: e.pointee.readers,
+                                    bytes: hasTraffic ? e.pointee.bytes : 0, durationMs: hasTraffic ? e.pointee.duration_ms : 0)
             Unmanaged<EventHandlerBox>.fromOpaque(user).takeUnretainedValue().handler(info)
         }, box)
         if id < 0 {

@@ -89,7 +89,7 @@ final class HookTests: XCTestCase {
         let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
             [api]
             media_server_id = "hook-test-1"
-            \(hookTable(r, ["on_publish", "on_server_started", "on_stream_changed"]))
+            \(hookTable(r, ["on_publish", "on_server_started", "on_stream_changed", "on_flow_report"], extra: "flow_threshold = 1"))
             """)
         defer { server.stop() }
         XCTAssertTrue(r.wait("on_server_started"), server.log)
@@ -113,6 +113,13 @@ final class HookTests: XCTestCase {
         let played = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/h", seconds: 1, timeout: 15)
         XCTAssertGreaterThan(played.videoFrames, 0)
         XCTAssertTrue(server.waitForLog("enable_hls accepted but not applied"), server.log)
+        // The player that left is reported with what it got: a second of a ~300 kbit/s stream is tens of KiB.
+        XCTAssertTrue(r.wait("on_flow_report", where: { $0["stream"] as? String == "h" }), server.log)
+        let flow = try XCTUnwrap(r.bodies("on_flow_report").first { $0["stream"] as? String == "h" })
+        XCTAssertGreaterThan(int(flow["totalBytes"]) ?? 0, 10_000, "\(flow)")
+        XCTAssertNotNil(int(flow["duration"]), "\(flow)")
+        XCTAssertEqual(flow["player"] as? Bool, true)
+        XCTAssertEqual(flow["ip"] as? String, "127.0.0.1")
 
         XCTAssertTrue(r.wait("on_stream_changed", where: { $0["regist"] as? Bool == true }), server.log)
         XCTAssertTrue(exits(allowed, within: 10))

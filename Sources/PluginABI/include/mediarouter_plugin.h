@@ -319,6 +319,10 @@ typedef struct mr_event {
     const char *peer;
     const char *detail;    /* free text, e.g. a file path or plugin state */
     int64_t readers;       /* current readers of the source */
+    /* ABI 1.2 (check event->size): for MR_EVENT_STOP, the payload bytes the reader was given and how long it
+     * was attached; 0 for other events. */
+    int64_t bytes;
+    int64_t duration_ms;
 } mr_event;
 
 typedef enum mr_auth_action { MR_AUTH_PUBLISH = 0, MR_AUTH_PLAY = 1 } mr_auth_action;

@@ -8,6 +8,9 @@ public struct BusEvent: Sendable {
     public var peer: String
     public var detail: String
     public var readers: Int
+    /// Stop events: payload bytes the reader got and how long it was attached.
+    public var bytes: Int64 = 0
+    public var durationMs: Int64 = 0
 
     public init(type: mr_event_type, key: StreamKey? = nil, protocolName: String = "", peer: String = "",
                 detail: String = "", readers: Int = 0) {

@@ -25,6 +25,8 @@ public final class BusReader: @unchecked Sendable {
     /// Read by lists on other threads, hence atomic.
     let skippedCount = ManagedAtomic<Int64>(0)
     let deliveredCount = ManagedAtomic<Int64>(0)
+    /// Payload bytes handed to the reader (the stop event, read on another loop, reports them).
+    let bytesDelivered = ManagedAtomic<Int64>(0)
     var tracks: [TrackInfo] = []
     weak var mirror: LoopMirror?
     /// Set while waiting for the stream to be published (play before publish).

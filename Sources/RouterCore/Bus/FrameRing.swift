@@ -12,6 +12,10 @@ final class FrameRing {
     let softLimit: Int
     private var slots: [BusFrame?]
     private var gopStarts: [Bool]
+    /// Payload bytes appended before each slot's frame, and in all: a reader's byte count over a run of
+    /// frames is one subtraction (no per-frame, per-reader work on the fan-out path).
+    private var bytesBefore: [Int64]
+    private(set) var totalBytes: Int64 = 0
     private let cFrames: UnsafeMutablePointer<mr_frame>
     private(set) var head: UInt64 = 0
     private(set) var tail: UInt64 = 0
@@ -22,6 +26,7 @@ final class FrameRing {
         self.softLimit = min(max(softLimit, 1), self.capacity)
         slots = Array(repeating: nil, count: self.capacity)
         gopStarts = Array(repeating: false, count: self.capacity)
+        bytesBefore = Array(repeating: 0, count: self.capacity)
         cFrames = .allocate(capacity: self.capacity)
         cFrames.initialize(repeating: mr_frame(), count: self.capacity)
     }
@@ -35,6 +40,8 @@ final class FrameRing {
         let index = Int(head % UInt64(capacity))
         slots[index] = frame
         gopStarts[index] = gopStart
+        bytesBefore[index] = totalBytes
+        totalBytes &+= Int64(frame.payload.count)
         cFrames[index] = frame.cFrame
         if gopStart { lastGopStart = head }
         head += 1
@@ -52,6 +59,13 @@ final class FrameRing {
     func removeAll() {
         while tail < head { evictOldest() }
         lastGopStart = nil
+    }
+
+    /// Payload bytes of frames `[from, to)`; `from` must still be in the ring.
+    func payloadBytes(from: UInt64, to: UInt64) -> Int64 {
+        guard from < to, from >= tail, to <= head else { return 0 }
+        let end = to == head ? totalBytes : bytesBefore[Int(to % UInt64(capacity))]
+        return end &- bytesBefore[Int(from % UInt64(capacity))]
     }
 
     func isGopStart(_ seq: UInt64) -> Bool {

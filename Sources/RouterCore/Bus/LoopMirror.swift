@@ -109,6 +109,8 @@ final class LoopMirror: @unchecked Sendable {
         let from = reader.cursor
         reader.cursor = head
         reader.deliveredCount.wrappingIncrement(by: Int64(head - from), ordering: .relaxed)
+        // Bytes for the reader's stop event (on_flow_report).
+        reader.bytesDelivered.wrappingIncrement(by: ring.payloadBytes(from: from, to: head), ordering: .relaxed)
         var first = true
         ring.withCFrames(from: from, to: head) { run in
             guard !reader.closed, var base = run.baseAddress else { return }

@@ -14,6 +14,8 @@ enum EventMarshal {
                 c.peer = peer
                 c.detail = d
                 c.readers = Int64(e.readers)
+                c.bytes = e.bytes
+                c.duration_ms = e.durationMs
                 body(&c)
             } } }
         } } }

@@ -48,15 +48,15 @@ enum HookBodies {
         return b
     }
 
-    /// on_flow_report for a player that left. The stop event carries neither the bytes sent nor how long
-    /// the reader lived, so both are 0 and flow_threshold cannot filter these reports.
+    /// on_flow_report for a player that left: the payload bytes it was given and how long it watched (the
+    /// stop event's traffic fields; container and transport overhead are not counted).
     static func flowReport(_ e: BusEventInfo) -> [String: any Sendable] {
         var b = media(key(e), schema: schema(e.protocolName))
         client(e.peer, into: &b)
         b["protocol"] = e.protocolName
         b["player"] = true
-        b["totalBytes"] = 0
-        b["duration"] = 0
+        b["totalBytes"] = e.bytes
+        b["duration"] = Int(e.durationMs / 1000)   // ZLMediaKit: whole seconds
         return b
     }
 }

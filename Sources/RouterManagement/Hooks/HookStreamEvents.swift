@@ -45,6 +45,8 @@ extension HookService {
         case MR_EVENT_STOP:
             // Readers without a peer are the server's own (recorders, muxers), not clients.
             guard !e.peer.isEmpty, let url = s.settings.url("on_flow_report") else { return }
+            // ZLMediaKit's flowThreshold: sessions that moved less are not reported.
+            guard e.bytes >= Int64(s.settings.flowThresholdKB) * 1024 else { return }
             client.send(request("on_flow_report", url, HookBodies.flowReport(e), s, what: "\(key) player \(e.peer)")) { _ in }
         default:
             break
