@@ -152,6 +152,19 @@ final class ManagementApiTests: XCTestCase {
         XCTAssertEqual((try call("checkConfig"))["valid"] as? Bool, true)
     }
 
+    /// restartServer replaces the process with a new run of the same command line (same PID), which answers
+    /// again and still stops cleanly on SIGTERM (the signal mask is reset across exec).
+    func testRestartServerComesBackAndStopsCleanly() throws {
+        let (rtmp, rtsp) = (freePort(), freePort())
+        http = freePort()
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http)
+        XCTAssertTrue(server.waitForLog("plugin httpmux"), server.log)
+        XCTAssertEqual(code(try call("restartServer", secret: nil)), 0)
+        XCTAssertTrue(server.waitForLog("MediaRouter 0.1.0 starting", count: 2, timeout: 15), server.log)
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.call("version", secret: nil)).flatMap { self.code($0) } == 0 }, server.log)
+        XCTAssertEqual(server.stop(), 0, server.log)
+    }
+
     /// The OpenAPI document the API serves is the one kept in docs/openapi.json (MR_UPDATE_OPENAPI=1 rewrites it),
     /// and /metrics parses with prometheus_client with the bus's figures in it.
     func testOpenApiDocumentAndPrometheusMetrics() throws {
