@@ -64,8 +64,13 @@ final class FrameRing {
     /// Payload bytes of frames `[from, to)`; `from` must still be in the ring.
     func payloadBytes(from: UInt64, to: UInt64) -> Int64 {
         guard from < to, from >= tail, to <= head else { return 0 }
-        let end = to == head ? totalBytes : bytesBefore[Int(to % UInt64(capacity))]
-        return end &- bytesBefore[Int(from % UInt64(capacity))]
+        return self.bytesBefore(to) &- self.bytesBefore(from)
+    }
+
+    /// The running byte total just before frame `seq` (`totalBytes` for `head`); `seq` must be in the ring.
+    func bytesBefore(_ seq: UInt64) -> Int64 {
+        guard seq >= tail, seq < head else { return totalBytes }
+        return bytesBefore[Int(seq % UInt64(capacity))]
     }
 
     func isGopStart(_ seq: UInt64) -> Bool {

@@ -109,8 +109,12 @@ final class LoopMirror: @unchecked Sendable {
         let from = reader.cursor
         reader.cursor = head
         reader.deliveredCount.wrappingIncrement(by: Int64(head - from), ordering: .relaxed)
-        // Bytes for the reader's stop event (on_flow_report).
-        reader.bytesDelivered.wrappingIncrement(by: ring.payloadBytes(from: from, to: head), ordering: .relaxed)
+        // Bytes for the reader's stop event (on_flow_report): the ring's running total since the reader's last
+        // delivery, looked up in the ring only when its cursor jumped (attach, skip); no division per delivery.
+        if reader.bytesMarkSeq != from { reader.bytesMark = ring.bytesBefore(from) }
+        reader.bytesDelivered &+= ring.totalBytes &- reader.bytesMark
+        reader.bytesMark = ring.totalBytes
+        reader.bytesMarkSeq = head
         var first = true
         ring.withCFrames(from: from, to: head) { run in
             guard !reader.closed, var base = run.baseAddress else { return }
@@ -153,6 +157,7 @@ final class LoopMirror: @unchecked Sendable {
         liveJoins -= 1
         interest.wrappingDecrement(ordering: .relaxed)
         if liveJoins == 0 { ring.removeAll() }
+        reader.bytesAtLeave.store(reader.bytesDelivered, ordering: .relaxed)
         onReaderLeft?(reader)
         return wasHere
     }

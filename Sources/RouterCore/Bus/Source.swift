@@ -162,7 +162,7 @@ public final class Source: @unchecked Sendable {
     private func readerLeft(_ reader: BusReader) {
         let left = totalReaders.wrappingDecrementThenLoad(ordering: .relaxed)
         var e = BusEvent(type: MR_EVENT_STOP, key: key, protocolName: reader.protocolName, peer: reader.peer, readers: left)
-        e.bytes = reader.bytesDelivered.load(ordering: .relaxed)
+        e.bytes = reader.bytesAtLeave.load(ordering: .relaxed)
         e.durationMs = (NIODeadline.now() - reader.createdAt).nanoseconds / 1_000_000
         bus.events.emit(e)
         if left == 0 { home.execute { self.scheduleNoneReaderCheck() } }
