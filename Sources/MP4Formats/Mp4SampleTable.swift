@@ -81,8 +81,8 @@ enum Mp4SampleTable {
         }
         guard runs.first?.firstChunk == 1 else { throw .malformed("track \(track): stsc does not start at chunk 1") }
 
-        var stts = try Mp4TimeToSample(try required("stts"), track: track)
-        var ctts = try box("ctts").map { f throws(Mp4FileError) in try Mp4CompositionOffsets(f, track: track) }
+        var stts = try Mp4RunLengthTable(try required("stts"), name: "stts", track: track)
+        var ctts = try box("ctts").map { f throws(Mp4FileError) in try Mp4RunLengthTable(f, name: "ctts", track: track) }
         var syncNumbers: [Int]? = nil
         if var stss = try box("stss") {
             let n = try stss.count(entrySize: 4)
@@ -112,8 +112,8 @@ enum Mp4SampleTable {
                 guard offset + Int64(size) <= fileSize else {
                     throw .malformed("track \(track): sample \(index + 1) at \(offset) (\(size) bytes) runs past the end of the \(fileSize)-byte file")
                 }
-                let duration = try stts.advance(n)
-                let cto = try ctts?.advance(n) ?? 0
+                let duration = try stts.durations(n)
+                let cto = try ctts?.offset(n) ?? 0
                 var sync = true
                 if let numbers = syncNumbers {
                     while syncCursor < numbers.count, numbers[syncCursor] < index + 1 { syncCursor += 1 }
