@@ -139,18 +139,24 @@ final class RtspServerTests: XCTestCase {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
             p.arguments = ["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
-                           "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "15",
+                           "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "30",
                            "-c:v", c.video, "-preset", "ultrafast", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p"]
                 + (c.video == "libx265" ? ["-x265-params", "log-level=error"] : [])
                 + ["-c:a", c.audio, "-ar", c.audio == "libopus" ? "48000" : "8000", "-ac", "1",
                    "-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://127.0.0.1:\(rtsp)/live/\(c.path)"]
             p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
+            // ffmpeg's own complaints, for the failure message (x265 starting slowly on a loaded machine).
+            let errPath = NSTemporaryDirectory() + "mr-rtsp-pub-\(getpid())-\(c.path).log"
+            FileManager.default.createFile(atPath: errPath, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: errPath) ?? FileHandle.nullDevice
             try p.run()
             publishers.append(p)
         }
         for c in cases {
-            XCTAssertTrue(s.waitForLog("publish live/\(c.path) from", timeout: 15), s.log)
+            let errPath = NSTemporaryDirectory() + "mr-rtsp-pub-\(getpid())-\(c.path).log"
+            defer { try? FileManager.default.removeItem(atPath: errPath) }
+            XCTAssertTrue(s.waitForLog("publish live/\(c.path) from", timeout: 30),
+                          "ffmpeg: \((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")\n\(s.log)")
             let p = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/\(c.path)", seconds: 3, extra: ["-rtsp_transport", "tcp"])
             XCTAssertEqual(p.videoCodec, c.videoName, c.path)
             XCTAssertEqual(p.audioCodec, c.audioName, c.path)
