@@ -17,6 +17,11 @@ summary=$(grep -a "^[[:space:]]*Executed [0-9]* tests\?, with" "$log" | tail -n 
 total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
 failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
 if [[ -n "$summary" ]]; then
+  # CI shows only the end of the log: repeat what failed, and why, last.
+  if [[ "$failed" != "0" ]]; then
+    echo "--- failures (repeated from above) ---"
+    grep -a -E "(error: -\[|: error: |Test Case .* failed \()" "$log" | cut -c1-600 | tail -n 40 || true
+  fi
   echo "tests: $((total - failed)) passed, ${failed} failed"
 fi
 if [[ -z "$summary" || "$total" == "0" ]]; then
