@@ -7,23 +7,37 @@ set -euo pipefail
 build_pkgs=(build-essential pkg-config libssl-dev libsrtp2-dev libsrt-openssl-dev)
 test_pkgs=(ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
            gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp srt-tools python3 python3-gi
-           gir1.2-gst-rtsp-server-1.0 openssl curl chromium)
+           gir1.2-gst-rtsp-server-1.0 openssl curl)
+# Chromium comes with its recommends (fonts, Mesa's software GL, udev): the browser as a user installs it.
+browser_pkgs=(chromium)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
 
-missing=()
-for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+not_installed() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+mapfile -t missing < <(not_installed "${want[@]}")
+missing_browser=()
+if [[ "${1:-}" == "--test" ]]; then mapfile -t missing_browser < <(not_installed "${browser_pkgs[@]}"); fi
 
-if ((${#missing[@]})); then
-  echo "install-deps: installing ${missing[*]}"
+if ((${#missing[@]} + ${#missing_browser[@]})); then
+  echo "install-deps: installing ${missing[*]} ${missing_browser[*]}"
   sudo_cmd=()
   if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if ((${#missing[@]})); then
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ((${#missing_browser[@]})); then
+    "${sudo_cmd[@]}" apt-get install -y -qq "${missing_browser[@]}" >/dev/null
+    # Its first start builds caches (fonts, profile); do that here rather than inside a timed page load.
+    timeout 120 chromium --headless=new --no-sandbox --disable-gpu --dump-dom about:blank >/dev/null 2>&1 || true
+  fi
 fi
 
 # PyAV bundles a recent FFmpeg (Enhanced RTMP: H.265 in FLV), which Debian 12's ffmpeg 5.1 lacks.

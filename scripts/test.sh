@@ -1,31 +1,65 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests and integration tests that start the real binary and drive it with
 # real clients. Installs what is missing first. Extra arguments go to `swift test` (e.g. --filter Bus).
+#
+# A test case that fails is run once more on its own, and the run passes only if it passes then: the
+# integration tests run real clients (ffmpeg, Chromium) in real time on a shared 2-core machine, where a
+# stall of a few seconds is not a server bug. Every such rerun is listed at the end as FLAKY, with the
+# first failure's messages, so it is seen and fixed rather than hidden; a test that fails twice fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
 scripts/install-deps.sh --test
 swift build --build-tests
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+rerun_log=$(mktemp)
+trap 'rm -f "$log" "$rerun_log"' EXIT
+
+# Prints "passed failed" from an XCTest log's last summary line, nothing if it has none.
+counts() {
+  local summary
+  summary=$(grep -a "^[[:space:]]*Executed [0-9]* tests\?, with" "$1" | tail -n 1)
+  [[ -n "$summary" ]] || return 0
+  local total failed
+  total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+  failed=$(grep -a -c -E "^Test Case '.*' failed \(" "$1" || true)
+  echo "$((total - failed)) $failed"
+}
+failures() { grep -a -E "(: error: |Test Case .* failed \()" "$1" | cut -c1-600 | tail -n 40 || true; }
+
 set +e
 # All tests are XCTest; Swift Testing's empty run would otherwise print the last, misleading line.
 swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-summary=$(grep -a "^[[:space:]]*Executed [0-9]* tests\?, with" "$log" | tail -n 1)
-total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-if [[ -n "$summary" ]]; then
-  # CI shows only the end of the log: repeat what failed, and why, last.
-  if [[ "$failed" != "0" ]]; then
-    echo "--- failures (repeated from above) ---"
-    grep -a -E "(error: -\[|: error: |Test Case .* failed \()" "$log" | cut -c1-600 | tail -n 40 || true
-  fi
-  echo "tests: $((total - failed)) passed, ${failed} failed"
-fi
-if [[ -z "$summary" || "$total" == "0" ]]; then
+read -r passed failed <<<"$(counts "$log")"
+if [[ -z "${passed:-}" || $((passed + failed)) == 0 ]]; then
   echo "test.sh: no test ran" >&2
   exit 1
 fi
-exit "$status"
+if [[ "$failed" == 0 ]]; then
+  echo "tests: $passed passed, 0 failed"
+  exit "$status"
+fi
+
+# Class/method of each failed case, as swift test's --filter takes them.
+mapfile -t cases < <(grep -a -E "^Test Case '.*' failed \(" "$log" | sed -E "s/^Test Case '([^.]+)\.([^']+)' failed.*/\1\/\2/" | sort -u)
+pattern="($(IFS='|'; echo "${cases[*]}"))\$"
+echo "--- rerunning the ${#cases[@]} failed test case(s) once: ${cases[*]}"
+set +e
+swift test --skip-build --disable-swift-testing --filter "$pattern" 2>&1 | tee "$rerun_log"
+rerun_status=${PIPESTATUS[0]}
+set -e
+read -r rerun_passed rerun_failed <<<"$(counts "$rerun_log")"
+
+echo "--- first run's failures ---"
+failures "$log"
+if [[ "$rerun_status" == 0 && "${rerun_failed:-1}" == 0 && "${rerun_passed:-0}" == "${#cases[@]}" ]]; then
+  echo "FLAKY (failed, then passed on the rerun): ${cases[*]}"
+  echo "tests: $((passed + failed)) passed, 0 failed (${failed} only on a rerun)"
+  exit 0
+fi
+echo "--- failures on the rerun ---"
+failures "$rerun_log"
+echo "tests: $passed passed, $failed failed (${rerun_failed:-?} of them again on the rerun)"
+exit 1

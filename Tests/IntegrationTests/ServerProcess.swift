@@ -20,6 +20,8 @@ final class ServerProcess {
     let configPath: String
     let logPath: String
     let process = Process()
+    /// A command the server is started under (e.g. `prlimit --fsize=N --`), empty for none.
+    var launcher: [String] = []
 
     init(config: String, name: String = #function) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("mr-it-\(getpid())-\(name.filter(\.isLetter))-\(UInt32.random(in: 0...UInt32.max))")
@@ -31,7 +33,7 @@ final class ServerProcess {
 
     /// A started server with RTMP, RTSP and HTTP on the given ports, plus `extra` config tables.
     static func started(rtmp: Int, rtsp: Int, http: Int, playWaitMs: Int = 5000, extra: String = "",
-                        name: String = #function) throws -> ServerProcess {
+                        launcher: [String] = [], name: String = #function) throws -> ServerProcess {
         let s = try ServerProcess(config: """
             [server]
             play_wait_ms = \(playWaitMs)
@@ -43,6 +45,7 @@ final class ServerProcess {
             port = \(http)
             \(extra)
             """, name: name)
+        s.launcher = launcher
         try s.start()
         return s
     }
@@ -50,8 +53,13 @@ final class ServerProcess {
     func start() throws {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.executableURL = URL(fileURLWithPath: Build.mediarouter)
-        process.arguments = ["-c", configPath]
+        if let tool = launcher.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = Array(launcher.dropFirst()) + [Build.mediarouter, "-c", configPath]
+        } else {
+            process.executableURL = URL(fileURLWithPath: Build.mediarouter)
+            process.arguments = ["-c", configPath]
+        }
         process.standardError = log
         process.standardOutput = log
         try process.run()
