@@ -106,13 +106,18 @@ final class HookTests: XCTestCase {
         XCTAssertNotNil(int(ask["port"]))
         XCTAssertEqual(int(ask["originType"]), 1)
 
-        try r.rules(["on_publish": ["code": 0, "enable_hls": true]])
+        // The answer's per-stream options: RTSP players refused, a reconnect window of its own, and one
+        // option this server has no use for (said in the log).
+        try r.rules(["on_publish": ["code": 0, "enable_rtsp": false, "continue_push_ms": 1500, "modify_stamp": 2]])
         let allowed = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/h", seconds: 4)
         defer { allowed.terminate() }
         XCTAssertTrue(server.waitForLog("/live/h from"), server.log)
         let played = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/h", seconds: 1, timeout: 15)
         XCTAssertGreaterThan(played.videoFrames, 0)
-        XCTAssertTrue(server.waitForLog("enable_hls accepted but not applied"), server.log)
+        XCTAssertTrue(server.waitForLog("modify_stamp accepted but not applied"), server.log)
+        XCTAssertThrowsError(try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/h", seconds: 1), "enable_rtsp false refuses RTSP players")
+        XCTAssertTrue(server.log.contains("enable_rtsp false"), server.log)
+        XCTAssertTrue(server.waitForLog("waits 1500 ms for its publisher to return"), server.log)
         // The player that left is reported with what it got: a second of a ~300 kbit/s stream is tens of KiB.
         XCTAssertTrue(r.wait("on_flow_report", where: { $0["stream"] as? String == "h" }), server.log)
         let flow = try XCTUnwrap(r.bodies("on_flow_report").first { $0["stream"] as? String == "h" })
@@ -123,6 +128,7 @@ final class HookTests: XCTestCase {
 
         XCTAssertTrue(r.wait("on_stream_changed", where: { $0["regist"] as? Bool == true }), server.log)
         XCTAssertTrue(exits(allowed, within: 10))
+        XCTAssertTrue(server.waitForLog("publisher did not return within 1500 ms"), server.log)
         XCTAssertTrue(r.wait("on_stream_changed", where: { $0["regist"] as? Bool == false }), server.log)
         let registered = r.bodies("on_stream_changed").filter { $0["regist"] as? Bool == true }
         XCTAssertEqual(Set(registered.compactMap { $0["schema"] as? String }), ["rtsp", "rtmp", "ts", "fmp4"],

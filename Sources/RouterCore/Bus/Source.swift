@@ -17,6 +17,8 @@ public final class Source: @unchecked Sendable {
     var publisher: Publisher?
     var isReady = false
     var generation = 0
+    /// This stream's own reconnect window (an on_publish answer's continue_push_ms), nil for [server]'s.
+    var reconnectWindowMs: Int?
 
     // Home loop.
     private(set) var tracks: [TrackInfo] = []

@@ -98,13 +98,14 @@ public final class StreamBus: @unchecked Sendable {
 
     func publisherClosed(_ publisher: Publisher) {
         let source = publisher.source
-        let window = settings.reconnectWindowMs
-        let endNow: Bool = lock.withLock {
-            guard sources[source.key] === source, source.publisher === publisher else { return false }
+        let defaultWindow = settings.reconnectWindowMs
+        let (endNow, window): (Bool, Int) = lock.withLock {
+            let window = source.reconnectWindowMs ?? defaultWindow
+            guard sources[source.key] === source, source.publisher === publisher else { return (false, 0) }
             source.publisher = nil
-            if window > 0 && source.isReady { return false }
+            if window > 0 && source.isReady { return (false, window) }
             sources.removeValue(forKey: source.key)
-            return true
+            return (true, window)
         }
         if endNow {
             finish(source)
@@ -142,6 +143,17 @@ public final class StreamBus: @unchecked Sendable {
         logger.notice("stream \(key): closed by the management API")
         finish(source)
         return true
+    }
+
+    /// Gives one live stream its own reconnect window (ms; 0 ends it as soon as its publisher leaves), in
+    /// place of `[server] reconnect_window_ms`, for as long as the stream lives. False if no such stream.
+    @discardableResult
+    public func setReconnectWindow(_ key: StreamKey, ms: Int) -> Bool {
+        lock.withLock {
+            guard let s = sources[key] else { return false }
+            s.reconnectWindowMs = max(0, ms)
+            return true
+        }
     }
 
     /// Readers of a stream by protocol, for listings and metrics.

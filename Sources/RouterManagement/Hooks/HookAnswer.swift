@@ -64,7 +64,12 @@ enum HookAnswer {
         switch value {
         case let b as Bool: return b
         case let n as NSNumber: return n.intValue != 0
-        case let s as String: return s == "1" || s.lowercased() == "true"
+        case let s as String:
+            switch s.lowercased() {
+            case "1", "true": return true
+            case "0", "false": return false
+            default: return nil
+            }
         default: return nil
         }
     }

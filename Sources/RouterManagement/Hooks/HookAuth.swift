@@ -25,13 +25,6 @@ struct AuthCopy: Sendable {
     }
 }
 
-/// What an on_publish answer asked of the stream that this server can do.
-struct PublishOptions: Sendable {
-    var recordMp4 = false
-    var mp4SegmentSeconds: Int?
-    var asked = Date()
-}
-
 extension HookService {
     /// An answer kept this long waits for its stream to appear; a publisher that never sends a frame drops it.
     static let publishOptionsTTL: TimeInterval = 60
@@ -55,6 +48,10 @@ extension HookService {
 
     /// On the asking thread (a loop): copies, sends, returns; the answer comes from the client's loop.
     func authorize(_ q: AuthCopy, _ ticket: AuthTicketRef) {
+        if !q.publish, let name = options(of: q.key)?.refuses(q.protocolName) {
+            logger.info("play \(q.key) over \(q.protocolName) from \(q.peer) refused: the stream's on_publish answer set \(name) false")
+            return answer(ticket, false, "\(name) is false for this stream")
+        }
         let s = snapshot
         let hook = q.publish ? "on_publish" : "on_play"
         guard let url = s.settings.url(hook) else { return answer(ticket, true, "no \(hook) hook") }
@@ -77,33 +74,40 @@ extension HookService {
     /// Keeps what this server does of an on_publish answer for when the stream is published, and says
     /// which of ZLMediaKit's per-stream options it accepted without applying.
     private func remember(_ key: StreamKey, _ answer: [String: any Sendable]) {
-        var o = PublishOptions()
-        var notApplied: [String] = []
-        for (name, value) in answer where name != "code" && name != "msg" {
-            switch name {
-            case "enable_mp4": o.recordMp4 = HookAnswer.flag(value) ?? false
-            case "mp4_max_second": o.mp4SegmentSeconds = (value as? NSNumber)?.intValue
-            default: notApplied.append(name)
-            }
+        let o = PublishOptions(answer: answer)
+        if !o.notApplied.isEmpty {
+            logger.notice("on_publish for \(key): \(o.notApplied.joined(separator: ", ")) accepted but not applied (no plugin does them)")
         }
-        if !notApplied.isEmpty {
-            logger.notice("on_publish for \(key): \(notApplied.sorted().joined(separator: ", ")) accepted but not applied (no plugin does them)")
-        }
-        // enable_mp4 false leaves the mp4 plugin's own `record` patterns in charge.
-        guard o.recordMp4 else { return }
-        let kept = publishOptions.withLockedValue { table -> Bool in
+        guard !o.isEmpty else { return }
+        let kept = pendingOptions.withLockedValue { table -> Bool in
             let now = Date()
             table = table.filter { now.timeIntervalSince($0.value.asked) < Self.publishOptionsTTL }
             guard table.count < Self.maxPublishOptions else { return false }
             table[key] = o
             return true
         }
-        if !kept { logger.warning("on_publish for \(key): \(Self.maxPublishOptions) answers wait for their streams; enable_mp4 dropped") }
+        if !kept { logger.warning("on_publish for \(key): \(Self.maxPublishOptions) answers wait for their streams; its options dropped") }
     }
 
-    /// On the publish event: starts what the stream's on_publish answer asked for.
+    /// The options in force for a stream: its live ones, or those of a publish still on its way (a player
+    /// may ask between the answer and the publish event).
+    func options(of key: StreamKey) -> PublishOptions? {
+        streamOptions.withLockedValue { $0[key] } ?? pendingOptions.withLockedValue { $0[key] }
+    }
+
+    /// On the publish event (again after a publisher returns, with its own answer): what the stream's
+    /// on_publish answer asked for takes effect, replacing what an earlier publisher's asked.
     func applyPublishOptions(_ key: StreamKey) {
-        guard let o = publishOptions.withLockedValue({ $0.removeValue(forKey: key) }), o.recordMp4 else { return }
+        let o = pendingOptions.withLockedValue { $0.removeValue(forKey: key) }
+        streamOptions.withLockedValue { $0[key] = o }
+        guard let o else { return }
+        if let ms = o.continuePushMs, m.core.bus.setReconnectWindow(key, ms: ms) {
+            logger.info("on_publish continue_push_ms: \(key) waits \(ms) ms for its publisher to return")
+        }
+        if !o.disabled.isEmpty {
+            logger.info("on_publish: \(key) is not played with \(o.disabled.sorted().joined(separator: ", ")) false")
+        }
+        guard o.recordMp4 else { return }
         var args: [String: Any] = ["vhost": key.vhost, "app": key.app, "stream": key.stream]
         if let seconds = o.mp4SegmentSeconds { args["segment_s"] = seconds }
         let logger = self.logger
@@ -115,5 +119,10 @@ extension HookService {
             }
         }
         if !called { logger.warning("on_publish asked enable_mp4 for \(key), but no plugin offers mp4.record.start") }
+    }
+
+    /// On the unpublish event: the stream is gone, and its options with it.
+    func forgetPublishOptions(_ key: StreamKey) {
+        streamOptions.withLockedValue { _ = $0.removeValue(forKey: key) }
     }
 }

@@ -27,8 +27,10 @@ final class HookService: @unchecked Sendable {
     let queue = DispatchQueue(label: "mediarouter.hooks")
     /// Event jobs waiting on `queue`, bounded like the requests they become.
     private let queuedJobs = NIOLockedValueBox(0)
-    /// Per-stream options from on_publish answers, applied when the stream appears on the bus.
-    let publishOptions = NIOLockedValueBox([StreamKey: PublishOptions]())
+    /// Per-stream options from on_publish answers, waiting for their stream to appear on the bus.
+    let pendingOptions = NIOLockedValueBox([StreamKey: PublishOptions]())
+    /// Options of the live streams that have some, until the stream ends.
+    let streamOptions = NIOLockedValueBox([StreamKey: PublishOptions]())
 
     var logger: Logger { m.logger }
 

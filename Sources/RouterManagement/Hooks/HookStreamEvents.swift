@@ -16,6 +16,7 @@ extension HookService {
     private func event(_ e: BusEventInfo) {
         let key = HookBodies.key(e)
         if e.type == MR_EVENT_PUBLISH { applyPublishOptions(key) }
+        if e.type == MR_EVENT_UNPUBLISH { forgetPublishOptions(key) }
         let s = snapshot
         switch e.type {
         case MR_EVENT_PUBLISH, MR_EVENT_UNPUBLISH:
