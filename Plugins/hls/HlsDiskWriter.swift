@@ -65,13 +65,7 @@ final class HlsDiskWriter: @unchecked Sendable {
             warnOnce("HLS to disk: \(folder) falls behind; \(dropped.count) writes dropped")
         }
         guard start else { return }
-        let me = Unmanaged.passRetained(self).toOpaque()
-        let rc = host.table.run_on_worker(host.host, { user in
-            guard let user else { return }
-            Unmanaged<HlsDiskWriter>.fromOpaque(user).takeRetainedValue().drain()
-        }, nil, -1, me)
-        if rc != MR_OK {
-            Unmanaged<HlsDiskWriter>.fromOpaque(me).release()
+        if !host.onWorker({ self.drain() }) {
             let left = queue.withLock { q -> [Job] in
                 q.running = false
                 defer { q.jobs = [] }

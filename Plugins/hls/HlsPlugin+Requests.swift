@@ -121,14 +121,15 @@ extension HlsPlugin {
 
     /// Answers requests that waited, each on its own loop.
     func answer(_ waiters: [HlsStore.Waiter]) {
-        for w in waiters {
-            let task = Unmanaged.passRetained(WaiterTask(plugin: self, waiter: w)).toOpaque()
-            let rc = host.table.run_on_loop(host.host, w.loop, { user in
-                guard let user else { return }
-                Unmanaged<WaiterTask>.fromOpaque(user).takeRetainedValue().run()
-            }, task)
-            if rc != MR_OK { Unmanaged<WaiterTask>.fromOpaque(task).release() }
-        }
+        for w in waiters { host.onLoop(w.loop) { self.answerWaiter(w) } }
+    }
+
+    private func answerWaiter(_ waiter: HlsStore.Waiter) {
+        guard !waiter.done else { return }
+        waiter.done = true
+        let store = streams.withLock { $0[waiter.request.key]?.store }
+        store?.touch()
+        _ = reply(waiter.request, waiter.exchange, session: waiter.session, store: store)
     }
 
     // MARK: responses
@@ -183,21 +184,4 @@ private func trim(_ s: Substring) -> String {
 /// The exchange of a request whose play auth is pending; `gone` when it ended first (on its loop only).
 final class PendingExchange {
     var gone = false
-}
-
-private final class WaiterTask {
-    let plugin: HlsPlugin
-    let waiter: HlsStore.Waiter
-    init(plugin: HlsPlugin, waiter: HlsStore.Waiter) {
-        self.plugin = plugin
-        self.waiter = waiter
-    }
-
-    func run() {
-        guard !waiter.done else { return }
-        waiter.done = true
-        let store = plugin.streams.withLock { $0[waiter.request.key]?.store }
-        store?.touch()
-        _ = plugin.reply(waiter.request, waiter.exchange, session: waiter.session, store: store)
-    }
 }

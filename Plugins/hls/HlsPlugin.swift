@@ -86,11 +86,7 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
             return Array(t.values)
         }
         for s in all {
-            let rc = host.table.run_on_loop(host.host, s.loop, { user in
-                guard let user else { return }
-                Unmanaged<HlsStream>.fromOpaque(user).takeRetainedValue().shutDown()
-            }, Unmanaged.passRetained(s).toOpaque())
-            if rc != MR_OK { Unmanaged.passUnretained(s).release() }
+            host.onLoop(s.loop) { s.shutDown() }
         }
         sessions.closeAll()
     }
@@ -142,9 +138,6 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
             return t.removeValue(forKey: s.key)
         }
         guard let removed else { return }
-        _ = host.table.run_on_loop(host.host, removed.loop, { user in
-            guard let user else { return }
-            Unmanaged<HlsStream>.fromOpaque(user).release()
-        }, Unmanaged.passRetained(removed).toOpaque())
+        host.release(removed, onLoop: removed.loop)
     }
 }

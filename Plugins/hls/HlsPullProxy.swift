@@ -64,10 +64,6 @@ final class HlsPullProxy: ManagedProxy, ProxyConnectionMaker, @unchecked Sendabl
         }
         link.stop()
         guard let session else { return }
-        let rc = host.table.run_on_loop(host.host, session.loop, { user in
-            guard let user else { return }
-            Unmanaged<HlsPullSession>.fromOpaque(user).takeRetainedValue().end("stopped", retry: false)
-        }, Unmanaged.passRetained(session).toOpaque())
-        if rc != MR_OK { Unmanaged.passUnretained(session).release() }
+        host.onLoop(session.loop) { session.end("stopped", retry: false) }
     }
 }

@@ -159,11 +159,7 @@ final class HlsSessions: @unchecked Sendable {
     /// Leaves the registry now, closes the reader on the session's loop.
     func close(_ s: HlsSession) {
         remove(s)
-        let rc = host.table.run_on_loop(host.host, s.loop, { user in
-            guard let user else { return }
-            Unmanaged<HlsSession>.fromOpaque(user).takeRetainedValue().close()
-        }, Unmanaged.passRetained(s).toOpaque())
-        if rc != MR_OK { Unmanaged.passUnretained(s).release() }
+        host.onLoop(s.loop) { s.close() }
     }
 
     /// Plugin stop: every session goes.

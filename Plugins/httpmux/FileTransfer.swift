@@ -37,16 +37,8 @@ final class FileTransfer {
         reading = true
         let job = ReadJob(transfer: self, size: min(Self.chunk, remaining), offset: offset)
         let loop = host.table.conn_loop(c.conn)
-        let rc = host.table.run_on_worker(host.host, { user in
-            guard let user else { return }
-            Unmanaged<ReadJob>.fromOpaque(user).takeUnretainedValue().read()
-        }, { user in
-            guard let user else { return }
-            Unmanaged<ReadJob>.fromOpaque(user).takeRetainedValue().finish()
-        }, loop, Unmanaged.passRetained(job).toOpaque())
-        if rc != MR_OK {
+        if !host.onWorker({ job.read() }, thenOnLoop: loop, { job.finish() }) {
             reading = false
-            Unmanaged<ReadJob>.fromOpaque(Unmanaged.passUnretained(job).toOpaque()).release()
             c.fileFinished(ok: false)
         }
     }

@@ -228,10 +228,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             host.table.http_exchange_free(ex)
         }
         // Continue from the loop, not from inside the handler's host call.
-        _ = host.table.run_on_loop(host.host, host.table.conn_loop(conn), { user in
-            guard let user, let c = Unmanaged<WeakConnection>.fromOpaque(user).takeRetainedValue().connection else { return }
-            c.responseDone()
-        }, Unmanaged.passRetained(WeakConnection(self)).toOpaque())
+        host.onLoop(host.table.conn_loop(conn)) { [weak self] in self?.responseDone() }
         // Input stays buffered (state is still a route state) until that continuation runs.
         state = .waitingRoute
     }
@@ -421,9 +418,4 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             close()
         }
     }
-}
-
-final class WeakConnection {
-    weak var connection: HttpConnection?
-    init(_ c: HttpConnection) { connection = c }
 }

@@ -47,8 +47,8 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
     func stop() {
         if subscription >= 0 { host.table.event_unsubscribe(host.host, subscription) }
         let all = recorders.withLock { Array($0.values) }
-        for r in all { onLoop(r) { $0.stop(reason: "the plugin stops") } }
-        for v in vods.withLock({ Array($0.values) }) { onLoop(v.loop, v) { $0.close() } }
+        for r in all { host.onLoop(r.loop) { r.stop(reason: "the plugin stops") } }
+        for v in vods.withLock({ Array($0.values) }) { host.onLoop(v.loop) { v.close() } }
     }
 
     private func published(_ e: BusEventInfo) {
@@ -77,9 +77,9 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
             return result
         }
         // The reader is opened on the recorder's loop, where a stop asked meanwhile is seen in order.
-        onLoop(loop, recorder) { r in
-            guard !r.stopped else { return }
-            if !r.start() { self.forget(r) }
+        host.onLoop(loop) {
+            guard !recorder.stopped else { return }
+            if !recorder.start() { self.forget(recorder) }
         }
         return .started
     }
@@ -88,7 +88,7 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
     func stopRecording(_ key: String) -> Bool {
         guard let r = recorders.withLock({ $0[key] }) else { return false }
         // A recorder whose reader is not open yet (queued start) is stopped by the same ordered loop.
-        onLoop(r) { $0.stop(reason: "stop was asked") }
+        host.onLoop(r.loop) { r.stop(reason: "stop was asked") }
         return true
     }
 
@@ -98,24 +98,7 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
     /// callback (its reader's callbacks point at it until then).
     func forget(_ r: Mp4Recorder) {
         recorders.withLock { t in if t[r.target.key] === r { t.removeValue(forKey: r.target.key) } }
-        onLoop(r.loop, r) { _ in }
-    }
-
-    private func onLoop(_ r: Mp4Recorder, _ body: @escaping (Mp4Recorder) -> Void) { onLoop(r.loop, r, body) }
-
-    /// Runs `body(object)` on `loop`, where the object's state lives.
-    func onLoop<T: AnyObject>(_ loop: Int32, _ object: T, _ body: @escaping (T) -> Void) {
-        let task = Unmanaged.passRetained(LoopTask { body(object) }).toOpaque()
-        let rc = host.table.run_on_loop(host.host, loop, { user in
-            guard let user else { return }
-            Unmanaged<LoopTask>.fromOpaque(user).takeRetainedValue().body()
-        }, task)
-        if rc != MR_OK { Unmanaged<LoopTask>.fromOpaque(task).release() }
-    }
-
-    private final class LoopTask {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
+        host.release(r, onLoop: r.loop)
     }
 
     // MARK: VOD
@@ -151,7 +134,7 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
     /// [any thread] Seeks a VOD stream; `done(position ms)` (nil if no such VOD stream) runs on the stream's loop.
     func seekVod(_ key: String, ms: Int64, _ done: @escaping (Int64?) -> Void) {
         guard let v = vods.withLock({ $0[key] }) else { return done(nil) }
-        onLoop(v.loop, v) { done($0.seek(toMs: ms)) }
+        host.onLoop(v.loop) { done(v.seek(toMs: ms)) }
     }
 
     /// The record-done event, with ZLMediaKit's on_record_mp4 fields as JSON in its detail.

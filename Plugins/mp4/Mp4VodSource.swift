@@ -81,18 +81,7 @@ final class Mp4VodSource: @unchecked Sendable {
 
     /// [any thread] Parses the file on a worker, then publishes on the loop.
     func open() {
-        let user = Unmanaged.passRetained(self).toOpaque()
-        let rc = host.table.run_on_worker(host.host, { user in
-            guard let user else { return }
-            Unmanaged<Mp4VodSource>.fromOpaque(user).takeUnretainedValue().parse()
-        }, { user in
-            guard let user else { return }
-            Unmanaged<Mp4VodSource>.fromOpaque(user).takeRetainedValue().opened()
-        }, loop, user)
-        if rc != MR_OK {
-            Unmanaged<Mp4VodSource>.fromOpaque(user).release()
-            plugin.forgetVod(self)
-        }
+        if !host.onWorker({ self.parse() }, thenOnLoop: loop, { self.opened() }) { plugin.forgetVod(self) }
     }
 
     /// [worker]
@@ -213,19 +202,7 @@ final class Mp4VodSource: @unchecked Sendable {
                           lengthSizes: tracks.map { Self.nalLengthSize($0.media) })
         nextRead = end
         reading = true
-        let user = Unmanaged.passRetained(job).toOpaque()
-        let rc = host.table.run_on_worker(host.host, { user in
-            guard let user else { return }
-            Unmanaged<ReadJob>.fromOpaque(user).takeUnretainedValue().run()
-        }, { user in
-            guard let user else { return }
-            let job = Unmanaged<ReadJob>.fromOpaque(user).takeRetainedValue()
-            job.source.readDone(job)
-        }, loop, user)
-        if rc != MR_OK {
-            Unmanaged<ReadJob>.fromOpaque(user).release()
-            reading = false
-        }
+        if !host.onWorker({ job.run() }, thenOnLoop: loop, { job.source.readDone(job) }) { reading = false }
     }
 
     /// [loop]

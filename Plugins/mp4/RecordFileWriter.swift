@@ -73,16 +73,7 @@ final class RecordFileWriter: @unchecked Sendable {
     }
 
     private func kick() {
-        let user = Unmanaged.passRetained(self).toOpaque()
-        let rc = host.table.run_on_worker(host.host, { user in
-            guard let user else { return }
-            Unmanaged<RecordFileWriter>.fromOpaque(user).takeUnretainedValue().drain()
-        }, { user in
-            guard let user else { return }
-            Unmanaged<RecordFileWriter>.fromOpaque(user).takeRetainedValue().drained()
-        }, loop, user)
-        if rc != MR_OK {
-            Unmanaged<RecordFileWriter>.fromOpaque(user).release()
+        if !host.onWorker({ self.drain() }, thenOnLoop: loop, { self.drained() }) {
             state.withLock {
                 $0.error = "no worker thread: \(host.lastError)"
                 $0.running = false

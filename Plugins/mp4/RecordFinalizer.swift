@@ -23,17 +23,7 @@ final class RecordFinalizer: @unchecked Sendable {
 
     /// `done` runs on `loop`.
     func start(loop: Int32) {
-        let user = Unmanaged.passRetained(self).toOpaque()
-        let rc = host.table.run_on_worker(host.host, { user in
-            guard let user else { return }
-            Unmanaged<RecordFinalizer>.fromOpaque(user).takeUnretainedValue().run()
-        }, { user in
-            guard let user else { return }
-            let f = Unmanaged<RecordFinalizer>.fromOpaque(user).takeRetainedValue()
-            f.done(f.error, f.size)
-        }, loop, user)
-        if rc != MR_OK {
-            Unmanaged<RecordFinalizer>.fromOpaque(user).release()
+        if !host.onWorker({ self.run() }, thenOnLoop: loop, { self.done(self.error, self.size) }) {
             done("no worker thread", 0)
         }
     }

@@ -137,26 +137,21 @@ final class RtspMulticastSender: ReaderHandler, @unchecked Sendable {
 
     /// From any thread: delivery starts on the sender's loop (idempotent).
     func play() {
-        let rc = host.table.run_on_loop(host.host, loop, { user in
-            guard let user else { return }
-            let sender = Unmanaged<RtspMulticastSender>.fromOpaque(user).takeRetainedValue()
-            guard !sender.playing else { return }
-            sender.playing = true
-            if let reader = sender.reader { sender.host.table.reader_set_paused(reader, 0) }
-        }, Unmanaged.passRetained(self).toOpaque())
-        if rc != MR_OK { Unmanaged.passUnretained(self).release() }
+        host.onLoop(loop) { [self] in
+            guard !playing else { return }
+            playing = true
+            if let reader { host.table.reader_set_paused(reader, 0) }
+        }
     }
 
     /// From any thread: the reader is closed on its own loop, and the task keeps the sender alive until then.
     func stop() {
-        let rc = host.table.run_on_loop(host.host, loop, { user in
-            guard let user else { return }
-            let sender = Unmanaged<RtspMulticastSender>.fromOpaque(user).takeRetainedValue()
-            guard let reader = sender.reader else { return }
-            sender.reader = nil
-            sender.host.table.reader_close(reader)
-        }, Unmanaged.passRetained(self).toOpaque())
-        if rc != MR_OK { Unmanaged.passUnretained(self).release() }   // shutting down: the host closes the reader
+        // Refused when shutting down: the host closes the reader then.
+        host.onLoop(loop) { [self] in
+            guard let reader else { return }
+            self.reader = nil
+            host.table.reader_close(reader)
+        }
     }
 
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {

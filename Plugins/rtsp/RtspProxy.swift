@@ -54,11 +54,6 @@ final class RtspProxy: ManagedProxy, ProxyConnectionMaker, @unchecked Sendable {
         link.stop()
         // The pair belongs to its loop; a plugin that stops has the host close it there anyway.
         guard let ports = udpPorts else { return }
-        let task = Unmanaged.passRetained(ports).toOpaque()
-        let rc = host.table.run_on_loop(host.host, loop, { user in
-            guard let user else { return }
-            Unmanaged<RtspUdpPorts>.fromOpaque(user).takeRetainedValue().close()
-        }, task)
-        if rc != MR_OK { Unmanaged<RtspUdpPorts>.fromOpaque(task).release() }
+        host.onLoop(loop) { ports.close() }
     }
 }

@@ -41,21 +41,6 @@ final class RtspTunnels: @unchecked Sendable {
 
     /// Runs `bytes` as input of the tunnel's session on its loop.
     func forward(_ bytes: [UInt8], to target: Target) {
-        let task = Unmanaged.passRetained(TunnelTask(target: target, bytes: bytes)).toOpaque()
-        let rc = host.table.run_on_loop(host.host, target.loop, { user in
-            guard let user else { return }
-            let t = Unmanaged<TunnelTask>.fromOpaque(user).takeRetainedValue()
-            t.target.session?.tunnelled(t.bytes)
-        }, task)
-        if rc != MR_OK { Unmanaged<TunnelTask>.fromOpaque(task).release() }
-    }
-
-    private final class TunnelTask {
-        let target: Target
-        let bytes: [UInt8]
-        init(target: Target, bytes: [UInt8]) {
-            self.target = target
-            self.bytes = bytes
-        }
+        host.onLoop(target.loop) { target.session?.tunnelled(bytes) }
     }
 }

@@ -49,15 +49,56 @@ public struct PluginHost: @unchecked Sendable {
     public var loopCount: Int { Int(table.loop_count(host)) }
     public var currentLoop: Int { Int(table.loop_current(host)) }
 
+    /// Runs `body` on loop `loop` (-1: the next, round-robin), never inline, so also from that loop to
+    /// continue after the current callback; false when the host refused (the plugin is stopping), and
+    /// `body` is then dropped. What `body` captures lives until it has run.
+    @discardableResult
+    public func onLoop(_ loop: Int32, _ body: @escaping () -> Void) -> Bool {
+        let job = Unmanaged.passRetained(HostJob(body)).toOpaque()
+        let rc = table.run_on_loop(host, loop, { user in
+            guard let user else { return }
+            Unmanaged<HostJob>.fromOpaque(user).takeRetainedValue().work()
+        }, job)
+        if rc != MR_OK { Unmanaged<HostJob>.fromOpaque(job).release() }
+        return rc == MR_OK
+    }
+
+    /// Lets go of `object` on a later turn of `loop`, never inside the callback now running (its callbacks
+    /// may still point at it). Refused (the plugin is stopping): the object is kept, not freed under a
+    /// callback that may still use it.
+    public func release(_ object: AnyObject, onLoop loop: Int32) {
+        let job = Unmanaged.passRetained(HostJob { withExtendedLifetime(object) {} }).toOpaque()
+        _ = table.run_on_loop(host, loop, { user in
+            guard let user else { return }
+            Unmanaged<HostJob>.fromOpaque(user).takeRetainedValue().work()
+        }, job)
+    }
+
     /// Runs `body` on a worker thread (blocking allowed there); false when the host refused the job.
     @discardableResult
     public func onWorker(_ body: @escaping () -> Void) -> Bool {
-        let job = Unmanaged.passRetained(WorkerJob(body)).toOpaque()
+        let job = Unmanaged.passRetained(HostJob(body)).toOpaque()
         let rc = table.run_on_worker(host, { user in
             guard let user else { return }
-            Unmanaged<WorkerJob>.fromOpaque(user).takeRetainedValue().body()
+            Unmanaged<HostJob>.fromOpaque(user).takeRetainedValue().work()
         }, nil, -1, job)
-        if rc != MR_OK { Unmanaged<WorkerJob>.fromOpaque(job).release() }
+        if rc != MR_OK { Unmanaged<HostJob>.fromOpaque(job).release() }
+        return rc == MR_OK
+    }
+
+    /// Runs `work` on a worker thread, then `done` on loop `loop`; false when the host refused the job
+    /// (neither runs). Once the plugin has stopped, `done` is skipped and the job is kept, as the ABI says.
+    @discardableResult
+    public func onWorker(_ work: @escaping () -> Void, thenOnLoop loop: Int32, _ done: @escaping () -> Void) -> Bool {
+        let job = Unmanaged.passRetained(HostJob(work, done: done)).toOpaque()
+        let rc = table.run_on_worker(host, { user in
+            guard let user else { return }
+            Unmanaged<HostJob>.fromOpaque(user).takeUnretainedValue().work()
+        }, { user in
+            guard let user else { return }
+            Unmanaged<HostJob>.fromOpaque(user).takeRetainedValue().done()
+        }, loop, job)
+        if rc != MR_OK { Unmanaged<HostJob>.fromOpaque(job).release() }
         return rc == MR_OK
     }
 
@@ -65,7 +106,12 @@ public struct PluginHost: @unchecked Sendable {
     public func stat(_ name: String, set value: Int64) { name.withCString { table.stat_set(host, $0, value) } }
 }
 
-private final class WorkerJob {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
+/// Closures carried through a C task's `void *user`.
+private final class HostJob {
+    let work: () -> Void
+    let done: () -> Void
+    init(_ work: @escaping () -> Void, done: @escaping () -> Void = {}) {
+        self.work = work
+        self.done = done
+    }
 }

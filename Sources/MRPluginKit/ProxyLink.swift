@@ -108,13 +108,7 @@ public final class ProxyLink: @unchecked Sendable {
         request.update { $0.state = .stopped; $0.onlineSinceUs = 0 }
         guard conn != nil else { return }
         if host.currentLoop == Int(connLoop) { return closeIfCurrent(conn) }
-        let task = Unmanaged.passRetained(LinkCloseTask(link: self, conn: conn)).toOpaque()
-        let rc = host.table.run_on_loop(host.host, connLoop, { user in
-            guard let user else { return }
-            let t = Unmanaged<LinkCloseTask>.fromOpaque(user).takeRetainedValue()
-            t.link.closeIfCurrent(t.conn)
-        }, task)
-        if rc != MR_OK { Unmanaged<LinkCloseTask>.fromOpaque(task).release() }
+        host.onLoop(connLoop) { [self] in closeIfCurrent(conn) }
     }
 
     /// On the connection's loop: closes `conn` unless it already ended (its handle is then invalid).
@@ -138,14 +132,6 @@ public final class ProxyLink: @unchecked Sendable {
     }
 }
 
-private final class LinkCloseTask {
-    let link: ProxyLink
-    let conn: OpaquePointer?
-    init(link: ProxyLink, conn: OpaquePointer?) {
-        self.link = link
-        self.conn = conn
-    }
-}
 
 /// The connect call's `user`: makes the handler on open, or reports a failed connect.
 private final class LinkFactory: ConnectionFactory {

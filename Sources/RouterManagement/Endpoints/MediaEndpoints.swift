@@ -65,8 +65,10 @@ enum MediaEndpoints {
                 guard let app = item["app"] as? String, let stream = item["stream"] as? String else { return nil }
                 return StreamKey(vhost: item["vhost"] as? String, app: app, stream: stream)
             })
-            let count = LockedCount(keys.count) { closed in reply(.success, ["count_hit": keys.count, "count_closed": closed]) }
-            for key in keys { ProxyEndpoints.closeStream(m, key) { count.done($0) } }
+            let closes = AnswerGathering<Void>(count: keys.count) { closed in
+                reply(.success, ["count_hit": keys.count, "count_closed": closed.count])
+            }
+            for key in keys { ProxyEndpoints.closeStream(m, key) { closes.arrived($0 ? () : nil) } }
         })
     }
 
@@ -155,28 +157,5 @@ extension ManagementService {
             }
         }
         return out
-    }
-}
-
-/// Counts answers down; the last one calls `finish` with how many said yes.
-final class LockedCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var left: Int
-    private var yes = 0
-    private let finish: @Sendable (Int) -> Void
-
-    init(_ count: Int, finish: @escaping @Sendable (Int) -> Void) {
-        left = count
-        self.finish = finish
-        if count == 0 { finish(0) }
-    }
-
-    func done(_ ok: Bool) {
-        let last = lock.withLock { () -> Int? in
-            if ok { yes += 1 }
-            left -= 1
-            return left == 0 ? yes : nil
-        }
-        if let last { finish(last) }
     }
 }

@@ -162,7 +162,7 @@ enum ProxyEndpoints {
     /// (a plugin that is not running offers none).
     private static func gather(_ m: ManagementService, _ commands: [String], _ args: [String: String],
                                done: @escaping @Sendable ([CommandAnswer]) -> Void) {
-        let pending = Gathering(count: commands.count, done: done)
+        let pending = AnswerGathering<CommandAnswer>(count: commands.count, done: done)
         for c in commands {
             let offered = m.host.callCommand(c, args, loop: -1) { status, answer in
                 pending.arrived(status == MR_OK ? CommandAnswer(command: c, reply: answer) : nil)
@@ -176,26 +176,4 @@ struct CommandAnswer: @unchecked Sendable {
     let command: String
     /// JSON values only (strings, numbers, arrays, objects): read, never shared for writing.
     let reply: [String: Any]
-}
-
-/// Counts the answers of a `gather` down; the last one calls `done`.
-private final class Gathering: @unchecked Sendable {
-    private let lock = NSLock()
-    private var left: Int
-    private var answers: [CommandAnswer] = []
-    private let done: @Sendable ([CommandAnswer]) -> Void
-
-    init(count: Int, done: @escaping @Sendable ([CommandAnswer]) -> Void) {
-        left = count
-        self.done = done
-    }
-
-    func arrived(_ a: CommandAnswer?) {
-        let finished = lock.withLock { () -> [CommandAnswer]? in
-            if let a { answers.append(a) }
-            left -= 1
-            return left == 0 ? answers : nil
-        }
-        if let finished { done(finished) }
-    }
 }
