@@ -31,12 +31,14 @@ final class ProxyApiTests: XCTestCase {
         return (out, (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data(), Date().timeIntervalSince(started))
     }
 
-    private func config(rtmp: Int, rtsp: Int, http: Int, snapRoot: String, extraRtmp: String = "", extraRtsp: String = "") -> String {
+    private func config(rtmp: Int, rtsp: Int, http: Int, snapRoot: String, defaultSnap: String = "", extraRtmp: String = "",
+                        extraRtsp: String = "") -> String {
         """
         [server]
         play_wait_ms = 5000
         [api]
         snap_root = "\(snapRoot)"
+        default_snap = "\(defaultSnap)"
         [rtmp]
         port = \(rtmp)
         \(extraRtmp)
@@ -54,7 +56,8 @@ final class ProxyApiTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let snapRoot = dir.appendingPathComponent("snap").path
-        let s = try ServerProcess(config: config(rtmp: rtmp, rtsp: rtsp, http: http, snapRoot: snapRoot))
+        let logo = dir.appendingPathComponent("logo.png").path
+        let s = try ServerProcess(config: config(rtmp: rtmp, rtsp: rtsp, http: http, snapRoot: snapRoot, defaultSnap: logo))
         try s.start()
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/src", seconds: 60)
@@ -110,7 +113,7 @@ final class ProxyApiTests: XCTestCase {
         XCTAssertEqual(code(try api(http, "addStreamProxy", ["app": "proxy", "stream": "x"])), -300)
 
         // A reload that changes the pull list, and one that restarts the rtsp plugin, keep the API's proxies.
-        try s.rewrite(config(rtmp: rtmp, rtsp: rtsp, http: http, snapRoot: snapRoot,
+        try s.rewrite(config(rtmp: rtmp, rtsp: rtsp, http: http, snapRoot: snapRoot, defaultSnap: logo,
                              extraRtmp: "pull = [\"cfg/dead=rtmp://127.0.0.1:\(dead)/live/x\"]", extraRtsp: "multicast_ttl = 8"))
         XCTAssertTrue(s.waitForLog("plugin rtsp: restarting for its new config"), s.log)
         XCTAssertTrue(s.waitForLog("pull cfg/dead <- rtmp://127.0.0.1:\(dead)/live/x"), s.log)
@@ -155,6 +158,19 @@ final class ProxyApiTests: XCTestCase {
         XCTAssertLessThan(took2, took1, "the cached answer is faster (\(took2) s vs \(took1) s)")
         let badSnap = try api(http, "getSnap", ["url": "/etc/passwd"])
         XCTAssertEqual(code(badSnap), -300, "\(badSnap)")
+
+        // A snapshot that fails (nothing listens there) answers the default picture, ZLMediaKit's logo; while
+        // that file is missing, the error envelope.
+        let failing = "rtsp://127.0.0.1:\(dead)/live/none"
+        let (typeNoLogo, noLogo, _) = try snap(http, failing, to: dir.appendingPathComponent("c").path)
+        XCTAssertEqual(typeNoLogo, "application/json; charset=utf-8", String(decoding: noLogo, as: UTF8.self))
+        XCTAssertTrue(String(decoding: noLogo, as: UTF8.self).contains("default_snap"), String(decoding: noLogo, as: UTF8.self))
+        let (made, out) = try runCommand("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "color=red:s=32x32",
+                                                             "-frames:v", "1", logo], timeout: 20)
+        XCTAssertEqual(made, 0, out)
+        let (typeLogo, answered, _) = try snap(http, failing, to: dir.appendingPathComponent("d.png").path)
+        XCTAssertEqual(typeLogo, "image/png", String(decoding: answered.prefix(300), as: UTF8.self))
+        XCTAssertEqual(answered, try Data(contentsOf: URL(fileURLWithPath: logo)))
     }
 
     /// HTTP-FLV and HTTP-TS pulls (httpmux) of the server's own live.flv and live.ts outputs, played back over RTMP.

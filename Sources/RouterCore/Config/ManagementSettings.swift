@@ -10,6 +10,8 @@ public struct ApiSettings: Equatable, Sendable {
     public var maxBodyBytes = 1 << 20
     /// Where `getSnap` keeps its JPEGs.
     public var snapRoot = "./snap"
+    /// A picture answered when getSnap fails (ZLMediaKit's `api.defaultSnap`); empty: the error envelope.
+    public var defaultSnap = ""
 
     public init() {}
 
@@ -19,6 +21,7 @@ public struct ApiSettings: Equatable, Sendable {
         ("media_server_id", "string", "this server's id in hooks and API answers (ZLMediaKit's general.mediaServerId)"),
         ("max_body_bytes", "integer", "largest request body accepted (default 1 MiB)"),
         ("snap_root", "string", "where getSnap caches its JPEGs (default ./snap)"),
+        ("default_snap", "string", "a JPEG or PNG file answered when getSnap fails (ZLMediaKit's defaultSnap); empty: the error envelope"),
     ]
 
     static func parse(_ table: [String: ConfigValue], document: ConfigDocument, warn: (String) -> Void) throws(ConfigError) -> ApiSettings {
@@ -30,6 +33,7 @@ public struct ApiSettings: Equatable, Sendable {
         if let v = try r.string("media_server_id") { s.mediaServerId = v }
         if let v = try r.int("max_body_bytes", range: 1024...(64 << 20)) { s.maxBodyBytes = v }
         if let v = try r.string("snap_root") { s.snapRoot = v }
+        if let v = try r.string("default_snap") { s.defaultSnap = v }
         return s
     }
 }

@@ -72,7 +72,7 @@ enum ServerEndpoints {
 
     /// Keys that name files or libraries: the API may not point the server at another library, serve another
     /// folder or write somewhere else.
-    static let protectedKeys: Set<String> = ["path", "plugin_dir", "www_root", "record_root", "vod_root", "disk_root", "snap_root"]
+    static let protectedKeys: Set<String> = ["path", "plugin_dir", "www_root", "record_root", "vod_root", "disk_root", "snap_root", "default_snap"]
 
     /// Why `name` (section.key) may not be set through the API, or nil. Only tables that exist and keys the
     /// core or the plugin knows can be set.

@@ -1,7 +1,7 @@
 import Foundation
 
-/// ZLMediaKit's getSnap: answers the JPEG itself (image/jpeg), not the envelope. Where ZLMediaKit answers
-/// its default "logo" picture on failure, we answer the envelope with the error.
+/// ZLMediaKit's getSnap: answers the JPEG itself (image/jpeg), not the envelope. On failure, the picture
+/// `[api] default_snap` names (ZLMediaKit's defaultSnap, its logo), or the envelope with the error.
 enum SnapEndpoints {
     /// ffmpeg is given only network URLs: a file path or one of its pseudo-protocols would read local files.
     static let schemes = ["rtsp://", "rtsps://", "rtmp://", "rtmps://", "http://", "https://"]
@@ -23,9 +23,28 @@ enum SnapEndpoints {
             m.snaps.snap(url: url, timeoutSec: min(timeout, 60), expireSec: expire, root: m.api.settings.snapRoot) { result in
                 switch result {
                 case .success(let jpeg): raw("image/jpeg", jpeg)
-                case .failure(let e): reply(e.status, ["msg": e.message])
+                case .failure(let e):
+                    let fallback = m.api.settings.defaultSnap
+                    guard !fallback.isEmpty else { return reply(e.status, ["msg": e.message]) }
+                    m.logger.info("getSnap \(url) answered with default_snap: \(e.message.split(whereSeparator: \.isNewline).joined(separator: " | "))")
+                    guard let picture = defaultPicture(fallback) else {
+                        return reply(e.status, ["msg": "\(e.message) (and default_snap \(fallback) is not a readable picture)"])
+                    }
+                    raw(picture.type, picture.bytes)
                 }
             }
         }))
+    }
+
+    /// The default picture, if it is a JPEG or PNG file of at most 4 MiB (it is read at each failure, so
+    /// an operator may replace it).
+    static func defaultPicture(_ path: String) -> (type: String, bytes: [UInt8])? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = attributes[.size] as? NSNumber, size.intValue <= 4 << 20,
+              let data = FileManager.default.contents(atPath: path) else { return nil }
+        let bytes = [UInt8](data)
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return ("image/jpeg", bytes) }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return ("image/png", bytes) }
+        return nil
     }
 }
