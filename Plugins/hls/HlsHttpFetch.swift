@@ -34,6 +34,7 @@ final class HlsHttpFetch: ConnectionHandler, ConnectionFactory {
         options.port = UInt16(clamping: url.port)
         options.timeout_ms = 5000
         options.loop = loop
+        options.tls = url.secure ? 1 : 0
         var cbs = ConnectionBridge.callbacks()
         // The connect's reference, given back in makeHandler or connectFailed.
         let user = Unmanaged.passRetained(self).toOpaque()

@@ -49,11 +49,8 @@ final class HlsPlugin: PluginLifecycle, @unchecked Sendable {
     init(_ host: PluginHost) {
         self.host = host
         sessions = HlsSessions(host: host)
-        pulls = ProxyRegistry(host: host, name: "hls", expected: "http://host[:port]/path.m3u8 (plain http)") { request in
-            if request.url.lowercased().hasPrefix("https://") {
-                host.log(MR_LOG_ERROR, "pull \(request.app)/\(request.stream)=\(request.url): https is not supported by the HLS pull (plain http only)")
-            }
-            return HlsPullProxy(host: host, request: request)
+        pulls = ProxyRegistry(host: host, name: "hls", expected: "http[s]://host[:port]/path.m3u8") { request in
+            HlsPullProxy(host: host, request: request)
         }
     }
 

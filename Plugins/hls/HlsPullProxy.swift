@@ -2,7 +2,7 @@ import HttpProtocol
 import MRPluginKit
 import PluginABI
 
-/// A pull of a remote HLS stream (MPEG-TS segments over plain http) into the bus, configured like the RTMP
+/// A pull of a remote HLS stream (MPEG-TS segments over http or https) into the bus, configured like the RTMP
 /// and RTSP pulls ("app/stream=<url>" in `pull`, or the `hls.proxy.add` command) and kept going by a
 /// ProxyLink: the link opens the first connection of each attempt and retries with backoff after a
 /// failure; the attempt itself (a session) makes its further requests over connections of its own.
@@ -14,13 +14,14 @@ final class HlsPullProxy: ManagedProxy, ProxyConnectionMaker, @unchecked Sendabl
     /// The running attempt, set on its loop and read by `stop` on the control thread.
     private let state = LockedValue<(session: HlsPullSession?, stopped: Bool)>((nil, false))
 
-    /// A pull of http://host[:port]/path.m3u8; nil for anything else (https included: not supported).
+    /// A pull of http[s]://host[:port]/path.m3u8; nil for anything else. Over https the server's
+    /// certificate is not verified (as ffmpeg's default, and the rtsps/rtmps pulls).
     init?(host: PluginHost, request: ProxyRequest) {
-        guard request.mode == .pull, let url = HttpURL(request.url), !url.secure else { return nil }
+        guard request.mode == .pull, let url = HttpURL(request.url) else { return nil }
         self.host = host
         self.request = request
         self.url = url
-        link = ProxyLink(host: host, request: request, label: request.label(url: url.string), connectTo: url.host, port: url.port)
+        link = ProxyLink(host: host, request: request, label: request.label(url: url.string), connectTo: url.host, port: url.port, tls: url.secure)
         link.maker = self
     }
 

@@ -108,7 +108,6 @@ final class HlsPullSession {
 
     private func get(_ text: String, limit: Int, redirects: Int = 0, _ done: @escaping (HttpResponseMessage, HttpURL) -> Void) {
         guard let url = HttpURL(text) else { return end("'\(text)' is not an http:// URL") }
-        guard !url.secure else { return end("\(text): https is not supported by the HLS pull (plain http only)", retry: false) }
         let f = makeFetch(url, limit: limit, redirects: redirects, done)
         fetch = f
         if !f.connect(loop: loop) {

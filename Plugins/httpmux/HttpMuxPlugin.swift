@@ -37,11 +37,8 @@ final class HttpMuxPlugin: PluginLifecycle, ConnectionFactory, @unchecked Sendab
 
     init(_ host: PluginHost) {
         self.host = host
-        pulls = ProxyRegistry(host: host, name: "httpmux", expected: "http://host[:port]/path.flv or …/path.ts (plain http)") { request in
-            if request.url.lowercased().hasPrefix("https://") {
-                host.log(MR_LOG_ERROR, "pull \(request.app)/\(request.stream)=\(request.url): https is not supported by the HTTP-FLV/HTTP-TS pull (plain http only)")
-            }
-            return HttpPullProxy(host: host, request: request)
+        pulls = ProxyRegistry(host: host, name: "httpmux", expected: "http[s]://host[:port]/path.flv or …/path.ts") { request in
+            HttpPullProxy(host: host, request: request)
         }
     }
 

@@ -31,14 +31,15 @@ final class HttpPullProxy: ManagedProxy, ProxyConnectionMaker, @unchecked Sendab
     let format: Format
     private let link: ProxyLink
 
-    /// nil for anything but a plain http:// URL ending in .flv or .ts (https is not supported).
+    /// nil for anything but an http[s]:// URL ending in .flv or .ts. Over https the server's certificate is
+    /// not verified (as ffmpeg's default, and the rtsps/rtmps pulls).
     init?(host: PluginHost, request: ProxyRequest) {
-        guard request.mode == .pull, let url = HttpURL(request.url), !url.secure, let format = Format(target: url.target) else { return nil }
+        guard request.mode == .pull, let url = HttpURL(request.url), let format = Format(target: url.target) else { return nil }
         self.host = host
         self.request = request
         self.url = url
         self.format = format
-        link = ProxyLink(host: host, request: request, label: request.label(url: url.string), connectTo: url.host, port: url.port)
+        link = ProxyLink(host: host, request: request, label: request.label(url: url.string), connectTo: url.host, port: url.port, tls: url.secure)
         link.maker = self
     }
 

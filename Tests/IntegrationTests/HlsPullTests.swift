@@ -84,7 +84,9 @@ final class HlsPullTests: XCTestCase {
         XCTAssertTrue(s.waitForLog("pulling h264+aac (live, target duration 1 s) from http://127.0.0.1:\(http)/index.m3u8"), s.log)
         XCTAssertTrue(s.waitForLog("pull live/missing <- http://127.0.0.1:\(http)/nope.m3u8: playlist http://127.0.0.1:\(http)/nope.m3u8 "
                                    + "answered 404 File not found; retrying in 1000 ms"), s.log)
-        XCTAssertTrue(s.log.contains("https is not supported by the HLS pull (plain http only)"), s.log)
+        // https to a server that speaks plain http: the TLS handshake fails, is logged and retried.
+        XCTAssertTrue(s.waitForLog("pull live/tls <- https://127.0.0.1:\(http)/index.m3u8: "), s.log)
+        XCTAssertTrue(s.log.components(separatedBy: "\n").contains { $0.contains("pull live/tls <-") && $0.contains("retrying") }, s.log)
 
         let started = Date()
         let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/hls", seconds: 4)

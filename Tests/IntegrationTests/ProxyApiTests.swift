@@ -107,9 +107,6 @@ final class ProxyApiTests: XCTestCase {
         let mp4 = try api(http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "http://127.0.0.1:\(http)/live/src.live.mp4"])
         XCTAssertEqual(code(mp4), -1, "\(mp4)")
         XCTAssertTrue((mp4["msg"] as? String ?? "").contains("not supported"), "\(mp4)")
-        let tls = try api(http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "https://127.0.0.1:\(http)/live/src.live.flv"])
-        XCTAssertEqual(code(tls), -300, "\(tls)")
-        XCTAssertTrue((tls["msg"] as? String ?? "").contains("https is not supported"), "\(tls)")
         XCTAssertEqual(code(try api(http, "addStreamProxy", ["app": "proxy", "stream": "x"])), -300)
 
         // A reload that changes the pull list, and one that restarts the rtsp plugin, keep the API's proxies.

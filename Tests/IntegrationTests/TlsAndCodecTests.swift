@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
 
-/// RTMPS, HTTPS and RTSPS listeners with a self-signed certificate, and G.711 audio through RTMP and HTTP-FLV.
+/// RTMPS, HTTPS and RTSPS listeners with a self-signed certificate, pulls of HTTP-FLV and HLS over https, and
+/// G.711 audio through RTMP and HTTP-FLV.
 final class TlsAndCodecTests: XCTestCase {
     private func certificate() throws -> (String, String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mr-it-tls-\(getpid())")
@@ -40,11 +41,13 @@ final class TlsAndCodecTests: XCTestCase {
             rtsps_port = \(rtsps)
             tls_cert = "\(cert)"
             tls_key = "\(key)"
+            [hls]
+            segment_ms = 1000
             """)
         try s.start()
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         XCTAssertTrue(s.waitForLog("listening on tls 0.0.0.0:\(rtmps)"), s.log)
-        let publisher = try MediaTools.publish("rtmps://127.0.0.1:\(rtmps)/live/secure", seconds: 10)
+        let publisher = try MediaTools.publish("rtmps://127.0.0.1:\(rtmps)/live/secure", seconds: 30)
         defer { publisher.terminate() }
         XCTAssertTrue(s.waitForLog("publish /live/secure"), s.log)
         // ffmpeg does not verify certificates unless asked, so the self-signed one is accepted.
@@ -57,6 +60,21 @@ final class TlsAndCodecTests: XCTestCase {
         let (status, page) = try runCommand("/usr/bin/curl", ["-sk", "https://127.0.0.1:\(https)/"], timeout: 10)
         XCTAssertEqual(status, 0)
         XCTAssertEqual(page, "secure hello\n")
+
+        // Pulls over https (the server's own HTTPS port; its self-signed certificate is not verified, as
+        // ffmpeg's default): HTTP-FLV and HLS, each played back over RTMP.
+        for (stream, url) in [("flv", "https://127.0.0.1:\(https)/live/secure.live.flv"),
+                              ("hls", "https://127.0.0.1:\(https)/live/secure/hls.m3u8")] {
+            let (added, answer) = try runCommand("/usr/bin/curl", ["-s", "-G", "http://127.0.0.1:\(http)/index/api/addStreamProxy",
+                "--data-urlencode", "app=pulled", "--data-urlencode", "stream=\(stream)", "--data-urlencode", "url=\(url)"], timeout: 10)
+            XCTAssertEqual(added, 0)
+            XCTAssertTrue(answer.contains("\"code\":0"), answer)
+            XCTAssertTrue(s.waitForLog("pull pulled/\(stream) <- \(url): pulling", timeout: 15), s.log)
+            let pulled = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/pulled/\(stream)", seconds: 2, timeout: 20)
+            XCTAssertEqual(pulled.videoCodec, "h264", stream)
+            XCTAssertEqual(pulled.audioCodec, "aac", stream)
+            XCTAssertGreaterThan(pulled.videoFrames, 25, stream)
+        }
     }
 
     func testG711AudioThroughRtmpAndHttpFlv() throws {

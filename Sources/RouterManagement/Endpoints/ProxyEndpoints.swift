@@ -17,7 +17,7 @@ enum ProxyEndpoints {
             ("timeout_sec", false, "connect timeout in seconds (default 5)"),
         ]
         m.api.add(.init("addStreamProxy", "pulls a stream into the bus (rtsp, rtmp, HLS .m3u8, HTTP-FLV .flv or HTTP-TS .ts URL)",
-                        parameters: stream + [("url", true, "rtsp[s]://, rtmp[s]://, http://…m3u8, http://…flv or http://…ts")] + options
+                        parameters: stream + [("url", true, "rtsp[s]://, rtmp[s]://, http[s]://…m3u8, http[s]://…flv or http[s]://…ts")] + options
                             + [("rtp_type", false, "RTSP: 0 tcp, 1 udp"), ("enable_*", false, "accepted; every protocol serves every stream")]) { call, reply in
             guard case .success(let v) = call.require("app", "stream", "url") else { return reply(.invalidArgs, ["msg": missing(call, ["app", "stream", "url"])]) }
             switch pullPlugin(v[2]) {
@@ -88,16 +88,11 @@ enum ProxyEndpoints {
         if lower.hasPrefix("rtsp://") || lower.hasPrefix("rtsps://") { return .success("rtsp") }
         if lower.hasPrefix("rtmp://") || lower.hasPrefix("rtmps://") { return .success("rtmp") }
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
-            return .failure(ApiError(.invalidArgs, "unsupported url scheme: \(url.prefix { $0 != ":" }) (rtsp, rtsps, rtmp, rtmps, or http for HLS, HTTP-FLV, HTTP-TS)"))
+            return .failure(ApiError(.invalidArgs, "unsupported url scheme: \(url.prefix { $0 != ":" }) (rtsp, rtsps, rtmp, rtmps, or http(s) for HLS, HTTP-FLV, HTTP-TS)"))
         }
         let path = lower.prefix { $0 != "?" && $0 != "#" }
         if path.hasSuffix(".m3u8") { return .success("hls") }
-        if path.hasSuffix(".flv") || path.hasSuffix(".ts") {
-            guard lower.hasPrefix("http://") else {
-                return .failure(ApiError(.invalidArgs, "https is not supported for HTTP-FLV and HTTP-TS pulls (plain http only)"))
-            }
-            return .success("httpmux")
-        }
+        if path.hasSuffix(".flv") || path.hasSuffix(".ts") { return .success("httpmux") }
         return .failure(ApiError(.other, "pulling this HTTP source is not supported: only .m3u8 (HLS), .flv (HTTP-FLV) and .ts (HTTP-TS) URLs are pulled"))
     }
 
