@@ -1,10 +1,11 @@
 import BusMedia
 import MediaFormats
+import MP4Formats
 import MpegTS
 import MRPluginKit
 import PluginABI
 
-/// MPEG-TS segments of a pull onto the bus at real time. Segments arrive in bursts (a whole segment per
+/// MPEG-TS or fMP4 segments of a pull onto the bus at real time. Segments arrive in bursts (a whole segment per
 /// request, several at the start); their frames wait here and are written when their time comes, so
 /// players see a live stream and not a fast-forward. Timestamps are put on one timeline that continues
 /// across segments: a discontinuity, or a jump the playlist does not explain (a restarted encoder,
@@ -47,10 +48,10 @@ final class HlsPullIngest {
     /// Codecs of the bus tracks, for the log.
     var codecs: String { sink.codecs }
 
-    /// Demuxes one segment and queues its frames; returns how many frames it had. `discontinuity`: the
-    /// playlist said so, or segments were skipped before it.
+    /// Demuxes one MPEG-TS segment and queues its frames; returns how many frames it had. `discontinuity`:
+    /// the playlist said so, or segments were skipped before it.
     @discardableResult
-    func add(_ bytes: [UInt8], sequence: Int, durationS: Double, discontinuity: Bool) -> Int {
+    func add(ts bytes: [UInt8], sequence: Int, durationS: Double, discontinuity: Bool) -> Int {
         var demuxer = TsDemuxer()
         var ts = demuxer.push(bytes[...])
         ts += demuxer.flush()
@@ -63,6 +64,30 @@ final class HlsPullIngest {
         // bus wants frames in DTS order across tracks, as a player joining at a keyframe starts its clock
         // there and a frame from before it would be negative (RTMP's 32-bit time wraps).
         frames = frames.enumerated().sorted { ($0.element.dts, $0.offset) < ($1.element.dts, $1.offset) }.map(\.element)
+        return enqueue(frames, sequence: sequence, durationS: durationS, discontinuity: discontinuity)
+    }
+
+    /// Reads one fMP4 segment with its init section and queues its frames (already in decode order).
+    @discardableResult
+    func add(fmp4 bytes: [UInt8], initSection: [UInt8], sequence: Int, durationS: Double, discontinuity: Bool) -> Int {
+        segmentsIn += 1
+        let demuxed: (tracks: [MediaTrack], frames: [Fmp4SegmentDemuxer.Frame])
+        do {
+            demuxed = try Fmp4SegmentDemuxer.demux(initSection: initSection, segment: bytes)
+        } catch {
+            demuxErrors += 1
+            host.log(MR_LOG_WARNING, "\(label): segment \(sequence): \(error)")
+            return 0
+        }
+        sink.declare(demuxed.tracks)
+        let frames = demuxed.frames.compactMap {
+            sink.frame(track: $0.track, of: demuxed.tracks, key: $0.key, pts: $0.pts, dts: $0.dts, data: $0.data)
+        }
+        return enqueue(frames, sequence: sequence, durationS: durationS, discontinuity: discontinuity)
+    }
+
+    /// Puts a segment's frames (in DTS order) on the continuous timeline and queues them.
+    private func enqueue(_ frames: [Frame], sequence: Int, durationS: Double, discontinuity: Bool) -> Int {
         guard let start = frames.first?.dts, let end = frames.last?.dts else { return 0 }
         if let offset = offsetUs {
             let jump = start + offset - expectedNextUs
@@ -103,6 +128,6 @@ final class HlsPullIngest {
     }
 
     var summary: String {
-        "\(segmentsIn) segments, \(framesOut) frames, \(rebases) rebases, \(demuxErrors) TS errors"
+        "\(segmentsIn) segments, \(framesOut) frames, \(rebases) rebases, \(demuxErrors) demux errors"
     }
 }

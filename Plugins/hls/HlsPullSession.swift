@@ -1,5 +1,6 @@
 import HlsFormats
 import HttpProtocol
+import MP4Formats
 import MRPluginKit
 import PluginABI
 
@@ -30,6 +31,8 @@ final class HlsPullSession {
     private var lastChangeUs: Int64 = 0
     private var source: OpaquePointer?
     private var ingest: HlsPullIngest?
+    /// fMP4 playlists (EXT-X-MAP): the init section the segments are read with, fetched before them.
+    private var initSection: (uri: String, bytes: [UInt8])?
     private var timer: OpaquePointer?
     private lazy var timerUser: UnsafeMutableRawPointer = WeakBox.make(self)
     private var ended = false
@@ -69,6 +72,9 @@ final class HlsPullSession {
             return get(mediaURL, limit: M3u8Parser.maxBytes) { [weak self] in self?.playlistArrived($0, from: $1) }
         }
         if let segment = nextSegment(playlist) {
+            if let wanted = playlist.initSection, initSection?.uri != wanted {
+                return get(wanted, limit: Fmp4SegmentDemuxer.maxInitBytes) { [weak self] r, _ in self?.initArrived(wanted, r) }
+            }
             let room = (ingest?.queuedSegments ?? 0) < HlsPullIngest.maxQueuedSegments
                 && (ingest?.queuedBytes ?? 0) < HlsPullIngest.maxQueuedBytes
             if room { get(segment.uri, limit: Self.maxSegmentBytes) { [weak self] r, _ in self?.segmentArrived(segment, r) } }
@@ -135,9 +141,6 @@ final class HlsPullSession {
             mediaURL = best.uri
             get(mediaURL, limit: M3u8Parser.maxBytes) { [weak self] in self?.playlistArrived($0, from: $1) }
         case .media(let media):
-            if media.initSection != nil {
-                return end("\(mediaURL) has fMP4 segments (EXT-X-MAP): not supported yet, only MPEG-TS segments are")
-            }
             if media.encrypted { return end("\(mediaURL) has encrypted segments (EXT-X-KEY): not supported") }
             if media.byteRanges { return end("\(mediaURL) has byte-range segments (EXT-X-BYTERANGE): not supported") }
             apply(media)
@@ -169,6 +172,13 @@ final class HlsPullSession {
 
     // MARK: segments
 
+    private func initArrived(_ uri: String, _ r: HttpResponseMessage) {
+        guard r.status == 200 else { return end("init section \(uri) (EXT-X-MAP) answered \(r.status) \(r.reason)") }
+        // A new init section (an encoder restart, a changed rendition) starts a new timeline.
+        if initSection != nil { gap = true }
+        initSection = (uri, r.body)
+    }
+
     private func segmentArrived(_ segment: M3u8Segment, _ r: HttpResponseMessage) {
         nextSequence = segment.sequence + 1
         if r.status == 404 || r.status == 410 {
@@ -183,8 +193,15 @@ final class HlsPullSession {
         guard let ingest else { return }
         let skipped = gap || segment.discontinuity
         gap = false
-        if ingest.add(r.body, sequence: segment.sequence, durationS: segment.duration, discontinuity: skipped) == 0 {
-            host.log(MR_LOG_WARNING, "\(proxy.label): segment \(segment.sequence) (\(r.body.count) bytes) held no MPEG-TS frame we can carry")
+        let frames: Int
+        if let initSection {
+            frames = ingest.add(fmp4: r.body, initSection: initSection.bytes, sequence: segment.sequence, durationS: segment.duration,
+                                discontinuity: skipped)
+        } else {
+            frames = ingest.add(ts: r.body, sequence: segment.sequence, durationS: segment.duration, discontinuity: skipped)
+        }
+        if frames == 0 {
+            host.log(MR_LOG_WARNING, "\(proxy.label): segment \(segment.sequence) (\(r.body.count) bytes) held no \(initSection == nil ? "MPEG-TS" : "fMP4") frame we can carry")
             gap = true
         } else {
             proxy.streaming()

@@ -199,7 +199,7 @@ final class Mp4VodSource: @unchecked Sendable {
         }
         guard end > nextRead else { return }
         let job = ReadJob(source: self, file: file, items: Array(items[nextRead..<end]), generation: generation,
-                          lengthSizes: tracks.map { Self.nalLengthSize($0.media) })
+                          lengthSizes: tracks.map { $0.media?.nalLengthSize ?? 4 })
         nextRead = end
         reading = true
         if !host.onWorker({ job.run() }, thenOnLoop: loop, { job.source.readDone(job) }) { reading = false }
@@ -260,16 +260,6 @@ final class Mp4VodSource: @unchecked Sendable {
     }
 
     deinit { WeakBox<Mp4VodSource>.release(timerUser) }
-
-    /// The bus carries NAL units with 4-byte lengths; MP4 may use 1, 2 or 4 (the config says which).
-    static func nalLengthSize(_ media: MediaTrack?) -> Int {
-        guard let m = media else { return 4 }
-        switch m.codec {
-        case .h264 where m.config.count > 4: return Int(m.config[4] & 3) + 1
-        case .h265 where m.config.count > 21: return Int(m.config[21] & 3) + 1
-        default: return 4
-        }
-    }
 
     private struct VodReadError: Error, CustomStringConvertible {
         let message: String

@@ -3,8 +3,8 @@ import MpegTS
 import MRPluginKit
 import PluginABI
 
-/// The tracks of a demuxed transport stream on a bus source, shared by the TS pulls (HLS segments,
-/// HTTP-TS): bus slots in the order the first PMT listed the codecs, configs learned in-band (SPS/PPS,
+/// The tracks of a demuxed transport stream on a bus source, shared by the pulls (HLS segments, TS or
+/// fMP4, and HTTP-TS): bus slots in the order the first PMT listed the codecs, configs learned in-band (SPS/PPS,
 /// ADTS) pushed as track updates, picture sizes read from the parameter sets, and per track the
 /// non-decreasing DTS the bus needs.
 public final class TsTrackSink {
@@ -86,8 +86,13 @@ public final class TsTrackSink {
 
     /// The frame of a demuxed TS frame, nil when its track has no slot (it appeared after the start).
     public func frame(_ f: TsFrame, of tracks: [TsTrack]) -> Frame? {
-        guard f.track >= 0, f.track < tracks.count, let slot = slots[tracks[f.track].codec] else { return nil }
-        return Frame(slot: slot, key: f.key && tracks[f.track].codec.isVideo, pts: f.pts, dts: f.dts, data: f.data)
+        frame(track: f.track, of: tracks, key: f.key, pts: f.pts, dts: f.dts, data: f.data)
+    }
+
+    /// The frame of track `track` of `tracks` (as declared), nil when that track has no slot.
+    public func frame(track: Int, of tracks: [MediaTrack], key: Bool, pts: Int64, dts: Int64, data: [UInt8]) -> Frame? {
+        guard track >= 0, track < tracks.count, let slot = slots[tracks[track].codec] else { return nil }
+        return Frame(slot: slot, key: key && tracks[track].codec.isVideo, pts: pts, dts: dts, data: data)
     }
 }
 

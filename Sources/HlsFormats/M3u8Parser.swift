@@ -100,6 +100,7 @@ public enum M3u8Parser {
                 sawMediaTag = true
                 guard let a = M3u8Attributes.parse(value), let u = a["URI"] else { throw M3u8Error(line: n, reason: "EXT-X-MAP without URI") }
                 media.initSection = M3u8URI.resolve(u, against: url) ?? u
+                if a["BYTERANGE"] != nil { media.byteRanges = true }
             case "#EXT-X-KEY":
                 sawMediaTag = true
                 guard let a = M3u8Attributes.parse(value), let method = a["METHOD"] else { throw M3u8Error(line: n, reason: "EXT-X-KEY without METHOD") }

@@ -43,7 +43,7 @@ public struct M3u8MediaPlaylist: Sendable, Equatable {
     public var initSection: String?
     /// EXT-X-KEY with a METHOD other than NONE on some segment.
     public var encrypted = false
-    /// Some segment is an EXT-X-BYTERANGE of a larger resource.
+    /// Some segment, or the init section (EXT-X-MAP BYTERANGE), is a byte range of a larger resource.
     public var byteRanges = false
 
     /// Sequence number of the last segment, nil when there is none.

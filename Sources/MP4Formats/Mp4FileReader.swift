@@ -21,49 +21,72 @@ public struct Mp4FileReader: Sendable {
     public let endsEarly: Bool
 
     public init(source: some Mp4ByteSource) throws(Mp4FileError) {
-        var walker = Mp4TopLevelWalker(source: source)
+        var state = WalkState()
+        try Self.walk(source, into: &state)
+        try self.init(state)
+    }
+
+    /// An fMP4 media segment read with the init section that describes it (HLS EXT-X-MAP): the moov comes
+    /// from `initSection`, the fragments from `segment`, whose offsets (a tfhd's base data offset too) count
+    /// from the segment's own start, as in the segment file.
+    public init(initSection: some Mp4ByteSource, segment: some Mp4ByteSource) throws(Mp4FileError) {
+        var state = WalkState()
+        try Self.walk(initSection, into: &state)
+        guard state.movie != nil else { throw .noMovie }
+        state.endsEarly = false
+        try Self.walk(segment, into: &state)
+        try self.init(state)
+    }
+
+    private struct WalkState {
         var movie: (tracks: [Mp4TrackParser.Parsed], timescale: UInt32)?
         var fragmented: Fragmented?
         var endsEarly = false
+    }
 
-        // Fragments are parsed as they come and only their samples kept: an hour's recording has a quarter of a
-        // million moofs.
+    private init(_ state: WalkState) throws(Mp4FileError) {
+        guard var movie = state.movie else { throw .noMovie }
+        if let f = state.fragmented {
+            for i in movie.tracks.indices { movie.tracks[i].samples += f.samples[movie.tracks[i].trackID] ?? [] }
+        }
+        self.tracks = movie.tracks.map { $0.track() }
+        self.isFragmented = state.fragmented != nil
+        self.movieTimescale = movie.timescale
+        self.endsEarly = state.endsEarly
+    }
+
+    /// The top-level boxes of `source`: the first moov, then each moof as it comes. Fragments are parsed as
+    /// they come and only their samples kept: an hour's recording has a quarter of a million moofs.
+    private static func walk(_ source: some Mp4ByteSource, into state: inout WalkState) throws(Mp4FileError) {
+        var walker = Mp4TopLevelWalker(source: source)
         walk: while let box = try walker.next() {
             if box.end > source.size {
-                endsEarly = true                   // a cut-off tail: what precedes it is all there is
+                state.endsEarly = true             // a cut-off tail: what precedes it is all there is
                 break
             }
             switch box.type {
-            case "moov" where movie == nil:
+            case "moov" where state.movie == nil:
                 guard box.size <= Self.maxMovieSize else { throw .movieTooLarge(size: box.size, limit: Self.maxMovieSize) }
                 let bytes = try walker.read(box)
                 let tree = try Self.tree(bytes, context: "moov")
-                movie = try Self.movie(tree, in: bytes[...], fileSize: source.size)
-                if let mvex = tree.first("mvex") { fragmented = try Fragmented(mvex: mvex, in: bytes[...]) }
+                state.movie = try Self.movie(tree, in: bytes[...], fileSize: source.size)
+                if let mvex = tree.first("mvex") { state.fragmented = try Fragmented(mvex: mvex, in: bytes[...]) }
             case "moof":
-                guard movie != nil else { throw .malformed("moof at \(box.start) before the moov") }
-                guard fragmented != nil else { throw .malformed("moof at \(box.start) but the moov has no mvex") }
+                guard state.movie != nil else { throw .malformed("moof at \(box.start) before the moov") }
+                guard state.fragmented != nil else { throw .malformed("moof at \(box.start) but the moov has no mvex") }
                 guard box.size <= Self.maxFragmentHeaderSize else {
                     throw .malformed("moof at \(box.start) of \(box.size) bytes exceeds the \(Self.maxFragmentHeaderSize)-byte limit")
                 }
                 let bytes = try walker.read(box)
                 let tree = try Self.tree(bytes, context: "moof at \(box.start)")
-                guard try fragmented?.add(tree, in: bytes[...], at: box.start, fileSize: source.size) == true else {
-                    endsEarly = true
+                guard try state.fragmented?.add(tree, in: bytes[...], at: box.start, fileSize: source.size) == true else {
+                    state.endsEarly = true
                     break walk
                 }
             default:
                 break
             }
         }
-        guard var movie else { throw .noMovie }
-        if let f = fragmented {
-            for i in movie.tracks.indices { movie.tracks[i].samples += f.samples[movie.tracks[i].trackID] ?? [] }
-        }
-        self.tracks = movie.tracks.map { $0.track() }
-        self.isFragmented = fragmented != nil
-        self.movieTimescale = movie.timescale
-        self.endsEarly = endsEarly
     }
 
     /// mvhd's timescale and the video and sound tracks of a moov.

@@ -80,6 +80,10 @@ final class M3u8ParserTests: XCTestCase {
         let m = try media(M3u8Vectors.fmp4, url: "http://h/v/fmp4.m3u8")
         XCTAssertEqual(m.initSection, "http://h/v/init.mp4")
         XCTAssertEqual(m.segments.count, 2)
+        XCTAssertFalse(m.byteRanges)
+        // RFC 8216 4.3.2.5: an init section may be a byte range of a larger resource.
+        let ranged = try media("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MAP:URI=\"all.mp4\",BYTERANGE=\"720@0\"\n#EXTINF:2,\na.m4s\n")
+        XCTAssertTrue(ranged.byteRanges)
     }
 
     func testCrlfBomCommentsAndUnknownTags() throws {

@@ -144,6 +144,33 @@ final class HlsPullTests: XCTestCase {
         XCTAssertGreaterThan(Date().timeIntervalSince(started), 3, "5 s of VOD took about 5 s to play")
         XCTAssertFalse(s.log.contains("retrying in"), "a finished VOD is not pulled again")
     }
+
+    /// fMP4 segments (EXT-X-MAP) with B-frames: the init section is fetched once, each segment read with
+    /// it, and the decode and composition times carried through to an RTMP player.
+    func testFmp4SegmentsWithBFramesArePulled() throws {
+        let dir = try folder()
+        XCTAssertEqual(try ffmpegHls(dir, seconds: 4, realtime: false,
+                                     options: ["-bf", "2", "-hls_segment_type", "fmp4", "-hls_list_size", "0", "-hls_playlist_type", "vod"])
+            .waitForExit(timeout: 20), 0)
+        let playlist = try String(contentsOf: dir.appendingPathComponent("index.m3u8"), encoding: .utf8)
+        XCTAssertTrue(playlist.contains("#EXT-X-MAP:URI=\"init.mp4\""), playlist)
+        let http = try httpServer(dir).port
+        let rtmp = freePort()
+        let s = try server(rtmp: rtmp, pulls: ["vod/cmaf=http://127.0.0.1:\(http)/index.m3u8"])
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("pulling h264+aac (VOD, target duration 1 s)"), s.log)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/vod/cmaf", seconds: 6)
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertEqual(p.audioCodec, "aac")
+        XCTAssertEqual(p.width, 320)
+        XCTAssertGreaterThan(p.videoFrames, 70, "most of 4 s at 25 fps")
+        XCTAssertGreaterThan(p.audioFrames, 100)
+        XCTAssertTrue(p.firstVideoKey)
+        XCTAssertTrue(MediaTools.isMonotonic(p.videoDts), "\(p.videoDts)")
+        XCTAssertTrue(s.waitForLog("pull vod/cmaf <- http://127.0.0.1:\(http)/index.m3u8: finished: the playlist ended (EXT-X-ENDLIST)"), s.log)
+        XCTAssertTrue(s.log.contains("0 demux errors"), s.log)
+        XCTAssertEqual(s.log.components(separatedBy: "rebased").count - 1, 0, "tfdt times continue across segments: \(s.log)")
+    }
 }
 
 private extension Process {
