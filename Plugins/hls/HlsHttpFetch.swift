@@ -35,6 +35,7 @@ final class HlsHttpFetch: ConnectionHandler, ConnectionFactory {
         options.timeout_ms = 5000
         options.loop = loop
         options.tls = url.secure ? 1 : 0
+        options.tls_verify = url.secure && ProxyLink.verifiesTls(host) ? 1 : 0
         var cbs = ConnectionBridge.callbacks()
         // The connect's reference, given back in makeHandler or connectFailed.
         let user = Unmanaged.passRetained(self).toOpaque()

@@ -13,7 +13,8 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("window", MR_CONFIG_INT, "segments listed in a playlist (default 5)"),
         ("keep", MR_CONFIG_INT, "segments kept beyond the window for slow players (default 3)"),
         ("idle_ms", MR_CONFIG_INT, "stop muxing a stream nobody requested for this long (default 30000)"),
-        ("pull", MR_CONFIG_LIST, "HLS streams to pull: \"app/stream=http://host[:port]/path.m3u8\""),
+        ("pull", MR_CONFIG_LIST, "HLS streams to pull: \"app/stream=http[s]://host[:port]/path.m3u8\""),
+        ProxyLink.tlsVerifyConfigKey,
     ],
     create: { HlsPlugin($0) })
 

@@ -20,7 +20,8 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("cors", MR_CONFIG_BOOL, "send Access-Control-Allow-Origin: * (default true)"),
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
         ("max_body_bytes", MR_CONFIG_INT, "largest request body accepted"),
-        ("pull", MR_CONFIG_LIST, "HTTP-FLV/HTTP-TS streams to pull: \"app/stream=http://host[:port]/path.flv\" (or .ts)"),
+        ("pull", MR_CONFIG_LIST, "HTTP-FLV/HTTP-TS streams to pull: \"app/stream=http[s]://host[:port]/path.flv\" (or .ts)"),
+        ProxyLink.tlsVerifyConfigKey,
     ],
     create: { HttpMuxPlugin($0) })
 

@@ -17,6 +17,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("tls_cert", MR_CONFIG_STRING, "PEM certificate chain for RTMPS"),
         ("tls_key", MR_CONFIG_STRING, "PEM private key for RTMPS"),
         ("pull", MR_CONFIG_LIST, "streams to pull: \"app/stream=rtmp://host/app/stream\""),
+        ProxyLink.tlsVerifyConfigKey,
         ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=rtmp://host/app/stream\""),
     ],
     create: { RtmpPlugin($0) })

@@ -27,6 +27,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("session_timeout_ms", MR_CONFIG_INT, "UDP sessions without RTCP or requests for this long are closed"),
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a TCP player that stops reading for this long"),
         ("pull", MR_CONFIG_LIST, "streams to pull: \"app/stream=rtsp://[user:pass@]host/path\""),
+        ProxyLink.tlsVerifyConfigKey,
         ("pull_transport", MR_CONFIG_STRING, "RTP transport of pulls: tcp (default) or udp"),
         ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=rtsp://host/path\""),
     ],

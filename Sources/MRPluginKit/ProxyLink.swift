@@ -11,6 +11,16 @@ public protocol ProxyConnectionMaker: AnyObject {
 /// `request.retryCount` failures in a row (when not -1) it gives up. Each connection gets a fresh handler
 /// from `maker`; the handler reports its end with `failed`.
 public final class ProxyLink: @unchecked Sendable {
+    /// The config key (in each proxying plugin's table) that turns on certificate checks for rtmps, rtsps
+    /// and https proxies. Off by default, as in ffmpeg: cameras and origins mostly have self-signed ones.
+    public static let tlsVerifyKey = "proxy_tls_verify"
+    public static let tlsVerifyConfigKey: (String, mr_config_type, String) =
+        (tlsVerifyKey, MR_CONFIG_BOOL, "verify the certificates of rtmps/rtsps/https servers that pulls and pushes reach "
+            + "(system CA store, name checked; default false)")
+
+    /// Whether a proxy of `host` checks the certificate of a TLS server (read at each connect).
+    public static func verifiesTls(_ host: PluginHost) -> Bool { host.bool(tlsVerifyKey, default: false) }
+
     public let host: PluginHost
     public let request: ProxyRequest
     public let label: String
@@ -42,6 +52,7 @@ public final class ProxyLink: @unchecked Sendable {
         options.timeout_ms = Int32(clamping: request.timeoutMs)
         options.loop = loop
         options.tls = target.tls ? 1 : 0
+        options.tls_verify = target.tls && Self.verifiesTls(host) ? 1 : 0
         var cbs = ConnectionBridge.callbacks()
         let factory = LinkFactory(link: self)
         let rc = target.host.withCString { h in

@@ -30,6 +30,7 @@ final class TlsAndCodecTests: XCTestCase {
             rtmps_port = \(rtmps)
             tls_cert = "\(cert)"
             tls_key = "\(key)"
+            proxy_tls_verify = true
             [httpmux]
             port = \(http)
             https_port = \(https)
@@ -75,6 +76,18 @@ final class TlsAndCodecTests: XCTestCase {
             XCTAssertEqual(pulled.audioCodec, "aac", stream)
             XCTAssertGreaterThan(pulled.videoFrames, 25, stream)
         }
+        // The rtmp plugin checks certificates (proxy_tls_verify): its pull of the self-signed RTMPS port
+        // fails the handshake, says why, and retries.
+        let (_, refused) = try runCommand("/usr/bin/curl", ["-s", "-G", "http://127.0.0.1:\(http)/index/api/addStreamProxy",
+            "--data-urlencode", "app=pulled", "--data-urlencode", "stream=checked",
+            "--data-urlencode", "url=rtmps://127.0.0.1:\(rtmps)/live/secure"], timeout: 10)
+        XCTAssertTrue(refused.contains("\"code\":0"), refused)
+        XCTAssertTrue(s.waitForLog("pull pulled/checked <- rtmps://127.0.0.1:\(rtmps)/live/secure", timeout: 10), s.log)
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            s.log.components(separatedBy: "\n").contains { $0.contains("pull pulled/checked") && $0.contains("retrying") && $0.lowercased().contains("certificate") }
+        }, s.log)
+        let (_, online) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/index/api/isMediaOnline?app=pulled&stream=checked"], timeout: 10)
+        XCTAssertTrue(online.contains("\"online\":false"), online)
     }
 
     func testG711AudioThroughRtmpAndHttpFlv() throws {
