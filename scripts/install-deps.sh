@@ -9,7 +9,8 @@ test_pkgs=(ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plug
            gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp srt-tools python3 python3-gi
            gir1.2-gst-rtsp-server-1.0 openssl curl)
 # Chromium comes with its recommends (fonts, Mesa's software GL, udev): the browser as a user installs it.
-browser_pkgs=(chromium)
+# Listed too, as apt adds no recommends to a package installed earlier without them.
+browser_pkgs=(chromium fonts-liberation libgl1-mesa-dri)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi

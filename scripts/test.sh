@@ -34,7 +34,10 @@ status=${PIPESTATUS[0]}
 set -e
 read -r passed failed <<<"$(counts "$log")"
 if [[ -z "${passed:-}" || $((passed + failed)) == 0 ]]; then
-  echo "test.sh: no test ran" >&2
+  # No summary: the test process died (a crash in a test) or nothing matched. Say where it stopped.
+  echo "--- the test run ended without a summary (exit $status); its last lines ---"
+  grep -a -E "(Test Case .* started|: error: |Fatal error|unexpected signal|Exited with)" "$log" | tail -n 10 || true
+  echo "test.sh: no test summary" >&2
   exit 1
 fi
 if [[ "$failed" == 0 ]]; then
@@ -44,7 +47,8 @@ fi
 
 # Class/method of each failed case, as swift test's --filter takes them.
 mapfile -t cases < <(grep -a -E "^Test Case '.*' failed \(" "$log" | sed -E "s/^Test Case '([^.]+)\.([^']+)' failed.*/\1\/\2/" | sort -u)
-pattern="($(IFS='|'; echo "${cases[*]}"))\$"
+# Anchored at both ends: HlsTests/x must not also pick LlHlsTests/x.
+pattern="\\.($(IFS='|'; echo "${cases[*]}"))\$"
 echo "--- rerunning the ${#cases[@]} failed test case(s) once: ${cases[*]}"
 set +e
 swift test --skip-build --disable-swift-testing --filter "$pattern" 2>&1 | tee "$rerun_log"

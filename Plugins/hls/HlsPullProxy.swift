@@ -15,7 +15,7 @@ final class HlsPullProxy: ManagedProxy, ProxyConnectionMaker, @unchecked Sendabl
     private let state = LockedValue<(session: HlsPullSession?, stopped: Bool)>((nil, false))
 
     /// A pull of http[s]://host[:port]/path.m3u8; nil for anything else. Over https the server's
-    /// certificate is not verified (as ffmpeg's default, and the rtsps/rtmps pulls).
+    /// certificate is checked only when `proxy_tls_verify` is set (ProxyLink).
     init?(host: PluginHost, request: ProxyRequest) {
         guard request.mode == .pull, let url = HttpURL(request.url) else { return nil }
         self.host = host

@@ -33,6 +33,10 @@ final class HlsPullSession {
     private var ingest: HlsPullIngest?
     /// fMP4 playlists (EXT-X-MAP): the init section the segments are read with, fetched before them.
     private var initSection: (uri: String, bytes: [UInt8])?
+    /// Segments in a row that held nothing we could carry; past `maxEmptySegments` the attempt ends (a
+    /// garbage init section is then fetched anew by the next one).
+    private var emptySegments = 0
+    static let maxEmptySegments = 3
     private var timer: OpaquePointer?
     private lazy var timerUser: UnsafeMutableRawPointer = WeakBox.make(self)
     private var ended = false
@@ -72,7 +76,7 @@ final class HlsPullSession {
             return get(mediaURL, limit: M3u8Parser.maxBytes) { [weak self] in self?.playlistArrived($0, from: $1) }
         }
         if let segment = nextSegment(playlist) {
-            if let wanted = playlist.initSection, initSection?.uri != wanted {
+            if let wanted = segment.initSection, initSection?.uri != wanted {
                 return get(wanted, limit: Fmp4SegmentDemuxer.maxInitBytes) { [weak self] r, _ in self?.initArrived(wanted, r) }
             }
             let room = (ingest?.queuedSegments ?? 0) < HlsPullIngest.maxQueuedSegments
@@ -104,6 +108,10 @@ final class HlsPullSession {
                 guard redirects < Self.maxRedirects, let location = r.header("Location"),
                       let target = M3u8URI.resolve(location, against: url.string) else {
                     return self.end("\(url.string) answered \(r.status) without a usable Location (or more than \(Self.maxRedirects) redirects)")
+                }
+                // Checked certificates mean nothing if a redirect may leave TLS.
+                if url.secure, ProxyLink.verifiesTls(self.host), !target.lowercased().hasPrefix("https://") {
+                    return self.end("\(url.string) redirects to \(target), off https, while proxy_tls_verify is on", retry: false)
                 }
                 self.get(target, limit: limit, redirects: redirects + 1, done)
             case .response(let r):
@@ -194,16 +202,20 @@ final class HlsPullSession {
         let skipped = gap || segment.discontinuity
         gap = false
         let frames: Int
-        if let initSection {
+        if let map = segment.initSection, let initSection, initSection.uri == map {
             frames = ingest.add(fmp4: r.body, initSection: initSection.bytes, sequence: segment.sequence, durationS: segment.duration,
                                 discontinuity: skipped)
         } else {
             frames = ingest.add(ts: r.body, sequence: segment.sequence, durationS: segment.duration, discontinuity: skipped)
         }
         if frames == 0 {
-            host.log(MR_LOG_WARNING, "\(proxy.label): segment \(segment.sequence) (\(r.body.count) bytes) held no \(initSection == nil ? "MPEG-TS" : "fMP4") frame we can carry")
+            host.log(MR_LOG_WARNING, "\(proxy.label): segment \(segment.sequence) (\(r.body.count) bytes) held no "
+                     + "\(segment.initSection == nil ? "MPEG-TS" : "fMP4") frame we can carry")
             gap = true
+            emptySegments += 1
+            if emptySegments >= Self.maxEmptySegments { return end("\(emptySegments) segments in a row held nothing to carry") }
         } else {
+            emptySegments = 0
             proxy.streaming()
         }
         if ingest.segmentsIn == 1 {

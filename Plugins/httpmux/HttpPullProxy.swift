@@ -32,7 +32,7 @@ final class HttpPullProxy: ManagedProxy, ProxyConnectionMaker, @unchecked Sendab
     private let link: ProxyLink
 
     /// nil for anything but an http[s]:// URL ending in .flv or .ts. Over https the server's certificate is
-    /// not verified (as ffmpeg's default, and the rtsps/rtmps pulls).
+    /// checked only when `proxy_tls_verify` is set (ProxyLink).
     init?(host: PluginHost, request: ProxyRequest) {
         guard request.mode == .pull, let url = HttpURL(request.url), let format = Format(target: url.target) else { return nil }
         self.host = host

@@ -5,6 +5,8 @@ public enum M3u8Parser {
     public static let maxBytes = 4 << 20
     public static let maxLineLength = 16 * 1024
     public static let maxSegments = 20_000
+    /// 2^53: far beyond any real numbering, and far from Int's end.
+    public static let maxMediaSequence = 1 << 53
     public static let maxVariants = 256
 
     /// `url` is where the playlist came from: its URIs are resolved against it.
@@ -73,7 +75,10 @@ public enum M3u8Parser {
                 sawTargetDuration = true
             case "#EXT-X-MEDIA-SEQUENCE":
                 sawMediaTag = true
-                guard let s = Int(value.trimmingSpaces), s >= 0 else { throw M3u8Error(line: n, reason: "bad EXT-X-MEDIA-SEQUENCE") }
+                // Bounded so that sequence arithmetic (numbering segments, the next one to fetch) cannot overflow.
+                guard let s = Int(value.trimmingSpaces), s >= 0, s <= M3u8Parser.maxMediaSequence else {
+                    throw M3u8Error(line: n, reason: "bad EXT-X-MEDIA-SEQUENCE")
+                }
                 guard media.segments.isEmpty else { throw M3u8Error(line: n, reason: "EXT-X-MEDIA-SEQUENCE after the first segment") }
                 media.mediaSequence = s
             case "#EXT-X-DISCONTINUITY-SEQUENCE":
@@ -127,7 +132,8 @@ public enum M3u8Parser {
             guard let d = pendingDuration else { throw M3u8Error(line: n, reason: "URI without EXTINF or EXT-X-STREAM-INF") }
             guard media.segments.count < maxSegments else { throw M3u8Error(line: n, reason: "more than \(maxSegments) segments") }
             let seq = media.mediaSequence + media.segments.count
-            media.segments.append(M3u8Segment(uri: resolved, duration: d, sequence: seq, discontinuity: pendingDiscontinuity))
+            media.segments.append(M3u8Segment(uri: resolved, duration: d, sequence: seq, discontinuity: pendingDiscontinuity,
+                                              initSection: media.initSection))
             pendingDuration = nil
             pendingDiscontinuity = false
         }

@@ -39,7 +39,8 @@ public struct M3u8MediaPlaylist: Sendable, Equatable {
     public var endList = false
     /// EXT-X-PLAYLIST-TYPE: "VOD" or "EVENT", nil when absent.
     public var playlistType: String?
-    /// EXT-X-MAP: the segments are fragmented MP4 (or TS with a shared header) needing this init section.
+    /// The last EXT-X-MAP: the segments after it are fragmented MP4 needing this init section (each
+    /// segment names the one in force for it).
     public var initSection: String?
     /// EXT-X-KEY with a METHOD other than NONE on some segment.
     public var encrypted = false
@@ -58,6 +59,12 @@ public struct M3u8Segment: Sendable, Equatable {
     public var sequence: Int
     /// EXT-X-DISCONTINUITY before this segment: its timestamps need not follow the previous segment's.
     public var discontinuity: Bool
+    /// The init section (EXT-X-MAP) in force for this segment, absolute; nil for MPEG-TS segments.
+    public var initSection: String?
+
+    public init(uri: String, duration: Double, sequence: Int, discontinuity: Bool, initSection: String? = nil) {
+        (self.uri, self.duration, self.sequence, self.discontinuity, self.initSection) = (uri, duration, sequence, discontinuity, initSection)
+    }
 }
 
 public struct M3u8Error: Error, Equatable, CustomStringConvertible {

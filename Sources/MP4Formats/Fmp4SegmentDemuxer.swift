@@ -17,6 +17,8 @@ public enum Fmp4SegmentDemuxer {
 
     /// Init sections are small (ftyp + moov); anything larger is not one.
     public static let maxInitBytes = 1 << 20
+    /// Times past ±2^52 µs (142 years) are refused: what the pull adds to them must not overflow.
+    public static let maxTimeUs: Int64 = 1 << 52
 
     /// The tracks of known codecs (in the init section's order) and the segment's frames.
     public static func demux(initSection: [UInt8], segment: [UInt8]) throws(Mp4FileError) -> (tracks: [MediaTrack], frames: [Frame]) {
@@ -31,7 +33,16 @@ public enum Fmp4SegmentDemuxer {
             tracks.append(media)
             let lengthSize = media.nalLengthSize
             let isVideo = media.codec.isVideo
+            // Negative composition offsets (trun version 1, as CMAF packagers write them) put a picture's
+            // presentation before its decode; decode times move back by the largest such offset, so every
+            // frame keeps pts >= dts and its order.
+            // (Wrapping arithmetic on file values: absurd ones are caught by the bound below.)
+            let lead = t.samples.reduce(Int64(0)) { max($0, min(Int64(Int32.max), $1.dts &- $1.pts)) }
             for s in t.samples {
+                let pts = t.microseconds(s.pts), dts = t.microseconds(s.dts &- lead)
+                guard abs(pts) <= maxTimeUs, abs(dts) <= maxTimeUs else {
+                    throw .malformed("track \(t.trackID): a time past \(maxTimeUs) µs (tfdt \(s.dts) at timescale \(t.timescale))")
+                }
                 let bytes: [UInt8]
                 do { bytes = try source.read(offset: s.offset, count: s.size) } catch { throw .io("\(error)") }
                 let data: [UInt8]
@@ -43,7 +54,7 @@ public enum Fmp4SegmentDemuxer {
                 } else {
                     data = bytes
                 }
-                frames.append(Frame(track: index, key: isVideo && s.isSync, pts: t.microseconds(s.pts), dts: t.microseconds(s.dts), data: data))
+                frames.append(Frame(track: index, key: isVideo && s.isSync, pts: pts, dts: dts, data: data))
             }
         }
         // Stable: samples of one track keep their order where decode times tie.

@@ -54,6 +54,31 @@ final class Fmp4SegmentDemuxerTests: XCTestCase {
         XCTAssertFalse(frames.contains { $0.track == 1 && $0.key }, "audio frames are not marked as video keyframes")
     }
 
+    func testNegativeCompositionOffsetsKeepPresentationAfterDecode() throws {
+        let (initSection, segments) = try cut(Mp4FileVectors.fragmentedNegativeCts)
+        var frames: [Fmp4SegmentDemuxer.Frame] = []
+        for s in segments { frames += try Fmp4SegmentDemuxer.demux(initSection: initSection, segment: s).frames }
+        XCTAssertEqual(frames.count, 25)
+        XCTAssertTrue(frames.allSatisfy { $0.pts >= $0.dts }, "\(frames.map { ($0.dts, $0.pts) })")
+        XCTAssertEqual(frames.map(\.dts), frames.map(\.dts).sorted())
+        // Presentation order is the file's: 40 ms apart once sorted, B-frames between their references.
+        let shown = frames.map(\.pts).sorted()
+        XCTAssertEqual(zip(shown, shown.dropFirst()).map { $1 - $0 }, Array(repeating: 40_000, count: 24))
+        XCTAssertNotEqual(frames.map(\.pts), shown, "B-frames: decode order differs from presentation order")
+    }
+
+    /// A tfdt far in the future (2^60 ticks) is refused, not carried into timestamp arithmetic.
+    func testAbsurdDecodeTimeIsRefused() throws {
+        let (initSection, segments) = try cut()
+        var segment = try XCTUnwrap(segments.first)
+        let tfdt = try XCTUnwrap((0 ..< segment.count - 4).first { String(decoding: segment[$0 ..< $0 + 4], as: UTF8.self) == "tfdt" })
+        XCTAssertEqual(segment[tfdt + 4], 1, "ffmpeg writes 64-bit tfdt (version 1)")
+        for (i, b) in [UInt8](arrayLiteral: 0x10, 0, 0, 0, 0, 0, 0, 0).enumerated() { segment[tfdt + 8 + i] = b }
+        XCTAssertThrowsError(try Fmp4SegmentDemuxer.demux(initSection: initSection, segment: segment)) {
+            XCTAssertTrue("\($0)".contains("µs"), "\($0)")
+        }
+    }
+
     func testCutAndGarbageSegmentsThrowOrYieldLessWithoutCrashing() throws {
         let (initSection, segments) = try cut()
         let first = try XCTUnwrap(segments.first)

@@ -146,12 +146,13 @@ public final class StreamBus: @unchecked Sendable {
     }
 
     /// Gives one live stream its own reconnect window (ms; 0 ends it as soon as its publisher leaves), in
-    /// place of `[server] reconnect_window_ms`, for as long as the stream lives. False if no such stream.
+    /// place of `[server] reconnect_window_ms`, for as long as the stream lives; nil goes back to that.
+    /// False if no such stream.
     @discardableResult
-    public func setReconnectWindow(_ key: StreamKey, ms: Int) -> Bool {
+    public func setReconnectWindow(_ key: StreamKey, ms: Int?) -> Bool {
         lock.withLock {
             guard let s = sources[key] else { return false }
-            s.reconnectWindowMs = max(0, ms)
+            s.reconnectWindowMs = ms.map { max(0, $0) }
             return true
         }
     }

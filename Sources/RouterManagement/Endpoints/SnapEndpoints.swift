@@ -36,12 +36,15 @@ enum SnapEndpoints {
         }))
     }
 
-    /// The default picture, if it is a JPEG or PNG file of at most 4 MiB (it is read at each failure, so
-    /// an operator may replace it).
+    /// The default picture, if it is a regular JPEG or PNG file of at most 4 MiB (it is read at each
+    /// failure, so an operator may replace it; never more than the limit is read, whatever the file is).
     static func defaultPicture(_ path: String) -> (type: String, bytes: [UInt8])? {
+        let limit = 4 << 20
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? NSNumber, size.intValue <= 4 << 20,
-              let data = FileManager.default.contents(atPath: path) else { return nil }
+              attributes[.type] as? FileAttributeType == .typeRegular,
+              let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: limit + 1), data.count <= limit else { return nil }
         let bytes = [UInt8](data)
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return ("image/jpeg", bytes) }
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return ("image/png", bytes) }

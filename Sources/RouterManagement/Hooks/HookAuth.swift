@@ -61,8 +61,10 @@ extension HookService {
         let margin = min(250, s.authTimeoutMs / 4)
         r.deadline = .now() + .milliseconds(Int64(s.authTimeoutMs - margin))
         client.send(r) { [self] v in
+            // Before the answer: a publish that becomes ready at once must find its options. Every verdict
+            // replaces what an earlier publish of the key left (a default allow carries no options).
+            if q.publish { remember(q.key, v.allowed && !v.byDefault ? v.answer : [:]) }
             answer(ticket, v.allowed, v.byDefault ? "\(hook) hook failed: \(v.reason)" : "\(hook) hook: \(v.reason)")
-            if v.allowed, q.publish, !v.byDefault { remember(q.key, v.answer) }
         }
     }
 
@@ -71,28 +73,32 @@ extension HookService {
         reason.withCString { table.auth_answer(ticket.raw, allowed ? 1 : 0, $0) }
     }
 
-    /// Keeps what this server does of an on_publish answer for when the stream is published, and says
-    /// which of ZLMediaKit's per-stream options it accepted without applying.
+    /// Keeps what this server does of an on_publish answer for when the stream is published (an empty one
+    /// clears what an earlier answer for the key left), and says which of ZLMediaKit's per-stream options
+    /// it accepted without applying.
     private func remember(_ key: StreamKey, _ answer: [String: any Sendable]) {
         let o = PublishOptions(answer: answer)
         if !o.notApplied.isEmpty {
             logger.notice("on_publish for \(key): \(o.notApplied.joined(separator: ", ")) accepted but not applied (no plugin does them)")
         }
-        guard !o.isEmpty else { return }
         let kept = pendingOptions.withLockedValue { table -> Bool in
             let now = Date()
             table = table.filter { now.timeIntervalSince($0.value.asked) < Self.publishOptionsTTL }
-            guard table.count < Self.maxPublishOptions else { return false }
+            guard !o.isEmpty else {
+                table.removeValue(forKey: key)
+                return true
+            }
+            guard table[key] != nil || table.count < Self.maxPublishOptions else { return false }
             table[key] = o
             return true
         }
         if !kept { logger.warning("on_publish for \(key): \(Self.maxPublishOptions) answers wait for their streams; its options dropped") }
     }
 
-    /// The options in force for a stream: its live ones, or those of a publish still on its way (a player
-    /// may ask between the answer and the publish event).
+    /// The options in force for a live stream (a player's question; a publish still on its way does not
+    /// count, as its answer may yet be replaced).
     func options(of key: StreamKey) -> PublishOptions? {
-        streamOptions.withLockedValue { $0[key] } ?? pendingOptions.withLockedValue { $0[key] }
+        streamOptions.withLockedValue { $0[key] }
     }
 
     /// On the publish event (again after a publisher returns, with its own answer): what the stream's
@@ -100,10 +106,11 @@ extension HookService {
     func applyPublishOptions(_ key: StreamKey) {
         let o = pendingOptions.withLockedValue { $0.removeValue(forKey: key) }
         streamOptions.withLockedValue { $0[key] = o }
-        guard let o else { return }
-        if let ms = o.continuePushMs, m.core.bus.setReconnectWindow(key, ms: ms) {
+        // Always set: a returning publisher without continue_push_ms goes back to [server]'s window.
+        if m.core.bus.setReconnectWindow(key, ms: o?.continuePushMs), let ms = o?.continuePushMs {
             logger.info("on_publish continue_push_ms: \(key) waits \(ms) ms for its publisher to return")
         }
+        guard let o else { return }
         if !o.disabled.isEmpty {
             logger.info("on_publish: \(key) is not played with \(o.disabled.sorted().joined(separator: ", ")) false")
         }

@@ -16,12 +16,14 @@ extension HookService {
     private func event(_ e: BusEventInfo) {
         let key = HookBodies.key(e)
         if e.type == MR_EVENT_PUBLISH { applyPublishOptions(key) }
+        // Taken before an unpublish forgets them: the schemas it was never registered in are not unregistered.
+        let skipped = e.type == MR_EVENT_PUBLISH || e.type == MR_EVENT_UNPUBLISH ? disabledSchemas(key) : []
         if e.type == MR_EVENT_UNPUBLISH { forgetPublishOptions(key) }
         let s = snapshot
         switch e.type {
         case MR_EVENT_PUBLISH, MR_EVENT_UNPUBLISH:
             guard s.settings.url("on_stream_changed") != nil else { return }
-            enqueue("on_stream_changed") { [self] in streamChanged(key, regist: e.type == MR_EVENT_PUBLISH) }
+            enqueue("on_stream_changed") { [self] in streamChanged(key, regist: e.type == MR_EVENT_PUBLISH, skipping: skipped) }
         case MR_EVENT_NONE_READER:
             guard let url = s.settings.url("on_stream_none_reader") else { return }
             let body: [String: any Sendable] = ["schema": HookBodies.schema(e.protocolName), "vhost": key.vhost,
@@ -54,9 +56,15 @@ extension HookService {
         }
     }
 
+    /// Schemas the stream's on_publish answer turned off (enable_rtsp false, ...).
+    private func disabledSchemas(_ key: StreamKey) -> Set<String> {
+        guard let o = options(of: key) else { return [] }
+        return Set(MediaEndpoints.schemas.filter { $0.protocols.contains { o.refuses($0) != nil } }.map(\.schema))
+    }
+
     /// Once per schema the stream can be played in, as ZLMediaKit registers one source per schema; a
     /// registration carries getMediaList's item.
-    private func streamChanged(_ key: StreamKey, regist: Bool) {
+    private func streamChanged(_ key: StreamKey, regist: Bool, skipping: Set<String>) {
         let s = snapshot
         guard let url = s.settings.url("on_stream_changed") else { return }
         var bodies: [[String: any Sendable]]
@@ -66,7 +74,7 @@ extension HookService {
         } else {
             bodies = m.playableSchemas().map { ["schema": $0, "vhost": key.vhost, "app": key.app, "stream": key.stream] }
         }
-        for var body in bodies {
+        for var body in bodies where !skipping.contains(body["schema"] as? String ?? "") {
             body["regist"] = regist
             client.send(request("on_stream_changed", url, body, s, what: "\(key) \(regist ? "registered" : "gone")")) { _ in }
         }
