@@ -117,6 +117,9 @@ final class HookTests: XCTestCase {
         XCTAssertTrue(server.waitForLog("modify_stamp accepted but not applied"), server.log)
         XCTAssertThrowsError(try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/h", seconds: 1), "enable_rtsp false refuses RTSP players")
         XCTAssertTrue(server.log.contains("refused: the stream's on_publish answer set enable_rtsp false"), server.log)
+        let (_, list) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/index/api/getMediaList?app=live&stream=h"], timeout: 10)
+        XCTAssertTrue(list.contains("\"schema\":\"rtmp\""), list)
+        XCTAssertFalse(list.contains("\"schema\":\"rtsp\""), "no rtsp source of a stream that turned it off: \(list)")
         XCTAssertTrue(server.waitForLog("waits 1500 ms for its publisher to return"), server.log)
         // The player that left is reported with what it got: a second of a ~300 kbit/s stream is tens of KiB.
         XCTAssertTrue(r.wait("on_flow_report", where: { $0["stream"] as? String == "h" }), server.log)

@@ -143,7 +143,9 @@ extension ManagementService {
                 return item
             }
             let alive = (s["alive_seconds"] as? Int64) ?? 0
-            for schema in MediaEndpoints.schemas where playable.contains(schema.schema) {
+            // A schema the stream's on_publish answer turned off is not a source of it (as in ZLMediaKit).
+            let disabled = hooks?.disabledSchemas(StreamKey(vhost: vhost, app: app, stream: stream)) ?? []
+            for schema in MediaEndpoints.schemas where playable.contains(schema.schema) && !disabled.contains(schema.schema) {
                 if let f = call.string("schema"), f != schema.schema { continue }
                 out.append([
                     "schema": schema.schema, "vhost": vhost, "app": app, "stream": stream,

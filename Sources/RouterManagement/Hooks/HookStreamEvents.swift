@@ -57,7 +57,7 @@ extension HookService {
     }
 
     /// Schemas the stream's on_publish answer turned off (enable_rtsp false, ...).
-    private func disabledSchemas(_ key: StreamKey) -> Set<String> {
+    func disabledSchemas(_ key: StreamKey) -> Set<String> {
         guard let o = options(of: key) else { return [] }
         return Set(MediaEndpoints.schemas.filter { $0.protocols.contains { o.refuses($0) != nil } }.map(\.schema))
     }
