@@ -41,6 +41,11 @@ if [[ -z "${passed:-}" || $((passed + failed)) == 0 ]]; then
   exit 1
 fi
 if [[ "$failed" == 0 ]]; then
+  if [[ "$status" != 0 ]]; then
+    # No failing case, yet a failed run: the test process died after a suite's summary (a crash).
+    echo "--- swift test exited with $status without a failing case; its last lines ---"
+    grep -a -E "(Test Case .* started|Fatal error|unexpected signal|Exited with)" "$log" | tail -n 10 || true
+  fi
   echo "tests: $passed passed, 0 failed"
   exit "$status"
 fi
