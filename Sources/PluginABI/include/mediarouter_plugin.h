@@ -49,8 +49,8 @@ extern "C" {
 #endif
 
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 2
-#define MR_ABI_VERSION_STRING "1.2"
+#define MR_ABI_MINOR 3
+#define MR_ABI_VERSION_STRING "1.3"
 #define MR_PLUGIN_ENTRY_SYMBOL "mr_plugin_entry_v1"
 
 /* True when a table written with `size` bytes contains `field`. */
@@ -737,6 +737,29 @@ typedef struct mr_plugin_descriptor {
      * concurrently; the string must stay valid until the next status call on the same thread (the host
      * copies it at once). */
     const char *(*status)(void *state);
+
+    /* --- ABI 1.3 ------------------------------------------------------------------------------------
+     * Optional (NULL = declares nothing). What the plugin serves, so the management core (API, hooks,
+     * metrics) never names a protocol: a JSON object text, static like the other strings. Every member is
+     * optional; unknown members are ignored, so later minors may add some.
+     *   "schemas": [{"name": "rtmp", "readers": ["rtmp", "http-flv"]}]
+     *       ZLMediaKit schemas the plugin plays (getMediaList lists a stream once per schema whose plugin
+     *       runs) and the reader protocol names (mr_reader_options.protocol) that count toward each. Two
+     *       plugins may declare the same schema: their reader names add up. An on_publish answer's
+     *       `enable_<schema>: false` refuses that schema's readers.
+     *   "sources": [{"protocol": "rtmp", "schema": "rtmp", "origin_type": 1, "origin_type_str": "rtmp_push"}]
+     *       the mr_source_options.protocol names of its publishers, with ZLMediaKit's originType (0 unknown,
+     *       1 rtmp_push, 2 rtsp_push, 3 rtp_push, 4 pull, 5 ffmpeg_pull, 6 mp4_vod, 7 device_chn,
+     *       8 rtc_push, 9 srt_push) and the schema hooks name for them.
+     *   "pull": [{"scheme": "http", "path_suffixes": [".m3u8"], "snap_input": ["-opt", "value"]}]
+     *   "push": [{"scheme": "rtmp"}]
+     *       URL schemes (lower case) the plugin pulls from and pushes to through its `<name>.proxy.*` and
+     *       `<name>.pusher.*` commands; `path_suffixes` narrows a scheme by the URL path's ending;
+     *       `snap_input` are ffmpeg input options getSnap puts before such a URL.
+     *   "implemented": false
+     *       a placeholder: it loads, opens nothing, and its state reads "not implemented".
+     * A plugin built for 1.0-1.2 declares nothing: it serves no schema, and its sources are "unknown". */
+    const char *serves;
 } mr_plugin_descriptor;
 
 typedef const mr_plugin_descriptor *(*mr_plugin_entry_fn)(void);
