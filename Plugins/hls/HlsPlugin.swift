@@ -16,6 +16,11 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("pull", MR_CONFIG_LIST, "HLS streams to pull: \"app/stream=http[s]://host[:port]/path.m3u8\""),
         ProxyLink.tlsVerifyConfigKey,
     ],
+    serves: #"""
+    {"schemas": [{"name": "hls", "readers": ["hls"]}],
+     "sources": [{"protocol": "hls-pull", "schema": "hls", "origin_type": 4, "origin_type_str": "pull"}],
+     "pull": [{"scheme": "http", "path_suffixes": [".m3u8"]}, {"scheme": "https", "path_suffixes": [".m3u8"]}]}
+    """#,
     create: { HlsPlugin($0) })
 
 struct HlsSettings {

@@ -23,6 +23,16 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("pull", MR_CONFIG_LIST, "HTTP-FLV/HTTP-TS streams to pull: \"app/stream=http[s]://host[:port]/path.flv\" (or .ts)"),
         ProxyLink.tlsVerifyConfigKey,
     ],
+    serves: #"""
+    {"schemas": [{"name": "rtmp", "readers": ["http-flv", "ws-flv"]},
+                 {"name": "ts", "readers": ["http-ts", "ws-ts"]},
+                 {"name": "fmp4", "readers": ["http-fmp4", "ws-fmp4"]}],
+     "sources": [{"protocol": "http-flv-pull", "schema": "rtmp", "origin_type": 4, "origin_type_str": "pull"},
+                 {"protocol": "http-ts-pull", "schema": "ts", "origin_type": 4, "origin_type_str": "pull"}],
+     "pull": [{"scheme": "http", "path_suffixes": [".flv", ".ts"]}, {"scheme": "https", "path_suffixes": [".flv", ".ts"]}],
+     "config_aliases": [{"name": "http.port", "key": "port", "default": "8080"},
+                        {"name": "http.sslport", "key": "https_port", "default": "0"}]}
+    """#,
     create: { HttpMuxPlugin($0) })
 
 final class HttpMuxPlugin: PluginLifecycle, ConnectionFactory, @unchecked Sendable {

@@ -10,6 +10,11 @@ public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descripto
 nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     name: "mp4", version: "0.1.0", description: "MP4 recording (crash-safe fragmented files) of any bus stream, and MP4 files played as streams (VOD)",
     configKeys: Mp4Settings.keys,
+    serves: #"""
+    {"sources": [{"protocol": "mp4-vod", "origin_type": 6, "origin_type_str": "mp4_vod"}],
+     "records": ["mp4"],
+     "config_aliases": [{"name": "protocol.mp4_save_path", "key": "record_root"}]}
+    """#,
     create: { Mp4Plugin($0) })
 
 /// Records streams to MP4: always (the `record` patterns, started by the publish event) or on demand, through

@@ -20,6 +20,15 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ProxyLink.tlsVerifyConfigKey,
         ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=rtmp://host/app/stream\""),
     ],
+    serves: #"""
+    {"schemas": [{"name": "rtmp", "readers": ["rtmp"]}],
+     "sources": [{"protocol": "rtmp", "schema": "rtmp", "origin_type": 1, "origin_type_str": "rtmp_push"},
+                 {"protocol": "rtmp-pull", "schema": "rtmp", "origin_type": 4, "origin_type_str": "pull"}],
+     "pull": [{"scheme": "rtmp"}, {"scheme": "rtmps"}],
+     "push": [{"scheme": "rtmp"}, {"scheme": "rtmps"}],
+     "config_aliases": [{"name": "rtmp.port", "key": "port", "default": "1935"},
+                        {"name": "rtmp.sslport", "key": "rtmps_port", "default": "0"}]}
+    """#,
     create: { RtmpPlugin($0) })
 
 /// The plugin: its listener, settings, and the factory of sessions and of the "rtmp" ring muxer.

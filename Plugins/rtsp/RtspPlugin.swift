@@ -31,6 +31,16 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("pull_transport", MR_CONFIG_STRING, "RTP transport of pulls: tcp (default) or udp"),
         ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=rtsp://host/path\""),
     ],
+    serves: #"""
+    {"schemas": [{"name": "rtsp", "readers": ["rtsp"]}],
+     "sources": [{"protocol": "rtsp", "schema": "rtsp", "origin_type": 2, "origin_type_str": "rtsp_push"},
+                 {"protocol": "rtsp-pull", "schema": "rtsp", "origin_type": 4, "origin_type_str": "pull"}],
+     "pull": [{"scheme": "rtsp", "snap_input": ["-rtsp_transport", "tcp"]},
+              {"scheme": "rtsps", "snap_input": ["-rtsp_transport", "tcp"]}],
+     "push": [{"scheme": "rtsp"}, {"scheme": "rtsps"}],
+     "config_aliases": [{"name": "rtsp.port", "key": "port", "default": "8554"},
+                        {"name": "rtsp.sslport", "key": "rtsps_port", "default": "0"}]}
+    """#,
     create: { RtspPlugin($0) })
 
 /// The plugin: listeners, UDP ports, settings, and the factory of sessions and of the "rtsp" ring muxer.

@@ -5,4 +5,5 @@ import PluginABI
 @_cdecl("mr_plugin_entry_v1")
 public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descriptor }
 
-nonisolated(unsafe) private let descriptor = PendingPlugin.descriptor(name: "srt", description: "SRT protocol", issue: 0)
+nonisolated(unsafe) private let descriptor = PendingPlugin.descriptor(name: "srt", description: "SRT protocol", issue: 14,
+    configAliases: [#"{"name": "srt.port", "key": "port", "default": "9000"}"#])

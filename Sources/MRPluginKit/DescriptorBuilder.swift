@@ -12,7 +12,7 @@ public enum DescriptorBuilder {
     public typealias StatusFn = @convention(c) (UnsafeMutableRawPointer?) -> UnsafePointer<CChar>?
 
     public static func make(name: String, version: String, description: String, license: String = "MIT",
-                            configKeys: [(String, mr_config_type, String)] = [],
+                            configKeys: [(String, mr_config_type, String)] = [], serves: String? = nil,
                             initialize: InitFn, start: StateFn? = nil, reconfigure: StateFn? = nil, stop: VoidFn? = nil,
                             destroy: VoidFn? = nil, status: StatusFn? = nil) -> UnsafePointer<mr_plugin_descriptor> {
         var d = mr_plugin_descriptor()
@@ -33,6 +33,8 @@ public enum DescriptorBuilder {
             d.config_keys = UnsafePointer(keys)
             d.config_key_count = configKeys.count
         }
+        // ABI 1.3: what the plugin serves (schemas, sources, URL schemes), read by the management core.
+        d.serves = serves.map { UnsafePointer(strdup($0)) }
         d.`init` = initialize
         d.start = start
         d.reconfigure = reconfigure

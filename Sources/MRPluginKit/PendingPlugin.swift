@@ -6,11 +6,13 @@ import Glibc
 /// A protocol plugin whose implementation has not landed yet: it loads, says so in the log and in the
 /// plugin list, and opens nothing. Never a fake protocol.
 public enum PendingPlugin {
-    public static func descriptor(name: String, description: String, issue: Int) -> UnsafePointer<mr_plugin_descriptor> {
+    /// `configAliases`: ZLMediaKit settings that are keys of this plugin's table (ABI 1.3 `config_aliases`
+    /// items as JSON texts), so consoles read the port it will serve before it exists.
+    public static func descriptor(name: String, description: String, issue: Int, configAliases: [String] = []) -> UnsafePointer<mr_plugin_descriptor> {
         pendingIssue = issue
         return DescriptorBuilder.make(
             name: name, version: "0.0.0", description: "\(description) (not implemented yet)",
-            configKeys: [],
+            configKeys: [], serves: #"{"implemented": false, "config_aliases": ["# + configAliases.joined(separator: ",") + "]}",
             initialize: { host, api, state in
                 guard let host, let api else { return Int32(MR_ERR_INVALID) }
                 let tracked = PendingPlugin.pendingIssue > 0 ? " (tracked in issue #\(PendingPlugin.pendingIssue))" : ""

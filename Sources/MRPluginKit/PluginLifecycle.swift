@@ -19,11 +19,11 @@ public extension DescriptorBuilder {
     /// A descriptor whose callbacks drive the object `create` makes in init. Each plugin library links its
     /// own copy of this kit, so the one factory per process image is the plugin's own.
     static func make(name: String, version: String, description: String, license: String = "MIT",
-                     configKeys: [(String, mr_config_type, String)] = [],
+                     configKeys: [(String, mr_config_type, String)] = [], serves: String? = nil,
                      create: @escaping (PluginHost) -> PluginLifecycle) -> UnsafePointer<mr_plugin_descriptor> {
         pluginFactory = create
         return make(
-            name: name, version: version, description: description, license: license, configKeys: configKeys,
+            name: name, version: version, description: description, license: license, configKeys: configKeys, serves: serves,
             initialize: { host, api, state in
                 guard let host, let api, let factory = pluginFactory else { return Int32(MR_ERR_INVALID) }
                 ConnectionBridge.bridgeAPI = api

@@ -65,7 +65,8 @@ public final class ProxyRequest: @unchecked Sendable {
     public var busVhost: String? { vhost == Self.defaultVhost ? nil : vhost }
 
     public var current: Status { status.withLock { $0 } }
-    func update(_ change: (inout Status) -> Void) { status.withLock(change) }
+    /// Any thread: a proxy that runs its own connection (not through ProxyLink) reports its state here.
+    public func update(_ change: (inout Status) -> Void) { status.withLock(change) }
 
     /// The list item of `<plugin>.proxy.list`.
     func describe(nowUs: Int64) -> [String: Any] {

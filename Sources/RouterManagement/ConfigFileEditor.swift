@@ -16,7 +16,8 @@ enum ConfigFileEditor {
 
     /// `name` is `section.key`; `value` is the text the API got, typed like the value it replaces (or, for a
     /// new key, as a boolean, integer or float when it reads as one, else a string).
-    static func set(_ text: String, name: String, value: String) throws(EditError) -> String {
+    /// `type` (the key's declared type, when known): a "string" key's value is quoted whatever it reads as.
+    static func set(_ text: String, name: String, value: String, type: String? = nil) throws(EditError) -> String {
         let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2, parts.allSatisfy(valid) else { throw .badName(name) }
         // One value stays one line: the edit can never add a key or a table.
@@ -38,10 +39,10 @@ enum ConfigFileEditor {
             let rest = line.dropFirst(key.count).trimmingCharacters(in: .whitespaces)
             guard rest.hasPrefix("=") else { continue }
             let old = rest.dropFirst().trimmingCharacters(in: .whitespaces)
-            lines[i] = "\(key) = \(literal(value, like: old))"
+            lines[i] = "\(key) = \(literal(value, like: old, type: type))"
             return lines.joined(separator: "\n")
         }
-        let newLine = "\(key) = \(literal(value, like: nil))"
+        let newLine = "\(key) = \(literal(value, like: nil, type: type))"
         if headerFound {
             var at = tableEnd ?? lines.count
             while at > 0, lines[at - 1].trimmingCharacters(in: .whitespaces).isEmpty { at -= 1 }
@@ -62,7 +63,7 @@ enum ConfigFileEditor {
     }
 
     /// The TOML literal for `value`, of the type of the value it replaces.
-    static func literal(_ value: String, like old: String?) -> String {
+    static func literal(_ value: String, like old: String?, type: String? = nil) -> String {
         let oldValue = old.map { o -> String in
             // Drop a trailing comment outside a string.
             if o.hasPrefix("\"") { return o }
@@ -70,6 +71,7 @@ enum ConfigFileEditor {
         }
         let v = value.trimmingCharacters(in: .whitespaces)
         func quoted() -> String { "\"" + escape(v) + "\"" }
+        if type == "string" { return quoted() }
         if let o = oldValue {
             if o.hasPrefix("\"") || o.hasPrefix("'") { return quoted() }
             if o.hasPrefix("[") {

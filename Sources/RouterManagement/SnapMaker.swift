@@ -13,7 +13,10 @@ final class SnapMaker: @unchecked Sendable {
     private var inFlight: [String: [Done]] = [:]
     private let queue = DispatchQueue(label: "mediarouter.getSnap", attributes: .concurrent)
 
-    func snap(url: String, timeoutSec: Double, expireSec: Double, root: String, done: @escaping Done) {
+    /// `inputOptions`: ffmpeg input options the pulling plugin declares for such a URL; `protocols`: the URL
+    /// schemes plugins pull, allowed to ffmpeg beside its transport protocols.
+    func snap(url: String, inputOptions: [String] = [], protocols: [String] = [], timeoutSec: Double, expireSec: Double, root: String,
+              done: @escaping Done) {
         queue.async { [self] in
             let name = TextHash.hex(url)
             let file = URL(fileURLWithPath: root).appendingPathComponent("\(name).jpg")
@@ -30,12 +33,12 @@ final class SnapMaker: @unchecked Sendable {
             switch first {
             case nil: done(.failure(ApiError(.other, "too many snapshots in progress (\(Self.maxRunning)); try again later")))
             case false?: break
-            case true?: run(url: url, file: file, timeoutSec: timeoutSec, name: name)
+            case true?: run(url: url, input: inputOptions, protocols: protocols, file: file, timeoutSec: timeoutSec, name: name)
             }
         }
     }
 
-    private func run(url: String, file: URL, timeoutSec: Double, name: String) {
+    private func run(url: String, input inputOptions: [String], protocols: [String], file: URL, timeoutSec: Double, name: String) {
         do {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
@@ -46,8 +49,9 @@ final class SnapMaker: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Network inputs only: a playlist or redirect must not lead ffmpeg to local files.
-        var input = ["-protocol_whitelist", "tcp,udp,rtp,rtsp,rtmp,http,https,tls,hls,crypto,httpproxy", "-i", url]
-        if url.lowercased().hasPrefix("rtsp") { input = ["-rtsp_transport", "tcp"] + input }
+        let transports = ["tcp", "udp", "rtp", "tls", "crypto", "httpproxy", "http", "https"]
+        let allowed = (transports + protocols.filter { !transports.contains($0) }).joined(separator: ",")
+        let input = inputOptions + ["-protocol_whitelist", allowed, "-i", url]
         p.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"] + input
             + ["-frames:v", "1", "-f", "image2", "-c:v", "mjpeg", partial.path]
         p.standardInput = FileHandle.nullDevice

@@ -36,14 +36,14 @@ final class CExampleTests: XCTestCase {
         try server.start()
         defer { XCTAssertEqual(server.stop(), 0, server.log) }
         XCTAssertTrue(waitUntil { (SinkStats.read(port: sinkPort, stream: "live/cam1")?.frames ?? 0) > 5 }, server.log)
-        XCTAssertTrue(server.log.contains("plugin debugshell 1.0.0 started (ABI 1.2, mr-abi 1.2; cc)"), server.log)
+        XCTAssertTrue(server.log.contains("plugin debugshell 1.0.0 started (ABI 1.3, mr-abi 1.3; cc)"), server.log)
 
         let out = try XCTUnwrap(talk(port: shellPort, "help\r\nstreams\r\nreaders live/cam1\r\nplugins\r\nfrobnicate\r\nquit\r\n"))
         XCTAssertTrue(out.contains("\"stream\" : \"cam1\""), out)
         XCTAssertTrue(out.contains("\"codec\" : \"H264\""), out)
         XCTAssertTrue(out.contains("\"protocol\" : \"testsink\""), "readers lists the sink: \(out)")
         XCTAssertTrue(out.contains("\"name\" : \"debugshell\""), out)
-        XCTAssertTrue(out.contains("\"build_signature\" : \"mr-abi 1.2; cc\""), out)
+        XCTAssertTrue(out.contains("\"build_signature\" : \"mr-abi 1.3; cc\""), out)
         XCTAssertTrue(out.contains("unknown command: frobnicate"), out)
         XCTAssertTrue(out.contains("bye"), out)
 

@@ -26,7 +26,8 @@ final class PluginLoaderTests: XCTestCase {
     }
 
     private func plugin(major: String = "MR_ABI_MAJOR", minor: String = "MR_ABI_MINOR",
-                        size: String = "sizeof(mr_plugin_descriptor)", initBody: String = "return MR_OK;") -> String {
+                        size: String = "sizeof(mr_plugin_descriptor)", initBody: String = "return MR_OK;",
+                        serves: String = "NULL") -> String {
         """
         static mr_status my_init(mr_host *h, const mr_host_api *api, void **state) {
             (void)h; (void)api; *state = NULL; \(initBody)
@@ -37,6 +38,7 @@ final class PluginLoaderTests: XCTestCase {
             d.size = \(size); d.abi_major = \(major); d.abi_minor = \(minor);
             d.name = "probe"; d.version = "1"; d.build_signature = "mr-abi test; cc";
             d.init = my_init;
+            d.serves = \(serves);
             return &d;
         }
         """
@@ -59,9 +61,29 @@ final class PluginLoaderTests: XCTestCase {
     }
 
     func testPluginBuiltForAnOlderMinorLoads() throws {
-        // ABI 1.0 plugins keep loading on a 1.2 host (the version rule: major equal, plugin minor <= host).
+        // ABI 1.0 plugins keep loading on a 1.3 host (the version rule: major equal, plugin minor <= host).
         let d = try PluginLoader.load(path: build("minor0", plugin(minor: "0")))
         XCTAssertEqual(d.abiMinor, 0)
+    }
+
+    func testServesDeclarationIsReadAndAMalformedOneRefused() throws {
+        // A plain C plugin declares what it serves (ABI 1.3) as a JSON text.
+        let json = #"{\"schemas\":[{\"name\":\"srt\",\"readers\":[\"srt\"]}],\"sources\":[{\"protocol\":\"srt\",\"origin_type\":9,\"origin_type_str\":\"srt_push\"}],\"pull\":[{\"scheme\":\"SRT\"}],\"future_member\":1}"#
+        let d = try PluginLoader.load(path: build("serves", plugin(serves: "\"\(json)\"")))
+        XCTAssertEqual(d.declaration.schemas, [.init(name: "srt", readers: ["srt"])])
+        XCTAssertEqual(d.declaration.sources.first?.originType, 9)
+        XCTAssertEqual(d.declaration.pull.first?.scheme, "srt", "schemes are compared in lower case")
+        XCTAssertTrue(d.declaration.implemented)
+        // A 1.2 plugin's descriptor ends before `serves`: it declares nothing, whatever lies past its size.
+        let old = try PluginLoader.load(path: build("serves12", plugin(size: "offsetof(mr_plugin_descriptor, serves)",
+                                                                       serves: "\"not json at all\"")))
+        XCTAssertEqual(old.declaration, .empty)
+        for (name, bad, why) in [("badjson", "\"{\"", "not JSON"), ("badarray", #""{\"schemas\":{}}""#, "schemas: expected an array"),
+                                 ("badname", #""{\"pull\":[{\"scheme\":\"a b\"}]}""#, "pull: each needs a"),
+                                 ("badtype", #""{\"sources\":[{\"protocol\":\"x\",\"origin_type\":1000}]}""#, "out of range")] {
+            let reason = refusal(try build(name, plugin(serves: bad))) ?? "accepted"
+            XCTAssertTrue(reason.hasPrefix("descriptor's serves declaration is invalid:") && reason.contains(why), "\(name): \(reason)")
+        }
     }
 
     func testWrongMajorIsRefused() throws {
@@ -69,7 +91,7 @@ final class PluginLoaderTests: XCTestCase {
     }
 
     func testNewerMinorIsRefused() throws {
-        XCTAssertEqual(refusal(try build("minor", plugin(minor: "MR_ABI_MINOR + 1"))), "ABI 1.3 is newer than the host's 1.2")
+        XCTAssertEqual(refusal(try build("minor", plugin(minor: "MR_ABI_MINOR + 1"))), "ABI 1.4 is newer than the host's 1.3")
     }
 
     func testShortDescriptorIsRefused() throws {

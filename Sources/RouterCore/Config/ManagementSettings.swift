@@ -54,8 +54,17 @@ public struct HookSettings: Equatable, Sendable {
     /// Hook name (on_publish, on_play, ...) -> URL; a missing or empty URL turns that hook off.
     public var urls: [String: String] = [:]
 
-    public static let hookNames = ["on_publish", "on_play", "on_stream_changed", "on_stream_none_reader", "on_stream_not_found",
-                                   "on_record_mp4", "on_server_started", "on_server_keepalive", "on_flow_report"]
+    /// on_stream_changed only for these schemas (ZLMediaKit's `stream_changed_schemas`, "rtsp/rtmp/..."); empty: all.
+    public var streamChangedSchemas: Set<String> = []
+
+    /// Hooks the core sends on its own events.
+    public static let coreHookNames = ["on_publish", "on_play", "on_stream_changed", "on_stream_none_reader", "on_stream_not_found",
+                                       "on_record_mp4", "on_server_started", "on_server_keepalive", "on_flow_report"]
+    /// Every hook name of ZLMediaKit's [hook] section: accepted (wvp-GB28181-pro sets them at start-up), kept
+    /// and shown. Those neither the core nor a plugin sends (through the `hook.post` command) are stored only;
+    /// the README lists which.
+    public static let hookNames = coreHookNames + ["on_rtp_server_timeout", "on_send_rtp_stopped", "on_record_ts", "on_rtsp_realm",
+                                                   "on_rtsp_auth", "on_http_access", "on_shell_login", "on_server_exited"]
 
     public init() {}
 
@@ -72,6 +81,7 @@ public struct HookSettings: Equatable, Sendable {
         ("retry_delay", "float", "seconds between retries (default 3)"),
         ("alive_interval", "float", "on_server_keepalive period in seconds (default 10)"),
         ("flow_threshold", "integer", "on_flow_report only for sessions that moved this many KiB (default 1024)"),
+        ("stream_changed_schemas", "string", "on_stream_changed only for these schemas, '/'-separated (\"rtsp/rtmp\"); empty: every schema"),
     ] + hookNames.map { ($0, "string", "URL of the \($0) hook; empty: off") }
 
     static func parse(_ table: [String: ConfigValue], document: ConfigDocument, warn: (String) -> Void) throws(ConfigError) -> HookSettings {
@@ -85,6 +95,9 @@ public struct HookSettings: Equatable, Sendable {
         if let v = try r.double("retry_delay", range: 0...600) { s.retryDelaySec = v }
         if let v = try r.double("alive_interval", range: 1...3600) { s.aliveIntervalSec = v }
         if let v = try r.int("flow_threshold", range: 0...(1 << 30)) { s.flowThresholdKB = v }
+        if let v = try r.string("stream_changed_schemas") {
+            s.streamChangedSchemas = Set(v.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
         for name in hookNames {
             guard let url = try r.string(name) else { continue }
             guard url.isEmpty || url.hasPrefix("http://") || url.hasPrefix("https://") else {

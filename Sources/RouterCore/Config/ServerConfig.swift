@@ -72,13 +72,7 @@ public struct ServerConfig: Equatable, Sendable {
     }
 
     private static func typeName(_ type: Int32) -> String {
-        switch UInt32(bitPattern: type) {
-        case MR_CONFIG_STRING.rawValue: return "string"
-        case MR_CONFIG_INT.rawValue: return "integer"
-        case MR_CONFIG_BOOL.rawValue: return "boolean"
-        case MR_CONFIG_DOUBLE.rawValue: return "float"
-        case MR_CONFIG_LIST.rawValue: return "array"
-        default: return "table"
-        }
+        let name = ConfigKeyType.name(ofABI: type)
+        return name == "list" ? "array" : name
     }
 }

@@ -11,6 +11,10 @@ struct PluginDescriptor: @unchecked Sendable {
     let abiMajor: Int
     let abiMinor: Int
     let configKeys: [(name: String, type: Int32, help: String)]
+    /// ABI 1.3 `serves`; empty for older plugins and those that declare nothing.
+    let declaration: PluginDeclaration
+    /// Why `serves` could not be read, if it could not (the loader refuses such a plugin).
+    let declarationError: String?
 
     init(_ raw: mr_plugin_descriptor) {
         self.raw = raw
@@ -30,5 +34,18 @@ struct PluginDescriptor: @unchecked Sendable {
             }
         }
         configKeys = keys
+        // The copy zeroes fields past the writer's size, so a 1.2 plugin reads as NULL here.
+        if let text = raw.serves {
+            do {
+                declaration = try PluginDeclaration(json: String(cString: text))
+                declarationError = nil
+            } catch {
+                declaration = .empty
+                declarationError = error.description
+            }
+        } else {
+            declaration = .empty
+            declarationError = nil
+        }
     }
 }

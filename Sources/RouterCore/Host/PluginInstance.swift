@@ -62,8 +62,10 @@ final class PluginInstance: @unchecked Sendable {
 
     func describe() -> [String: Any] {
         let (entry, descriptor, context, state) = locked { (_entry, _descriptor, _context, _state) }
+        // A placeholder that runs does nothing: it says so rather than "running" (lists, metrics).
+        let shown = state == .running && descriptor?.declaration.implemented == false ? "not implemented" : state.text
         var d: [String: Any] = [
-            "name": entry.name, "path": entry.path, "enabled": entry.enabled, "state": state.text,
+            "name": entry.name, "path": entry.path, "enabled": entry.enabled, "state": shown,
         ]
         if let descriptor {
             d["plugin"] = descriptor.name
@@ -73,6 +75,8 @@ final class PluginInstance: @unchecked Sendable {
             d["license"] = descriptor.license
             d["build_signature"] = descriptor.buildSignature
             d["config_keys"] = descriptor.configKeys.map(\.name)
+            d["config_key_types"] = Dictionary(descriptor.configKeys.map { ($0.name, ConfigKeyType.name(ofABI: $0.type)) }, uniquingKeysWith: { a, _ in a })
+            d["serves"] = descriptor.declaration.jsonValue
         }
         if let context {
             d["listeners"] = context.listenerPorts

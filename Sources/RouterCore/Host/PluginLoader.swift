@@ -44,6 +44,7 @@ enum PluginLoader {
         }
         guard raw.`init` != nil else { throw refuse("descriptor has no init callback") }
         guard !d.name.isEmpty else { throw refuse("descriptor has no name") }
+        if let why = d.declarationError { throw refuse("descriptor's serves declaration is invalid: \(why)") }
         return d
     }
 }

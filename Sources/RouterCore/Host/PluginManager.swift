@@ -23,6 +23,14 @@ final class PluginManager: @unchecked Sendable {
         return list.map { $0.describe() }
     }
 
+    /// What the running plugins declare they serve (ABI 1.3), in config order, by table name.
+    var declarations: [(plugin: String, declaration: PluginDeclaration)] {
+        describeLock.lock()
+        let list = published
+        describeLock.unlock()
+        return list.filter { $0.state == .running }.map { ($0.entry.name, $0.descriptor?.declaration ?? .empty) }
+    }
+
     /// Contexts of the running plugins (control-thread snapshot published with the descriptions).
     var runningContexts: [HostContext] {
         describeLock.lock()

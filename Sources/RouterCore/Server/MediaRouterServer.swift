@@ -149,6 +149,9 @@ public final class MediaRouterServer: @unchecked Sendable {
     /// The plugins as of the last start or reload (states are read live); any thread.
     public var pluginDescriptions: [[String: Any]] { manager.descriptions }
 
+    /// What the running plugins serve (their ABI 1.3 declarations), by table name; any thread.
+    public var pluginDeclarations: [(plugin: String, declaration: PluginDeclaration)] { manager.declarations }
+
     public func stop() {
         control.sync {
             watcher?.stop()

@@ -4,17 +4,8 @@ import RouterCore
 /// ZLMediaKit's stream endpoints: getMediaList, isMediaOnline, getMediaInfo, getMediaPlayerList,
 /// close_stream, close_streams. A stream is listed once per schema it can be played in, as ZLMediaKit does.
 enum MediaEndpoints {
-    /// ZLMediaKit's schemas and the reader protocols each one counts.
-    static let schemas: [(schema: String, plugin: String, protocols: Set<String>)] = [
-        ("rtsp", "rtsp", ["rtsp"]),
-        ("rtmp", "rtmp", ["rtmp", "http-flv", "ws-flv"]),
-        ("ts", "httpmux", ["http-ts", "ws-ts"]),
-        ("fmp4", "httpmux", ["http-fmp4", "ws-fmp4"]),
-        ("hls", "hls", ["hls"]),
-    ]
-
     static func register(_ m: ManagementService) {
-        let filters: [(String, Bool, String)] = [("schema", false, "rtsp, rtmp, ts, fmp4 or hls"), ("vhost", false, "vhost"),
+        let filters: [(String, Bool, String)] = [("schema", false, "one schema the plugins serve (rtsp, rtmp, ts, fmp4, hls, ...)"), ("vhost", false, "vhost"),
                                                  ("app", false, "app"), ("stream", false, "stream")]
         m.api.add(.init("getMediaList", "streams on the bus, once per schema, with tracks and readers", parameters: filters) { call, reply in
             reply(.success, ["data": m.mediaItems(call)])
@@ -40,7 +31,7 @@ enum MediaEndpoints {
             case .success(let v):
                 let key = StreamKey(vhost: call.string("vhost"), app: v[0], stream: v[1])
                 guard let readers = m.core.bus.describeReaders(key) else { return reply(.notFound, ["msg": "stream not found"]) }
-                let wanted = call.string("schema").flatMap { s in schemas.first { $0.schema == s }?.protocols }
+                let wanted = call.string("schema").flatMap { s in ServedProtocols(m).schemas.first { $0.name == s }?.readers }
                 let list: [any Sendable] = readers.filter { r in wanted.map { $0.contains(r["protocol"] as? String ?? "") } ?? true }
                     .map { r -> [String: any Sendable] in
                         let (ip, port) = splitPeer(r["peer"] as? String ?? "")
@@ -92,29 +83,15 @@ enum MediaEndpoints {
         default: return (-1, "CodecInvalid")
         }
     }
-
-    static func originType(_ proto: String) -> (Int, String) {
-        let p = proto.lowercased()
-        if p.contains("pull") || p.contains("proxy") { return (4, "pull") }
-        if p.contains("vod") || p.contains("mp4") { return (6, "mp4_vod") }
-        if p.hasPrefix("rtmp") { return (1, "rtmp_push") }
-        if p.hasPrefix("rtsp") { return (2, "rtsp_push") }
-        if p.hasPrefix("srt") { return (9, "srt_push") }
-        if p.hasPrefix("webrtc") || p.hasPrefix("rtc") { return (8, "rtc_push") }
-        return (0, "unknown")
-    }
 }
 
 extension ManagementService {
-    /// getMediaList's items for the call's filters.
-    /// The schemas streams can be played in now: those whose plugin runs.
-    func playableSchemas() -> [String] {
-        let running = Set(server.pluginDescriptions.filter { ($0["state"] as? String) == "running" }.compactMap { $0["name"] as? String })
-        return MediaEndpoints.schemas.filter { running.contains($0.plugin) }.map(\.schema)
-    }
+    /// The schemas streams can be played in now: those the running plugins declare.
+    func playableSchemas() -> [String] { ServedProtocols(self).schemaNames }
 
+    /// getMediaList's items for the call's filters.
     func mediaItems(_ call: ApiCall) -> [[String: any Sendable]] {
-        let playable = Set(playableSchemas())
+        let served = ServedProtocols(self)
         let byStream = core.bus.readerList
         var out: [[String: any Sendable]] = []
         let vhostFilter = call.string("vhost").map { $0 == StreamKey.defaultVhost ? $0 : $0 }
@@ -125,7 +102,7 @@ extension ManagementService {
             if let f = call.string("stream"), f != stream { continue }
             let readers = byStream.filter { $0.key.vhost == vhost && $0.key.app == app && $0.key.stream == stream }.map(\.protocolName)
             let proto = s["protocol"] as? String ?? ""
-            let (originType, originTypeStr) = MediaEndpoints.originType(proto)
+            let (originType, originTypeStr) = served.origin(proto)
             let (peerIP, peerPort) = MediaEndpoints.splitPeer(s["peer"] as? String ?? "")
             let tracks: [any Sendable] = (s["tracks"] as? [[String: Any]] ?? []).map { t -> [String: any Sendable] in
                 let (id, name) = MediaEndpoints.codecID(t["codec"] as? String ?? "")
@@ -145,11 +122,11 @@ extension ManagementService {
             let alive = (s["alive_seconds"] as? Int64) ?? 0
             // A schema the stream's on_publish answer turned off is not a source of it (as in ZLMediaKit).
             let disabled = hooks?.disabledSchemas(StreamKey(vhost: vhost, app: app, stream: stream)) ?? []
-            for schema in MediaEndpoints.schemas where playable.contains(schema.schema) && !disabled.contains(schema.schema) {
-                if let f = call.string("schema"), f != schema.schema { continue }
+            for schema in served.schemas where !disabled.contains(schema.name) {
+                if let f = call.string("schema"), f != schema.name { continue }
                 out.append([
-                    "schema": schema.schema, "vhost": vhost, "app": app, "stream": stream,
-                    "readerCount": readers.filter { schema.protocols.contains($0) }.count, "totalReaderCount": readers.count,
+                    "schema": schema.name, "vhost": vhost, "app": app, "stream": stream,
+                    "readerCount": readers.filter { schema.readers.contains($0) }.count, "totalReaderCount": readers.count,
                     "originType": originType, "originTypeStr": originTypeStr, "originUrl": "\(proto)://\(peerIP)/\(app)/\(stream)",
                     "originSock": ["identifier": "", "local_ip": "", "local_port": 0, "peer_ip": peerIP, "peer_port": peerPort] as [String: any Sendable],
                     "createStamp": Int64(Date().timeIntervalSince1970) - alive, "aliveSecond": alive,

@@ -4,12 +4,9 @@ import RouterCore
 
 /// ZLMediaKit's proxy endpoints: addStreamProxy, delStreamProxy, listStreamProxy, getProxyInfo and their
 /// pusher forms. The proxies live in the protocol plugins (each offers `<plugin>.proxy.*` and
-/// `<plugin>.pusher.*` commands); these endpoints pick the plugin by URL scheme and merge the plugins'
-/// lists into ZLMediaKit's shapes.
+/// `<plugin>.pusher.*` commands); these endpoints pick the plugin by the URL schemes the plugins declare
+/// (ServedProtocols) and merge the plugins' lists into ZLMediaKit's shapes.
 enum ProxyEndpoints {
-    static let pullPlugins = ["rtmp", "rtsp", "hls", "httpmux"]
-    static let pushPlugins = ["rtmp", "rtsp"]
-
     static func register(_ m: ManagementService) {
         let stream: [(String, Bool, String)] = [("vhost", false, "default __defaultVhost__"), ("app", true, "app"), ("stream", true, "stream")]
         let options: [(String, Bool, String)] = [
@@ -20,12 +17,13 @@ enum ProxyEndpoints {
                         parameters: stream + [("url", true, "rtsp[s]://, rtmp[s]://, http[s]://…m3u8, http[s]://…flv or http[s]://…ts")] + options
                             + [("rtp_type", false, "RTSP: 0 tcp, 1 udp"), ("enable_*", false, "accepted; every protocol serves every stream")]) { call, reply in
             guard case .success(let v) = call.require("app", "stream", "url") else { return reply(.invalidArgs, ["msg": missing(call, ["app", "stream", "url"])]) }
-            switch pullPlugin(v[2]) {
+            let served = ServedProtocols(m)
+            switch served.pullPlugin(v[2]) {
             case .failure(let e): reply(e.status, ["msg": e.message])
             case .success(let plugin):
                 let key = "\(call.string("vhost") ?? StreamKey.defaultVhost)/\(v[0])/\(v[1])"
                 // A key is used once over all plugins, as in ZLMediaKit.
-                gather(m, pullPlugins.map { "\($0).proxy.list" }, ["key": key]) { lists in
+                gather(m, served.pullPlugins.map { "\($0).proxy.list" }, ["key": key]) { lists in
                     guard lists.allSatisfy({ ($0.reply["proxies"] as? [Any] ?? []).isEmpty }) else {
                         return reply(.other, ["msg": "This stream already exists"])
                     }
@@ -39,27 +37,31 @@ enum ProxyEndpoints {
             guard case .success(let v) = call.require("app", "stream", "dst_url") else {
                 return reply(.invalidArgs, ["msg": missing(call, ["app", "stream", "dst_url"])])
             }
-            guard let plugin = pushPlugin(v[2]) else {
-                return reply(.invalidArgs, ["msg": "dst_url must be rtmp://, rtmps://, rtsp:// or rtsps://"])
+            switch ServedProtocols(m).pushPlugin(v[2]) {
+            case .failure(let e): reply(e.status, ["msg": e.message])
+            case .success(let plugin): add(m, "\(plugin).pusher.add", call.params, reply: reply)
             }
-            add(m, "\(plugin).pusher.add", call.params, reply: reply)
         })
-        for (kind, plugins) in [("proxy", pullPlugins), ("pusher", pushPlugins)] {
+        for kind in ["proxy", "pusher"] {
+            @Sendable func plugins() -> [String] {
+                let served = ServedProtocols(m)
+                return kind == "proxy" ? served.pullPlugins : served.pushPlugins
+            }
             let suffix = kind == "proxy" ? "StreamProxy" : "StreamPusherProxy"
             m.api.add(.init("del\(suffix)", "stops and removes a \(kind) by key", parameters: [("key", true, "the key add\(suffix) answered")]) { call, reply in
                 guard let key = call.string("key") else { return reply(.invalidArgs, ["msg": "missing parameter key"]) }
-                gather(m, plugins.map { "\($0).\(kind).del" }, ["key": key]) { answers in
+                gather(m, plugins().map { "\($0).\(kind).del" }, ["key": key]) { answers in
                     reply(.success, ["data": ["flag": answers.contains { bool($0.reply["flag"]) }] as [String: any Sendable]])
                 }
             })
             m.api.add(.init("list\(suffix)", "the \(kind)s of every plugin, with their state",
                             parameters: [("key", false, "only this one")]) { call, reply in
-                items(m, kind, plugins, key: call.string("key")) { reply(.success, ["data": $0]) }
+                items(m, kind, plugins(), key: call.string("key")) { reply(.success, ["data": $0]) }
             })
             let info = kind == "proxy" ? "getProxyInfo" : "getProxyPusherInfo"
             m.api.add(.init(info, "one \(kind)'s state", parameters: [("key", true, "its key")]) { call, reply in
                 guard let key = call.string("key") else { return reply(.invalidArgs, ["msg": "missing parameter key"]) }
-                items(m, kind, plugins, key: key) { list in
+                items(m, kind, plugins(), key: key) { list in
                     guard let item = list.first else { return reply(.notFound, ["msg": "can not find the \(kind)"]) }
                     reply(.success, ["data": item])
                 }
@@ -70,7 +72,7 @@ enum ProxyEndpoints {
     /// Ends a stream for good: a pull proxy feeding it is removed first (else it would pull it again), then
     /// the stream is closed. `done(closed)` runs once, on any thread.
     static func closeStream(_ m: ManagementService, _ key: StreamKey, done: @escaping @Sendable (Bool) -> Void) {
-        gather(m, pullPlugins.map { "\($0).proxy.del" }, ["key": "\(key.vhost)/\(key.app)/\(key.stream)"]) { answers in
+        gather(m, ServedProtocols(m).pullPlugins.map { "\($0).proxy.del" }, ["key": "\(key.vhost)/\(key.app)/\(key.stream)"]) { answers in
             let hadProxy = answers.contains { bool($0.reply["flag"]) }
             let closed = m.core.bus.closeStream(key)
             done(closed || hadProxy)
@@ -81,30 +83,8 @@ enum ProxyEndpoints {
         "missing parameter " + keys.filter { call.string($0) == nil }.joined(separator: ", ")
     }
 
-    /// The plugin that pulls `url`, or why none does: by scheme, and for http by the path's extension (HLS
-    /// playlists to hls; HTTP-FLV and HTTP-TS, ZLMediaKit's `.live.flv`/`.live.ts` included, to httpmux).
-    static func pullPlugin(_ url: String) -> Result<String, ApiError> {
-        let lower = url.lowercased()
-        if lower.hasPrefix("rtsp://") || lower.hasPrefix("rtsps://") { return .success("rtsp") }
-        if lower.hasPrefix("rtmp://") || lower.hasPrefix("rtmps://") { return .success("rtmp") }
-        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
-            return .failure(ApiError(.invalidArgs, "unsupported url scheme: \(url.prefix { $0 != ":" }) (rtsp, rtsps, rtmp, rtmps, or http(s) for HLS, HTTP-FLV, HTTP-TS)"))
-        }
-        let path = lower.prefix { $0 != "?" && $0 != "#" }
-        if path.hasSuffix(".m3u8") { return .success("hls") }
-        if path.hasSuffix(".flv") || path.hasSuffix(".ts") { return .success("httpmux") }
-        return .failure(ApiError(.other, "pulling this HTTP source is not supported: only .m3u8 (HLS), .flv (HTTP-FLV) and .ts (HTTP-TS) URLs are pulled"))
-    }
-
     private static func int(_ v: Any?) -> Int { (v as? NSNumber)?.intValue ?? 0 }
     private static func bool(_ v: Any?) -> Bool { (v as? NSNumber)?.boolValue ?? false }
-
-    static func pushPlugin(_ url: String) -> String? {
-        let lower = url.lowercased()
-        if lower.hasPrefix("rtsp://") || lower.hasPrefix("rtsps://") { return "rtsp" }
-        if lower.hasPrefix("rtmp://") || lower.hasPrefix("rtmps://") { return "rtmp" }
-        return nil
-    }
 
     /// Calls an add command and answers `{"data":{"key":...}}` or the plugin's refusal.
     private static func add(_ m: ManagementService, _ command: String, _ params: [String: String], reply: @escaping ApiReply) {

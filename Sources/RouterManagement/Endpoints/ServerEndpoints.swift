@@ -20,7 +20,11 @@ enum ServerEndpoints {
             reply(.success, ["data": m.loopLag.lagMs.map { ["delay": Int($0.rounded()), "load": 0] as [String: any Sendable] }])
         })
         m.api.add(.init("getServerConfig", "every setting as section.key = value") { _, reply in
-            reply(.success, ["data": [flatConfig(m.server.config)]])
+            let ours = flatConfig(m.server.config)
+            // ZLMediaKit's names beside ours, for clients that read them (wvp-GB28181-pro reads general.mediaServerId,
+            // http.port, http.sslport, rtmp.port, rtsp.port, rtp_proxy.port and hook.alive_interval).
+            let all = ours.merging(ServerConfigKeys(m).zlmEntries(ours)) { a, _ in a }
+            reply(.success, ["data": [all]])
         })
         m.api.add(.init("setServerConfig", "changes settings (section.key=value ...), saved to the config file and applied by a reload",
                         parameters: [("section.key", true, "any number of settings")]) { call, reply in
@@ -50,75 +54,83 @@ enum ServerEndpoints {
         ]
     }
 
-    /// Writes settings into the config file (validated first: a bad value changes nothing) and reloads. Edits
-    /// run one at a time (two at once would each write over the other's) and off the loops (a reload stops
-    /// and starts plugins, which waits on the loops).
+    /// ZLMediaKit's rule: every key the server knows is applied, the others are skipped and reported
+    /// (`ignored`), keys the API may not change or values that do not fit are reported too (`refused`, with
+    /// the reasons in `msg`), and the call succeeds with ZLMediaKit's `changed` count. Only a call of which
+    /// nothing could be applied because something was refused fails (-300), so a single bad key still says
+    /// why. Values come in ZLMediaKit's forms (booleans 0/1, numbers as "10" or "10.0").
     static func apply(_ m: ManagementService, call: ApiCall, changes: [String: String], reply: @escaping ApiReply) {
-        var mapped: [String: String] = [:]
-        for (name, value) in changes {
-            let n = aliases[name] ?? name
-            if let refusal = refusal(m, n) { return reply(.invalidArgs, ["msg": "\(name): \(refusal)"]) }
-            mapped[n] = value
+        let keys = ServerConfigKeys(m)
+        var plan: [(asked: String, name: String, type: String, value: String)] = []
+        var ignored: [String] = []
+        var refused: [(String, String)] = []
+        for (asked, value) in changes.sorted(by: { $0.key < $1.key }) {
+            switch keys.resolve(asked) {
+            case .unknown: ignored.append(asked)
+            case .refused(let why): refused.append((asked, why))
+            case .settable(let name, let type):
+                switch ServerConfigKeys.normalized(value, type: type) {
+                case .failure(let e): refused.append((asked, "\(asked): \(e.message)"))
+                case .success(let v): plan.append((asked, name, type, v))
+                }
+            }
         }
-        let final = mapped
-        edits.async { applyNow(m, call: call, changes: final, reply: reply) }
+        let (planned, skipped, early) = (plan, ignored, refused)
+        edits.async { applyNow(m, call: call, plan: planned, ignored: skipped, refused: early, reply: reply) }
     }
 
     private static let edits = DispatchQueue(label: "mediarouter.api.config-edits")
 
-    /// ZLMediaKit's names for settings we keep elsewhere.
-    static let aliases: [String: String] = ["general.mediaServerId": "api.media_server_id", "http.port": "httpmux.port",
-                                            "api.apiDebug": "api.loopback_exempt"]
-
-    /// Keys that name files or libraries: the API may not point the server at another library, serve another
-    /// folder or write somewhere else.
-    static let protectedKeys: Set<String> = ["path", "plugin_dir", "www_root", "record_root", "vod_root", "disk_root", "snap_root", "default_snap"]
-
-    /// Why `name` (section.key) may not be set through the API, or nil. Only tables that exist and keys the
-    /// core or the plugin knows can be set.
-    private static func refusal(_ m: ManagementService, _ name: String) -> String? {
-        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return "expected section.key" }
-        let (table, key) = (parts[0], parts[1])
-        if protectedKeys.contains(key) || key.contains("tls") || key.contains("cert") { return "cannot be changed through the API" }
-        let known: [String]
-        switch table {
-        case "server": known = ServerSettings.keys.map(\.name)
-        case "api": known = ApiSettings.keys.map(\.name)
-        case "hook": known = HookSettings.keys.map(\.name)
-        default:
-            guard let plugin = m.server.pluginDescriptions.first(where: { $0["name"] as? String == table }) else {
-                return "no table [\(table)] in the config (plugins are added by editing the file)"
-            }
-            known = ["enabled", "port"] + ((plugin["config_keys"] as? [String]) ?? [])
-        }
-        return known.contains(key) ? nil : "not a key of [\(table)]"
-    }
-
     /// Runs work that blocks (file writes, plugin loading, reloads) off the event loops.
     static func offLoop(_ body: @escaping @Sendable () -> Void) { DispatchQueue.global().async(execute: body) }
 
-    private static func applyNow(_ m: ManagementService, call: ApiCall, changes: [String: String], reply: @escaping ApiReply) {
-            let path = m.server.configFile
+    /// Each key is written and the whole file validated before the next, so a key whose value the
+    /// validation refuses is left out alone; the file is written and reloaded once.
+    private static func applyNow(_ m: ManagementService, call: ApiCall, plan: [(asked: String, name: String, type: String, value: String)],
+                                 ignored: [String], refused early: [(String, String)], reply: @escaping ApiReply) {
+        var refused = early
+        let path = m.server.configFile
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            return reply(.exception, ["msg": "cannot read \(path): \(error)"])
+        }
+        let before = flatConfig(m.server.config)
+        var current = text
+        var changed = 0
+        var applied = 0
+        for item in plan {
             do {
-                var text = try String(contentsOfFile: path, encoding: .utf8)
-                let before = flatConfig(m.server.config)
-                var changed = 0
-                for (name, value) in changes.sorted(by: { $0.key < $1.key }) {
-                    text = try ConfigFileEditor.set(text, name: name, value: value)
-                    if before[name] != value { changed += 1 }
+                let next = try ConfigFileEditor.set(current, name: item.name, value: item.value, type: item.type)
+                if let error = m.server.validate(text: next, untrusted: true) {
+                    refused.append((item.asked, "\(item.asked): \(error)"))
+                    continue
                 }
-                if let error = m.server.validate(text: text, untrusted: true) { return reply(.invalidArgs, ["msg": "\(error)"]) }
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-                if let error = m.server.reloadNow(reason: "setServerConfig from \(call.peer)") {
-                    return reply(.exception, ["msg": "\(error)"])
-                }
-                reply(.success, ["changed": changed])
-            } catch let e as ConfigFileEditor.EditError {
-                reply(.invalidArgs, ["msg": "\(e)"])
+                current = next
+                applied += 1
+                // getServerConfig's form: booleans as 1/0.
+                let shown = item.value == "true" ? "1" : item.value == "false" ? "0" : item.value
+                if before[item.name] != shown { changed += 1 }
             } catch {
-                reply(.exception, ["msg": "\(error)"])
+                refused.append((item.asked, "\(error)"))
             }
+        }
+        if applied == 0, !refused.isEmpty {
+            return reply(.invalidArgs, ["msg": refused.map(\.1).joined(separator: "; "), "changed": 0,
+                                        "ignored": ignored, "refused": refused.map(\.0)])
+        }
+        if current != text {
+            do { try current.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+                return reply(.exception, ["msg": "cannot write \(path): \(error)"])
+            }
+            if let error = m.server.reloadNow(reason: "setServerConfig from \(call.peer)") {
+                return reply(.exception, ["msg": "\(error)"])
+            }
+        }
+        if !ignored.isEmpty { m.logger.info("setServerConfig from \(call.peer): not settings of this server, skipped: \(ignored.joined(separator: ", "))") }
+        if !refused.isEmpty { m.logger.notice("setServerConfig from \(call.peer): refused \(refused.map(\.1).joined(separator: "; "))") }
+        var answer: [String: any Sendable] = ["changed": changed, "ignored": ignored, "refused": refused.map(\.0)]
+        if !refused.isEmpty { answer["msg"] = refused.map(\.1).joined(separator: "; ") }
+        reply(.success, answer)
     }
 
     /// `section.key` -> value text, for getServerConfig (the values in the file, then the core's defaults).
@@ -131,12 +143,15 @@ enum ServerEndpoints {
         let defaults: [String: String] = [
             "server.threads": "\(c.settings.threads)", "server.play_wait_ms": "\(c.settings.bus.playWaitMs)",
             "server.reconnect_window_ms": "\(c.settings.bus.reconnectWindowMs)", "server.none_reader_ms": "\(c.settings.bus.noneReaderMs)",
+            "server.merge_write_ms": "\(c.settings.bus.mergeWriteMs)",
             "api.secret": c.api.secret, "api.media_server_id": c.api.mediaServerId, "api.loopback_exempt": "\(c.api.loopbackExempt)",
-            "hook.enable": "\(c.hook.enable)", "hook.timeoutSec": "\(c.hook.timeoutSec)",
+            "hook.enable": "\(c.hook.enable)", "hook.timeoutSec": "\(c.hook.timeoutSec)", "hook.alive_interval": "\(c.hook.aliveIntervalSec)",
+            "hook.retry": "\(c.hook.retry)", "hook.retry_delay": "\(c.hook.retryDelaySec)",
         ]
         for (k, v) in defaults where out[k] == nil { out[k] = v }
-        // ZLMediaKit's names, for clients that read them (wvp-GB28181-pro reads general.mediaServerId).
-        for (alias, ours) in aliases { if let v = out[ours] { out[alias] = v } }
-        return out
+        // Every hook ZLMediaKit has, set or not, as its getServerConfig lists them.
+        for name in HookSettings.hookNames where out["hook.\(name)"] == nil { out["hook.\(name)"] = "" }
+        // ZLMediaKit's ini holds booleans as 0 and 1; its clients read them so.
+        return out.mapValues { $0 == "true" ? "1" : $0 == "false" ? "0" : $0 }
     }
 }

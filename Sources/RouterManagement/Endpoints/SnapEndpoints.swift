@@ -3,9 +3,6 @@ import Foundation
 /// ZLMediaKit's getSnap: answers the JPEG itself (image/jpeg), not the envelope. On failure, the picture
 /// `[api] default_snap` names (ZLMediaKit's defaultSnap, its logo), or the envelope with the error.
 enum SnapEndpoints {
-    /// ffmpeg is given only network URLs: a file path or one of its pseudo-protocols would read local files.
-    static let schemes = ["rtsp://", "rtsps://", "rtmp://", "rtmps://", "http://", "https://"]
-
     static func register(_ m: ManagementService) {
         m.api.add(.init("getSnap", "a JPEG of one frame of a stream URL (through ffmpeg), cached for expire_sec",
                         parameters: [("url", true, "rtsp[s]://, rtmp[s]:// or http[s]:// URL"),
@@ -13,14 +10,18 @@ enum SnapEndpoints {
                                      ("expire_sec", false, "a snapshot this recent is answered from the cache (default 0: none)")],
                         raw: { call, reply, raw in
             guard let url = call.string("url") else { return reply(.invalidArgs, ["msg": "missing parameter url"]) }
-            guard schemes.contains(where: { url.lowercased().hasPrefix($0) }) else {
-                return reply(.invalidArgs, ["msg": "url must start with one of \(schemes.joined(separator: ", "))"])
+            // ffmpeg is given only URLs of the schemes the plugins pull (network protocols): a file path or one
+            // of its pseudo-protocols would read local files.
+            let served = ServedProtocols(m)
+            let schemes = served.pullSchemes
+            guard schemes.contains(where: { url.lowercased().hasPrefix("\($0)://") }) else {
+                return reply(.invalidArgs, ["msg": "url must start with one of \(schemes.map { "\($0)://" }.joined(separator: ", "))"])
             }
             guard let timeout = Double(call.string("timeout_sec") ?? "10"), timeout > 0,
                   let expire = Double(call.string("expire_sec") ?? "0"), expire >= 0 else {
                 return reply(.invalidArgs, ["msg": "timeout_sec and expire_sec must be numbers of seconds"])
             }
-            m.snaps.snap(url: url, timeoutSec: min(timeout, 60), expireSec: expire, root: m.api.settings.snapRoot) { result in
+            m.snaps.snap(url: url, inputOptions: served.snapInput(url), protocols: schemes, timeoutSec: min(timeout, 60), expireSec: expire, root: m.api.settings.snapRoot) { result in
                 switch result {
                 case .success(let jpeg): raw("image/jpeg", jpeg)
                 case .failure(let e):

@@ -48,14 +48,14 @@ extension HookService {
 
     /// On the asking thread (a loop): copies, sends, returns; the answer comes from the client's loop.
     func authorize(_ q: AuthCopy, _ ticket: AuthTicketRef) {
-        if !q.publish, let name = options(of: q.key)?.refuses(q.protocolName) {
+        if !q.publish, let name = options(of: q.key)?.refuses(schema: ServedProtocols(m).schema(ofReader: q.protocolName)) {
             logger.info("play \(q.key) over \(q.protocolName) from \(q.peer) refused: the stream's on_publish answer set \(name) false")
             return answer(ticket, false, "\(name) is false for this stream")
         }
         let s = snapshot
         let hook = q.publish ? "on_publish" : "on_play"
         guard let url = s.settings.url(hook) else { return answer(ticket, true, "no \(hook) hook") }
-        var r = request(hook, url, HookBodies.auth(q), s, what: "\(q.publish ? "publish" : "play") \(q.key) from \(q.peer)")
+        var r = request(hook, url, HookBodies.auth(q, ServedProtocols(m)), s, what: "\(q.publish ? "publish" : "play") \(q.key) from \(q.peer)")
         // The core gives up after [server] auth_timeout_ms with its own default; the hook's verdict, or
         // hook.default_allow, must be in before that.
         let margin = min(250, s.authTimeoutMs / 4)
@@ -77,7 +77,8 @@ extension HookService {
     /// clears what an earlier answer for the key left), and says which of ZLMediaKit's per-stream options
     /// it accepted without applying.
     private func remember(_ key: StreamKey, _ answer: [String: any Sendable]) {
-        let o = PublishOptions(answer: answer)
+        let served = ServedProtocols(m)
+        let o = PublishOptions(answer: answer, schemas: served.schemaNames, recordings: Array(served.recorders.keys))
         if !o.notApplied.isEmpty {
             logger.notice("on_publish for \(key): \(o.notApplied.joined(separator: ", ")) accepted but not applied (no plugin does them)")
         }
@@ -112,20 +113,26 @@ extension HookService {
         }
         guard let o else { return }
         if !o.disabled.isEmpty {
-            logger.info("on_publish: \(key) is not played with \(o.disabled.sorted().joined(separator: ", ")) false")
+            logger.info("on_publish: \(key) is not played with \(o.disabled.sorted().map { "enable_\($0)" }.joined(separator: ", ")) false")
         }
-        guard o.recordMp4 else { return }
+        let recorders = ServedProtocols(m).recorders
+        for format in o.record.sorted() { startRecording(key, format: format, plugin: recorders[format], segment: o.segmentSeconds[format]) }
+    }
+
+    /// An on_publish answer's enable_<format>: the plugin that declares the format records the stream.
+    private func startRecording(_ key: StreamKey, format: String, plugin: String?, segment: Int?) {
+        guard let plugin else { return logger.warning("on_publish asked enable_\(format) for \(key), but no running plugin records \(format)") }
         var args: [String: Any] = ["vhost": key.vhost, "app": key.app, "stream": key.stream]
-        if let seconds = o.mp4SegmentSeconds { args["segment_s"] = seconds }
+        if let segment { args["segment_s"] = segment }
         let logger = self.logger
-        let called = m.host.callCommand("mp4.record.start", args, loop: -1) { status, reply in
+        let called = m.host.callCommand("\(plugin).record.start", args, loop: -1) { status, reply in
             if status == MR_OK {
-                logger.info("on_publish enable_mp4: recording \(key)")
+                logger.info("on_publish enable_\(format): recording \(key)")
             } else {
-                logger.warning("on_publish enable_mp4: recording \(key) failed: \(reply["error"] ?? "status \(status)")")
+                logger.warning("on_publish enable_\(format): recording \(key) failed: \(reply["error"] ?? "status \(status)")")
             }
         }
-        if !called { logger.warning("on_publish asked enable_mp4 for \(key), but no plugin offers mp4.record.start") }
+        if !called { logger.warning("on_publish asked enable_\(format) for \(key), but \(plugin) offers no \(plugin).record.start") }
     }
 
     /// On the unpublish event: the stream is gone, and its options with it.

@@ -4,14 +4,6 @@ import RouterCore
 /// The fields of ZLMediaKit's hook bodies that come from a stream and a client (its MediaInfo and socket).
 /// `mediaServerId` and `hook_index` are added when the hook is sent.
 enum HookBodies {
-    /// ZLMediaKit's schema for one of our protocol names: players of HTTP-FLV read its rtmp schema, as
-    /// getMediaList counts them.
-    static func schema(_ protocolName: String) -> String {
-        let p = protocolName.lowercased()
-        if let s = MediaEndpoints.schemas.first(where: { $0.protocols.contains(p) }) { return s.schema }
-        for s in ["rtsp", "rtmp", "hls", "srt"] where p.hasPrefix(s) { return s }
-        return p
-    }
 
     static func media(_ key: StreamKey, schema: String, params: String = "") -> [String: any Sendable] {
         ["schema": schema, "vhost": key.vhost, "app": key.app, "stream": key.stream, "params": params]
@@ -26,12 +18,12 @@ enum HookBodies {
         body["id"] = ""
     }
 
-    static func auth(_ q: AuthCopy) -> [String: any Sendable] {
-        var b = media(q.key, schema: schema(q.protocolName), params: q.query)
+    static func auth(_ q: AuthCopy, _ served: ServedProtocols) -> [String: any Sendable] {
+        var b = media(q.key, schema: served.hookSchema(q.protocolName), params: q.query)
         client(q.peer, into: &b)
         b["protocol"] = q.protocolName
         if q.publish {
-            let (type, name) = MediaEndpoints.originType(q.protocolName)
+            let (type, name) = served.origin(q.protocolName)
             b["originType"] = type
             b["originTypeStr"] = name
         }
@@ -41,8 +33,8 @@ enum HookBodies {
     static func key(_ e: BusEventInfo) -> StreamKey { StreamKey(vhost: e.vhost, app: e.app, stream: e.stream) }
 
     /// on_stream_not_found: the player waiting for the stream. Bus events do not carry the URL query.
-    static func notFound(_ e: BusEventInfo) -> [String: any Sendable] {
-        var b = media(key(e), schema: schema(e.protocolName))
+    static func notFound(_ e: BusEventInfo, _ served: ServedProtocols) -> [String: any Sendable] {
+        var b = media(key(e), schema: served.hookSchema(e.protocolName))
         client(e.peer, into: &b)
         b["protocol"] = e.protocolName
         return b
@@ -50,8 +42,8 @@ enum HookBodies {
 
     /// on_flow_report for a player that left: the payload bytes it was given and how long it watched (the
     /// stop event's traffic fields; container and transport overhead are not counted).
-    static func flowReport(_ e: BusEventInfo) -> [String: any Sendable] {
-        var b = media(key(e), schema: schema(e.protocolName))
+    static func flowReport(_ e: BusEventInfo, _ served: ServedProtocols) -> [String: any Sendable] {
+        var b = media(key(e), schema: served.hookSchema(e.protocolName))
         client(e.peer, into: &b)
         b["protocol"] = e.protocolName
         b["player"] = true

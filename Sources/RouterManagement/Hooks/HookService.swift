@@ -41,6 +41,7 @@ final class HookService: @unchecked Sendable {
     }
 
     func start(_ config: ServerConfig) {
+        offerPostCommand()
         apply(config)
         let s = snapshot
         if let url = s.settings.url("on_server_started") {

@@ -26,7 +26,7 @@ extension HookService {
             enqueue("on_stream_changed") { [self] in streamChanged(key, regist: e.type == MR_EVENT_PUBLISH, skipping: skipped) }
         case MR_EVENT_NONE_READER:
             guard let url = s.settings.url("on_stream_none_reader") else { return }
-            let body: [String: any Sendable] = ["schema": HookBodies.schema(e.protocolName), "vhost": key.vhost,
+            let body: [String: any Sendable] = ["schema": ServedProtocols(m).hookSchema(e.protocolName), "vhost": key.vhost,
                                                 "app": key.app, "stream": key.stream]
             client.send(request("on_stream_none_reader", url, body, s, what: "\(key) without readers")) { [self] v in
                 // A failed hook keeps the stream: closing is only ever the operator's explicit answer.
@@ -38,7 +38,7 @@ extension HookService {
             // The player keeps waiting [server] play_wait_ms: a stream the operator starts in answer (a
             // publisher, a pull proxy) reaches it.
             guard let url = s.settings.url("on_stream_not_found") else { return }
-            client.send(request("on_stream_not_found", url, HookBodies.notFound(e), s, what: "\(key) asked by \(e.peer)")) { _ in }
+            client.send(request("on_stream_not_found", url, HookBodies.notFound(e, ServedProtocols(m)), s, what: "\(key) asked by \(e.peer)")) { _ in }
         case MR_EVENT_RECORD_DONE:
             guard let url = s.settings.url("on_record_mp4") else { return }
             guard let fields = CommandJSON.object(e.detail) else {
@@ -50,7 +50,7 @@ extension HookService {
             guard !e.peer.isEmpty, let url = s.settings.url("on_flow_report") else { return }
             // ZLMediaKit's flowThreshold: sessions that moved less are not reported.
             guard e.bytes >= Int64(s.settings.flowThresholdKB) * 1024 else { return }
-            client.send(request("on_flow_report", url, HookBodies.flowReport(e), s, what: "\(key) player \(e.peer)")) { _ in }
+            client.send(request("on_flow_report", url, HookBodies.flowReport(e, ServedProtocols(m)), s, what: "\(key) player \(e.peer)")) { _ in }
         default:
             break
         }
@@ -58,8 +58,7 @@ extension HookService {
 
     /// Schemas the stream's on_publish answer turned off (enable_rtsp false, ...).
     func disabledSchemas(_ key: StreamKey) -> Set<String> {
-        guard let o = options(of: key) else { return [] }
-        return Set(MediaEndpoints.schemas.filter { $0.protocols.contains { o.refuses($0) != nil } }.map(\.schema))
+        options(of: key)?.disabled ?? []
     }
 
     /// Once per schema the stream can be played in, as ZLMediaKit registers one source per schema; a
@@ -74,7 +73,9 @@ extension HookService {
         } else {
             bodies = m.playableSchemas().map { ["schema": $0, "vhost": key.vhost, "app": key.app, "stream": key.stream] }
         }
+        let only = s.settings.streamChangedSchemas
         for var body in bodies where !skipping.contains(body["schema"] as? String ?? "") {
+            if !only.isEmpty, !only.contains(body["schema"] as? String ?? "") { continue }
             body["regist"] = regist
             client.send(request("on_stream_changed", url, body, s, what: "\(key) \(regist ? "registered" : "gone")")) { _ in }
         }

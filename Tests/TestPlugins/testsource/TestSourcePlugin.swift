@@ -2,7 +2,9 @@ import MRPluginKit
 import PluginABI
 
 /// A synthetic publisher for integration tests: each configured stream gets one video track whose frames
-/// carry an 8-byte big-endian sequence number, a keyframe every `gop` frames, at `fps`.
+/// carry an 8-byte big-endian sequence number, a keyframe every `gop` frames, at `fps`. It also pulls
+/// `test://` URLs (addStreamProxy) into the same synthetic streams: a protocol the management core has never
+/// heard of, reached only through this plugin's ABI 1.3 declaration.
 @_cdecl("mr_plugin_entry_v1")
 public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descriptor }
 
@@ -12,12 +14,20 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
                  ("fps", MR_CONFIG_INT, "frames per second"),
                  ("gop", MR_CONFIG_INT, "frames per keyframe interval"),
                  ("payload_bytes", MR_CONFIG_INT, "bytes per frame")],
+    serves: #"""
+    {"schemas": [{"name": "test", "readers": ["test-play"]}],
+     "sources": [{"protocol": "test-pull", "schema": "test", "origin_type": 4, "origin_type_str": "pull"}],
+     "pull": [{"scheme": "test"}]}
+    """#,
     create: { TestSource($0) })
 
 final class TestSource: PluginLifecycle, @unchecked Sendable {
     let host: PluginHost
     var streams: [String] = []
     var publishers: [SyntheticStream] = []
+    private lazy var proxies = ProxyRegistry(host: host, name: "testsource", expected: "test://anything") { [host] request in
+        TestPull(host: host, request: request)
+    }
 
     init(_ host: PluginHost) { self.host = host }
 
@@ -38,7 +48,26 @@ final class TestSource: PluginLifecycle, @unchecked Sendable {
             publishers.append(stream)
         }
         host.log(MR_LOG_INFO, "publishing \(streams.joined(separator: ", ")) at \(fps) fps")
+        proxies.offerCommands(pushes: false)
+        proxies.start()
+        offerHookPost()
         return Int32(MR_OK)
+    }
+
+    /// `/index/api/testPostHook?hook=...&stream_id=...`: sends the named web hook through the core's
+    /// `hook.post` command, as the GB28181 plugin sends on_rtp_server_timeout, and answers what it replied.
+    private func offerHookPost() {
+        let host = self.host
+        ApiEndpoint.register(host, name: "testPostHook") { request, reply in
+            let body: [String: Any] = ["stream_id": request.string("stream_id") ?? "", "local_port": 10000, "vhost": "__defaultVhost__",
+                                       "app": "rtp", "mediaServerId": "forged-by-plugin"]
+            let offered = host.callCommand("hook.post", ["hook": request.string("hook") ?? "", "body": body], loop: -1) { status, answer in
+                var fields = answer
+                fields["status"] = Int(status)
+                reply(status == MR_OK ? .success : .invalidArgs, fields)
+            }
+            if !offered { reply(.other, ["msg": "no hook.post command"]) }
+        }
     }
 
     func reconfigure() -> Int32 {
@@ -51,6 +80,7 @@ final class TestSource: PluginLifecycle, @unchecked Sendable {
     }
 
     func stop() {
+        proxies.stop()
         for p in publishers { p.close() }
         publishers.removeAll()
     }
@@ -72,8 +102,11 @@ final class SyntheticStream: @unchecked Sendable {
     /// The rate the loop uses; written only on the stream's loop.
     var loopFps: Int
 
-    init(host: PluginHost, app: String, stream: String, loop: Int, fps: Int, gop: Int, size: Int) {
+    let protocolName: String
+
+    init(host: PluginHost, app: String, stream: String, loop: Int, fps: Int, gop: Int, size: Int, protocolName: String = "testsource") {
         self.host = host
+        self.protocolName = protocolName
         self.app = app
         self.stream = stream
         self.loop = loop
@@ -88,7 +121,7 @@ final class SyntheticStream: @unchecked Sendable {
         var options = mr_source_options()
         options.size = UInt32(MemoryLayout<mr_source_options>.size)
         options.loop = Int32(loop)
-        let rc: Int32 = app.withCString { a in stream.withCString { s in "testsource".withCString { proto in
+        let rc: Int32 = app.withCString { a in stream.withCString { s in protocolName.withCString { proto in
             options.protocol = proto
             var key = mr_stream_key(vhost: nil, app: a, stream: s)
             return api.source_open(host.host, &key, &options, &source)
@@ -156,4 +189,22 @@ final class SyntheticStream: @unchecked Sendable {
             s.source = nil
         }, PluginBox.retain(self))
     }
+}
+
+/// A `test://` pull: a synthetic stream published under the proxy's key while the proxy lives.
+final class TestPull: ManagedProxy, @unchecked Sendable {
+    let request: ProxyRequest
+    private let stream: SyntheticStream
+
+    init(host: PluginHost, request: ProxyRequest) {
+        self.request = request
+        stream = SyntheticStream(host: host, app: request.app, stream: request.stream, loop: 0, fps: 25, gop: 25, size: 1000,
+                                 protocolName: "test-pull")
+    }
+
+    func start() {
+        request.update { $0.state = stream.open() ? .online : .failed }
+    }
+
+    func stop() { stream.close() }
 }
