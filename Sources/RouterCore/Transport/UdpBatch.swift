@@ -86,7 +86,7 @@ enum UdpBatch {
             let run = segmentation && sock.segmentationUsable ? runLength(datagrams, from: i) : 1
             if run >= 2 {
                 switch sendRun(datagrams[i..<(i + run)], on: sock) {
-                case .sent: break
+                case .sent: sock.segmentedSends += 1
                 case .failed(let e): lostTo = e
                 case .wouldBlock, .refused:
                     for d in datagrams[i..<(i + run)] where !sock.enqueue(d.payload, to: d.address) { dropped += 1 }

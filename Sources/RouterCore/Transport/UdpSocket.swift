@@ -27,6 +27,8 @@ final class UdpSocket: @unchecked Sendable {
     private var unflushed = 0
     /// Cleared when this socket's route refused a GSO send: later runs go out as plain datagrams.
     var segmentationUsable = NIOCore.System.supportsUDPSegmentationOffload
+    /// GSO sends the kernel took (tests, and the plugin's own counters if it wants them).
+    var segmentedSends = 0
 
     init(channel: Channel, descriptor: CInt, loopIndex: Int, cbs: mr_udp_callbacks, user: UnsafeMutableRawPointer?,
          owner: HostContext) {
