@@ -763,7 +763,8 @@ typedef struct mr_host_api {
      * the kernel takes (one per 1024), or stay queued while the socket is corked. A run of consecutive
      * datagrams to the same destination, all of one size but the last (which may be shorter), goes out
      * as one UDP_SEGMENT (GSO) send when the kernel offers it and `flags` lacks MR_UDP_SEND_NO_GSO: the
-     * kernel cuts it into the same datagrams on the wire. The first GSO send a socket's route refuses turns
+     * kernel cuts it into the same datagrams on the wire; it is a send of its own, made after what is queued
+     * before it (even when corked), so order holds. The first GSO send a socket's route refuses turns
      * GSO off for that socket and the run is sent as plain datagrams. The whole batch is checked before
      * anything is sent: MR_ERR_INVALID (nothing sent) for a bad address or range. MR_ERR_BUSY when the
      * socket's queue of unsent datagrams is past 4 MiB: the datagrams from there on are dropped. */
