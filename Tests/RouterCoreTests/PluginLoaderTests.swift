@@ -91,7 +91,8 @@ final class PluginLoaderTests: XCTestCase {
     }
 
     func testNewerMinorIsRefused() throws {
-        XCTAssertEqual(refusal(try build("minor", plugin(minor: "MR_ABI_MINOR + 1"))), "ABI 1.4 is newer than the host's 1.3")
+        XCTAssertEqual(refusal(try build("minor", plugin(minor: "MR_ABI_MINOR + 1"))),
+                       "ABI 1.\(MR_ABI_MINOR + 1) is newer than the host's 1.\(MR_ABI_MINOR)")
     }
 
     func testShortDescriptorIsRefused() throws {

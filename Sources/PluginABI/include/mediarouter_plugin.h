@@ -29,6 +29,10 @@
  *   is not a loop, one at a time, never concurrently with each other.
  *   Host functions marked [any thread] may be called from any thread; those marked [owner loop] only on the
  *   loop that owns the handle passed in; [control] only from lifecycle callbacks or a worker.
+ *   [source loop] is the publisher's own thread for an mr_source (see source_add_track) and the source's
+ *   home loop for an mr_ring; [any thread while open] is any thread until the handle is closed. Every
+ *   function of mr_host_api carries one of these tags; a function under a section comment with a tag
+ *   follows that tag.
  *
  * OWNERSHIP
  *   Strings passed INTO the host are copied by the host before the call returns. Strings returned BY the
@@ -148,7 +152,21 @@ enum {
 };
 
 /* One codec-level frame (an access unit), or one packet of a derived ring.
- * Timestamps are in MICROSECONDS on the source's clock, which starts near 0 at the first publish. */
+ * Timestamps are in MICROSECONDS on the source's clock, which starts near 0 at the first publish.
+ *
+ * mr_frame is FROZEN: it has no size field and travels in arrays, so no field can ever be appended.
+ * Decision for ABI 1.3 (RTCP sender reports, lip sync, simulcast, SEI), nothing per frame is needed:
+ *   - Lip sync: all tracks of a source share one clock, so pts already line tracks up. The wall-clock
+ *     (capture/NTP) time a publisher knows, e.g. from the RTCP sender reports of an RTSP or WebRTC push,
+ *     is a per-track reference (NTP <-> pts), not per-frame data: the publisher sets it with
+ *     source_set_clock_ref when it learns or refreshes it, and a player reads it with reader_clock_ref to
+ *     fill its own sender reports (ntp(pts) = ref.ntp + (pts - ref.pts)). With no reference, a player
+ *     maps its own wall clock to the first pts it sends, the same mapping for every track.
+ *   - Simulcast: each layer is its own source (e.g. stream "cam" and "cam~h", "cam~l"); layer switching is
+ *     a reader moving between sources at a keyframe.
+ *   - SEI and other per-frame metadata stay in-band in the payload (SEI NAL units of the access unit).
+ * Should per-frame data ever be needed, it comes as a NEW size-prefixed frame type with its own writer and
+ * reader functions; mr_frame itself never changes. */
 typedef struct mr_frame {
     uint32_t track;      /* track index (0-based) of the source; 0 in derived rings unless the plugin says */
     uint32_t flags;      /* MR_FRAME_* */
@@ -156,6 +174,16 @@ typedef struct mr_frame {
     int64_t dts;
     mr_buf *payload;     /* borrowed by the receiver for the duration of the callback; retain to keep */
 } mr_frame;
+
+/* A track's wall-clock reference (ABI 1.3): the frame with source-clock time `pts` (microseconds, as
+ * mr_frame.pts) was captured at NTP time `ntp` (RFC 3550 format: seconds since 1900 in the high 32 bits,
+ * fraction in the low 32). See source_set_clock_ref / reader_clock_ref. */
+typedef struct mr_clock_ref {
+    uint32_t size;               /* sizeof(mr_clock_ref) as the writer knows it */
+    int64_t pts;
+    uint64_t ntp;
+    int64_t updated_us;          /* reader_clock_ref: now_us() when the publisher set it; ignored on write */
+} mr_clock_ref;
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Connections                                                                                       */
@@ -204,6 +232,10 @@ typedef struct mr_listen_options {
     int32_t backlog;             /* 0 = default (256) */
     const char *tls_cert_path;   /* PEM; TLS when both cert and key are set */
     const char *tls_key_path;
+    /* ABI 1.3: 1 = SO_REUSEPORT, so this port may also be the local port of tcp_connect calls with
+     * local_port (GB28181 "TCP active" dials devices from the RTP port it listens on), or be shared by
+     * several listeners (the kernel spreads new connections over them). */
+    int32_t reuse_port;
 } mr_listen_options;
 
 typedef struct mr_connect_options {
@@ -215,6 +247,13 @@ typedef struct mr_connect_options {
     const char *tls_server_name; /* SNI; host if NULL */
     int32_t tls_verify;          /* 1 = verify the peer certificate */
     int32_t loop;                /* loop to own the connection; -1 = the calling loop, or round-robin */
+    /* ABI 1.3: the local end to connect from. With local_port != 0 the socket sets SO_REUSEADDR and
+     * SO_REUSEPORT before binding, so it may share the port with a reuse_port listener of the same process
+     * user, or with a connection to another peer; the 4-tuple must still be unique (else on_close with
+     * MR_CLOSE_CONNECT_FAILED). local_address NULL = the wildcard of the peer's family ("::" when host is
+     * an IPv6 literal, else "0.0.0.0": give an address to connect to a name that resolves to IPv6). */
+    const char *local_address;
+    uint16_t local_port;
 } mr_connect_options;
 
 typedef struct mr_udp_callbacks {
@@ -234,6 +273,19 @@ typedef struct mr_udp_options {
     int32_t recv_buffer;         /* SO_RCVBUF bytes, 0 = system default */
     const char *multicast_group; /* join this group when set */
 } mr_udp_options;
+
+/* One datagram of udp_send_batch (ABI 1.3): the gathered pieces (see mr_iovec) sent to `to`. Everything
+ * is borrowed for the call only. Travels in arrays and has no size field: its layout is frozen. */
+typedef struct mr_udp_datagram {
+    const struct sockaddr *to;   /* sockaddr_in or sockaddr_in6 */
+    socklen_t to_len;
+    const mr_iovec *vec;
+    size_t vec_count;            /* at most 64 pieces */
+} mr_udp_datagram;
+
+enum {
+    MR_UDP_SEND_NO_GSO = 1u << 0 /* udp_send_batch: never merge datagrams into one UDP_SEGMENT send */
+};
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Stream bus                                                                                        */
@@ -527,9 +579,12 @@ typedef struct mr_host_api {
     /* [control] Bind a UDP socket (blocks until bound). */
     mr_status (*udp_bind)(mr_host *host, const mr_udp_options *options, const mr_udp_callbacks *cbs,
                           void *user, mr_udp **out);
-    /* [owner loop] Send one datagram of `count` gathered buffers (borrowed). */
+    /* [owner loop] Send one datagram of `count` gathered buffers (borrowed); queued without a syscall while
+     * the socket is corked (ABI 1.3, udp_cork). MR_ERR_BUSY (datagram dropped) when the socket's queue of
+     * unsent datagrams is past 4 MiB. */
     mr_status (*udp_send)(mr_udp *sock, const struct sockaddr *to, socklen_t to_len,
                           mr_buf *const *bufs, size_t count);
+    /* [any thread while open] The bound port; the owning loop index. */
     uint16_t (*udp_port)(mr_udp *sock);
     int32_t (*udp_loop)(mr_udp *sock);
     /* [owner loop] Close; on_close follows. */
@@ -542,8 +597,9 @@ typedef struct mr_host_api {
      * readers see no break and timestamps stay monotonic. */
     mr_status (*source_open)(mr_host *host, const mr_stream_key *key, const mr_source_options *options,
                              mr_source **out);
-    /* Calls on one source handle must not run concurrently; make them from the publisher's own thread
-     * (its loop, or the control thread during start). Frames are processed on the source's loop.
+    /* [source loop] Calls on one source handle must not run concurrently; make them from the publisher's
+     * own thread (its loop, or the control thread during start): that is what [source loop] means for
+     * every source_* function below. Frames are processed on the source's loop.
      * Add a track before source_ready; returns the track index or a negative status. */
     int32_t (*source_add_track)(mr_source *source, const mr_track_info *info);
     /* [source loop] New parameters for a track (e.g. SPS/PPS learned in-band). */
@@ -585,11 +641,12 @@ typedef struct mr_host_api {
     int64_t (*reader_skipped)(mr_reader *reader);
 
     /* --- derived rings (called by a muxer, on the source's loop) ---------------------------------- */
+    /* [source loop] Tracks of the ring's source, as reader_track_count / reader_track_info. */
     uint32_t (*ring_track_count)(mr_ring *ring);
     mr_status (*ring_track_info)(mr_ring *ring, uint32_t track, mr_track_info *out);
-    /* Packets (payloads borrowed). MR_FRAME_KEY marks where a new reader may start. */
+    /* [source loop] Packets (payloads borrowed). MR_FRAME_KEY marks where a new reader may start. */
     mr_status (*ring_write)(mr_ring *ring, const mr_frame *packets, size_t count);
-    /* The header every new reader gets first (borrowed; NULL clears). */
+    /* [source loop] The header every new reader gets first (borrowed; NULL clears). */
     mr_status (*ring_set_header)(mr_ring *ring, mr_buf *header);
 
     /* --- events and auth -------------------------------------------------------------------------- */
@@ -597,6 +654,7 @@ typedef struct mr_host_api {
     /* [any thread] Receive events whose type bit (1 << mr_event_type) is in `mask`, on loop 0.
      * Returns an id for event_unsubscribe, or a negative status. */
     int64_t (*event_subscribe)(mr_host *host, uint64_t mask, mr_event_fn fn, void *user);
+    /* [any thread] Stop a subscription; its function may still run once if an event is being delivered. */
     void (*event_unsubscribe)(mr_host *host, int64_t id);
     /* [any thread] Emit an event (e.g. RECORD_DONE) to all subscribers. */
     mr_status (*event_emit)(mr_host *host, const mr_event *event);
@@ -631,13 +689,15 @@ typedef struct mr_host_api {
      * `server_ctx` is the server's own per-request pointer, passed back in ops calls via
      * http_exchange_context. */
     mr_http_exchange *(*http_exchange_new)(mr_host *host, void *server_ctx);
+    /* [owner loop, server only] The server_ctx given to http_exchange_new. */
     void *(*http_exchange_context)(mr_http_exchange *ex);
     /* [owner loop, server only] Dispatch to the longest matching route; MR_ERR_NOT_FOUND if none took
      * it (the server answers 404 and frees the exchange with http_exchange_free). */
     mr_status (*http_dispatch)(mr_host *host, const mr_http_request *request, mr_http_exchange *ex);
     /* [owner loop, server only] The exchange is done (answered or the client left). */
     void (*http_exchange_free)(mr_http_exchange *ex);
-    /* [owner loop, handlers] Answer through the registered server. */
+    /* [owner loop, handlers] Answer through the registered server (http_respond, or http_begin, then
+     * http_write any number of times, then http_end). */
     mr_status (*http_respond)(mr_http_exchange *ex, int32_t status, const mr_http_header *headers,
                               size_t header_count, mr_buf *body);
     mr_status (*http_begin)(mr_http_exchange *ex, int32_t status, const mr_http_header *headers,
@@ -683,6 +743,46 @@ typedef struct mr_host_api {
      * undefined (an answer after the timeout is fine and ignored). `reply_json` is copied; NULL gives "{}"
      * for MR_OK and {"error":"command failed"} otherwise. */
     void (*command_answer)(mr_command_ticket *ticket, mr_status status, const char *reply_json);
+
+    /* --- ABI 1.3: transport and clock references ----------------------------------------------------
+     * Check MR_HAS_FIELD(api, mr_host_api, <function>) before use: a 1.2 host does not have them. */
+
+    /* [control] Bind one UDP socket per loop, all on the same address and port with SO_REUSEPORT (the
+     * WebRTC, SRT and GB28181 single-port model). out[i] is loop i's socket and gets its datagrams on loop
+     * i; `out_capacity` must be at least loop_count(). Each is an ordinary mr_udp (udp_send, udp_close ...);
+     * `cbs` and `user` serve them all. port 0 picks a free port for the first and binds the rest to it.
+     * options->loop is ignored; a multicast_group is refused (multicast reaches every socket of a group).
+     * The kernel picks a socket by a hash of the datagram's 4-tuple, so one peer (address and port) always
+     * reaches the same loop for as long as the group keeps its members: closing one socket of the group
+     * moves peers between the others, so close a group as a whole. Another socket of the same user bound
+     * to the port with SO_REUSEPORT would join the group: pick a port nothing else uses. */
+    mr_status (*udp_bind_group)(mr_host *host, const mr_udp_options *options, const mr_udp_callbacks *cbs,
+                                void *user, mr_udp **out, size_t out_capacity);
+    /* [owner loop] Send `count` datagrams (at most 1024), in order, each gathered from its mr_iovec pieces
+     * (buffer ranges are shared, inline bytes copied). The datagrams go out in as few sendmmsg calls as
+     * the kernel takes (one per 1024), or stay queued while the socket is corked. A run of consecutive
+     * datagrams to the same destination, all of one size but the last (which may be shorter), goes out
+     * as one UDP_SEGMENT (GSO) send when the kernel offers it and `flags` lacks MR_UDP_SEND_NO_GSO: the
+     * kernel cuts it into the same datagrams on the wire; it is a send of its own, made after what is queued
+     * before it (even when corked), so order holds. The first GSO send a socket's route refuses turns
+     * GSO off for that socket and the run is sent as plain datagrams. The whole batch is checked before
+     * anything is sent: MR_ERR_INVALID (nothing sent) for a bad address or range. MR_ERR_BUSY when the
+     * socket's queue of unsent datagrams is past 4 MiB: the datagrams from there on are dropped. */
+    mr_status (*udp_send_batch)(mr_udp *sock, const mr_udp_datagram *datagrams, size_t count, uint32_t flags);
+    /* [owner loop] cork=1: udp_send and udp_send_batch queue datagrams without a syscall; cork=0 sends the
+     * queue (as udp_flush) and sends at once again. A corked queue past 1024 datagrams is flushed. */
+    void (*udp_cork)(mr_udp *sock, int cork);
+    /* [owner loop] Send what is queued, in one sendmmsg per 1024 datagrams; the socket stays corked. */
+    mr_status (*udp_flush)(mr_udp *sock);
+
+    /* [source loop] Set (ref != NULL) or clear (NULL) track `track`'s wall-clock reference (see
+     * mr_clock_ref and the comment above mr_frame). Call it again whenever a newer sender report arrives;
+     * readers see the latest. A publisher that returns within the reconnect window, or takes over, starts
+     * without references. MR_ERR_INVALID for an unknown track. */
+    mr_status (*source_set_clock_ref)(mr_source *source, uint32_t track, const mr_clock_ref *ref);
+    /* [owner loop] The latest reference of the reader's source's track `track`. Set out->size first.
+     * MR_ERR_NOT_FOUND when the publisher set none. */
+    mr_status (*reader_clock_ref)(mr_reader *reader, uint32_t track, mr_clock_ref *out);
 } mr_host_api;
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -43,6 +43,8 @@ public final class Source: @unchecked Sendable {
 
     /// Readers of the source and of all its derived rings.
     let totalReaders = ManagedAtomic<Int>(0)
+    /// The publisher's wall-clock references per track (ABI 1.3), for players' sender reports.
+    let clockRefs = ClockReferences()
 
     init(key: StreamKey, homeIndex: Int, bus: StreamBus) {
         self.key = key

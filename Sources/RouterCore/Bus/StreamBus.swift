@@ -66,6 +66,7 @@ public final class StreamBus: @unchecked Sendable {
             return (p, false, nil)
         }
         if resumed {
+            publisher.source.clockRefs.clearAll()
             if kicked != nil {
                 logger.notice("stream \(key): publisher \(kicked?.peer ?? "") replaced by \(peer) (\(protocolName))")
             } else {

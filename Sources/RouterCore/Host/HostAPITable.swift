@@ -204,7 +204,7 @@ enum HostAPITable {
             return t.handle
         }
         api.timer_cancel = { t in PluginTimer.from(t)?.cancel() }
-        api.now_us = { Int64(NIODeadline.now().uptimeNanoseconds / 1000) }
+        api.now_us = { HostClock.nowUs() }
 
         // TCP
         api.tcp_listen = { h, opts, cbs, user, out in
@@ -230,7 +230,7 @@ enum HostAPITable {
             }
             do {
                 let l = try TcpListener.bind(owner: ctx, host: host, port: Int(o.port), backlog: o.backlog > 0 ? Int(o.backlog) : 256,
-                                             tls: tls, callbacks: callbacks, user: user)
+                                             reusePort: o.reuse_port != 0, tls: tls, callbacks: callbacks, user: user)
                 ctx.logger.info("listening on \(tls == nil ? "tcp" : "tls") \(host):\(l.port)")
                 out.pointee = l.handle
                 return Int32(MR_OK)
@@ -255,9 +255,18 @@ enum HostAPITable {
                     return LastError.fail(MR_ERR, "cannot create a TLS client context: \(error)")
                 }
             }
+            var local: SocketAddress?
+            if o.local_address != nil || o.local_port != 0 {
+                // Literals only: tcp_connect may be called on a loop, where a name lookup would block it.
+                let wildcard = host.contains(":") ? "::" : "0.0.0.0"
+                guard let address = try? SocketAddress(ipAddress: str(o.local_address) ?? wildcard, port: Int(o.local_port)) else {
+                    return LastError.fail(MR_ERR_INVALID, "local_address must be an IP address")
+                }
+                local = address
+            }
             let loop = ctx.core.pollers.resolve(o.loop)
             TcpConnector.connect(owner: ctx, host: host, port: Int(o.port), timeoutMs: o.timeout_ms > 0 ? Int(o.timeout_ms) : 10000,
-                                 loopIndex: loop, tls: tls, callbacks: callbacks, user: user)
+                                 loopIndex: loop, local: local, tls: tls, callbacks: callbacks, user: user)
             return Int32(MR_OK)
         }
         api.conn_set_user = { c, user in TcpConnection.from(c)?.user = user }
@@ -343,8 +352,10 @@ enum HostAPITable {
             let o: mr_udp_options = ABICopy.read(opts)
             let host = str(o.bind_address) ?? "0.0.0.0"
             do {
-                let s = try UdpSocket.bind(owner: ctx, host: host, port: Int(o.port), loopIndex: ctx.core.pollers.resolve(o.loop),
-                                           recvBuffer: Int(o.recv_buffer), group: str(o.multicast_group), cbs: callbacks, user: user)
+                let settings = UdpSocketFactory.Settings(host: host, port: Int(o.port), recvBuffer: Int(o.recv_buffer),
+                                                         group: str(o.multicast_group), reusePort: false)
+                let s = try UdpSocketFactory.bind(owner: ctx, settings: settings, loopIndex: ctx.core.pollers.resolve(o.loop),
+                                                  cbs: callbacks, user: user)
                 out.pointee = s.handle
                 return Int32(MR_OK)
             } catch {
@@ -355,15 +366,7 @@ enum HostAPITable {
             guard let sock = UdpSocket.from(s), let to else { return LastError.fail(MR_ERR_INVALID, "missing argument") }
             guard sock.channel.eventLoop.inEventLoop else { return LastError.fail(MR_ERR_THREAD, "udp_send off the socket's loop") }
             guard let bufs = buffers(list, count) else { return LastError.fail(MR_ERR_INVALID, "bad buffer list") }
-            let address: SocketAddress
-            switch Int32(to.pointee.sa_family) {
-            case AF_INET where len >= MemoryLayout<sockaddr_in>.size:
-                address = UnsafeRawPointer(to).withMemoryRebound(to: sockaddr_in.self, capacity: 1) { SocketAddress($0.pointee) }
-            case AF_INET6 where len >= MemoryLayout<sockaddr_in6>.size:
-                address = UnsafeRawPointer(to).withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { SocketAddress($0.pointee) }
-            default:
-                return LastError.fail(MR_ERR_INVALID, "unsupported address family")
-            }
+            guard let address = UdpBatch.address(to, len) else { return LastError.fail(MR_ERR_INVALID, "unsupported address family") }
             return sock.send(to: address, bufs)
         }
         api.udp_port = { s in UdpSocket.from(s)?.port ?? 0 }
@@ -654,6 +657,7 @@ enum HostAPITable {
             if text.isEmpty { text = status == MR_OK ? "{}" : #"{"error":"command failed"}"# }
             ticket.resolve((status, text))
         }
+        installABI13(&api)
         return api
     }
 

@@ -24,13 +24,14 @@ final class TcpListener: @unchecked Sendable {
     }
 
     /// Blocks until bound; control thread only.
-    static func bind(owner: HostContext, host: String, port: Int, backlog: Int, tls: NIOSSLContext?,
+    static func bind(owner: HostContext, host: String, port: Int, backlog: Int, reusePort: Bool, tls: NIOSSLContext?,
                      callbacks: ConnCallbacks, user: UnsafeMutableRawPointer?) throws -> TcpListener {
         let core = owner.core
         let userBox = UnsafeSendable(user)
         let bootstrap = ServerBootstrap(group: core.pollers.group)
             .serverChannelOption(.backlog, value: Int32(backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.socketOption(.init(rawValue: SO_REUSEPORT)), value: reusePort ? 1 : 0)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
             .childChannelOption(.maxMessagesPerRead, value: 4)
@@ -60,13 +61,14 @@ final class TcpListener: @unchecked Sendable {
 
 /// Outgoing connections (`tcp_connect`).
 enum TcpConnector {
-    static func connect(owner: HostContext, host: String, port: Int, timeoutMs: Int, loopIndex: Int,
+    // swiftlint:disable:next function_parameter_count
+    static func connect(owner: HostContext, host: String, port: Int, timeoutMs: Int, loopIndex: Int, local: SocketAddress?,
                         tls: (context: NIOSSLContext, serverName: String?)?, callbacks: ConnCallbacks,
                         user: UnsafeMutableRawPointer?) {
         let core = owner.core
         let loop = core.pollers.loop(loopIndex)
         let userBox = UnsafeSendable(user)
-        let bootstrap = ClientBootstrap(group: loop)
+        var bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeoutMs)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
@@ -82,6 +84,13 @@ enum TcpConnector {
                     try channel.pipeline.syncOperations.addHandler(TcpConnectionHandler(connection: conn))
                 }
             }
+        if let local {
+            // A chosen local port may be a reuse_port listener's, or another connection's to another peer.
+            bootstrap = bootstrap
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.init(rawValue: SO_REUSEPORT)), value: local.port == 0 ? 0 : 1)
+                .bind(to: local)
+        }
         bootstrap.connect(host: host, port: port).whenFailure { error in
             loop.execute {
                 guard owner.alive.load(ordering: .relaxed) else { return }

@@ -2,20 +2,38 @@ import NIOCore
 import NIOPosix
 import PluginABI
 
-/// A plugin's UDP socket (`mr_udp`), on one loop.
+/// A plugin's UDP socket (`mr_udp`), on one loop. Sends go through the NIO channel, which writes every
+/// datagram flushed together with one sendmmsg; only GSO runs use the descriptor directly (UdpSegmentSend).
 final class UdpSocket: @unchecked Sendable {
+    /// Bytes of unsent datagrams a socket may hold (NIO's high watermark); past it datagrams are dropped.
+    static let queueLimit = 4 << 20
+    /// Datagrams a corked socket queues before it flushes by itself.
+    static let corkLimit = 1024
+
     let channel: Channel
+    /// Owned by the channel, which closes it; used only on the loop while the socket is open.
+    let descriptor: CInt
     let loopIndex: Int
     let port: UInt16
     let onDatagram: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<UInt8>?, Int, UnsafePointer<sockaddr>?, socklen_t) -> Void
     let onClose: (@convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, Int32, UnsafePointer<CChar>?) -> Void)?
     let user: UnsafeMutableRawPointer?
     weak var owner: HostContext?
+    // Owner loop.
     var closed = false
     var closeReason: mr_close_reason = MR_CLOSE_LOCAL
+    private(set) var corked = false
+    /// Datagrams written to the channel since its last flush.
+    private var unflushed = 0
+    /// Cleared when this socket's route refused a GSO send: later runs go out as plain datagrams.
+    var segmentationUsable = NIOCore.System.supportsUDPSegmentationOffload
+    /// GSO sends the kernel took (tests, and the plugin's own counters if it wants them).
+    var segmentedSends = 0
 
-    private init(channel: Channel, loopIndex: Int, cbs: mr_udp_callbacks, user: UnsafeMutableRawPointer?, owner: HostContext) {
+    init(channel: Channel, descriptor: CInt, loopIndex: Int, cbs: mr_udp_callbacks, user: UnsafeMutableRawPointer?,
+         owner: HostContext) {
         self.channel = channel
+        self.descriptor = descriptor
         self.loopIndex = loopIndex
         self.port = UInt16(channel.localAddress?.port ?? 0)
         self.onDatagram = cbs.on_datagram!
@@ -31,32 +49,7 @@ final class UdpSocket: @unchecked Sendable {
         return Unmanaged<UdpSocket>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
     }
 
-    /// Blocks until bound; control thread only.
-    static func bind(owner: HostContext, host: String, port: Int, loopIndex: Int, recvBuffer: Int, group: String?,
-                     cbs: mr_udp_callbacks, user: UnsafeMutableRawPointer?) throws -> UdpSocket {
-        let loop = owner.core.pollers.loop(loopIndex)
-        let box = SocketBox()
-        var bootstrap = DatagramBootstrap(group: loop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.maxMessagesPerRead, value: 16)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UdpHandler(box: box))
-                }
-            }
-        if recvBuffer > 0 { bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: recvBuffer) }
-        let channel = try bootstrap.bind(host: host, port: port).wait()
-        if let group {
-            let address = try SocketAddress(ipAddress: group, port: 0)
-            if let mc = channel as? MulticastChannel { try mc.joinGroup(address).wait() }
-        }
-        let sock = UdpSocket(channel: channel, loopIndex: loopIndex, cbs: cbs, user: user, owner: owner)
-        try loop.submit { box.socket = sock }.wait()
-        owner.track(sock)
-        return sock
-    }
-
+    /// Owner loop. One datagram of gathered buffers, sent now unless corked.
     func send(to address: SocketAddress, _ buffers: [ByteBuffer]) -> Int32 {
         guard !closed else { return LastError.fail(MR_ERR_CLOSED, "socket is closed") }
         var payload: ByteBuffer
@@ -66,8 +59,35 @@ final class UdpSocket: @unchecked Sendable {
             payload = channel.allocator.buffer(capacity: buffers.reduce(0) { $0 + $1.readableBytes })
             for var b in buffers { payload.writeBuffer(&b) }
         }
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: payload), promise: nil)
+        guard enqueue(payload, to: address) else { return LastError.fail(MR_ERR_BUSY, "send queue full: datagram dropped") }
+        if !corked { flush() }
         return Int32(MR_OK)
+    }
+
+    /// Owner loop. Queues one datagram without a syscall; false (dropped) when the queue is full.
+    func enqueue(_ payload: ByteBuffer, to address: SocketAddress) -> Bool {
+        guard channel.isWritable else { return false }
+        channel.write(AddressedEnvelope(remoteAddress: address, data: payload), promise: nil)
+        unflushed += 1
+        if corked, unflushed >= Self.corkLimit { flush() }
+        return true
+    }
+
+    /// Owner loop. Everything queued goes out: NIO writes up to 1024 datagrams per sendmmsg.
+    func flush() {
+        guard unflushed > 0, !closed else { return }
+        unflushed = 0
+        channel.flush()
+    }
+
+    /// Owner loop. True when nothing is waiting in the channel, so a direct send keeps the order.
+    var queueIsEmpty: Bool {
+        unflushed == 0 && ((try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? nil) == 0
+    }
+
+    func setCorked(_ on: Bool) {
+        corked = on
+        if !on { flush() }
     }
 
     func close() {

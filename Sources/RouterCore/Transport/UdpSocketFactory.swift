@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+import PluginABI
+
+/// Creates the sockets behind `udp_bind` and `udp_bind_group`. The core opens and binds each socket itself
+/// and hands it to NIO, because NIO does not expose a channel's descriptor and the GSO send path
+/// (UdpSegmentSend) needs it.
+enum UdpSocketFactory {
+    struct Settings {
+        var host: String
+        var port: Int
+        var recvBuffer: Int
+        var group: String?
+        var reusePort: Bool
+    }
+
+    /// Blocks until bound; control thread only.
+    static func bind(owner: HostContext, settings: Settings, loopIndex: Int, cbs: mr_udp_callbacks,
+                     user: UnsafeMutableRawPointer?) throws -> UdpSocket {
+        let loop = owner.core.pollers.loop(loopIndex)
+        let address = try SocketAddress.makeAddressResolvingHost(settings.host, port: settings.port)
+        let fd = try boundDescriptor(address, reusePort: settings.reusePort, recvBuffer: settings.recvBuffer)
+        let box = SocketBox()
+        let channel = try DatagramBootstrap(group: loop)
+            .channelOption(.maxMessagesPerRead, value: 16)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
+            // The bound on unsent datagrams: past the high mark sends are dropped (UdpSocket.enqueue).
+            .channelOption(.writeBufferWaterMark, value: .init(low: UdpSocket.queueLimit / 2, high: UdpSocket.queueLimit))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(UdpHandler(box: box))
+                }
+            }
+            .withBoundSocket(fd).wait()
+        if let group = settings.group {
+            let address = try SocketAddress(ipAddress: group, port: 0)
+            if let mc = channel as? MulticastChannel { try mc.joinGroup(address).wait() }
+        }
+        let sock = UdpSocket(channel: channel, descriptor: fd, loopIndex: loopIndex, cbs: cbs, user: user, owner: owner)
+        try loop.submit { box.socket = sock }.wait()
+        owner.track(sock)
+        return sock
+    }
+
+    /// One socket per loop on one port (SO_REUSEPORT); all closed again if one bind fails.
+    static func bindGroup(owner: HostContext, settings: Settings, cbs: mr_udp_callbacks,
+                          user: UnsafeMutableRawPointer?) throws -> [UdpSocket] {
+        var settings = settings
+        settings.reusePort = true
+        var sockets: [UdpSocket] = []
+        do {
+            for index in 0..<owner.core.pollers.count {
+                let sock = try bind(owner: owner, settings: settings, loopIndex: index, cbs: cbs, user: user)
+                sockets.append(sock)
+                // Port 0: the first socket's port is the group's.
+                settings.port = Int(sock.port)
+            }
+        } catch {
+            for sock in sockets { _ = try? sock.shutdown().wait() }
+            throw error
+        }
+        return sockets
+    }
+
+    /// A non-blocking UDP socket bound to `address`. SO_REUSEADDR as before ABI 1.3; SO_REUSEPORT for groups.
+    static func boundDescriptor(_ address: SocketAddress, reusePort: Bool, recvBuffer: Int) throws -> CInt {
+        let type = CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue)
+        let fd = socket(CInt(address.protocol.rawValue), type, 0)
+        guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        func set(_ level: CInt, _ name: CInt, _ value: CInt, _ what: String) throws {
+            var v = value
+            guard setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+                let e = errno
+                close(fd)
+                throw IOError(errnoCode: e, reason: what)
+            }
+        }
+        try set(SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
+        if reusePort { try set(SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT") }
+        if recvBuffer > 0 { try set(SOL_SOCKET, SO_RCVBUF, CInt(clamping: recvBuffer), "SO_RCVBUF") }
+        let rc = address.withSockAddr { Glibc.bind(fd, $0, socklen_t($1)) }
+        guard rc == 0 else {
+            let e = errno
+            close(fd)
+            throw IOError(errnoCode: e, reason: "bind")
+        }
+        return fd
+    }
+}
