@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 
 scratch=.build-tsan
 reports=${TSAN_LOG_DIR:-$scratch/reports}
-swift build --build-tests -Xswiftc -sanitize=thread --scratch-path "$scratch"
+# The TSan runtime is linked into the executable; plugins are dlopen'ed and call into it
+# (__tsan_external_write...), so the executable must export all its symbols.
+swift build --build-tests -Xswiftc -sanitize=thread -Xlinker --export-dynamic --scratch-path "$scratch"
 
 rm -rf "$reports"
 mkdir -p "$reports"
