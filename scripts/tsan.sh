@@ -6,7 +6,8 @@
 # Reports of the test process and of every server it starts are written to $TSAN_LOG_DIR (default
 # .build-tsan/reports) as tsan.<pid>; the run fails when a test fails or when any report exists.
 # Races inside third-party code only are listed, with the reason, in scripts/tsan.supp.
-# Extra arguments replace the default --filter (e.g. scripts/tsan.sh --filter CommandTests).
+# Extra arguments replace the default --filter (e.g. scripts/tsan.sh --filter CommandTests). SlowPlayerTests is
+# left out: under TSan the server is too slow for its real-time stall timings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
@@ -24,7 +25,7 @@ export TSAN_OPTIONS="suppressions=$PWD/scripts/tsan.supp log_path=$PWD/$reports/
 
 filters=("$@")
 if [[ ${#filters[@]} -eq 0 ]]; then
-  filters=(--filter 'RouterCoreTests|BusMediaTests|HotReloadTests|RtmpHttpFlvTests.testRtmpPublishPlaysBackOverRtmpHttpFlvAndWebSocketFlv|SlowPlayerTests')
+  filters=(--filter 'RouterCoreTests|BusMediaTests|HotReloadTests|RtmpHttpFlvTests.testRtmpPublishPlaysBackOverRtmpHttpFlvAndWebSocketFlv')
 fi
 
 set +e
