@@ -17,9 +17,12 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     }
 
     private unowned let plugin: HttpMuxPlugin
-    private var host: PluginHost { plugin.host }
-    let conn: OpaquePointer
-    private let peer: String
+    private let core: SessionCore
+    private var host: PluginHost { core.host }
+    var conn: OpaquePointer { core.conn }
+    private var peer: String { core.peer }
+    /// Taken once per request (and kept by a player): a reload applies from the next request on.
+    private var settings: HttpMuxSettings
     private var state = State.requests
     private var parser: HttpRequestParser
     private var keepAlive = true
@@ -34,29 +37,22 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var iov = IovecBuilder()
     private var wsBuffer: [UInt8] = []
     private var file: FileTransfer?
-    private lazy var stall = StallWatch(host: plugin.host, timeoutMs: plugin.stallTimeoutMs) { [weak self] in
-        guard let self else { return }
-        self.host.log(MR_LOG_WARNING, "player \(self.peer) of \(self.liveName) stopped reading; closing it")
-        self.close()
-    }
     private lazy var readerBox = ReaderBox(self)
     private var timeline = PlayerTimeline()
-    private var outStats = BatchedStat(name: "bytes_out")
-    private var inStats = BatchedStat(name: "bytes_in")
 
     init(plugin: HttpMuxPlugin, conn: OpaquePointer) {
         self.plugin = plugin
-        self.conn = conn
-        self.peer = plugin.host.peer(conn)
-        self.parser = HttpRequestParser(maxBodyBytes: plugin.maxBodyBytes)
+        core = SessionCore(host: plugin.host, conn: conn, gauge: "connections")
+        settings = plugin.settings
+        parser = HttpRequestParser(maxBodyBytes: settings.maxBodyBytes)
     }
 
     // MARK: connection
 
-    func opened(_ conn: OpaquePointer) { host.stat("connections", add: 1) }
+    func opened(_ conn: OpaquePointer) { core.opened() }
 
     func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
-        inStats.add(bytes.count, host)
+        core.countIn(bytes.count)
         switch state {
         case .closing:
             return
@@ -67,7 +63,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             return  // a player has nothing more to say; ignore
         default:
             parser.feed(bytes)
-            if parser.buffered > HttpRequestParser.maxHeaderBytes + plugin.maxBodyBytes {
+            if parser.buffered > HttpRequestParser.maxHeaderBytes + settings.maxBodyBytes {
                 return fail(status: 413, "too much pipelined input")
             }
             processRequests()
@@ -76,39 +72,36 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     func writabilityChanged(_ conn: OpaquePointer, writable: Bool) {
         if case .sendingFile = state, writable { file?.resume(self) }
-        stall.writabilityChanged(conn, reader: reader, writable: writable)
+        core.writabilityChanged(reader: reader, writable: writable, stallTimeoutMs: settings.stallTimeoutMs) { [weak self] in
+            guard let self else { return }
+            self.close("player \(self.peer) of \(self.liveName) stopped reading; closing it")
+        }
     }
 
     func closed(reason: Int32, message: String) {
         state = .closing
-        stall.cancel()
         if let reader { host.table.reader_close(reader) }
         reader = nil
         if let exchange { host.table.http_exchange_free(exchange) }
         exchange = nil
         file?.cancel()
         file = nil
-        outStats.flush(host)
-        inStats.flush(host)
-        host.stat("connections", add: -1)
+        core.closed(message: message, logged: false)
     }
 
-    private func close() {
-        guard !isClosing else { return }
+    private func close(_ line: String? = nil) {
+        guard !core.isClosing else { return }
+        core.close(line)
         state = .closing
-        host.table.conn_close(conn, 0)
     }
 
-    private var isClosing: Bool { if case .closing = state { return true }; return false }
+    private var isClosing: Bool { core.isClosing }
 
-    func send(_ bytes: [UInt8]) {
-        outStats.add(bytes.count, host)
-        host.send(conn, bytes)
-    }
+    func send(_ bytes: [UInt8]) { core.send(bytes) }
 
     private func fail(status: Int, _ why: String) {
         host.log(MR_LOG_INFO, "\(peer): \(status) \(why)")
-        send(HttpResponse.simple(status: status, body: "\(status) \(HttpResponse.reason(status)): \(why)\n", keepAlive: false, cors: plugin.cors))
+        send(HttpResponse.simple(status: status, body: "\(status) \(HttpResponse.reason(status)): \(why)\n", keepAlive: false, cors: settings.cors))
         close()
     }
 
@@ -124,6 +117,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
                 return fail(status: error.status, error.reason)
             }
             keepAlive = request.keepAlive
+            settings = plugin.settings
             handle(request)
         }
     }
@@ -161,7 +155,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         exchange = ex
         state = .waitingRoute
         headOnly = r.method == "HEAD"
-        let rc = CRequest.with(r, peer: peer, loop: host.table.conn_loop(conn), method: headOnly ? "GET" : r.method) { req in
+        let rc = CRequest.with(r, peer: peer, loop: core.loop, method: headOnly ? "GET" : r.method) { req in
             host.table.http_dispatch(host.host, req, ex)
         }
         if rc == MR_OK { return true }
@@ -181,7 +175,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         h.append(("Content-Length", String(body?.count ?? 0)))
         h.append(("Connection", keepAlive ? "keep-alive" : "close"))
         let bytes = headOnly ? [] : Array(body ?? UnsafeRawBufferPointer(start: nil, count: 0))
-        send(HttpResponse.head(status: status, headers: h, cors: plugin.cors) + bytes)
+        send(HttpResponse.head(status: status, headers: h, cors: settings.cors) + bytes)
         finishExchange()
         return Int32(MR_OK)
     }
@@ -193,7 +187,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         h.append(length.map { ("Content-Length", String($0)) } ?? ("Transfer-Encoding", "chunked"))
         routeChunked = length == nil
         h.append(("Connection", keepAlive ? "keep-alive" : "close"))
-        send(HttpResponse.head(status: status, headers: h, cors: plugin.cors))
+        send(HttpResponse.head(status: status, headers: h, cors: settings.cors))
         state = .streamingRoute
         return Int32(MR_OK)
     }
@@ -228,7 +222,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             host.table.http_exchange_free(ex)
         }
         // Continue from the loop, not from inside the handler's host call.
-        host.onLoop(host.table.conn_loop(conn)) { [weak self] in self?.responseDone() }
+        host.onLoop(core.loop) { [weak self] in self?.responseDone() }
         // Input stays buffered (state is still a route state) until that continuation runs.
         state = .waitingRoute
     }
@@ -237,7 +231,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     private func serveFile(_ r: HttpRequest) {
         guard r.method == "GET" || r.method == "HEAD" else { return reply(405, "method \(r.method) not allowed") }
-        guard let files = plugin.files else { return reply(404, "not found") }
+        guard let files = settings.files else { return reply(404, "not found") }
         switch files.resolve(r.path) {
         case .forbidden:
             reply(403, "forbidden")
@@ -245,12 +239,12 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             reply(404, "not found")
         case .directory(let path, let urlPath):
             if !r.path.hasSuffix("/") {
-                send(HttpResponse.simple(status: 301, body: "", keepAlive: keepAlive, cors: plugin.cors, extra: [("Location", r.path + "/")]))
+                send(HttpResponse.simple(status: 301, body: "", keepAlive: keepAlive, cors: settings.cors, extra: [("Location", r.path + "/")]))
                 return responseDone()
             }
             let html = StaticFiles.listing(path: path, urlPath: urlPath)
             send(HttpResponse.simple(status: 200, body: r.method == "HEAD" ? "" : html, contentType: "text/html; charset=utf-8",
-                                     keepAlive: keepAlive, cors: plugin.cors))
+                                     keepAlive: keepAlive, cors: settings.cors))
             responseDone()
         case .file(let path, let size):
             var status = 200
@@ -262,7 +256,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
                 span = range
                 headers.append(("Content-Range", "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"))
             case .failure?:
-                send(HttpResponse.simple(status: 416, body: "", keepAlive: keepAlive, cors: plugin.cors,
+                send(HttpResponse.simple(status: 416, body: "", keepAlive: keepAlive, cors: settings.cors,
                                          extra: [("Content-Range", "bytes */\(size)")]))
                 return responseDone()
             case nil:
@@ -271,7 +265,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             let length = span.map { $0.count } ?? 0
             headers.append(("Content-Length", String(length)))
             headers.append(("Connection", keepAlive ? "keep-alive" : "close"))
-            send(HttpResponse.head(status: status, headers: headers, cors: plugin.cors))
+            send(HttpResponse.head(status: status, headers: headers, cors: settings.cors))
             guard r.method == "GET", let span, length > 0 else { return responseDone() }
             guard let transfer = FileTransfer(path: path, offset: span.lowerBound, length: length, host: host) else {
                 return close()  // the head is out: a short body is all that is left to signal the error
@@ -288,7 +282,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     }
 
     private func reply(_ status: Int, _ text: String) {
-        send(HttpResponse.simple(status: status, body: "\(status) \(text)\n", keepAlive: keepAlive, cors: plugin.cors))
+        send(HttpResponse.simple(status: status, body: "\(status) \(text)\n", keepAlive: keepAlive, cors: settings.cors))
         responseDone()
     }
 
@@ -299,7 +293,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         state = .waitingRoute   // no further request is read meanwhile
         let kind = LiveKind(live.format, websocket: r.isWebSocketUpgrade)
         AuthQuestion(action: MR_AUTH_PLAY, vhost: live.vhost, app: live.app, stream: live.stream, protocolName: kind.protocolName,
-                     peer: peer, query: live.query).ask(host, loop: host.table.conn_loop(conn)) { [weak self] allowed, reason in
+                     peer: peer, query: live.query).ask(host, loop: core.loop) { [weak self] allowed, reason in
             guard let self, case .waitingRoute = self.state else { return }
             guard allowed else {
                 self.host.log(MR_LOG_WARNING, "play of \(live.app)/\(live.stream) by \(self.peer) over \(kind.label) denied: \(reason)")
@@ -315,7 +309,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             // The head a GET would get, without a reader: a live body has no end to describe.
             send(HttpResponse.head(status: 200, headers: [("Content-Type", LiveKind(live.format, websocket: false).contentType),
                                                           ("Cache-Control", "no-cache"),
-                                                          ("Connection", keepAlive ? "keep-alive" : "close")], cors: plugin.cors))
+                                                          ("Connection", keepAlive ? "keep-alive" : "close")], cors: settings.cors))
             return responseDone()
         }
         if websocket {
@@ -334,7 +328,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         let (rc, out) = host.openReader(vhost: live.vhost, app: live.app, stream: live.stream, format: liveKind.ringFormat,
                                         muxer: plugin.muxers.factory(live.format, websocket: websocket),
                                         protocolName: liveKind.protocolName, peer: peer,
-                                        loop: host.table.conn_loop(conn), box: readerBox)
+                                        loop: core.loop, box: readerBox)
         guard rc == MR_OK else { return fail(status: 500, "cannot play \(liveName): \(host.lastError)") }
         reader = out
     }
@@ -352,7 +346,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
                 bytes += n
             }
             iov.send(host, conn)
-            return outStats.add(bytes, host)
+            return core.countOut(bytes)
         }
         let bytes = timeline.send(host, conn, frames) { out, buf, data, shift in
             // WebSocket frames keep their header (the tag lengths do not change); the tags inside are rewritten.
@@ -361,7 +355,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             if from > 0 { out.range(buf, 0, from) }
             return FlvTagRebase.append(&out, buf: buf, data: data, from: from, shiftMs: shift)
         }
-        outStats.add(bytes, host)
+        core.countOut(bytes)
     }
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
@@ -375,7 +369,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             if !websocket {
                 // No length and no chunking: the body is the stream and ends when the connection closes.
                 send(HttpResponse.head(status: 200, headers: [("Content-Type", liveKind.contentType), ("Cache-Control", "no-cache"),
-                                                              ("Connection", "close")], cors: plugin.cors))
+                                                              ("Connection", "close")], cors: settings.cors))
             }
             host.log(MR_LOG_INFO, "play \(liveName) to \(peer) over \(liveKind.label)")
         case MR_READER_NOT_FOUND:

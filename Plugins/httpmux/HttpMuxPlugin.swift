@@ -35,31 +35,29 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     """#,
     create: { HttpMuxPlugin($0) })
 
+/// `listeners` and `listenSettings` belong to the control thread; what loops read is the settings snapshot.
 final class HttpMuxPlugin: PluginLifecycle, ConnectionFactory, @unchecked Sendable {
     let host: PluginHost
     private var listeners: [OpaquePointer] = []
-    private(set) var cors = true
-    private(set) var stallTimeoutMs = 10_000
-    private(set) var maxBodyBytes = 1 << 20
-    private(set) var files: StaticFiles?
+    /// Written by start and reconfigure on the control thread, read by connections on the loops.
+    private let currentSettings = LockedValue(HttpMuxSettings())
+    var settings: HttpMuxSettings { currentSettings.withLock { $0 } }
     private var listenSettings: [String] = []
-    lazy var muxers = LiveMuxers(host: host)
+    /// Made in init, not lazily: connections on several loops would race to create it.
+    let muxers: LiveMuxers
     private let pulls: ProxyRegistry
 
     init(_ host: PluginHost) {
         self.host = host
+        muxers = LiveMuxers(host: host)
         pulls = ProxyRegistry(host: host, name: "httpmux", expected: "http[s]://host[:port]/path.flv or …/path.ts") { request in
             HttpPullProxy(host: host, request: request)
         }
     }
 
     private func readSettings() {
-        cors = host.bool("cors", default: true)
-        stallTimeoutMs = max(1000, host.int("stall_timeout_ms", default: 10_000))
-        maxBodyBytes = max(1024, host.int("max_body_bytes", default: 1 << 20))
-        let root = host.string("www_root", default: "")
-        files = StaticFiles(root: root)
-        if !root.isEmpty && files == nil { host.log(MR_LOG_WARNING, "www_root \(root) does not exist; static files are off") }
+        let s = HttpMuxSettings(host)
+        currentSettings.withLock { $0 = s }
     }
 
     private var currentListenSettings: [String] {
@@ -96,7 +94,8 @@ final class HttpMuxPlugin: PluginLifecycle, ConnectionFactory, @unchecked Sendab
             guard let c = HttpMuxPlugin.connection(ex) else { return Int32(MR_ERR_CLOSED) }
             return c.routeEnd()
         }
-        RouteOps.api = host.api
+        // Written once: a restart must not write it while another instance's loops read it (same value anyway).
+        if RouteOps.api == nil { RouteOps.api = host.api }
         rc = host.table.http_server_register(host.host, &ops)
         if rc != MR_OK { host.log(MR_LOG_WARNING, "routes of other plugins are not served: \(host.lastError)") }
         pulls.offerCommands(pushes: false)

@@ -186,7 +186,7 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
     }
 
     private func registerVodCommands() {
-        host.offerCommand("vod.info") { [weak self] args, reply in
+        host.offerCommand("mp4.vod.info") { [weak self] args, reply in
             guard let self, let target = Self.target(args),
                   let v = self.vods.withLock({ $0[target.key] }), let ms = v.duration.withLock({ $0 }) else {
                 return reply.fail("not a VOD stream", status: Int32(MR_ERR_NOT_FOUND))
@@ -194,7 +194,7 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
             reply.answer(["duration_ms": ms, "path": v.path])
         }
         // Offered for any protocol that can seek (RTSP's PLAY with Range): position in ms from the file's start.
-        host.offerCommand("vod.seek") { [weak self] args, reply in
+        host.offerCommand("mp4.vod.seek") { [weak self] args, reply in
             guard let self, let target = Self.target(args) else { return reply.fail("app and stream are required", status: Int32(MR_ERR_INVALID)) }
             let ms = (args["position_ms"] as? NSNumber)?.int64Value ?? 0
             self.seekVod(target.key, ms: ms) { landed in

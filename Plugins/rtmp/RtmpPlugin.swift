@@ -32,16 +32,15 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     create: { RtmpPlugin($0) })
 
 /// The plugin: its listener, settings, and the factory of sessions and of the "rtmp" ring muxer.
+/// `listeners` and `listenSettings` belong to the control thread; what loops read is the settings snapshot.
 final class RtmpPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @unchecked Sendable {
     let host: PluginHost
     private var listeners: [OpaquePointer] = []
     private var listenSettings: [String] = []
     private let proxies: ProxyRegistry
-    private var port = 1935
-    private var bind = "0.0.0.0"
-    private(set) var takeover = false
-    private(set) var stallTimeoutMs = 10_000
-    private(set) var legacyHEVC = false
+    /// Written by start and reconfigure on the control thread, read by sessions and muxers on the loops.
+    private let currentSettings = LockedValue(RtmpSettings())
+    var settings: RtmpSettings { currentSettings.withLock { $0 } }
 
     init(_ host: PluginHost) {
         self.host = host
@@ -49,9 +48,8 @@ final class RtmpPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
     }
 
     private func readSettings() {
-        takeover = host.bool("takeover", default: false)
-        stallTimeoutMs = max(1000, host.int("stall_timeout_ms", default: 10_000))
-        legacyHEVC = host.bool("h265_legacy", default: false)
+        let s = RtmpSettings(host)
+        currentSettings.withLock { $0 = s }
     }
 
     private var currentListenSettings: [String] {
@@ -61,13 +59,12 @@ final class RtmpPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
     func start() -> Int32 {
         readSettings()
         listenSettings = currentListenSettings
-        port = host.int("port", default: 1935)
-        bind = host.string("bind", default: "0.0.0.0")
-        var rc = listen(port: port, cert: nil, key: nil)
+        let bind = host.string("bind", default: "0.0.0.0")
+        var rc = listen(bind: bind, port: host.int("port", default: 1935), cert: nil, key: nil)
         guard rc == MR_OK else { return rc }
         let cert = host.string("tls_cert", default: ""), key = host.string("tls_key", default: "")
         if !cert.isEmpty || !key.isEmpty {
-            rc = listen(port: host.int("rtmps_port", default: 19350), cert: cert, key: key)
+            rc = listen(bind: bind, port: host.int("rtmps_port", default: 19350), cert: cert, key: key)
             guard rc == MR_OK else { return rc }
         }
         proxies.offerCommands(pushes: true)
@@ -75,7 +72,7 @@ final class RtmpPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
         return rc
     }
 
-    private func listen(port: Int, cert: String?, key: String?) -> Int32 {
+    private func listen(bind: String, port: Int, cert: String?, key: String?) -> Int32 {
         guard let l = host.listen(self, bind: bind, port: port, cert: cert, key: key) else { return Int32(MR_ERR_IO) }
         listeners.append(l)
         return Int32(MR_OK)
@@ -96,5 +93,5 @@ final class RtmpPlugin: PluginLifecycle, ConnectionFactory, RingMuxerFactory, @u
 
     func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { RtmpSession(plugin: self, conn: conn) }
 
-    func makeMuxer(for ring: OpaquePointer) -> RingMuxer? { RtmpRingMuxer.make(host: host, ring: ring, legacyHEVC: legacyHEVC) }
+    func makeMuxer(for ring: OpaquePointer) -> RingMuxer? { RtmpRingMuxer.make(host: host, ring: ring, legacyHEVC: settings.legacyHEVC) }
 }

@@ -10,9 +10,10 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     private enum Phase { case waitingC0C1, waitingC2, connected, closing }
 
     private unowned let plugin: RtmpPlugin
-    private var host: PluginHost { plugin.host }
-    private let conn: OpaquePointer
-    private let peer: String
+    private let core: SessionCore
+    private var host: PluginHost { core.host }
+    private var conn: OpaquePointer { core.conn }
+    private var peer: String { core.peer }
     private var phase = Phase.waitingC0C1
     private var handshakeBuffer: [UInt8] = []
     private var parser = RtmpChunkParser()
@@ -27,40 +28,28 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     private var ingest: FlvIngest?
     // Playing
     private var reader: OpaquePointer?
-    private lazy var stall = StallWatch(host: plugin.host, timeoutMs: plugin.stallTimeoutMs) { [weak self] in
-        guard let self else { return }
-        self.fail("player stopped reading for \(self.plugin.stallTimeoutMs) ms")
-    }
-    private var handshakeTimer: OpaquePointer?
-    private var bytesOut: Int64 = 0
+    private var handshakeTimer: SessionTimer?
     private lazy var readerBox = ReaderBox(self)
     private var timeline = PlayerTimeline()
-    private var outStats = BatchedStat(name: "bytes_out")
-    private var inStats = BatchedStat(name: "bytes_in")
-    /// One box for every timer of this session, released when the session closes (timers are cancelled
-    /// first), so a timer firing late finds a nil session instead of freed memory.
-    private lazy var timerUser: UnsafeMutableRawPointer = WeakBox.make(self)
 
     init(plugin: RtmpPlugin, conn: OpaquePointer) {
         self.plugin = plugin
-        self.conn = conn
-        self.peer = plugin.host.peer(conn)
+        core = SessionCore(host: plugin.host, conn: conn, gauge: "sessions")
     }
 
     // MARK: connection
 
     func opened(_ conn: OpaquePointer) {
-        plugin.host.stat("sessions", add: 1)
+        core.opened()
         // A peer that never finishes the handshake does not keep a session forever.
-        handshakeTimer = host.table.timer_start(host.host, host.table.conn_loop(conn), 10_000, 0, { user, _ in
-            guard let s = WeakBox<RtmpSession>.value(user) else { return }
-            s.handshakeTimer = nil
-            if s.phase != .connected { s.fail("handshake not completed within 10 s") }
-        }, timerUser)
+        handshakeTimer = core.startTimer(afterMs: 10_000) { [unowned self] in
+            handshakeTimer = nil
+            if phase != .connected { fail("handshake not completed within 10 s") }
+        }
     }
 
     func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
-        inStats.add(bytes.count, host)
+        core.countIn(bytes.count)
         switch phase {
         case .closing:
             return
@@ -74,34 +63,27 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
     }
 
     func writabilityChanged(_ conn: OpaquePointer, writable: Bool) {
-        stall.writabilityChanged(conn, reader: reader, writable: writable)
+        let timeoutMs = plugin.settings.stallTimeoutMs
+        core.writabilityChanged(reader: reader, writable: writable, stallTimeoutMs: timeoutMs) { [weak self] in
+            self?.fail("player stopped reading for \(timeoutMs) ms")
+        }
     }
 
     func closed(reason: Int32, message: String) {
         phase = .closing
-        if let t = handshakeTimer { host.table.timer_cancel(t) }
-        stall.cancel()
         handshakeTimer = nil
-        WeakBox<RtmpSession>.release(timerUser)
         stopPublishing()
         stopPlaying()
-        outStats.flush(host)
-        inStats.flush(host)
-        host.stat("sessions", add: -1)
-        host.log(MR_LOG_DEBUG, "session \(peer) closed: \(message)")
+        core.closed(message: message, logged: true)
     }
 
     private func fail(_ why: String) {
-        guard phase != .closing else { return }
-        host.log(MR_LOG_WARNING, "session \(peer): \(why); closing it")
+        core.fail(why)
         phase = .closing
-        host.table.conn_close(conn, 0)
     }
 
-    private func send(_ bytes: [UInt8]) {
-        bytesOut += Int64(bytes.count)
-        host.send(conn, bytes)
-    }
+    /// Control messages go out uncounted, as before: bytes_out counts the media a player was sent.
+    private func send(_ bytes: [UInt8]) { host.send(conn, bytes) }
 
     // MARK: handshake
 
@@ -126,7 +108,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
             let rest = Array(handshakeBuffer.dropFirst(RtmpHandshake.size))
             handshakeBuffer = []
             phase = .connected
-            if let t = handshakeTimer { host.table.timer_cancel(t) }
+            handshakeTimer?.cancel()
             handshakeTimer = nil
             if !rest.isEmpty {
                 parser.feed(rest)
@@ -257,7 +239,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
 
     private func startPublishing(_ name: RtmpStreamName) {
         let out = host.openSource(vhost: name.vhost, app: name.app, stream: name.stream, protocolName: "rtmp", peer: peer,
-                                  loop: host.table.conn_loop(conn), takeover: plugin.takeover)
+                                  loop: core.loop, takeover: plugin.settings.takeover)
         guard let out else {
             send(RtmpCommands.onStatus(level: "error", code: "NetStream.Publish.BadName", description: "Already publishing"))
             return fail("publish of \(name.app)/\(name.stream) refused: \(host.lastError)")
@@ -297,7 +279,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
 
     private func startPlaying(_ name: RtmpStreamName) {
         let (rc, out) = host.openReader(vhost: name.vhost, app: name.app, stream: name.stream, format: "rtmp", muxer: plugin,
-                                        protocolName: "rtmp", peer: peer, loop: host.table.conn_loop(conn), box: readerBox)
+                                        protocolName: "rtmp", peer: peer, loop: core.loop, box: readerBox)
         guard rc == MR_OK else { return fail("play of \(name.app)/\(name.stream) failed: \(host.lastError)") }
         reader = out
     }
@@ -314,7 +296,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
         let bytes = timeline.send(host, conn, frames) { out, buf, data, shift in
             RtmpRebase.append(&out, buf: buf, data: data, shiftMs: shift, chunkSize: RtmpCommands.outChunkSize)
         }
-        outStats.add(bytes, host)
+        core.countOut(bytes)
     }
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
@@ -334,8 +316,8 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
             send(RtmpCommands.onStatus(code: "NetStream.Play.UnpublishNotify", description: "\(name) is unpublished."))
             send(RtmpChunkWriter.userControl(1, 1))
             self.reader = nil
+            core.close()
             phase = .closing
-            host.table.conn_close(conn, 0)
         case MR_READER_SKIPPED:
             host.log(MR_LOG_INFO, "player \(peer) of \(name) fell behind: skipped \(detail) frames to the newest keyframe")
         case MR_READER_CLOSED:
@@ -349,6 +331,6 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
 
     private func ask(_ action: mr_auth_action, _ name: RtmpStreamName, _ done: @escaping (Bool, String) -> Void) {
         AuthQuestion(action: action, vhost: name.vhost, app: name.app, stream: name.stream, protocolName: "rtmp", peer: peer,
-                     query: name.query).ask(host, loop: host.table.conn_loop(conn), done)
+                     query: name.query).ask(host, loop: core.loop, done)
     }
 }

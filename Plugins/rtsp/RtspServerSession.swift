@@ -16,20 +16,20 @@ import RtspProtocol
 /// session is the RTSP session (replies and RTP go out on it), the POST's only decodes the client's base64
 /// requests and hands them to the GET's session on its loop.
 final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver {
-    private enum Role { case none, player, publisher }
-
     private unowned let plugin: RtspPlugin
-    private var host: PluginHost { plugin.host }
+    private let core: SessionCore
+    private var host: PluginHost { core.host }
     private var settings: RtspSettings { plugin.settings }
-    let conn: OpaquePointer
-    private let peer: String
-    private let loop: Int32
+    var conn: OpaquePointer { core.conn }
+    private var peer: String { core.peer }
+    private var loop: Int32 { core.loop }
     /// Bodies are SDP only (64 KB at most), not the parser's 1 MB default.
     private var parser = RtspStreamParser(maxBodyBytes: 64 * 1024)
-    private var closing = false
+    private var closing: Bool { core.isClosing }
     private let sessionId = RtspServerSession.randomHex(8)
     private let nonce = RtspServerSession.randomHex(16)
-    private var role = Role.none
+    private var state = RtspSessionState.initial
+    private var role: RtspSessionState.Role { state.role }
     private enum Input {
         case undecided
         case rtsp
@@ -47,11 +47,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private var seekAskedUs: Int64 = 0
     private var transports: [Int: RtspTrackTransport] = [:]
     private var lastActivityUs: Int64 = 0
-    private var timer: OpaquePointer?
     private var ticks = 0
-    private lazy var timerUser: UnsafeMutableRawPointer = WeakBox.make(self)
-    private var outStats = BatchedStat(name: "bytes_out")
-    private var inStats = BatchedStat(name: "bytes_in")
     private var badChannelLogged = false
 
     // Playing
@@ -59,28 +55,28 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private var describing: RtspMessage?
     private var playTracks: [Int: RtspPlaySdp.Track] = [:]
     private var output = RtspPlayOutput()
-    private var playing = false
-    /// PAUSE from the client: backpressure must not resume the reader.
-    private var clientPaused = false
     private lazy var readerBox = ReaderBox(self)
     private var multicastGroup: RtspMulticast.Group?
-    private lazy var stall = StallWatch(host: plugin.host, timeoutMs: settings.stallTimeoutMs) { [weak self] in
-        guard let self else { return }
-        self.fail("player stopped reading for \(self.settings.stallTimeoutMs) ms")
-    }
 
     // Publishing
     private var source: OpaquePointer?
     private var ingest: RtspIngest?
     private var announced: [SdpTrack] = []
     private var channels: [UInt8: (slot: Int, rtcp: Bool)] = [:]
-    private var recording = false
 
     init(plugin: RtspPlugin, conn: OpaquePointer) {
         self.plugin = plugin
-        self.conn = conn
-        self.peer = plugin.host.peer(conn)
-        self.loop = plugin.host.table.conn_loop(conn)
+        core = SessionCore(host: plugin.host, conn: conn, gauge: "sessions")
+    }
+
+    /// Moves to `next` when that is a transition the protocol allows; anything else is a bug, said once.
+    private func enter(_ next: RtspSessionState) {
+        guard state.canMove(to: next) else {
+            host.log(MR_LOG_ERROR, "session \(peer): no transition from \(state) to \(next) (a bug); state kept")
+            assertionFailure("RTSP session state \(state) -> \(next)")
+            return
+        }
+        state = next
     }
 
     static func randomHex(_ bytes: Int) -> String {
@@ -90,16 +86,14 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     // MARK: connection
 
     func opened(_ conn: OpaquePointer) {
-        host.stat("sessions", add: 1)
+        core.opened()
         lastActivityUs = host.table.now_us()
-        timer = host.table.timer_start(host.host, loop, 1000, 1000, { user, _ in
-            WeakBox<RtspServerSession>.value(user)?.tick()
-        }, timerUser)
+        core.startTimer(afterMs: 1000, everyMs: 1000) { [unowned self] in tick() }
     }
 
     func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
         guard !closing else { return }
-        inStats.add(bytes.count, host)
+        core.countIn(bytes.count)
         switch input {
         case .rtsp:
             feed(bytes)
@@ -182,37 +176,34 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     }
 
     func writabilityChanged(_ conn: OpaquePointer, writable: Bool) {
-        if playing, !clientPaused { stall.writabilityChanged(conn, reader: reader, writable: writable) }
+        guard state == .playing(paused: false) else { return }   // PAUSE: backpressure must not resume the reader
+        let timeoutMs = settings.stallTimeoutMs
+        core.writabilityChanged(reader: reader, writable: writable, stallTimeoutMs: timeoutMs) { [weak self] in
+            self?.fail("player stopped reading for \(timeoutMs) ms")
+        }
     }
 
     func closed(reason: Int32, message: String) {
-        closing = true
-        stall.cancel()
-        if let t = timer { host.table.timer_cancel(t) }
-        timer = nil
-        WeakBox<RtspServerSession>.release(timerUser)
+        state = .closed
         plugin.udpPorts(loop: loop)?.unroute(self)
         if case .tunnelGet(let cookie) = input { plugin.tunnels.remove(cookie, self) }
         stopPlaying()
         stopPublishing()
-        outStats.flush(host)
-        inStats.flush(host)
-        host.stat("sessions", add: -1)
-        host.log(MR_LOG_DEBUG, "session \(peer) closed: \(message)")
+        core.closed(message: message, logged: true)
     }
 
     private func fail(_ why: String) {
-        guard !closing else { return }
-        host.log(MR_LOG_WARNING, "session \(peer): \(why); closing it")
-        closing = true
-        host.table.conn_close(conn, 0)
+        core.fail(why)
+        enter(.closed)
     }
 
-    private func reply(_ m: RtspMessage) {
-        let bytes = m.serialize()
-        outStats.add(bytes.count, host)
-        host.send(conn, bytes)
+    /// Closes without a failure: TEARDOWN, or the stream ended.
+    private func close() {
+        core.close()
+        enter(.closed)
     }
+
+    private func reply(_ m: RtspMessage) { core.send(m.serialize()) }
 
     private func respond(_ request: RtspMessage, _ status: Int, _ headers: [(String, String)] = [], body: [UInt8] = [], reason: String? = nil) {
         var h = headers
@@ -226,12 +217,12 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private func tick() {
         ticks += 1
         let quiet = host.table.now_us() - lastActivityUs > Int64(settings.sessionTimeoutMs) * 1000
-        let watched = recording || !playing || transports.values.contains { !$0.isTcp }
+        let watched = state == .recording || !state.isPlaying || transports.values.contains { !$0.isTcp }
         if quiet, watched {
             return fail("nothing received for \(settings.sessionTimeoutMs / 1000) s")
         }
-        if playing, ticks % 5 == 0 { output.reportAll(host, conn: conn, udp: plugin.udpPorts(loop: loop)) }
-        if recording, ticks % 5 == 0, let ingest { sendReceiverReports(ingest) }
+        if state.isPlaying, ticks % 5 == 0 { output.reportAll(host, conn: conn, udp: plugin.udpPorts(loop: loop)) }
+        if state == .recording, ticks % 5 == 0, let ingest { sendReceiverReports(ingest) }
     }
 
     // MARK: requests
@@ -267,8 +258,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             respond(r, 200)
             stopPlaying()
             stopPublishing()
-            closing = true
-            host.table.conn_close(conn, 0)
+            close()
         case "GET_PARAMETER", "SET_PARAMETER":
             respond(r, 200)
         default:
@@ -333,13 +323,13 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             path = p
             contentBase = RtspStreamPath.contentBase(r.uri ?? "")
             describing = r
-            role = .player
+            enter(.described)
             let (rc, out) = host.openReader(vhost: p.vhost, app: p.app, stream: p.stream, format: "rtsp", muxer: plugin,
                                             protocolName: "rtsp", peer: peer, loop: loop, box: readerBox)
             guard rc == MR_OK else {
                 host.log(MR_LOG_WARNING, "DESCRIBE \(p.app)/\(p.stream) failed: \(host.lastError)")
                 describing = nil
-                role = .none
+                if state == .described { enter(.initial) }
                 respond(r, 404)
                 return finished()
             }
@@ -362,17 +352,19 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     }
 
     private func play(_ r: RtspMessage) {
-        guard role == .player, reader != nil, output.trackCount > 0 || multicastGroup != nil else { return respond(r, 455) }
+        guard state == .setUp(.player) || state.isPlaying, reader != nil, output.trackCount > 0 || multicastGroup != nil else {
+            return respond(r, 455)
+        }
         // A Range is a seek when it names a time and is not the "from the start" of a first PLAY. Only a stream
         // whose publisher can seek (a VOD file) answers it; a live stream just plays on.
-        if case .seconds(let t)? = r.header("Range").flatMap(RtspRange.init(parsing:))?.start, t > 0 || playing,
+        if case .seconds(let t)? = r.header("Range").flatMap(RtspRange.init(parsing:))?.start, t > 0 || state.isPlaying,
            let p = path, host.hasCommands {
             busy = true
             // Set before asking: the source's first frame after the seek may reach this loop before the answer.
             awaitingSeek = true
             seekAskedUs = host.table.now_us()
             let args: [String: Any] = ["vhost": p.vhost ?? "", "app": p.app, "stream": p.stream, "position_ms": Int64(t * 1000)]
-            let asked = host.callCommand("vod.seek", args, loop: loop) { [weak self] status, reply in
+            let asked = host.callCommand("mp4.vod.seek", args, loop: loop) { [weak self] status, reply in
                 guard let self, !self.closing else { return }
                 if status == MR_OK, let ms = (reply["position_ms"] as? NSNumber)?.int64Value {
                     self.startPlay(r, npt: Double(ms) / 1000)
@@ -390,10 +382,10 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     }
 
     /// Answers a DESCRIBE of a started reader; the session is busy until then. A VOD file has a length to
-    /// announce (asked of whoever offers `vod.info`); a live stream has none.
+    /// announce (asked of the mp4 plugin through `mp4.vod.info`); a live stream has none.
     private func describeStarted(_ r: RtspMessage, name: String) {
         let args: [String: Any] = ["vhost": path?.vhost ?? "", "app": path?.app ?? "", "stream": path?.stream ?? ""]
-        let asked = host.hasCommands && host.callCommand("vod.info", args, loop: loop) { [weak self] status, reply in
+        let asked = host.hasCommands && host.callCommand("mp4.vod.info", args, loop: loop) { [weak self] status, reply in
             guard let self, !self.closing else { return }
             self.answerDescribe(r, name: name, durationMs: status == MR_OK ? (reply["duration_ms"] as? NSNumber)?.int64Value : nil)
         }
@@ -414,9 +406,9 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         guard let reader else { return respond(r, 455) }
         let info = playTracks.keys.sorted().filter { transports[$0] != nil }.map { "url=\(contentBase)trackID=\($0)" }.joined(separator: ",")
         respond(r, 200, [("Range", RtspRange(start: .seconds(npt)).format()), ("RTP-Info", info)])
-        clientPaused = false
-        if !playing {
-            playing = true
+        let wasPlaying = state.isPlaying
+        enter(.playing(paused: false))
+        if !wasPlaying {
             host.log(MR_LOG_INFO, "play \(path.map { "\($0.app)/\($0.stream)" } ?? "?") to \(peer) over \(transportName)")
         }
         if let g = multicastGroup { plugin.multicast?.play(g) }
@@ -431,7 +423,8 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
 
     private func pause(_ r: RtspMessage) {
         guard let reader, role == .player else { return respond(r, role == .publisher ? 200 : 455) }
-        clientPaused = true
+        // Before PLAY the reader is paused already; a player's PAUSE holds it until the next PLAY.
+        if state.isPlaying { enter(.playing(paused: true)) }
         host.table.reader_set_paused(reader, 1)
         respond(r, 200)
     }
@@ -439,13 +432,12 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private func stopPlaying() {
         if let reader { host.table.reader_close(reader) }
         reader = nil
-        playing = false
         if let g = multicastGroup { plugin.multicast?.leave(g) }
         multicastGroup = nil
     }
 
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
-        guard playing, !closing else { return }
+        guard state.isPlaying else { return }
         var frames = frames
         if awaitingSeek {
             // Frames still queued from before the seek are not sent: the player's timeline restarts at the Range
@@ -457,7 +449,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             awaitingSeek = false
             frames = UnsafeBufferPointer(rebasing: frames[i...])
         }
-        outStats.add(output.send(host, conn: conn, udp: plugin.udpPorts(loop: loop), frames), host)
+        core.countOut(output.send(host, conn: conn, udp: plugin.udpPorts(loop: loop), frames))
     }
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
@@ -471,7 +463,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             describeStarted(r, name: name)
         case MR_READER_NOT_FOUND:
             self.reader = nil
-            role = .none
+            if state == .described { enter(.initial) }
             if let r = describing {
                 describing = nil
                 host.log(MR_LOG_INFO, "DESCRIBE \(name) from \(peer): stream not found")
@@ -481,8 +473,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         case MR_READER_ENDED:
             self.reader = nil
             host.log(MR_LOG_INFO, "play \(name) to \(peer): the stream ended")
-            closing = true
-            host.table.conn_close(conn, 0)
+            close()
         case MR_READER_SKIPPED:
             host.log(MR_LOG_INFO, "player \(peer) of \(name) fell behind: skipped \(detail) frames to the newest keyframe")
         case MR_READER_CLOSED:
@@ -516,7 +507,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
                 return finished()
             }
             path = p
-            role = .publisher
+            enter(.announced)
             contentBase = RtspStreamPath.contentBase(r.uri ?? "")
             source = out
             announced = description.tracks
@@ -530,8 +521,8 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     }
 
     private func record(_ r: RtspMessage) {
-        guard role == .publisher, !transports.isEmpty else { return respond(r, 455) }
-        recording = true
+        guard state == .setUp(.publisher) || state == .recording, !transports.isEmpty else { return respond(r, 455) }
+        enter(.recording)
         respond(r, 200)
         let name = path.map { "\($0.app)/\($0.stream)" } ?? "?"
         host.log(MR_LOG_INFO, "publish \(name) from \(peer) over \(transportName), \(announced.compactMap { $0.codec?.rawValue }.joined(separator: "+"))")
@@ -542,7 +533,6 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         if let source { host.table.source_close(source) }
         source = nil
         ingest = nil
-        recording = false
     }
 
     private func interleaved(_ channel: UInt8, _ payload: ArraySlice<UInt8>) {
@@ -554,7 +544,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             }
             return
         }
-        guard recording else { return }
+        guard state == .recording else { return }
         lastActivityUs = host.table.now_us()
         if route.rtcp { return ingest?.rtcp(slot: route.slot, payload) ?? () }
         ingest?.rtp(slot: route.slot, payload, reorder: false)
@@ -562,7 +552,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
 
     func udpRtp(slot: Int, _ bytes: ArraySlice<UInt8>) {
         lastActivityUs = host.table.now_us()
-        guard role == .publisher, recording else { return }
+        guard state == .recording else { return }
         ingest?.rtp(slot: slot, bytes, reorder: true)
     }
 
@@ -601,6 +591,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         for spec in specs {
             if let answer = accept(spec, slot: slot) {
                 transports[slot] = answer.transport
+                if state == .described || state == .announced { enter(.setUp(role)) }
                 return respond(r, 200, [("Transport", answer.header)])
             }
         }

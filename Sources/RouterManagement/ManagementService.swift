@@ -13,6 +13,10 @@ public final class ManagementService: @unchecked Sendable {
     var core: CoreServices { server.core }
     let embedded: EmbeddedHost
     let host: PluginHost
+    /// The hook service's own host context: commands carry their owner's name, so `hook.post` is offered by
+    /// a context named "hook" ([hook] is the core's table: no plugin can take the name).
+    let hookEmbedded: EmbeddedHost
+    let hookHost: PluginHost
     let api: ApiRouter
     let loopLag: LoopLagProbe
     private(set) lazy var metrics = MetricsExporter(self)
@@ -27,6 +31,8 @@ public final class ManagementService: @unchecked Sendable {
         self.logger = logger
         embedded = EmbeddedHost(core: server.core, name: "api")
         host = PluginHost(host: embedded.host, api: embedded.api)
+        hookEmbedded = EmbeddedHost(core: server.core, name: "hook")
+        hookHost = PluginHost(host: hookEmbedded.host, api: hookEmbedded.api)
         let core = server.core
         api = ApiRouter(host: host, settings: server.config.api, logger: logger, commandList: { core.commandList() })
         loopLag = LoopLagProbe(pollers: server.core.pollers)
@@ -56,5 +62,6 @@ public final class ManagementService: @unchecked Sendable {
         hooks?.stop()
         loopLag.stop()
         embedded.close()
+        hookEmbedded.close()
     }
 }

@@ -80,14 +80,31 @@ final class CommandTests: XCTestCase {
         for bad in ["", "has space", "semi;colon", String(repeating: "x", count: 65)] {
             XCTAssertEqual(t.api.command_register(t.host, bad, Self.handler, user), Int32(MR_ERR_INVALID), bad)
         }
-        XCTAssertEqual(t.api.command_register(t.host, "a.b-c_9", Self.handler, user), Int32(MR_OK))
+        XCTAssertEqual(t.api.command_register(t.host, "test.b-c_9", Self.handler, user), Int32(MR_OK))
         // Another plugin cannot take a name; the owner may register it again.
         let other = HostContext(name: "other", descriptor: t.ctx.descriptor, path: "-", config: [:], core: t.core)
-        XCTAssertEqual(t.api.command_register(other.handle, "a.b-c_9", Self.handler, user), Int32(MR_ERR_BUSY))
-        XCTAssertEqual(t.api.command_register(t.host, "a.b-c_9", Self.handler, user), Int32(MR_OK))
-        XCTAssertEqual(t.core.commands.list().map(\.name), ["a.b-c_9"])
+        XCTAssertEqual(t.api.command_register(other.handle, "test.b-c_9", Self.handler, user), Int32(MR_ERR_INVALID))
+        XCTAssertEqual(t.api.command_register(t.host, "test.b-c_9", Self.handler, user), Int32(MR_OK))
+        // Management endpoints are shared: the first plugin to offer one keeps it.
+        XCTAssertEqual(t.api.command_register(t.host, "api.hello", Self.handler, user), Int32(MR_OK))
+        XCTAssertEqual(t.api.command_register(other.handle, "api.hello", Self.handler, user), Int32(MR_ERR_BUSY))
+        XCTAssertEqual(t.core.commands.list().map(\.name), ["api.hello", "test.b-c_9"])
         t.core.commands.removeAll(ownedBy: t.ctx)
         XCTAssertTrue(t.core.commands.list().isEmpty, "a stopping plugin's commands vanish")
+    }
+
+    func testACommandNameMustCarryItsPluginsTableName() {
+        let t = TestHost()
+        defer { t.shutdown() }
+        let log = Log()
+        let user = Unmanaged.passUnretained(log).toOpaque()
+        for foreign in ["vod.seek", "testx.echo", "test", "test.", "other.test.echo"] {
+            XCTAssertEqual(t.api.command_register(t.host, foreign, Self.handler, user), Int32(MR_ERR_INVALID), foreign)
+        }
+        XCTAssertEqual(t.api.last_error().map { String(cString: $0) },
+                       "command name 'other.test.echo' must start with 'test.' (the plugin's table name) or be a management endpoint 'api.<name>'")
+        XCTAssertTrue(t.core.commands.list().isEmpty)
+        XCTAssertEqual(t.api.command_register(t.host, "test.vod.seek", Self.handler, user), Int32(MR_OK))
     }
 
     func testAHandlerThatNeverAnswersTimesOutAndALateAnswerIsIgnored() {
@@ -99,8 +116,8 @@ final class CommandTests: XCTestCase {
         log.host = t.host
         log.answerAtOnce = false
         let user = Unmanaged.passUnretained(log).toOpaque()
-        XCTAssertEqual(t.api.command_register(t.host, "slow", Self.handler, user), Int32(MR_OK))
-        XCTAssertEqual(t.api.command_call(t.host, "slow", "{}", 0, Self.done, user), Int32(MR_OK))
+        XCTAssertEqual(t.api.command_register(t.host, "test.slow", Self.handler, user), Int32(MR_OK))
+        XCTAssertEqual(t.api.command_call(t.host, "test.slow", "{}", 0, Self.done, user), Int32(MR_OK))
         let r = results(log, count: 1)
         XCTAssertEqual(r.first?.status, Int32(MR_ERR))
         XCTAssertEqual(r.first?.reply, "{\"error\":\"timeout\"}")

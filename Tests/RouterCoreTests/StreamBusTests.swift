@@ -212,8 +212,8 @@ final class StreamBusTests: XCTestCase {
         CountingMuxer.reset()
         var muxer = CountingMuxer.callbacks
         let a = Collector(), b = Collector()
-        _ = a.open(t, "live", "mux", loop: 0, format: "test", muxer: &muxer)
-        _ = b.open(t, "live", "mux", loop: 1, format: "test", muxer: &muxer)
+        _ = a.open(t, "live", "mux", loop: 0, format: "test.count", muxer: &muxer)
+        _ = b.open(t, "live", "mux", loop: 1, format: "test.count", muxer: &muxer)
         XCTAssertTrue(waitUntil { a.snapshot.seqs.count >= 1 && b.snapshot.seqs.count >= 1 })
         for i in 1..<20 { t.write(src, seq: UInt64(i), key: false, loop: 0) }
         XCTAssertTrue(waitUntil { a.snapshot.seqs.count == 20 + 1 && b.snapshot.seqs.count == 21 })
@@ -226,6 +226,25 @@ final class StreamBusTests: XCTestCase {
             try t.core.pollers.loops[loop].submit { r.value.1.api.reader_close(r.value.0) }.wait()
         }
         XCTAssertTrue(waitUntil { CountingMuxer.destroyed.load(ordering: .relaxed) == 1 }, "on-demand muxing stops")
+    }
+
+    func testDerivedRingNamesAreWellKnownOrInTheOwnersNamespace() throws {
+        for format in ["flv", "ws-flv", "ts", "ws-ts", "fmp4", "ws-fmp4", "rtmp", "rtsp", "test.count", "test.a.b"] {
+            XCTAssertTrue(DerivedRingName.allowed(format, plugin: "test"), format)
+        }
+        for format in ["test", "test.", "testx.count", "other.count", "mp4", "FLV", "hls.ts"] {
+            XCTAssertFalse(DerivedRingName.allowed(format, plugin: "test"), format)
+        }
+        // Through the host table: refused before any muxer is made, with the rule in last_error.
+        let t = TestHost()
+        defer { t.shutdown() }
+        _ = try XCTUnwrap(t.publish("live", "named"))
+        CountingMuxer.reset()
+        var muxer = CountingMuxer.callbacks
+        XCTAssertEqual(Collector().open(t, "live", "named", loop: 0, format: "other.count", muxer: &muxer), Int32(MR_ERR_INVALID))
+        let error = t.api.last_error().map { String(cString: $0) } ?? ""
+        XCTAssertTrue(error.contains("'other.count'") && error.contains("'test.'"), error)
+        XCTAssertEqual(CountingMuxer.created.load(ordering: .relaxed), 0)
     }
 
     func testNoneReaderEventFires() throws {

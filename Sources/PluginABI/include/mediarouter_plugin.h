@@ -400,7 +400,7 @@ typedef void (*mr_auth_handler_fn)(void *user, const mr_auth_request *request, m
 /* Commands (ABI 1.2)                                                                                */
 /* ------------------------------------------------------------------------------------------------ */
 
-/* A plugin offers named commands ("mp4.record.start", "vod.seek") that other plugins and the management
+/* A plugin offers named commands ("mp4.record.start", "mp4.vod.seek") that other plugins and the management
  * API call by name, without linking to each other. Arguments and replies are JSON object texts. */
 
 /* Handler of a command: called on the calling thread with borrowed strings (copy what you keep). Answer
@@ -622,7 +622,10 @@ typedef struct mr_host_api {
     mr_status (*reader_open)(mr_host *host, const mr_stream_key *key, const mr_reader_options *options,
                              const mr_reader_callbacks *cbs, void *user, mr_reader **out);
     /* [any thread] Subscribe to the derived ring named `format` (e.g. "flv") of a source, creating it
-     * with `muxer` if it does not exist yet. The same play wait applies. */
+     * with `muxer` if it does not exist yet. The same play wait applies. Well-known formats are shared
+     * contracts, the same bytes whoever creates them: "flv", "ts", "fmp4", their WebSocket framings
+     * "ws-flv", "ws-ts", "ws-fmp4", and "rtmp", "rtsp" (the rtmp and rtsp plugins' packets). Any other
+     * format starts with the plugin's table name and a dot ("myplugin.raw"), otherwise MR_ERR_INVALID. */
     mr_status (*reader_open_derived)(mr_host *host, const mr_stream_key *key, const char *format,
                                      const mr_muxer_callbacks *muxer, void *muxer_user,
                                      const mr_reader_options *options, const mr_reader_callbacks *cbs,
@@ -730,8 +733,10 @@ typedef struct mr_host_api {
     /* --- ABI 1.2: commands ----------------------------------------------------------------------------
      * Check MR_HAS_FIELD(api, mr_host_api, command_call) before use: a 1.1 host does not have them. */
 
-    /* [control] Offer command `name` (letters, digits, '.', '_', '-'; at most 64 bytes). MR_ERR_BUSY if
-     * another plugin offers it. A plugin's commands vanish when it stops. */
+    /* [control] Offer command `name` (letters, digits, '.', '_', '-'; at most 64 bytes). The name starts
+     * with the plugin's table name and a dot ("mp4.record.start" from [mp4]), otherwise MR_ERR_INVALID;
+     * only management endpoints "api.<name>" are shared, first come first served: MR_ERR_BUSY if another
+     * plugin offers it. A plugin's commands vanish when it stops. */
     mr_status (*command_register)(mr_host *host, const char *name, mr_command_fn fn, void *user);
     /* [any thread] Call a command. Returns MR_ERR_NOT_FOUND at once, and `done` is never called, when no
      * plugin offers `name`. Otherwise MR_OK, and `done` runs exactly once on loop `loop` (-1 = the calling

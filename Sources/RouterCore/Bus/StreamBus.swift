@@ -179,6 +179,11 @@ public final class StreamBus: @unchecked Sendable {
         register(reader)
         let source: Source? = lock.withLock {
             if let s = sources[reader.key], s.isReady { return s }
+            // Set under the lock, before the waiter is visible: publisherReady reads it on the source's loop
+            // once it has taken the waiter out (TSan saw the write race that read when it came after).
+            reader.waitTimer = reader.loop.scheduleTask(in: .milliseconds(Int64(max(waitMs, 0)))) {
+                self.waitExpired(reader)
+            }
             waiting[reader.key, default: []].append(Waiter(reader: reader, muxer: muxer))
             return nil
         }
@@ -188,9 +193,6 @@ public final class StreamBus: @unchecked Sendable {
         }
         events.emit(BusEvent(type: MR_EVENT_NOT_FOUND, key: reader.key, protocolName: reader.protocolName,
                              peer: reader.peer))
-        reader.waitTimer = reader.loop.scheduleTask(in: .milliseconds(Int64(max(waitMs, 0)))) {
-            self.waitExpired(reader)
-        }
     }
 
     private func waitExpired(_ reader: BusReader) {

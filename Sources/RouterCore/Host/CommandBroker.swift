@@ -32,9 +32,22 @@ final class CommandBroker: @unchecked Sendable {
             }
     }
 
+    /// Management endpoints: offered by any plugin, first come first served.
+    static let endpointPrefix = "api."
+
+    /// A command belongs to its plugin's namespace, `<table name>.`, so two plugins never contend for a name
+    /// and a caller knows whom it asks; only `api.<endpoint>` names are shared.
+    static func inNamespace(_ name: String, of plugin: String) -> Bool {
+        name.hasPrefix(endpointPrefix) || (name.hasPrefix(plugin + ".") && name.utf8.count > plugin.utf8.count + 1)
+    }
+
     func register(_ name: String, _ entry: Entry) -> Int32 {
         guard Self.validName(name) else {
             return LastError.fail(MR_ERR_INVALID, "command name '\(name)' must be 1-64 letters, digits, '.', '_' or '-'")
+        }
+        guard Self.inNamespace(name, of: entry.owner.name) else {
+            return LastError.fail(MR_ERR_INVALID, "command name '\(name)' must start with '\(entry.owner.name).' (the plugin's "
+                                  + "table name) or be a management endpoint 'api.<name>'")
         }
         return lock.withLock {
             if let other = commands[name], other.owner !== entry.owner {

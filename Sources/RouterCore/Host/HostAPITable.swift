@@ -443,6 +443,9 @@ enum HostAPITable {
         }
         api.reader_open_derived = { h, k, format, muxer, muxerUser, opts, cbs, user, out in
             guard let format, let name = str(format), !name.isEmpty else { return LastError.fail(MR_ERR_INVALID, "no format") }
+            if let owner = HostContext.from(h)?.name, !DerivedRingName.allowed(name, plugin: owner) {
+                return LastError.fail(MR_ERR_INVALID, DerivedRingName.refusal(name, plugin: owner))
+            }
             guard let spec = MuxerSpec(muxer, user: muxerUser, owner: HostContext.from(h)) else {
                 return LastError.fail(MR_ERR_INVALID, "muxer needs create, on_frames and destroy")
             }

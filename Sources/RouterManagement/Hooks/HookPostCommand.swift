@@ -17,7 +17,7 @@ extension HookService {
     static let maxPostedBodyBytes = 64 << 10
 
     func offerPostCommand() {
-        m.host.offerCommand(Self.postCommand) { [weak self] args, reply in
+        m.hookHost.offerCommand(Self.postCommand) { [weak self] args, reply in
             guard let self else { return reply.fail("the hook service stopped") }
             self.post(args, reply)
         }

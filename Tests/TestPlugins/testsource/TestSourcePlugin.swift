@@ -91,7 +91,6 @@ final class SyntheticStream: @unchecked Sendable {
     let app: String
     let stream: String
     let loop: Int
-    var fps: Int
     let gop: Int
     let size: Int
     var source: OpaquePointer?
@@ -110,7 +109,6 @@ final class SyntheticStream: @unchecked Sendable {
         self.app = app
         self.stream = stream
         self.loop = loop
-        self.fps = fps
         self.loopFps = fps
         self.gop = gop
         self.size = size
@@ -152,7 +150,6 @@ final class SyntheticStream: @unchecked Sendable {
 
     /// Runs on the stream's loop; `timer_cancel` must be called there too.
     func setRate(_ newFps: Int) {
-        fps = newFps
         final class Change { let stream: SyntheticStream; let fps: Int; init(_ s: SyntheticStream, _ f: Int) { stream = s; fps = f } }
         _ = host.table.run_on_loop(host.host, Int32(loop), { user in
             guard let c = PluginBox.borrow(user, as: Change.self) else { return }

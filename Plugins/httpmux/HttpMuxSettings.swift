@@ -1,0 +1,23 @@
+import HttpProtocol
+import MRPluginKit
+import PluginABI
+
+/// The httpmux settings connections read, replaced whole by a reload: a connection takes one snapshot per
+/// request and never sees half of an old table and half of a new one.
+struct HttpMuxSettings {
+    var cors = true
+    var stallTimeoutMs = 10_000
+    var maxBodyBytes = 1 << 20
+    var files: StaticFiles?
+
+    init() {}
+
+    init(_ host: PluginHost) {
+        cors = host.bool("cors", default: true)
+        stallTimeoutMs = max(1000, host.int("stall_timeout_ms", default: 10_000))
+        maxBodyBytes = max(1024, host.int("max_body_bytes", default: 1 << 20))
+        let root = host.string("www_root", default: "")
+        files = StaticFiles(root: root)
+        if !root.isEmpty && files == nil { host.log(MR_LOG_WARNING, "www_root \(root) does not exist; static files are off") }
+    }
+}
