@@ -9,6 +9,12 @@ public struct Datagram: Equatable, Sendable {
     public let address: String
     public let port: UInt16
     public let bytes: [UInt8]
+
+    public init(address: String, port: UInt16, bytes: [UInt8]) {
+        self.address = address
+        self.port = port
+        self.bytes = bytes
+    }
 }
 
 /// A plugin's UDP socket (`mr_udp *`) that binds nothing: the test delivers datagrams to its `on_datagram`

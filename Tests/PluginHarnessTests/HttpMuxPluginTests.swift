@@ -106,13 +106,19 @@ final class HttpMuxPluginTests: XCTestCase {
         XCTAssertTrue(String(decoding: c.sent, as: UTF8.self).hasPrefix("HTTP/1.1 404"))
     }
 
-    func testPlayerThatStopsReadingIsDroppedAfterTheStallTimeout() throws {
+    /// An HTTP-FLV player of live/cam on a plugin that drops players stalled for 2 s.
+    private func stallablePlayer() throws -> (PluginHarness, FakeConnection) {
         let h = try start("port = 0\nstall_timeout_ms = 2000")
         _ = try publishCam(h)
         let c = try h.connect()
         c.feed("GET /live/cam.live.flv HTTP/1.1\r\nHost: x\r\n\r\n")
         h.runLoops()
         XCTAssertTrue(String(decoding: c.sent.prefix(12), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        return (h, c)
+    }
+
+    func testPlayerThatStopsReadingIsDroppedAfterTheStallTimeout() throws {
+        let (h, c) = try stallablePlayer()
         c.setWritable(false)
         h.advance(ms: 1_999)
         XCTAssertTrue(c.isOpen, "within the stall timeout")
@@ -121,11 +127,7 @@ final class HttpMuxPluginTests: XCTestCase {
     }
 
     func testPlayerThatCatchesUpIsKept() throws {
-        let h = try start("port = 0\nstall_timeout_ms = 2000")
-        _ = try publishCam(h)
-        let c = try h.connect()
-        c.feed("GET /live/cam.live.flv HTTP/1.1\r\nHost: x\r\n\r\n")
-        h.runLoops()
+        let (h, c) = try stallablePlayer()
         c.setWritable(false)
         h.advance(ms: 1_500)
         c.setWritable(true)
