@@ -82,8 +82,9 @@ let package = Package(
         // Containers: MPEG-TS mux/demux and fragmented MP4 (ISO BMFF) writing, shared by httpmux, HLS, SRT, GB28181.
         .target(name: "MpegTS", dependencies: ["MediaFormats"]),
         .target(name: "MP4Formats", dependencies: ["MediaFormats"]),
-        // M3U8 playlists (RFC 8216) as a client reads them: the HLS pull.
-        .target(name: "HlsFormats"),
+        // M3U8 playlists (RFC 8216) as a client reads them (the HLS pull) and as the HLS server writes them,
+        // with the LL-HLS part cutter.
+        .target(name: "HlsFormats", dependencies: ["MediaFormats", "MP4Formats"]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .executableTarget(
             name: "mediarouter",
@@ -143,9 +144,22 @@ let package = Package(
         .testTarget(name: "RtpFormatsTests", dependencies: ["RtpFormats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "MpegTSTests", dependencies: ["MpegTS", "MediaFormats", "TestSupport"]),
-        .testTarget(name: "HlsFormatsTests", dependencies: ["HlsFormats"]),
+        .testTarget(name: "HlsFormatsTests", dependencies: ["HlsFormats", "MediaFormats", "MP4Formats"]),
         .testTarget(name: "MP4FormatsTests", dependencies: ["MP4Formats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
+        // Loads a built plugin into the test process on a real bus, with fake connections, UDP sockets and a
+        // virtual clock in place of the host table's transport and timer functions.
+        .target(
+            name: "PluginHarness",
+            dependencies: [
+                "RouterCore", "PluginABI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PluginHarness"
+        ),
+        .testTarget(name: "PluginHarnessTests", dependencies: ["PluginHarness", "RouterCore", "PluginABI", "RtmpProtocol", "MediaFormats"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["PluginABI"],

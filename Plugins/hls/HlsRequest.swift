@@ -1,8 +1,10 @@
+import HlsFormats
+
 /// What an HLS URL asks for: `/app/stream/hls.m3u8` (MPEG-TS variant), `/app/stream/hls.fmp4.m3u8` (fMP4),
 /// segments `hls.<n>.ts` and `hls.fmp4.<n>.m4s`, LL-HLS parts `hls.fmp4.<n>.<part>.m4s`, and the fMP4 init
 /// segment `hls.fmp4.init.mp4`. The app may have several path segments, as in ZLMediaKit.
 struct HlsRequest: Equatable {
-    enum Variant: Equatable { case ts, fmp4 }
+    typealias Variant = HlsPlaylist.Variant
     enum Item: Equatable { case playlist, initSegment, segment(Int), part(Int, Int) }
     /// A blocking playlist reload (`_HLS_msn=N[&_HLS_part=M]`); `invalid` is answered 400.
     enum Block: Equatable { case none, at(msn: Int, part: Int?), invalid }

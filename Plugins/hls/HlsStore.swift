@@ -1,3 +1,4 @@
+import HlsFormats
 import MRPluginKit
 import PluginABI
 

@@ -1,4 +1,5 @@
 import BusMedia
+import HlsFormats
 import MediaFormats
 import MP4Formats
 import MpegTS

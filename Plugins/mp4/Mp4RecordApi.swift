@@ -1,4 +1,5 @@
 import Foundation
+import MP4Formats
 import MRPluginKit
 import PluginABI
 

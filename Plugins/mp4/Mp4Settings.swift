@@ -1,3 +1,4 @@
+import MP4Formats
 import MRPluginKit
 import PluginABI
 

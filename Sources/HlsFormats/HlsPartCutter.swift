@@ -7,12 +7,12 @@ import MP4Formats
 /// The muxer emits a frame when the next frame of its track fixes its duration, so a fragment's end is
 /// known when it comes out: a part closes before the clock-track fragment that would take it past the
 /// target. Video is the clock when there is any (audio fragments ride along with the video around them).
-struct HlsPartCutter {
-    struct Part {
-        let bytes: [UInt8]
-        let durationUs: Int64
+public struct HlsPartCutter: Sendable {
+    public struct Part: Equatable, Sendable {
+        public let bytes: [UInt8]
+        public let durationUs: Int64
         /// Holds a video keyframe (or the stream has no video): a player may start decoding with it.
-        let independent: Bool
+        public let independent: Bool
     }
 
     private var muxer: Fmp4Muxer
@@ -25,7 +25,7 @@ struct HlsPartCutter {
     private var startDts: Int64 = 0
     private var independent = false
 
-    init?(tracks: [MediaTrack?], partMs: Int) {
+    public init?(tracks: [MediaTrack?], partMs: Int) {
         let m = Fmp4Muxer(tracks: tracks)
         guard !m.isEmpty else { return nil }
         muxer = m
@@ -36,17 +36,17 @@ struct HlsPartCutter {
         held = Array(repeating: nil, count: tracks.count)
     }
 
-    func initSegment() -> [UInt8] { muxer.initSegment() }
+    public func initSegment() -> [UInt8] { muxer.initSegment() }
 
     /// A segment starts at `dts` (a keyframe); the muxer holds nothing then (the previous one was finished).
-    mutating func begin(at dts: Int64) {
+    public mutating func begin(at dts: Int64) {
         startDts = dts
         bytes = []
         independent = false
     }
 
     /// Muxes one frame; returns the parts it completed (usually none).
-    mutating func mux(track: Int, pts: Int64, dts: Int64, key: Bool, data: ArraySlice<UInt8>) -> [Part] {
+    public mutating func mux(track: Int, pts: Int64, dts: Int64, key: Bool, data: ArraySlice<UInt8>) -> [Part] {
         guard held.indices.contains(track) else { return [] }
         let previous = held[track]
         let fragments = muxer.mux(track: track, pts: pts, dts: dts, key: key, data: data)
@@ -57,7 +57,7 @@ struct HlsPartCutter {
     }
 
     /// Ends the segment at `endDts`: the frames the muxer held and the last (possibly short) part.
-    mutating func finish(endDts: Int64) -> [Part] {
+    public mutating func finish(endDts: Int64) -> [Part] {
         let pending = held
         held = Array(repeating: nil, count: held.count)
         var out: [Part] = []

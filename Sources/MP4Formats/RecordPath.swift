@@ -6,10 +6,10 @@ import Glibc
 /// (HH-MM-SS), `{epoch}` (seconds) and `{seq}` (the segment number of this recording), in local time as
 /// ZLMediaKit names its files. Names coming from clients never climb out of the root: `..`, empty parts and
 /// control characters are replaced.
-enum RecordPath {
-    static let defaultTemplate = "{app}/{stream}/{date}/{time}.mp4"
+public enum RecordPath {
+    public static let defaultTemplate = "{app}/{stream}/{date}/{time}.mp4"
 
-    static func expand(_ template: String, root: String, vhost: String, app: String, stream: String,
+    public static func expand(_ template: String, root: String, vhost: String, app: String, stream: String,
                        epochSeconds: Int, sequence: Int) -> String {
         var t = time_t(epochSeconds)
         var parts = tm()
@@ -41,7 +41,7 @@ enum RecordPath {
     }
 
     /// One path component or a multi-part name, with every part made harmless.
-    static func safe(_ name: String) -> String {
+    public static func safe(_ name: String) -> String {
         let parts = name.split(separator: "/", omittingEmptySubsequences: true).map { part -> String in
             let cleaned = String(part.unicodeScalars.map { $0.value < 0x20 || $0 == "\\" ? "_" : Character($0) })
             return cleaned == ".." || cleaned == "." ? "_" : cleaned
