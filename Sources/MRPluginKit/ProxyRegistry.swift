@@ -24,7 +24,8 @@ public final class ProxyRegistry: @unchecked Sendable {
     public typealias Make = (ProxyRequest) -> ManagedProxy?
 
     let host: PluginHost
-    /// The plugin's name: its command prefix and the schema of its push keys.
+    /// The plugin's table name (its descriptor's name on a host older than 1.3): its command prefix and the
+    /// schema of its push keys.
     let name: String
     private let expectedForm: String
     private let make: Make
@@ -33,7 +34,8 @@ public final class ProxyRegistry: @unchecked Sendable {
 
     public init(host: PluginHost, name: String, expected form: String, make: @escaping Make) {
         self.host = host
-        self.name = name
+        // A second instance (`[rtmp2]` with `path`) owns the `rtmp2.` namespace, not `rtmp.`.
+        self.name = host.pluginName ?? name
         self.expectedForm = form
         self.make = make
     }

@@ -189,7 +189,7 @@ MR_FROZEN(mr_http_server_ops, write, 32);
 MR_FROZEN(mr_http_server_ops, end, 40);
 
 /* mr_host_api */
-MR_FROZEN_SIZE(mr_host_api, 800);
+MR_FROZEN_SIZE(mr_host_api, 808);
 MR_FROZEN(mr_host_api, size, 0);
 MR_FROZEN(mr_host_api, abi_major, 4);
 MR_FROZEN(mr_host_api, abi_minor, 6);
@@ -292,6 +292,7 @@ MR_FROZEN(mr_host_api, udp_cork, 768); /* ABI 1.3 */
 MR_FROZEN(mr_host_api, udp_flush, 776); /* ABI 1.3 */
 MR_FROZEN(mr_host_api, source_set_clock_ref, 784); /* ABI 1.3 */
 MR_FROZEN(mr_host_api, reader_clock_ref, 792); /* ABI 1.3 */
+MR_FROZEN(mr_host_api, plugin_name, 800); /* ABI 1.3 */
 
 /* mr_config_key */
 MR_FROZEN_SIZE(mr_config_key, 24);

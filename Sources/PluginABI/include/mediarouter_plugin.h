@@ -788,6 +788,11 @@ typedef struct mr_host_api {
     /* [owner loop] The latest reference of the reader's source's track `track`. Set out->size first.
      * MR_ERR_NOT_FOUND when the publisher set none. */
     mr_status (*reader_clock_ref)(mr_reader *reader, uint32_t track, mr_clock_ref *out);
+
+    /* [any thread] The name of the plugin's table in plugins.conf ("rtmp", or "rtmp2" for a second
+     * instance loaded with `path`): the namespace of its commands (`<name>.proxy.add`) and of its own
+     * derived rings, and the name its declaration is listed under. Valid until destroy returns. (ABI 1.3) */
+    const char *(*plugin_name)(mr_host *host);
 } mr_host_api;
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -4,6 +4,10 @@ import PluginABI
 /// The host functions ABI 1.3 appended: per-loop UDP groups, batched and corked UDP sends, clock references.
 extension HostAPITable {
     static func installABI13(_ api: inout mr_host_api) {
+        api.plugin_name = { h in
+            guard let ctx = HostContext.from(h) else { return nil }
+            return UnsafePointer(ctx.cName)
+        }
         api.udp_bind_group = { h, opts, cbs, user, out, capacity in
             guard let ctx = HostContext.from(h), let opts, let out, let cbs else { return LastError.fail(MR_ERR_INVALID, "missing argument") }
             let callbacks: mr_udp_callbacks = ABICopy.read(cbs)

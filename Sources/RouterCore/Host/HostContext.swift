@@ -9,6 +9,8 @@ import PluginABI
 /// plugin created, so a stopping plugin leaves nothing behind even if it forgot to close things.
 public final class HostContext: @unchecked Sendable {
     public let name: String
+    /// `name` for `plugin_name` (ABI 1.3): a C string that lives as long as the context.
+    let cName: UnsafeMutablePointer<CChar>?
     let descriptor: PluginDescriptor
     let path: String
     unowned let core: CoreServices
@@ -33,6 +35,7 @@ public final class HostContext: @unchecked Sendable {
 
     init(name: String, descriptor: PluginDescriptor, path: String, config: [String: ConfigValue], core: CoreServices) {
         self.name = name
+        self.cName = strdup(name)
         self.descriptor = descriptor
         self.path = path
         self.config = config
@@ -43,6 +46,8 @@ public final class HostContext: @unchecked Sendable {
     }
 
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    deinit { free(cName) }
 
     static func from(_ handle: OpaquePointer?) -> HostContext? {
         guard let handle else { return nil }
