@@ -163,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["PluginABI"],
-            exclude: ["Clients"]
+            exclude: ["Clients", "Fixtures"]
         ),
     ] + allPlugins.map { .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit"] + (pluginDependencies[$0.target] ?? []), path: $0.path) },
     swiftLanguageModes: [.v6]
