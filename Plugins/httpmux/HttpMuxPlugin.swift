@@ -18,7 +18,6 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("tls_key", MR_CONFIG_STRING, "PEM private key for HTTPS"),
         ("www_root", MR_CONFIG_STRING, "folder of static files (none when empty)"),
         ("console", MR_CONFIG_BOOL, "serve the web console at / and /console/ (default true)"),
-        ("console_root", MR_CONFIG_STRING, "folder of the console's files (default: the copy shipped beside this library)"),
         ("cors", MR_CONFIG_BOOL, "send Access-Control-Allow-Origin: * (default true)"),
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
         ("max_body_bytes", MR_CONFIG_INT, "largest request body accepted"),

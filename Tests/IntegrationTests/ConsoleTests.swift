@@ -65,6 +65,23 @@ final class ConsoleTests: XCTestCase {
         XCTAssertTrue(page.waitFor("document.querySelector('[data-stream=\"live/a\"]') === null", timeout: 10), "live/a still listed after it ended")
     }
 
+    func testConsoleOffLeavesRootToWwwRootOr404() throws {
+        let www = FileManager.default.temporaryDirectory.appendingPathComponent("mr-console-www-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: www, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: www) }
+        try "operator's own page".write(to: www.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        // An operator's index.html keeps `/`; the console keeps /console/.
+        let (own, _, _, ownHttp) = try started(extra: "www_root = \"\(www.path)\"")
+        XCTAssertTrue(talk(port: ownHttp, "GET / HTTP/1.0\r\n\r\n")?.contains("operator's own page") == true)
+        XCTAssertTrue(talk(port: ownHttp, "GET /console/app.js HTTP/1.0\r\n\r\n")?.hasPrefix("HTTP/1.1 200") == true)
+        XCTAssertEqual(own.stop(), 0, own.log)
+
+        let (off, _, _, http) = try started(extra: "console = false")
+        defer { XCTAssertEqual(off.stop(), 0, off.log) }
+        XCTAssertTrue(talk(port: http, "GET / HTTP/1.0\r\n\r\n")?.hasPrefix("HTTP/1.1 404") == true)
+        XCTAssertTrue(talk(port: http, "GET /console/app.js HTTP/1.0\r\n\r\n")?.hasPrefix("HTTP/1.1 404") == true)
+    }
+
     func testPlayerDecodesHttpFmp4ThroughMse() throws {
         guard ChromiumTests.chromiumInstalled() else { return }
         let (s, rtmp, _, http) = try started()

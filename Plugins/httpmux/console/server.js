@@ -5,7 +5,6 @@ import { Sparkline } from './charts.js';
 
 const rows = new Map();    // plugin name -> { tr, cells, enabled }
 let charts = null;
-let lastTraffic = null;    // { at, in, out }
 let ticks = 0;
 
 function counters(stats) {
@@ -62,17 +61,23 @@ function updatePlugins(list) {
   return list;
 }
 
+/// Rates over the last three seconds: plugins add their byte counters in batches, so one second's
+/// difference jumps between 0 and twice the rate.
 function traffic(list) {
   const sum = key => list.reduce((n, p) => n + ((p.stats && p.stats[key]) || 0), 0);
   const now = { at: performance.now(), in: sum('bytes_in'), out: sum('bytes_out') };
-  // A plugin that stopped takes its counters with it: a drop is not a negative rate.
-  if (lastTraffic && now.in >= lastTraffic.in && now.out >= lastTraffic.out) {
-    const seconds = (now.at - lastTraffic.at) / 1000;
-    charts.in.push((now.in - lastTraffic.in) * 8 / seconds);
-    charts.out.push((now.out - lastTraffic.out) * 8 / seconds);
-  }
-  lastTraffic = now;
+  // A plugin that stopped takes its counters with it: a drop starts the window again, never a negative rate.
+  const last = traffic.window[traffic.window.length - 1];
+  if (last && (now.in < last.in || now.out < last.out)) traffic.window = [];
+  traffic.window.push(now);
+  if (traffic.window.length > 4) traffic.window.shift();
+  const first = traffic.window[0];
+  if (first === now) return;
+  const seconds = (now.at - first.at) / 1000;
+  charts.in.push((now.in - first.in) * 8 / seconds);
+  charts.out.push((now.out - first.out) * 8 / seconds);
 }
+traffic.window = [];
 
 async function pollPlugins() {
   try {

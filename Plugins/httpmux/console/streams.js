@@ -70,8 +70,11 @@ async function closeStream(s) {
 
 function updateCard(card, s, now) {
   const f = s.first;
-  const peer = f.originSock && f.originSock.peer_ip ? `${f.originSock.peer_ip}:${f.originSock.peer_port}` : '';
-  setText(card.fields.origin, `${f.originTypeStr || '?'} · ${f.originUrl || ''}${peer ? ' (' + peer + ')' : ''}`);
+  const sock = f.originSock || {};
+  // A pull's peer is the URL it pulls: shown alone; a publisher's is its address beside the stream URL.
+  const origin = (sock.peer_ip || '').includes('://') ? sock.peer_ip
+    : `${f.originUrl || ''}${sock.peer_ip ? ` (${sock.peer_ip}:${sock.peer_port})` : ''}`;
+  setText(card.fields.origin, `${f.originTypeStr || '?'} · ${origin}`);
   setText(card.fields.tracks, (f.tracks || []).map(trackText).join(' · ') || 'none yet');
   if (card.lastBytes !== null && now > card.lastAt && f.totalBytes >= card.lastBytes) {
     setText(card.fields.bitrate, bitrate((f.totalBytes - card.lastBytes) * 8000 / (now - card.lastAt)));
