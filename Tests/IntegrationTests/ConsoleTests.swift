@@ -25,7 +25,10 @@ final class ConsoleTests: XCTestCase {
 
     func testConsoleIsServedAtRootAndListsAnRtmpPublishWithinTwoSeconds() throws {
         guard ChromiumTests.chromiumInstalled() else { return }
-        let (s, rtmp, _, http) = try started(extra: "[hls]\nenabled = true")
+        // getSnap's cache in the test's own folder, not the working directory.
+        let snaps = FileManager.default.temporaryDirectory.appendingPathComponent("mr-console-snap-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: snaps) }
+        let (s, rtmp, _, http) = try started(extra: "[hls]\nenabled = true\n[api]\nsnap_root = \"\(snaps)\"")
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         // `/` is the console with the default settings (no www_root), its scripts under /console/.
         let root = talk(port: http, "GET / HTTP/1.0\r\n\r\n") ?? ""
