@@ -33,6 +33,12 @@ let pluginDependencies: [String: [Target.Dependency]] = [
     "Mp4Plugin": ["MediaFormats", "BusMedia", "MP4Formats"],
 ]
 
+/// Files a plugin ships beside its library: SwiftPM copies them into `MediaRouter_<target>.resources/` next to
+/// the `.so`, where the plugin finds them from its own path (httpmux's built-in web console).
+let pluginResources: [String: [Resource]] = [
+    "HttpMuxPlugin": [.copy("console")],
+]
+
 let package = Package(
     name: "MediaRouter",
     products: [
@@ -165,6 +171,9 @@ let package = Package(
             dependencies: ["PluginABI"],
             exclude: ["Clients", "Fixtures"]
         ),
-    ] + allPlugins.map { .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit"] + (pluginDependencies[$0.target] ?? []), path: $0.path) },
+    ] + allPlugins.map {
+        .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit"] + (pluginDependencies[$0.target] ?? []), path: $0.path,
+                resources: pluginResources[$0.target])
+    },
     swiftLanguageModes: [.v6]
 )

@@ -231,8 +231,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     private func serveFile(_ r: HttpRequest) {
         guard r.method == "GET" || r.method == "HEAD" else { return reply(405, "method \(r.method) not allowed") }
-        guard let files = settings.files else { return reply(404, "not found") }
-        switch files.resolve(r.path) {
+        switch staticResolution(r.path) {
         case .forbidden:
             reply(403, "forbidden")
         case .notFound:
@@ -274,6 +273,18 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             state = .sendingFile
             transfer.resume(self)
         }
+    }
+
+    /// www_root comes first, so an operator's own page keeps `/`; the console answers `/` when www_root has
+    /// no file there (no root, or only a listing) and owns `/console/`.
+    private func staticResolution(_ path: String) -> StaticFiles.Resolution {
+        if let asset = settings.console?.asset(path) { return asset }
+        let fromRoot = settings.files?.resolve(path) ?? .notFound
+        if path == "/", let console = settings.console {
+            if case .file = fromRoot { return fromRoot }
+            return console.index
+        }
+        return fromRoot
     }
 
     func fileFinished(ok: Bool) {

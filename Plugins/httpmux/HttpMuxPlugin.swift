@@ -9,7 +9,7 @@ public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descripto
 
 nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     name: "httpmux", version: "0.1.0",
-    description: "HTTP/1.1 + WebSocket port: HTTP-FLV and WebSocket-FLV live streams, static files, routes of other plugins; "
+    description: "HTTP/1.1 + WebSocket port: HTTP-FLV and WebSocket-FLV live streams, static files, the web console, routes of other plugins; "
         + "HTTP-FLV and HTTP-TS pulls",
     configKeys: [
         ("bind", MR_CONFIG_STRING, "listen address (default 0.0.0.0)"),
@@ -17,6 +17,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("tls_cert", MR_CONFIG_STRING, "PEM certificate chain for HTTPS"),
         ("tls_key", MR_CONFIG_STRING, "PEM private key for HTTPS"),
         ("www_root", MR_CONFIG_STRING, "folder of static files (none when empty)"),
+        ("console", MR_CONFIG_BOOL, "serve the web console at / and /console/ (default true)"),
         ("cors", MR_CONFIG_BOOL, "send Access-Control-Allow-Origin: * (default true)"),
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
         ("max_body_bytes", MR_CONFIG_INT, "largest request body accepted"),

@@ -9,6 +9,7 @@ struct HttpMuxSettings {
     var stallTimeoutMs = 10_000
     var maxBodyBytes = 1 << 20
     var files: StaticFiles?
+    var console: ConsoleFiles?
 
     init() {}
 
@@ -19,5 +20,11 @@ struct HttpMuxSettings {
         let root = host.string("www_root", default: "")
         files = StaticFiles(root: root)
         if !root.isEmpty && files == nil { host.log(MR_LOG_WARNING, "www_root \(root) does not exist; static files are off") }
+        // No key names the console's folder: one the API could set would serve any folder (www_root is protected).
+        if host.bool("console", default: true) {
+            let consoleRoot = ConsoleFiles.bundledRoot ?? ""
+            console = ConsoleFiles(root: consoleRoot)
+            if console == nil { host.log(MR_LOG_WARNING, "web console files not found at \(consoleRoot); the console is off") }
+        }
     }
 }

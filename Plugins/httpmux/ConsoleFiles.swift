@@ -1,0 +1,54 @@
+import Foundation
+import HttpProtocol
+
+/// The built-in web console (`Plugins/httpmux/console`): its page at `/`, its scripts and styles under
+/// `/console/`. SwiftPM copies the folder beside this library (`MediaRouter_HttpMuxPlugin.resources/console`),
+/// so it is found from the library's own path wherever a build or an install put the two, whatever the
+/// working directory or the config file's folder.
+struct ConsoleFiles {
+    static let assetPrefix = "/console/"
+    static let bundleFolder = "MediaRouter_HttpMuxPlugin.resources/console"
+    let files: StaticFiles
+
+    init?(root: String) {
+        guard let files = StaticFiles(root: root) else { return nil }
+        self.files = files
+    }
+
+    /// The folder shipped beside this library.
+    static var bundledRoot: String? {
+        libraryPath.map { ($0 as NSString).deletingLastPathComponent + "/" + bundleFolder }
+    }
+
+    /// This library's file: the mapping of /proc/self/maps that holds its own image (Glibc's dladdr is not
+    /// visible to Swift without _GNU_SOURCE).
+    static var libraryPath: String? {
+        let address = UInt(bitPattern: #dsohandle)
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        for line in maps.split(separator: "\n") {
+            // start-end perms offset dev inode path
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard fields.count == 6 else { continue }
+            let span = fields[0].split(separator: "-")
+            guard span.count == 2, let low = UInt(span[0], radix: 16), let high = UInt(span[1], radix: 16),
+                  low <= address, address < high else { continue }
+            let path = fields[5].trimmingCharacters(in: .whitespaces)
+            return path.hasPrefix("/") ? path : nil
+        }
+        return nil
+    }
+
+    /// The page itself, answered at `/`.
+    var index: StaticFiles.Resolution { files.resolve("/index.html") }
+
+    /// The console's answer for a path under `/console/`, nil for other paths. Only files are served:
+    /// the console's folder is not listed.
+    func asset(_ urlPath: String) -> StaticFiles.Resolution? {
+        guard urlPath.hasPrefix(Self.assetPrefix) else { return nil }
+        // A folder would resolve to its index.html, whose relative links only work at `/`.
+        guard !urlPath.hasSuffix("/") else { return .notFound }
+        let resolved = files.resolve(String(urlPath.dropFirst(Self.assetPrefix.count - 1)))
+        if case .directory = resolved { return .notFound }
+        return resolved
+    }
+}
