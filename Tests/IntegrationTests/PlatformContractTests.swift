@@ -46,6 +46,7 @@ final class PlatformContractTests: XCTestCase {
         let item = try XCTUnwrap(list.first { $0["schema"] as? String == "test" })
         XCTAssertEqual((item["originType"] as? NSNumber)?.intValue, 4)
         XCTAssertEqual(item["originTypeStr"] as? String, "pull")
+        XCTAssertEqual(item["originUrl"] as? String, "test://anything/at/all", "a pull's origin is the URL it pulls")
         XCTAssertEqual((try api(http, "getMediaList", ["schema": "test"])["data"] as? [Any])?.count, 1)
 
         // A scheme nobody declares is refused with the ones that are.

@@ -103,7 +103,10 @@ extension ManagementService {
             let readers = byStream.filter { $0.key.vhost == vhost && $0.key.app == app && $0.key.stream == stream }.map(\.protocolName)
             let proto = s["protocol"] as? String ?? ""
             let (originType, originTypeStr) = served.origin(proto)
-            let (peerIP, peerPort) = MediaEndpoints.splitPeer(s["peer"] as? String ?? "")
+            // A pull's peer is the URL it pulls: that is its originUrl (ZLMediaKit shows the source URL), not an address.
+            let peer = s["peer"] as? String ?? ""
+            let pulledURL = peer.contains("://") ? peer : nil
+            let (peerIP, peerPort) = pulledURL == nil ? MediaEndpoints.splitPeer(peer) : ("", 0)
             let tracks: [any Sendable] = (s["tracks"] as? [[String: Any]] ?? []).map { t -> [String: any Sendable] in
                 let (id, name) = MediaEndpoints.codecID(t["codec"] as? String ?? "")
                 let video = (t["kind"] as? String) == "video"
@@ -127,7 +130,7 @@ extension ManagementService {
                 out.append([
                     "schema": schema.name, "vhost": vhost, "app": app, "stream": stream,
                     "readerCount": readers.filter { schema.readers.contains($0) }.count, "totalReaderCount": readers.count,
-                    "originType": originType, "originTypeStr": originTypeStr, "originUrl": "\(proto)://\(peerIP)/\(app)/\(stream)",
+                    "originType": originType, "originTypeStr": originTypeStr, "originUrl": pulledURL ?? "\(proto)://\(peerIP)/\(app)/\(stream)",
                     "originSock": ["identifier": "", "local_ip": "", "local_port": 0, "peer_ip": peerIP, "peer_port": peerPort] as [String: any Sendable],
                     "createStamp": Int64(Date().timeIntervalSince1970) - alive, "aliveSecond": alive,
                     "bytesSpeed": 0, "totalBytes": (s["bytes_in"] as? Int64) ?? 0, "isRecordingMP4": false, "isRecordingHLS": false,

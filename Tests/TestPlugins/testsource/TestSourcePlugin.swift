@@ -103,7 +103,12 @@ final class SyntheticStream: @unchecked Sendable {
 
     let protocolName: String
 
-    init(host: PluginHost, app: String, stream: String, loop: Int, fps: Int, gop: Int, size: Int, protocolName: String = "testsource") {
+    /// Shown as the source's peer (a pull's URL).
+    let peer: String?
+
+    init(host: PluginHost, app: String, stream: String, loop: Int, fps: Int, gop: Int, size: Int, protocolName: String = "testsource",
+         peer: String? = nil) {
+        self.peer = peer
         self.host = host
         self.protocolName = protocolName
         self.app = app
@@ -119,11 +124,12 @@ final class SyntheticStream: @unchecked Sendable {
         var options = mr_source_options()
         options.size = UInt32(MemoryLayout<mr_source_options>.size)
         options.loop = Int32(loop)
-        let rc: Int32 = app.withCString { a in stream.withCString { s in protocolName.withCString { proto in
+        let rc: Int32 = app.withCString { a in stream.withCString { s in protocolName.withCString { proto in (peer ?? "").withCString { peerText in
             options.protocol = proto
+            options.peer = peer == nil ? nil : peerText
             var key = mr_stream_key(vhost: nil, app: a, stream: s)
             return api.source_open(host.host, &key, &options, &source)
-        } } }
+        } } } }
         guard rc == MR_OK, let source else {
             host.log(MR_LOG_ERROR, "source_open \(app)/\(stream) failed: \(host.lastError)")
             return false
@@ -196,7 +202,7 @@ final class TestPull: ManagedProxy, @unchecked Sendable {
     init(host: PluginHost, request: ProxyRequest) {
         self.request = request
         stream = SyntheticStream(host: host, app: request.app, stream: request.stream, loop: 0, fps: 25, gop: 25, size: 1000,
-                                 protocolName: "test-pull")
+                                 protocolName: "test-pull", peer: request.url)
     }
 
     func start() {
