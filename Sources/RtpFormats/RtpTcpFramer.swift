@@ -46,7 +46,7 @@ public struct RtpTcpFramer: Sendable {
             // Check the header before waiting for the body: a garbage length must not hold up the stream.
             let headerAvailable = min(b.count - i - prefix, 12)
             guard headerAvailable >= 12 || b.count - i - prefix >= length else { break }
-            if headerAvailable >= 12, !plausibleHeader(b, i + prefix) {
+            if headerAvailable >= 12, !plausibleHeader(b, i + prefix, length: length) {
                 resync(b, &i, prefix: prefix)
                 continue
             }
@@ -65,10 +65,10 @@ public struct RtpTcpFramer: Sendable {
         framing != .interleaved || b[i] == UInt8(ascii: "$")
     }
 
-    /// Version 2, and an RTP packet (not RTCP) carries the expected SSRC.
-    private func plausibleHeader(_ b: [UInt8], _ at: Int) -> Bool {
+    /// Version 2, and an RTP packet carries the expected SSRC, or an RTCP packet's own length fits the frame.
+    private func plausibleHeader(_ b: [UInt8], _ at: Int, length: Int) -> Bool {
         guard b[at] >> 6 == 2 else { return false }
-        if (192...223).contains(b[at + 1]) { return true }
+        if (192...223).contains(b[at + 1]) { return ((Int(b[at + 2]) << 8 | Int(b[at + 3])) + 1) * 4 <= length }
         guard let expectedSsrc else { return true }
         return Self.ssrc(b, at) == expectedSsrc
     }
@@ -82,7 +82,7 @@ public struct RtpTcpFramer: Sendable {
         var j = i + 1
         while b.count - j >= prefix + 12 {
             let length = Int(b[j + prefix - 2]) << 8 | Int(b[j + prefix - 1])
-            if plausiblePrefix(b, j), length >= 12, plausibleHeader(b, j + prefix) { break }
+            if plausiblePrefix(b, j), length >= 12, plausibleHeader(b, j + prefix, length: length) { break }
             j += 1
         }
         i = min(j, b.count)

@@ -38,6 +38,23 @@ final class RtpTcpFramerTests: XCTestCase {
         XCTAssertEqual(f.buffered, 0)
     }
 
+    func testGarbageRunSplitOverReadsResynchronises() {
+        var f = RtpTcpFramer()
+        var garbage: [UInt8] = [0xFF, 0xFF]
+        for _ in 0..<4 { garbage += (0...255).map { UInt8($0) } }
+        let before = (0..<3).flatMap { Self.rfc4571(Self.rtp(seq: UInt16($0), size: 1400)) }
+        let after = (3..<9).flatMap { Self.rfc4571(Self.rtp(seq: UInt16($0), size: 1400)) }
+        let stream = before + garbage + after
+        var got: [UInt16] = []
+        var i = 0
+        for n in [700, 3000, 100, 1500, 9000, 5000] where i < stream.count {
+            got += f.push(stream[i..<min(stream.count, i + n)]).compactMap { RtpPacket($0)?.sequence }
+            i += n
+        }
+        got += f.push(stream[min(i, stream.count)...]).compactMap { RtpPacket($0)?.sequence }
+        XCTAssertEqual(got, Array(0..<9))
+    }
+
     func testForeignSsrcAfterTheFirstIsNotTrusted() {
         var f = RtpTcpFramer()
         let bytes = Self.interleaved(Self.rtp(seq: 1)) + Self.interleaved(Self.rtp(seq: 9, ssrc: 7)) + Self.interleaved(Self.rtp(seq: 2))
