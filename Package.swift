@@ -31,6 +31,7 @@ let pluginDependencies: [String: [Target.Dependency]] = [
     "RtspPlugin": ["MediaFormats", "BusMedia", "RtpFormats", "RtspProtocol"],
     "HlsPlugin": ["MediaFormats", "BusMedia", "MpegTS", "MP4Formats", "HlsFormats", "HttpProtocol"],
     "Mp4Plugin": ["MediaFormats", "BusMedia", "MP4Formats"],
+    "Gb28181Plugin": ["MediaFormats", "BusMedia", "MpegTS", "MpegPS", "RtpFormats"],
 ]
 
 /// Files a plugin ships beside its library: SwiftPM copies them into `MediaRouter_<target>.resources/` next to
@@ -88,6 +89,8 @@ let package = Package(
         // Containers: MPEG-TS mux/demux and fragmented MP4 (ISO BMFF) writing, shared by httpmux, HLS, SRT, GB28181.
         .target(name: "MpegTS", dependencies: ["MediaFormats"]),
         .target(name: "MP4Formats", dependencies: ["MediaFormats"]),
+        // MPEG-2 program stream (GB28181's RTP payload), demuxed with MpegTS's elementary stream handling.
+        .target(name: "MpegPS", dependencies: ["MediaFormats", "MpegTS"]),
         // M3U8 playlists (RFC 8216) as a client reads them (the HLS pull) and as the HLS server writes them,
         // with the LL-HLS part cutter.
         .target(name: "HlsFormats", dependencies: ["MediaFormats", "MP4Formats"]),
@@ -150,6 +153,7 @@ let package = Package(
         .testTarget(name: "RtpFormatsTests", dependencies: ["RtpFormats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "MpegTSTests", dependencies: ["MpegTS", "MediaFormats", "TestSupport"]),
+        .testTarget(name: "MpegPSTests", dependencies: ["MpegPS", "MpegTS", "MediaFormats", "RtpFormats", "TestSupport"]),
         .testTarget(name: "HlsFormatsTests", dependencies: ["HlsFormats", "MediaFormats", "MP4Formats"]),
         .testTarget(name: "MP4FormatsTests", dependencies: ["MP4Formats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),

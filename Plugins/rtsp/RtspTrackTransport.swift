@@ -1,3 +1,4 @@
+import MRPluginKit
 /// Where one track's RTP and RTCP go for one session, as agreed in SETUP.
 enum RtspTrackTransport {
     /// Interleaved on the RTSP connection.

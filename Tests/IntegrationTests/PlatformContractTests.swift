@@ -115,7 +115,7 @@ final class PlatformContractTests: XCTestCase {
         let http = freePort(), rtmp = freePort(), rtsp = freePort()
         let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: "[mp4]\n[gb28181]\nport = 10000")
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        XCTAssertTrue(s.waitForLog("plugin httpmux 0.1.0 started") && s.waitForLog("plugin gb28181 0.0.0 started")
+        XCTAssertTrue(s.waitForLog("plugin httpmux 0.1.0 started") && s.waitForLog("plugin gb28181 0.1.0 started")
                       && s.waitForLog("plugin mp4 0.1.0 started"), s.log)
         let hookBase = "http://127.0.0.1:18080/index/hook"
         var call: [String: String] = [
@@ -133,8 +133,8 @@ final class PlatformContractTests: XCTestCase {
         let answer = try api(http, "setServerConfig", call)
         XCTAssertEqual(code(answer), 0, "\(answer)")
         XCTAssertGreaterThanOrEqual((answer["changed"] as? NSNumber)?.intValue ?? 0, 10, "\(answer)")
-        XCTAssertEqual(Set(answer["ignored"] as? [String] ?? []), ["protocol.downloadRoot", "record.appName", "ffmpeg.snap", "rtp_proxy.port_range"],
-                       "keys without a counterpart here (the gb28181 placeholder has no port_range yet): \(answer)")
+        XCTAssertEqual(Set(answer["ignored"] as? [String] ?? []), ["protocol.downloadRoot", "record.appName", "ffmpeg.snap"],
+                       "keys without a counterpart here: \(answer)")
         XCTAssertEqual(answer["refused"] as? [String], ["protocol.mp4_save_path"], "a folder: \(answer)")
 
         let config = try XCTUnwrap((try api(http, "getServerConfig"))["data"] as? [[String: String]]).first ?? [:]
@@ -145,7 +145,7 @@ final class PlatformContractTests: XCTestCase {
         XCTAssertEqual(config["hook.on_rtp_server_timeout"], "\(hookBase)/on_rtp_server_timeout", "stored and shown")
         XCTAssertEqual(config["hook.on_shell_login"], "")
         for (key, value) in ["general.mediaServerId": "wvp-node", "http.port": "\(http)", "rtmp.port": "\(rtmp)", "rtsp.port": "\(rtsp)",
-                             "rtp_proxy.port": "10000", "hook.alive_interval": "10.0", "http.sslport": "0"] {
+                             "rtp_proxy.port": "10000", "rtp_proxy.port_range": "30000-30500", "hook.alive_interval": "10.0", "http.sslport": "0"] {
             XCTAssertEqual(config[key], value, "\(key) as wvp reads it")
         }
         XCTAssertTrue(try String(contentsOfFile: s.configPath, encoding: .utf8).contains("enable = true"), "1 written as a TOML boolean")

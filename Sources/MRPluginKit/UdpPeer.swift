@@ -4,13 +4,13 @@ import Glibc
 
 /// A socket address for udp_send, built from the text form the host gives for a connection's peer
 /// ("1.2.3.4:5" or "[::1]:5") with another port, and compared with the sender of a datagram.
-struct UdpPeer: Hashable {
+public struct UdpPeer: Hashable, Sendable {
     private(set) var storage = sockaddr_storage()
-    let length: socklen_t
-    let ip: String
-    let port: UInt16
+    public let length: socklen_t
+    public let ip: String
+    public let port: UInt16
 
-    init?(ip: String, port: UInt16) {
+    public init?(ip: String, port: UInt16) {
         self.ip = ip
         self.port = port
         var s = sockaddr_storage()
@@ -33,7 +33,7 @@ struct UdpPeer: Hashable {
     }
 
     /// From a datagram's sender.
-    init?(_ addr: UnsafePointer<sockaddr>, _ len: socklen_t) {
+    public init?(_ addr: UnsafePointer<sockaddr>, _ len: socklen_t) {
         var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         switch Int32(addr.pointee.sa_family) {
         case AF_INET:
@@ -56,16 +56,16 @@ struct UdpPeer: Hashable {
     }
 
     /// The address part of a host peer text ("1.2.3.4:5" -> "1.2.3.4", "[::1]:5" -> "::1").
-    static func host(ofPeer text: String) -> String {
+    public static func host(ofPeer text: String) -> String {
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") { return String(text[text.index(after: text.startIndex)..<close]) }
         guard let colon = text.lastIndex(of: ":") else { return text }
         return String(text[..<colon])
     }
 
-    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    public func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         withUnsafeBytes(of: storage) { raw in body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), length) }
     }
 
-    static func == (a: UdpPeer, b: UdpPeer) -> Bool { a.ip == b.ip && a.port == b.port }
-    func hash(into h: inout Hasher) { h.combine(ip); h.combine(port) }
+    public static func == (a: UdpPeer, b: UdpPeer) -> Bool { a.ip == b.ip && a.port == b.port }
+    public func hash(into h: inout Hasher) { h.combine(ip); h.combine(port) }
 }

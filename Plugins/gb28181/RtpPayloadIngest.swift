@@ -1,0 +1,112 @@
+import BusMedia
+import MediaFormats
+import MpegPS
+import MpegTS
+import MRPluginKit
+import PluginABI
+import RtpFormats
+
+/// RTP payloads of one GB28181 stream into its bus source: PS (PT 96 and any PT not listed as ES), TS
+/// (PT 33, or payloads of whole 0x47-led 188-byte packets) or ES (PT 98 H.264, 99 H.265, 0 PCMU, 8 PCMA).
+/// Confined to the server's loop.
+final class RtpPayloadIngest {
+    enum OnlyTrack: Int { case both = 0, audio = 1, video = 2 }
+
+    private let host: PluginHost
+    private let sink: TsTrackSink
+    private let label: String
+    private let only: OnlyTrack
+    private var ps = PsDemuxer()
+    private var ts = TsDemuxer()
+    private var es: [UInt8: EsTrack] = [:]
+    private var declared: [MediaTrack] = []
+    private var lastTimestamp: UInt32?
+    private var loggedErrors = 0
+    private(set) var frames = 0
+
+    private final class EsTrack {
+        var depacketizer: any RtpDepacketizer
+        var track: MediaTrack
+        var unwrapper = RtpTimestampUnwrapper()
+        var sets: [UInt8: [UInt8]] = [:]
+        let index: Int
+        init(_ d: any RtpDepacketizer, _ t: MediaTrack, index: Int) { depacketizer = d; track = t; self.index = index }
+    }
+
+    init(host: PluginHost, source: OpaquePointer, label: String, only: OnlyTrack) {
+        self.host = host
+        self.label = label
+        self.only = only
+        sink = TsTrackSink(host: host, source: source, label: label)
+    }
+
+    func packet(_ p: RtpPacket) {
+        if let codec = Self.esCodec(p.payloadType) { return elementary(p, codec) }
+        if p.payloadType == 33 || (p.payload.first == 0x47 && p.payload.count % 188 == 0) {
+            let out = ts.push(p.payload)
+            emit(ts.tracks, out.map { ($0.track, $0.key, $0.pts, $0.dts, $0.data) })
+            return
+        }
+        var out: [PsFrame] = []
+        // A new timestamp begins a new frame even when the marker of the last one was lost.
+        if let last = lastTimestamp, last != p.timestamp { out += ps.endOfFrame() }
+        lastTimestamp = p.timestamp
+        out += ps.push(p.payload)
+        if p.marker { out += ps.endOfFrame() }
+        if ps.errors > loggedErrors {
+            if loggedErrors == 0 { host.log(MR_LOG_WARNING, "\(label): \(ps.lastError ?? "PS error") (later errors are counted)") }
+            loggedErrors = ps.errors
+        }
+        emit(ps.tracks, out.map { ($0.track, $0.key, $0.pts, $0.dts, $0.data) })
+    }
+
+    static func esCodec(_ pt: UInt8) -> Codec? {
+        switch pt {
+        case 98: return .h264
+        case 99: return .h265
+        case 8: return .pcma
+        case 0: return .pcmu
+        default: return nil
+        }
+    }
+
+    private func elementary(_ p: RtpPacket, _ codec: Codec) {
+        if es[p.payloadType] == nil {
+            guard let d = RtpDepacketizers.make(codec: codec, clockRate: codec.isVideo ? 90000 : 8000, channels: 1) else { return }
+            let t = codec.isVideo ? MediaTrack(codec: codec) : MediaTrack(codec: codec, sampleRate: 8000, channels: 1)
+            es[p.payloadType] = EsTrack(d, t, index: es.count)
+        }
+        guard let t = es[p.payloadType] else { return }
+        let units = t.depacketizer.push(p)
+        for nal in t.depacketizer.takeParameterSets() {
+            guard let first = nal.first else { continue }
+            t.sets[codec == .h265 ? (first >> 1) & 0x3F : first & 0x1F] = nal
+        }
+        if codec == .h264, let sps = t.sets[7], let pps = t.sets[8] {
+            t.track.config = AVCDecoderConfig(sps: [sps], pps: [pps]).encode()
+        } else if codec == .h265, let v = t.sets[32], let s = t.sets[33], let pp = t.sets[34], let c = HEVCDecoderConfig(vps: v, sps: s, pps: pp)?.encode() {
+            t.track.config = c
+        }
+        let tracks = es.values.sorted { $0.index < $1.index }.map(\.track)
+        let rate: Int64 = codec.isVideo ? 90000 : 8000
+        emit(tracks, units.map { u in
+            let us = t.unwrapper.unwrap(u.timestamp) * 1_000_000 / rate
+            return (t.index, u.key, us, us, u.data)
+        })
+    }
+
+    private func emit(_ tracks: [MediaTrack], _ out: [(Int, Bool, Int64, Int64, [UInt8])]) {
+        let wanted = tracks.filter { only == .both || ($0.codec.isVideo == (only == .video)) }
+        if wanted != declared, !wanted.isEmpty {
+            declared = wanted
+            sink.declare(wanted)
+        }
+        for (track, key, pts, dts, data) in out {
+            guard let f = sink.frame(track: track, of: tracks, key: key, pts: pts, dts: dts, data: data) else { continue }
+            sink.write(f)
+            frames += 1
+        }
+    }
+
+    var summary: String { "\(frames) frames (\(sink.codecs)), \(ps.errors) PS errors, \(ts.errors) TS errors" }
+}

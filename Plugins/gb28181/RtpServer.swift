@@ -1,0 +1,228 @@
+import Foundation
+import MRPluginKit
+import PluginABI
+import RtpFormats
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What openRtpServer asked for; immutable once opened.
+struct RtpServerSpec {
+    enum TcpMode: Int { case udp = 0, passive = 1, active = 2 }
+    let app: String
+    let streamId: String
+    let tcpMode: TcpMode
+    let reusePort: Bool
+    let only: RtpPayloadIngest.OnlyTrack
+    /// Closed with on_rtp_server_timeout (the fixed port's streams close silently).
+    let postsTimeout: Bool
+}
+
+/// What getRtpInfo and listRtpServer read from the API's threads.
+struct RtpServerInfo {
+    var peerIp = ""
+    var peerPort = 0
+    var localIp = "0.0.0.0"
+    var packets = 0
+    var droppedSsrc = 0
+    var droppedPeer = 0
+}
+
+/// One RTP server (ZLMediaKit's RtpServer): a UDP port or a TCP port, its first peer, its SSRC filter, its
+/// bus source and its no-data timeout. Packets arrive and everything but `info`/`ssrc`/`paused` is touched
+/// on `loop` only.
+final class RtpServer: @unchecked Sendable {
+    let spec: RtpServerSpec
+    let loop: Int32
+    private(set) var port: UInt16 = 0
+    private let host: PluginHost
+    private weak var plugin: Gb28181Plugin?
+    let info = LockedValue(RtpServerInfo())
+    /// 0 = any; updateRtpServerSSRC changes it from an API thread.
+    let ssrc = LockedValue<UInt32>(0)
+    /// pauseRtpCheck: until this monotonic time (µs) the timeout does not fire.
+    let pausedUntilUs = LockedValue<Int64>(0)
+
+    var udp: OpaquePointer?
+    var listener: OpaquePointer?
+    private var peer: UdpPeer?
+    private var conn: OpaquePointer?
+    private var source: OpaquePointer?
+    private var ingest: RtpPayloadIngest?
+    private var lastPacketUs: Int64
+    private var timer: OpaquePointer?
+    private var closed = false
+    /// Runs on the loop when the server closes (the fixed port forgets its SSRC).
+    var onClose: (() -> Void)?
+    private var warnedPeer = false, warnedSsrc = false
+
+    init(host: PluginHost, plugin: Gb28181Plugin, spec: RtpServerSpec, ssrc: UInt32, loop: Int32) {
+        self.host = host
+        self.plugin = plugin
+        self.spec = spec
+        self.loop = loop
+        self.ssrc.withLock { $0 = ssrc }
+        lastPacketUs = host.table.now_us()
+    }
+
+    var label: String { "rtp server \(spec.app)/\(spec.streamId) port \(port)" }
+
+    // MARK: binding ([control] or a worker)
+
+    /// Binds the port (UDP, or a TCP listener for tcp modes 1 and 2); false when it is taken.
+    func bind(port wanted: UInt16, address: String) -> Bool {
+        if spec.tcpMode == .udp {
+            var options = mr_udp_options()
+            options.size = UInt32(MemoryLayout<mr_udp_options>.size)
+            options.port = wanted
+            options.loop = loop
+            options.recv_buffer = 4 << 20
+            var cbs = mr_udp_callbacks()
+            cbs.size = UInt32(MemoryLayout<mr_udp_callbacks>.size)
+            cbs.on_datagram = { user, _, data, len, from, fromLen in
+                guard let user, let data, let from else { return }
+                Unmanaged<RtpServer>.fromOpaque(user).takeUnretainedValue()
+                    .datagram(UnsafeBufferPointer(start: data, count: len), UdpPeer(from, fromLen))
+            }
+            cbs.on_close = { user, _, _, _ in
+                guard let user else { return }
+                Unmanaged<RtpServer>.fromOpaque(user).release()
+            }
+            let user = Unmanaged.passRetained(self).toOpaque()
+            var out: OpaquePointer?
+            let rc = address.withCString { a in
+                options.bind_address = a
+                return host.table.udp_bind(host.host, &options, &cbs, user, &out)
+            }
+            guard rc == MR_OK, let out else {
+                Unmanaged<RtpServer>.fromOpaque(user).release()
+                return false
+            }
+            udp = out
+            port = host.table.udp_port(out)
+        } else {
+            var options = mr_listen_options()
+            options.size = UInt32(MemoryLayout<mr_listen_options>.size)
+            options.port = wanted
+            options.reuse_port = 1
+            var cbs = ConnectionBridge.callbacks()
+            var out: OpaquePointer?
+            let rc = address.withCString { a in
+                options.bind_address = a
+                return host.table.tcp_listen(host.host, &options, &cbs, ConnectionBridge.user(for: self), &out)
+            }
+            guard rc == MR_OK, let out else { return false }
+            listener = out
+            port = host.table.listener_port(out)
+        }
+        info.withLock { $0.localIp = address }
+        return true
+    }
+
+    /// [any thread] Starts the no-data check on the loop.
+    func startTimer() {
+        host.onLoop(loop) { [self] in
+            guard !closed else { return }
+            timer = host.table.timer_start(host.host, loop, 1000, 1000, { user, _ in
+                guard let user else { return }
+                Unmanaged<RtpServer>.fromOpaque(user).takeUnretainedValue().tick()
+            }, Unmanaged.passUnretained(self).toOpaque())
+        }
+    }
+
+    private func tick() {
+        guard let plugin, !closed else { return }
+        let now = host.table.now_us()
+        guard now >= pausedUntilUs.withLock({ $0 }) else { return }
+        guard now - lastPacketUs >= Int64(plugin.settings.timeoutSec) * 1_000_000 else { return }
+        host.log(MR_LOG_WARNING, "\(label): no RTP for \(plugin.settings.timeoutSec) s; closed")
+        plugin.registry.remove(self)
+        if spec.postsTimeout { plugin.postTimeout(self) }
+        close()
+    }
+
+    // MARK: packets (loop)
+
+    func datagram(_ data: UnsafeBufferPointer<UInt8>, _ from: UdpPeer?) {
+        guard !closed, let from else { return }
+        if let peer, peer != from {
+            info.withLock { $0.droppedPeer += 1 }
+            if !warnedPeer {
+                warnedPeer = true
+                host.log(MR_LOG_WARNING, "\(label): RTP from \(from.ip):\(from.port), not the first peer \(peer.ip):\(peer.port); dropped")
+            }
+            return
+        }
+        rtp(Array(data)[...], peerIp: from.ip, peerPort: Int(from.port)) { self.peer = from }
+    }
+
+    /// One RTP packet from the (first) peer; `adopt` runs when it is the first good one.
+    func rtp(_ bytes: ArraySlice<UInt8>, peerIp: String, peerPort: Int, adopt: () -> Void = {}) {
+        guard !closed, !RtpPacket.isRtcp(bytes), let p = RtpPacket(bytes) else { return }
+        let want = ssrc.withLock { $0 }
+        if want != 0, p.ssrc != want {
+            info.withLock { $0.droppedSsrc += 1 }
+            if !warnedSsrc {
+                warnedSsrc = true
+                host.log(MR_LOG_WARNING, "\(label): SSRC \(p.ssrc) is not the expected \(want); dropped")
+            }
+            return
+        }
+        if source == nil {
+            guard let s = host.openSource(vhost: nil, app: spec.app, stream: spec.streamId, protocolName: "rtp",
+                                          peer: "\(peerIp):\(peerPort)", loop: loop, takeover: true) else {
+                host.log(MR_LOG_WARNING, "\(label): cannot publish: \(host.lastError)")
+                return
+            }
+            source = s
+            ingest = RtpPayloadIngest(host: host, source: s, label: label, only: spec.only)
+            adopt()
+            info.withLock { $0.peerIp = peerIp; $0.peerPort = peerPort }
+            host.log(MR_LOG_INFO, "\(label): RTP from \(peerIp):\(peerPort), SSRC \(p.ssrc)")
+        }
+        lastPacketUs = host.table.now_us()
+        info.withLock { $0.packets += 1 }
+        ingest?.packet(p)
+    }
+
+    // MARK: TCP (loop)
+
+    /// A TCP peer (accepted, or dialled by connectRtpServer); false when another one already feeds this server.
+    func attach(_ c: OpaquePointer) -> Bool {
+        guard !closed, conn == nil else { return false }
+        conn = c
+        return true
+    }
+
+    /// The TCP peer went away (compared by handle only); a new one may connect, as a device that reconnects.
+    func detach(_ c: OpaquePointer) { if conn == c { conn = nil } }
+
+    /// [any thread] Closes sockets, source and timer on the loop.
+    func close() {
+        host.onLoop(loop) { [self] in
+            guard !closed else { return }
+            closed = true
+            if let t = timer { host.table.timer_cancel(t) }
+            timer = nil
+            if let u = udp { host.table.udp_close(u) }
+            udp = nil
+            if let c = conn { host.table.conn_close(c, 1) }
+            if let s = source {
+                host.log(MR_LOG_INFO, "\(label) closed: \(ingest?.summary ?? "")")
+                host.table.source_close(s)
+            }
+            source = nil
+            ingest = nil
+            onClose?()
+            onClose = nil
+        }
+        if let l = listener {
+            listener = nil
+            host.onWorker { [host] in host.table.listener_close(l) }
+        }
+    }
+}
+
+extension RtpServer: ConnectionFactory {
+    func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { RtpTcpSession(server: self, host: host) }
+}

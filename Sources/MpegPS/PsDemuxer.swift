@@ -1,0 +1,144 @@
+import MediaFormats
+import MpegTS
+
+/// One demuxed access unit in bus format (as `ElementaryStreamDecoder` gives them).
+public struct PsFrame: Sendable, Equatable {
+    /// Index in `PsDemuxer.tracks`.
+    public var track: Int
+    /// Microseconds, unwrapped across the 33-bit rollover.
+    public var pts: Int64
+    public var dts: Int64
+    public var key: Bool
+    public var data: [UInt8]
+}
+
+/// Demuxes an MPEG-2 program stream (ISO/IEC 13818-1 2.5) as GB28181 devices send it, sans I/O: bytes in any
+/// chunking, frames out. Tracks are made when a stream's first PES arrives, typed by the program stream map
+/// or, without one, guessed from the stream id and payload. Video PES with one PTS (or none) make one access
+/// unit, finished by the next PTS or by `endOfFrame` (the RTP marker); the quirks of real devices are in
+/// `PsScanner`.
+public struct PsDemuxer: Sendable {
+    /// One access unit above this is dropped (a camera frame is far below; garbage lengths are not).
+    public static let maxFrameSize = 4 << 20
+
+    private struct Stream {
+        var decoder: ElementaryStreamDecoder
+        let track: Int
+        var pending: [UInt8] = []
+        var pendingPts: Int64?
+        var pendingDts: Int64?
+        var open = false
+        var oversized = false
+    }
+
+    public private(set) var errors = 0
+    /// The last error, for a log line (the caller logs the first and counts the rest).
+    public private(set) var lastError: String?
+    private var scanner = PsScanner()
+    private var streamTypes: [UInt8: UInt8] = [:]
+    private var streams: [UInt8: Stream] = [:]
+    private var trackCodecs: [Int: UInt8] = [:]
+    private var clock = PesClock()
+    private var lastVideoId: UInt8?
+
+    public init() {}
+
+    /// Tracks in the order their streams first appeared, with configs learned in-band.
+    public var tracks: [MediaTrack] {
+        streams.values.sorted { $0.track < $1.track }.map(\.decoder.track)
+    }
+
+    /// Bytes held between calls, for watching the memory bound.
+    public var bufferedBytes: Int { scanner.buffered + streams.values.reduce(0) { $0 + $1.pending.count } }
+
+    public mutating func push(_ bytes: ArraySlice<UInt8>) -> [PsFrame] {
+        var frames: [PsFrame] = []
+        for unit in scanner.push(bytes) { handle(unit, into: &frames) }
+        for e in scanner.takeErrors() { fail(e) }
+        return frames
+    }
+
+    /// The current video access unit is complete (RTP marker, or a new RTP timestamp).
+    public mutating func endOfFrame() -> [PsFrame] {
+        var frames: [PsFrame] = []
+        for unit in scanner.flushUnbounded() { handle(unit, into: &frames) }
+        for id in streams.keys.sorted() { finishVideo(id, into: &frames) }
+        return frames
+    }
+
+    private mutating func fail(_ message: String) {
+        errors += 1
+        lastError = message
+    }
+
+    private mutating func handle(_ unit: PsScanner.Unit, into frames: inout [PsFrame]) {
+        switch unit {
+        case .streamMap(let packet):
+            guard let map = PsHeaders.streamMap(packet) else { return fail("program stream map with a length past its end") }
+            for (id, type) in map { streamTypes[id] = type }
+        case .pes(let id, let packet):
+            guard let pes = PsPesPacket(packet) else { return fail("malformed PES header (stream 0x\(String(id, radix: 16)))") }
+            pesPacket(id, pes, into: &frames)
+        case .rawVideo(let bytes):
+            // Hikvision's H.265: NAL units straight after the pack header, belonging to the open video frame.
+            guard let id = lastVideoId, streams[id]?.open == true else { return }
+            append(id, bytes)
+        }
+    }
+
+    private mutating func pesPacket(_ id: UInt8, _ pes: PsPesPacket, into frames: inout [PsFrame]) {
+        if streams[id] == nil {
+            guard !pes.payload.isEmpty else { return }
+            let codec = streamTypes[id].flatMap(PsStreamTypes.codec(streamType:)) ?? PsStreamTypes.guess(streamId: id, payload: pes.payload)
+            guard let codec else { return }
+            streams[id] = Stream(decoder: ElementaryStreamDecoder(codec: codec), track: streams.count)
+        }
+        let pts = pes.pts.map { clock.micros(ticks: $0) }
+        let dts = pes.dts.map { clock.micros(ticks: $0) }
+        guard PsStreamTypes.isVideo(id) else {
+            guard var s = streams[id] else { return }
+            let out = s.decoder.decode(pes.payload, pts: pts, dts: dts)
+            streams[id] = s
+            frames += out.map { PsFrame(track: s.track, pts: $0.pts, dts: $0.dts, key: $0.key, data: $0.data) }
+            return
+        }
+        lastVideoId = id
+        // Zero-length video PES (some devices send them as keep-alives) carry nothing and end nothing.
+        guard !pes.payload.isEmpty else { return }
+        if let pts, let s = streams[id], s.open, s.pendingPts != pts { finishVideo(id, into: &frames) }
+        if streams[id]?.open == false {
+            streams[id]?.open = true
+            streams[id]?.pendingPts = pts
+            streams[id]?.pendingDts = dts
+        }
+        append(id, pes.payload)
+    }
+
+    private mutating func append(_ id: UInt8, _ bytes: ArraySlice<UInt8>) {
+        guard var s = streams[id] else { return }
+        streams[id] = nil   // keeps `pending` uniquely referenced while it grows
+        if s.pending.count + bytes.count > Self.maxFrameSize {
+            if !s.oversized { fail("video frame over \(Self.maxFrameSize) bytes dropped") }
+            s.oversized = true
+            s.pending = []
+        } else if !s.oversized {
+            s.pending.append(contentsOf: bytes)
+        }
+        streams[id] = s
+    }
+
+    private mutating func finishVideo(_ id: UInt8, into frames: inout [PsFrame]) {
+        guard var s = streams[id], s.open else { return }
+        streams[id] = nil
+        let data = s.pending
+        let oversized = s.oversized
+        s.pending = []
+        s.open = false
+        s.oversized = false
+        if !oversized, !data.isEmpty {
+            let out = s.decoder.decode(data[...], pts: s.pendingPts, dts: s.pendingDts)
+            frames += out.map { PsFrame(track: s.track, pts: $0.pts, dts: $0.dts, key: $0.key, data: $0.data) }
+        }
+        streams[id] = s
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import XCTest
+
+/// The GB28181 RTP proxy against the real binary, fed by Clients/ps_rtp_sender.py (a PS-over-RTP sender
+/// written from ISO/IEC 13818-1, not from the server's demuxer), driven through ZLMediaKit's REST API as
+/// wvp-GB28181-pro drives it (form POSTs, secret in the body).
+final class Gb28181Tests: XCTestCase {
+    private var http = 0
+    private let secret = "gbsecret"
+
+    /// A 25 fps H.264 Annex B file without B-frames, one keyframe a second, made once per run.
+    private static let h264: String = {
+        let path = NSTemporaryDirectory() + "mr-gb-\(getpid()).h264"
+        _ = try? runCommand("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                                "testsrc2=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-bf", "0", "-g", "25",
+                                                "-pix_fmt", "yuv420p", "-bsf:v", "h264_mp4toannexb", "-f", "h264", path], timeout: 60)
+        return path
+    }()
+
+    /// wvp's form POST with the secret in the body.
+    private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] {
+        var all = fields
+        all["secret"] = secret
+        let body = all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "10", "-X", "POST", "-H",
+                                                             "Content-Type: application/x-www-form-urlencoded", "--data-binary", body,
+                                                             "http://127.0.0.1:\(http)/index/api/\(name)"], timeout: 15)
+        // Not asserted: the first calls run while the server is still starting.
+        guard status == 0 else { return ["curl": Int(status)] }
+        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
+    }
+
+    private func server(fixedPort: Int = 0, timeout: Int = 15, extra: String = "") throws -> ServerProcess {
+        http = freePort()
+        let s = try ServerProcess.started(rtmp: freePort(), rtsp: freePort(), http: http, extra: """
+            [api]
+            secret = "\(secret)"
+            loopback_exempt = false
+            [gb28181]
+            port = \(fixedPort == 0 ? freePort() : fixedPort)
+            port_range = "\(40000 + Int.random(in: 0..<200) * 100)-\(40000 + Int.random(in: 200..<250) * 100)"
+            timeout_sec = \(timeout)
+            \(extra)
+            """)
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.post("listRtpServer", [:]))?["code"] as? Int == 0 }, s.log)
+        return s
+    }
+
+    private func send(port: Int, transport: String = "udp", ssrc: UInt32 = 0x12345678, seconds: Double = 4, extra: [String] = []) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/ps_rtp_sender.py").path,
+                       Self.h264, "127.0.0.1", String(port), "--ssrc", String(ssrc), "--transport", transport,
+                       "--seconds", String(seconds)] + extra
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    private func open(_ stream: String, tcpMode: Int = 0, ssrc: String? = nil) throws -> Int {
+        var f = ["app": "rtp", "stream_id": stream, "port": "0", "tcp_mode": String(tcpMode), "re_use_port": "0", "only_track": "0"]
+        if let ssrc { f["ssrc"] = ssrc }
+        let r = try post("openRtpServer", f)
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        return try XCTUnwrap(r["port"] as? Int, "\(r)")
+    }
+
+    private func mediaItem(_ stream: String, schema: String = "rtsp") -> [String: Any]? {
+        let list = try? post("getMediaList", ["schema": schema, "app": "rtp", "stream": stream])
+        return (list?["data"] as? [[String: Any]])?.first
+    }
+
+    func testUdpPsPlaysOverRtmpAndRtspWithG711AndTheWvpContract() throws {
+        let s = try server()
+        defer { s.stop() }
+        // wvp asks getRtpInfo first, then opens.
+        XCTAssertEqual(try post("getRtpInfo", ["stream_id": "34020000"])["exist"] as? Bool, false)
+        let port = try open("34020000")
+        let info = try post("getRtpInfo", ["stream_id": "34020000", "app": "rtp"])
+        XCTAssertEqual(info["exist"] as? Bool, true)
+        XCTAssertEqual(info["local_port"] as? Int, port)
+        let list = try post("listRtpServer", [:])["data"] as? [[String: Any]]
+        XCTAssertEqual(list?.first?["port"] as? Int, port)
+        XCTAssertEqual(list?.first?["stream_id"] as? String, "34020000")
+
+        let sender = try send(port: port, seconds: 12)
+        defer { sender.terminate() }
+        XCTAssertTrue(waitUntil(timeout: 10) { self.mediaItem("34020000") != nil }, s.log)
+        let item = try XCTUnwrap(mediaItem("34020000"))
+        XCTAssertEqual(item["originType"] as? Int, 3)
+        XCTAssertEqual(item["originTypeStr"] as? String, "rtp_push")
+        let peer = try post("getRtpInfo", ["stream_id": "34020000"])
+        XCTAssertEqual(peer["peer_ip"] as? String, "127.0.0.1")
+        XCTAssertGreaterThan(peer["peer_port"] as? Int ?? 0, 0)
+
+        let rtmpPort = try XCTUnwrap(s.log.isEmpty ? nil : rtmpPortOf(s))
+        let rtmp = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPort)/rtp/34020000", seconds: 3)
+        XCTAssertEqual(rtmp.videoCodec, "h264")
+        XCTAssertEqual(rtmp.width, 320)
+        // 3 s at 25 fps, from the keyframe the player starts at.
+        XCTAssertGreaterThan(rtmp.videoFrames, 50, "\(rtmp)")
+        let rtsp = try MediaTools.probe("rtsp://127.0.0.1:\(rtspPortOf(s))/rtp/34020000", seconds: 3, extra: ["-rtsp_transport", "tcp"])
+        XCTAssertEqual(rtsp.videoCodec, "h264")
+        XCTAssertEqual(rtsp.audioCodec, "pcm_alaw")
+        XCTAssertGreaterThan(rtsp.videoFrames, 50, "\(rtsp)")
+
+        XCTAssertEqual(try post("closeRtpServer", ["stream_id": "34020000", "app": "rtp"])["hit"] as? Int, 1)
+        XCTAssertEqual(try post("closeRtpServer", ["stream_id": "34020000", "app": "rtp"])["hit"] as? Int, 0)
+        XCTAssertEqual(try post("getRtpInfo", ["stream_id": "34020000"])["exist"] as? Bool, false)
+    }
+
+    private func portOf(_ s: ServerProcess, table: String) -> Int {
+        let text = (try? String(contentsOfFile: s.configPath, encoding: .utf8)) ?? ""
+        var inTable = false
+        for line in text.split(separator: "\n") {
+            let l = line.trimmingCharacters(in: .whitespaces)
+            if l.hasPrefix("[") { inTable = l == "[\(table)]" }
+            if inTable, l.hasPrefix("port ="), let v = Int(l.dropFirst(6).trimmingCharacters(in: .whitespaces)) { return v }
+        }
+        return 0
+    }
+
+    private func rtmpPortOf(_ s: ServerProcess) -> Int { portOf(s, table: "rtmp") }
+    private func rtspPortOf(_ s: ServerProcess) -> Int { portOf(s, table: "rtsp") }
+
+    private func assertTcpPlays(transport: String, garbage: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
+        let s = try server()
+        defer { s.stop() }
+        let port = try open("TCP\(transport)", tcpMode: 1)
+        let sender = try send(port: port, transport: transport, seconds: 10, extra: garbage ? ["--garbage"] : [])
+        defer { sender.terminate() }
+        XCTAssertTrue(waitUntil(timeout: 10) { self.mediaItem("TCP\(transport)") != nil }, s.log, file: file, line: line)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPortOf(s))/rtp/TCP\(transport)", seconds: 3)
+        XCTAssertEqual(p.videoCodec, "h264", file: file, line: line)
+        XCTAssertGreaterThan(p.videoFrames, 40, "\(p)", file: file, line: line)
+        if garbage { XCTAssertTrue(s.log.contains("corrupt RTP-over-TCP length"), s.log, file: file, line: line) }
+    }
+
+    func testTcpPassiveRfc4571() throws { try assertTcpPlays(transport: "tcp4571") }
+    func testTcpPassiveDollarFraming() throws { try assertTcpPlays(transport: "tcpdollar") }
+    func testTcpPeerSendingAGarbageLengthIsResynchronised() throws { try assertTcpPlays(transport: "tcp4571", garbage: true) }
+
+    func testTcpActiveServerDials() throws {
+        let s = try server()
+        defer { s.stop() }
+        let port = try open("ACTIVE", tcpMode: 2)
+        let devicePort = freePort()
+        let sender = try send(port: devicePort, transport: "listen", seconds: 10)
+        defer { sender.terminate() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let r = try post("connectRtpServer", ["stream_id": "ACTIVE", "app": "rtp", "dst_url": "127.0.0.1", "dst_port": String(devicePort)])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        XCTAssertTrue(waitUntil(timeout: 10) { self.mediaItem("ACTIVE") != nil }, s.log)
+        // Dialled from the RTP port, where the OS allows it.
+        XCTAssertEqual(try post("getRtpInfo", ["stream_id": "ACTIVE"])["local_port"] as? Int, port)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPortOf(s))/rtp/ACTIVE", seconds: 2)
+        XCTAssertEqual(p.videoCodec, "h264")
+    }
+
+    func testFixedPortNamesTheStreamAfterTheSsrc() throws {
+        let fixed = freePort()
+        let s = try server(fixedPort: fixed)
+        defer { s.stop() }
+        let sender = try send(port: fixed, ssrc: 0x0BADF00D, seconds: 8)
+        defer { sender.terminate() }
+        XCTAssertTrue(waitUntil(timeout: 10) { self.mediaItem("0BADF00D") != nil }, s.log)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPortOf(s))/rtp/0BADF00D", seconds: 2)
+        XCTAssertEqual(p.videoCodec, "h264")
+    }
+
+    func testSsrcFilterDropsOthersAndTimeoutPostsTheHook() throws {
+        let hooks = try HookReceiver()
+        let s = try server(timeout: 3, extra: "[hook]\nenable = true\non_rtp_server_timeout = \"\(hooks.url("on_rtp_server_timeout"))\"")
+        defer { s.stop() }
+        let port = try open("FILTERED", ssrc: "1111")
+        let wrong = try send(port: port, ssrc: 2222, seconds: 2)
+        wrong.waitUntilExit()
+        XCTAssertNil(mediaItem("FILTERED"), "a foreign SSRC must not publish")
+        XCTAssertGreaterThan(try post("getRtpInfo", ["stream_id": "FILTERED"])["dropped_ssrc"] as? Int ?? 0, 0)
+        XCTAssertTrue(hooks.wait("on_rtp_server_timeout", timeout: 10), s.log)
+        let body = try XCTUnwrap(hooks.bodies("on_rtp_server_timeout").first)
+        XCTAssertEqual(body["local_port"] as? Int, port)
+        XCTAssertEqual(body["stream_id"] as? String, "FILTERED")
+        XCTAssertEqual(body["tcpMode"] as? Int, 0)
+        XCTAssertEqual(body["ssrc"] as? Int, 1111)
+        XCTAssertEqual(body["app"] as? String, "rtp")
+        XCTAssertEqual(body["vhost"] as? String, "__defaultVhost__")
+        XCTAssertNotNil(body["re_use_port"])
+        XCTAssertNotNil(body["mediaServerId"])
+        XCTAssertEqual(try post("getRtpInfo", ["stream_id": "FILTERED"])["exist"] as? Bool, false)
+    }
+
+    func testBadRequestsAnswerZlmCodes() throws {
+        let s = try server()
+        defer { s.stop() }
+        XCTAssertEqual(try post("openRtpServer", ["port": "0"])["code"] as? Int, -300)
+        XCTAssertEqual(try post("openRtpServer", ["stream_id": "x", "tcp_mode": "7"])["code"] as? Int, -300)
+        XCTAssertEqual(try post("openRtpServer", ["stream_id": "x", "ssrc": "notanumber"])["code"] as? Int, -300)
+        _ = try open("DUP")
+        XCTAssertEqual(try post("openRtpServer", ["stream_id": "DUP", "port": "0"])["code"] as? Int, -300)
+        XCTAssertEqual(try post("updateRtpServerSSRC", ["stream_id": "DUP", "ssrc": "42"])["code"] as? Int, 0)
+        XCTAssertEqual(try post("pauseRtpCheck", ["stream_id": "DUP"])["code"] as? Int, 0)
+        XCTAssertEqual(try post("resumeRtpCheck", ["stream_id": "DUP"])["code"] as? Int, 0)
+        XCTAssertEqual(try post("pauseRtpCheck", ["stream_id": "NONE"])["code"] as? Int, -500)
+    }
+}
