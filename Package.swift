@@ -79,12 +79,16 @@ let package = Package(
         // RTP/RTCP packetization per codec, RTCP reports, jitter buffer: shared by RTSP, WebRTC and GB28181.
         .target(name: "RtpFormats", dependencies: ["MediaFormats"]),
         .target(name: "RtspProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
+        // WebRTC without I/O: STUN, ICE-lite, SDP offer/answer, RTCP feedback, SRTP, DTLS over memory BIOs.
+        .target(name: "WebRtcProtocol", dependencies: ["MediaFormats", "RtpFormats", "COpenSSL", "COpenSSLTLS"]),
         // Containers: MPEG-TS mux/demux and fragmented MP4 (ISO BMFF) writing, shared by httpmux, HLS, SRT, GB28181.
         .target(name: "MpegTS", dependencies: ["MediaFormats"]),
         .target(name: "MP4Formats", dependencies: ["MediaFormats"]),
         // M3U8 playlists (RFC 8216) as a client reads them: the HLS pull.
         .target(name: "HlsFormats"),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // libssl's DTLS and X.509 API with wrappers for the macros Swift cannot import.
+        .systemLibrary(name: "COpenSSLTLS", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .executableTarget(
             name: "mediarouter",
             dependencies: [
@@ -144,6 +148,7 @@ let package = Package(
         .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "MpegTSTests", dependencies: ["MpegTS", "MediaFormats", "TestSupport"]),
         .testTarget(name: "HlsFormatsTests", dependencies: ["HlsFormats"]),
+        .testTarget(name: "WebRtcProtocolTests", dependencies: ["WebRtcProtocol", "RtpFormats", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MP4FormatsTests", dependencies: ["MP4Formats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
         .testTarget(
