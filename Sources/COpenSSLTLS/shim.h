@@ -30,3 +30,26 @@ static int mr_accept_any_cert(int ok, X509_STORE_CTX *ctx) { (void)ok; (void)ctx
 static inline void mr_ssl_ctx_verify_peer_by_fingerprint(SSL_CTX *ctx) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, mr_accept_any_cert);
 }
+
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+/* An HMAC-SHA1 context keyed once; EVP_MAC_init(ctx, NULL, 0, NULL) then restarts it per packet without
+ * rehashing the key (OpenSSL 3 keeps the inner and outer pads). */
+static inline EVP_MAC_CTX *mr_hmac_sha1_new(const unsigned char *key, size_t length) {
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (mac == NULL) return NULL;
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+    if (ctx == NULL) return NULL;
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA1", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (EVP_MAC_init(ctx, key, length, params) != 1) { EVP_MAC_CTX_free(ctx); return NULL; }
+    return ctx;
+}
+static inline int mr_gcm_get_tag(EVP_CIPHER_CTX *ctx, unsigned char *tag, int length) {
+    return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, length, tag);
+}
+static inline int mr_gcm_set_tag(EVP_CIPHER_CTX *ctx, unsigned char *tag, int length) {
+    return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, length, tag);
+}
