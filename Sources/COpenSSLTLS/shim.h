@@ -53,3 +53,29 @@ static inline int mr_gcm_get_tag(EVP_CIPHER_CTX *ctx, unsigned char *tag, int le
 static inline int mr_gcm_set_tag(EVP_CIPHER_CTX *ctx, unsigned char *tag, int length) {
     return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, length, tag);
 }
+
+/* A self-signed ECDSA P-256 certificate for DTLS (RFC 8827 6.5: WebRTC peers authenticate by the SDP
+ * fingerprint, so a self-signed one is the norm; aiortc offers only ECDHE-ECDSA suites). */
+static inline X509 *mr_self_signed_p256(const char *common_name, long serial, long valid_seconds, EVP_PKEY **key_out) {
+    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    if (key == NULL) return NULL;
+    X509 *x = X509_new();
+    if (x == NULL) { EVP_PKEY_free(key); return NULL; }
+    X509_NAME *name = NULL;
+    int ok = X509_set_version(x, 2)
+        && ASN1_INTEGER_set(X509_get_serialNumber(x), serial)
+        && X509_gmtime_adj(X509_getm_notBefore(x), -86400) != NULL
+        && X509_gmtime_adj(X509_getm_notAfter(x), valid_seconds) != NULL
+        && X509_set_pubkey(x, key)
+        && (name = X509_get_subject_name(x)) != NULL
+        && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)common_name, -1, -1, 0)
+        && X509_set_issuer_name(x, name)
+        && X509_sign(x, key, EVP_sha256()) > 0;
+    if (!ok) { X509_free(x); EVP_PKEY_free(key); return NULL; }
+    *key_out = key;
+    return x;
+}
+static inline int mr_ssl_selected_srtp_profile(SSL *ssl) {
+    SRTP_PROTECTION_PROFILE *p = SSL_get_selected_srtp_profile(ssl);
+    return p == NULL ? 0 : (int)p->id;
+}
