@@ -40,6 +40,7 @@ let package = Package(
         .executable(name: "mediarouter-busbench", targets: ["mediarouter-busbench"]),
         .executable(name: "mediarouter-bench", targets: ["mediarouter-bench"]),
         .executable(name: "mediarouter-muxbench", targets: ["mediarouter-muxbench"]),
+        .executable(name: "mediarouter-srtpbench", targets: ["mediarouter-srtpbench"]),
         // For Swift plugins built outside this package.
         .library(name: "MRPluginKit", targets: ["MRPluginKit"]),
     ] + allPlugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) },
@@ -134,6 +135,7 @@ let package = Package(
             dependencies: ["MediaFormats", "MpegTS", "MP4Formats", "RtpFormats"],
             path: "Benchmarks/MuxBench"
         ),
+        .executableTarget(name: "mediarouter-srtpbench", dependencies: ["WebRtcProtocol"], path: "Benchmarks/SrtpBench"),
         .testTarget(name: "RouterManagementTests", dependencies: ["RouterManagement"]),
         .testTarget(
             name: "RouterCoreTests",
