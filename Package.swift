@@ -47,6 +47,7 @@ let package = Package(
         .executable(name: "mediarouter-busbench", targets: ["mediarouter-busbench"]),
         .executable(name: "mediarouter-bench", targets: ["mediarouter-bench"]),
         .executable(name: "mediarouter-muxbench", targets: ["mediarouter-muxbench"]),
+        .executable(name: "mediarouter-srtpbench", targets: ["mediarouter-srtpbench"]),
         // For Swift plugins built outside this package.
         .library(name: "MRPluginKit", targets: ["MRPluginKit"]),
     ] + allPlugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) },
@@ -86,6 +87,8 @@ let package = Package(
         // RTP/RTCP packetization per codec, RTCP reports, jitter buffer: shared by RTSP, WebRTC and GB28181.
         .target(name: "RtpFormats", dependencies: ["MediaFormats"]),
         .target(name: "RtspProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
+        // WebRTC without I/O: STUN, ICE-lite, SDP offer/answer, RTCP feedback, SRTP, DTLS over memory BIOs.
+        .target(name: "WebRtcProtocol", dependencies: ["MediaFormats", "RtpFormats", "COpenSSL", "COpenSSLTLS"]),
         // Containers: MPEG-TS mux/demux and fragmented MP4 (ISO BMFF) writing, shared by httpmux, HLS, SRT, GB28181.
         .target(name: "MpegTS", dependencies: ["MediaFormats"]),
         .target(name: "MP4Formats", dependencies: ["MediaFormats"]),
@@ -95,6 +98,8 @@ let package = Package(
         // with the LL-HLS part cutter.
         .target(name: "HlsFormats", dependencies: ["MediaFormats", "MP4Formats"]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // libssl's DTLS and X.509 API with wrappers for the macros Swift cannot import.
+        .systemLibrary(name: "COpenSSLTLS", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .executableTarget(
             name: "mediarouter",
             dependencies: [
@@ -140,6 +145,7 @@ let package = Package(
             dependencies: ["MediaFormats", "MpegTS", "MP4Formats", "RtpFormats"],
             path: "Benchmarks/MuxBench"
         ),
+        .executableTarget(name: "mediarouter-srtpbench", dependencies: ["WebRtcProtocol"], path: "Benchmarks/SrtpBench"),
         .testTarget(name: "RouterManagementTests", dependencies: ["RouterManagement"]),
         .testTarget(
             name: "RouterCoreTests",
@@ -155,6 +161,7 @@ let package = Package(
         .testTarget(name: "MpegTSTests", dependencies: ["MpegTS", "MediaFormats", "TestSupport"]),
         .testTarget(name: "MpegPSTests", dependencies: ["MpegPS", "MpegTS", "MediaFormats", "RtpFormats", "TestSupport"]),
         .testTarget(name: "HlsFormatsTests", dependencies: ["HlsFormats", "MediaFormats", "MP4Formats"]),
+        .testTarget(name: "WebRtcProtocolTests", dependencies: ["WebRtcProtocol", "RtpFormats", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MP4FormatsTests", dependencies: ["MP4Formats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
         // Loads a built plugin into the test process on a real bus, with fake connections, UDP sockets and a

@@ -1,0 +1,59 @@
+/// A codec the answerer can take, by encoding name (case-insensitive, as RFC 8866 6.6 says).
+public struct SdpCodecPreference: Sendable, Equatable {
+    public var encoding: String
+    public var clockRate: UInt32
+    /// For H.264: the profile of the stream we will send (a player) so its payload type matches; nil when
+    /// receiving (any packetization-mode=1 profile, in the order below).
+    public var h264Profile: H264ProfileLevelId.Profile?
+
+    public init(encoding: String, clockRate: UInt32, h264Profile: H264ProfileLevelId.Profile? = nil) {
+        self.encoding = encoding
+        self.clockRate = clockRate
+        self.h264Profile = h264Profile
+    }
+
+    public static let h264 = SdpCodecPreference(encoding: "H264", clockRate: 90_000)
+    public static let h265 = SdpCodecPreference(encoding: "H265", clockRate: 90_000)
+    public static let opus = SdpCodecPreference(encoding: "opus", clockRate: 48_000)
+    public static let pcma = SdpCodecPreference(encoding: "PCMA", clockRate: 8_000)
+    public static let pcmu = SdpCodecPreference(encoding: "PCMU", clockRate: 8_000)
+}
+
+/// Picks the payload type of an offered media section for the first preference it has.
+enum SdpCodecSelection {
+    /// RFC 3551 static payload types, valid without an rtpmap.
+    static let staticMaps: [UInt8: SdpRtpMap] = [
+        0: SdpRtpMap(encoding: "PCMU", clockRate: 8_000, channels: 1), 8: SdpRtpMap(encoding: "PCMA", clockRate: 8_000, channels: 1),
+    ]
+
+    static func rtpMap(_ m: SdpMediaDescription, _ pt: UInt8) -> SdpRtpMap? { m.rtpMaps[pt] ?? staticMaps[pt] }
+
+    /// Browsers decode any profile they list, but they pick the decoder by the payload type's profile, and
+    /// Safari-class clients only decode what they announced: match the source's profile first, then fall back
+    /// to constrained baseline (every WebRTC H.264 endpoint has it, RFC 7742 6.2), baseline, main, high.
+    static let h264Order: [H264ProfileLevelId.Profile] = [.constrainedBaseline, .baseline, .main, .constrainedHigh, .high]
+
+    static func select(_ m: SdpMediaDescription, preferences: [SdpCodecPreference]) -> (UInt8, SdpRtpMap)? {
+        let offered = m.payloadTypes.compactMap { pt in rtpMap(m, pt).map { (pt, $0) } }
+        for pref in preferences {
+            let matching = offered.filter { $0.1.encoding.lowercased() == pref.encoding.lowercased() && $0.1.clockRate == pref.clockRate }
+            guard !matching.isEmpty else { continue }
+            guard pref.encoding.lowercased() == "h264" else { return matching[0] }
+            // RFC 7742 6.2: packetization-mode=1 is what WebRTC sends (FU-A, STAP-A); mode 0 cannot carry big NAL units.
+            let usable = matching.map { ($0, H264ProfileLevelId.parse(fmtp: m.formatParameters[$0.0])) }.filter { $0.1.packetizationMode == 1 }
+            let order = pref.h264Profile.map { p in [p] + h264Order.filter { $0 != p } } ?? h264Order
+            for profile in order {
+                if let hit = usable.first(where: { $0.1.profile.profile == profile }) { return hit.0 }
+            }
+        }
+        return nil
+    }
+
+    /// The offered RTX payload type whose apt names `pt` (RFC 4588 8.1).
+    static func rtx(_ m: SdpMediaDescription, for pt: UInt8) -> UInt8? {
+        m.payloadTypes.first { r in
+            guard rtpMap(m, r)?.encoding.lowercased() == "rtx" else { return false }
+            return sdpFormatParameters(m.formatParameters[r] ?? "").contains { $0.key == "apt" && UInt8($0.value) == pt }
+        }
+    }
+}
