@@ -31,6 +31,7 @@ let pluginDependencies: [String: [Target.Dependency]] = [
     "RtspPlugin": ["MediaFormats", "BusMedia", "RtpFormats", "RtspProtocol"],
     "HlsPlugin": ["MediaFormats", "BusMedia", "MpegTS", "MP4Formats", "HlsFormats", "HttpProtocol"],
     "Mp4Plugin": ["MediaFormats", "BusMedia", "MP4Formats"],
+    "SrtPlugin": ["MediaFormats", "BusMedia", "MpegTS", "SrtProtocol", "CSrt"],
 ]
 
 let package = Package(
@@ -85,6 +86,10 @@ let package = Package(
         // M3U8 playlists (RFC 8216) as a client reads them: the HLS pull.
         .target(name: "HlsFormats"),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // SRT without I/O: streamid dialects, reject codes, passphrase rules, TS message slicing.
+        .target(name: "SrtProtocol"),
+        // Haivision's libsrt (Debian's OpenSSL build), linked only by the srt plugin.
+        .systemLibrary(name: "CSrt", pkgConfig: "srt", providers: [.apt(["libsrt-openssl-dev"])]),
         .executableTarget(
             name: "mediarouter",
             dependencies: [
@@ -144,6 +149,7 @@ let package = Package(
         .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "MpegTSTests", dependencies: ["MpegTS", "MediaFormats", "TestSupport"]),
         .testTarget(name: "HlsFormatsTests", dependencies: ["HlsFormats"]),
+        .testTarget(name: "SrtProtocolTests", dependencies: ["SrtProtocol"]),
         .testTarget(name: "MP4FormatsTests", dependencies: ["MP4Formats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
         .testTarget(
