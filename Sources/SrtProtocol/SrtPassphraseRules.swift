@@ -93,6 +93,11 @@ public struct SrtSecret: Equatable, Sendable {
     public let passphrase: String
     public let keyLength: Int
 
+    public init(passphrase: String, keyLength: Int) {
+        self.passphrase = passphrase
+        self.keyLength = keyLength
+    }
+
     public static let none = SrtSecret(passphrase: "", keyLength: 0)
     public var isEncrypted: Bool { !passphrase.isEmpty }
 
