@@ -94,10 +94,6 @@ enum SrtLibrary {
         ok = ok && set(s, SRTO_PAYLOADSIZE, Int32(clamping: settings.payloadSize))
         ok = ok && set(s, SRTO_PEERIDLETIMEO, Int32(clamping: settings.peerIdleTimeoutMs))
         ok = ok && set(s, SRTO_CONNTIMEO, Int32(clamping: settings.connectTimeoutMs))
-        if !settings.retransmission {
-            // Test and diagnosis only: no loss reports, so nothing is sent again.
-            ok = ok && set(s, SRTO_NAKREPORT, 0) && set(s, SRTO_LOSSMAXTTL, 0)
-        }
         guard ok else {
             srt_close(s)
             return nil

@@ -28,6 +28,9 @@ final class SrtPlayer: SrtSession, ReaderHandler {
     private var backlog: [UInt8] = []
     private var paused = false
     private var bytesOut = BatchedStat(name: "ts_bytes_out")
+    /// Holds the session while its reader may still call back (until MR_READER_CLOSED, or reader_close):
+    /// the reader's box does not retain it.
+    private var keepAlive: SrtPlayer?
     var onPlaying: (() -> Void)?
 
     init(context: SrtContext, sock: SRTSOCKET, loop: Int32, peer: String, target: Target) {
@@ -52,6 +55,14 @@ final class SrtPlayer: SrtSession, ReaderHandler {
                                         protocolName: target.protocolName, peer: peer, loop: loop, box: box)
         guard rc == MR_OK, let out else { return close("cannot play: \(host.lastError)") }
         reader = out
+        keepAlive = self
+    }
+
+    /// Lets go of the self-reference on a later turn, never inside the reader callback now running.
+    private func releaseSelf() {
+        guard let k = keepAlive else { return }
+        keepAlive = nil
+        host.release(k, onLoop: loop)
     }
 
     func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
@@ -128,6 +139,7 @@ final class SrtPlayer: SrtSession, ReaderHandler {
         case MR_READER_CLOSED:
             self.reader = nil
             close("reader closed")
+            releaseSelf()
         default:
             break
         }
@@ -135,7 +147,10 @@ final class SrtPlayer: SrtSession, ReaderHandler {
 
     override func ended() {
         bytesOut.flush(host)
-        if let reader { host.table.reader_close(reader) }
+        if let reader {
+            host.table.reader_close(reader)
+            releaseSelf()
+        }
         reader = nil
     }
 }

@@ -14,8 +14,6 @@ struct SrtSettings: Sendable {
     var maxConnections = 1000
     var passphrases = SrtPassphraseRules()
     var takeover = false
-    /// Off only to show what retransmission buys (the loss test checks that it matters).
-    var retransmission = true
     var statsIntervalMs = 1000
 
     static let configKeys: [(String, mr_config_type, String)] = [
@@ -29,7 +27,6 @@ struct SrtSettings: Sendable {
         ("connect_timeout_ms", MR_CONFIG_INT, "pulls and pushes: connect timeout (default 3000)"),
         ("max_connections", MR_CONFIG_INT, "SRT connections at once, players and publishers; more are refused with 1402 overload (default 1000)"),
         ("takeover", MR_CONFIG_BOOL, "a second publisher replaces the first instead of being refused with 1409"),
-        ("retransmission", MR_CONFIG_BOOL, "send loss reports so lost packets are sent again (default true; false only for diagnosis)"),
         ("stats_interval_ms", MR_CONFIG_INT, "how often libsrt's per-connection statistics are sampled into the plugin stats (default 1000)"),
         ("pull", MR_CONFIG_LIST, "streams to pull: \"app/stream=srt://host:port?streamid=...\""),
         ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=srt://host:port?streamid=...\""),
@@ -46,7 +43,6 @@ struct SrtSettings: Sendable {
         s.connectTimeoutMs = max(500, host.int("connect_timeout_ms", default: 3000))
         s.maxConnections = max(1, host.int("max_connections", default: 1000))
         s.takeover = host.bool("takeover", default: false)
-        s.retransmission = host.bool("retransmission", default: true)
         s.statsIntervalMs = max(100, host.int("stats_interval_ms", default: 1000))
         let (rules, problems) = SrtPassphraseRules.parse(host.list("passphrases"), passphrase: host.string("passphrase", default: ""),
                                                          pbkeylen: host.int("pbkeylen", default: 0))
@@ -56,6 +52,6 @@ struct SrtSettings: Sendable {
 
     /// Settings a running listener cannot change without a restart.
     var listenIdentity: [String] {
-        [bind, "\(port)", "\(latencyMs)", "\(payloadSize)", "\(peerIdleTimeoutMs)", "\(retransmission)"]
+        [bind, "\(port)", "\(latencyMs)", "\(payloadSize)", "\(peerIdleTimeoutMs)"]
     }
 }

@@ -78,6 +78,10 @@ public struct SrtStreamId: Equatable, Sendable {
         let count = text.utf8.count
         guard count > 0 else { throw .empty }
         guard count <= maxLength else { throw .tooLong(count) }
+        // A client that URL-encodes the whole access-control text (`%23%21%3A%3A…`) means the same.
+        if text.hasPrefix("%23"), case let decoded = SrtURL.percentDecoded(text), decoded.hasPrefix("#!::") {
+            return try parsing(decoded)
+        }
         guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { throw .badCharacters }
         if text.hasPrefix("#!::") { return try keyValues(String(text.dropFirst(4)), dialect: .accessControl) }
         if text.hasPrefix("publish:") { return try mediamtx(String(text.dropFirst(8)), mode: .publish) }

@@ -32,6 +32,8 @@ final class SrtStreamIdTests: XCTestCase {
         XCTAssertEqual(q.mode, .request)
         XCTAssertEqual(q.query, "key=v")
         XCTAssertEqual(id.accessControlText, "#!::r=live/a,m=publish")
+        // ffmpeg passes a streamid verbatim, so one percent-encoded in the URL arrives encoded.
+        XCTAssertEqual(ok("%23%21%3A%3Ar%3Dlive/a%2Cm%3Dpublish"), id)
     }
 
     func testMediaMTXForms() throws {
