@@ -47,5 +47,9 @@ final class SrtProxyTests: XCTestCase {
         let streams = (media["data"] as? [[String: Any]]) ?? []
         XCTAssertEqual(streams.first { $0["stream"] as? String == "src" }?["originTypeStr"] as? String, "srt_push", "\(media)")
         XCTAssertEqual(streams.first { $0["stream"] as? String == "pulled" }?["originTypeStr"] as? String, "pull", "\(media)")
+        // The plugin's status line: the publisher, the pull (a publisher too), the push and the two players.
+        let plugins = try api(http, "getPluginList")
+        let status = ((plugins["data"] as? [[String: Any]])?.first { $0["name"] as? String == "srt" })?["status"] as? String ?? ""
+        XCTAssertTrue(status.hasPrefix("udp \(srt): 3 publishers, 2 players"), "\(plugins)")
     }
 }
