@@ -65,4 +65,26 @@ final class SrtServerTests: XCTestCase {
         XCTAssertGreaterThan(p.audioFrames, 60)
         XCTAssertTrue(s.log.contains("player live/b to 127.0.0.1"), s.log)
     }
+
+    func testH265AndAacOverSrt() throws {
+        let srt = freePort(), http = freePort()
+        let s = try server(srt: srt, http: http)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("[srt] listening on"), s.log)
+        let publisher = try SrtTools.process("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-re",
+            "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-t", "25", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "keyint=25:bframes=0:log-level=error",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-f", "mpegts",
+            SrtTools.url(port: srt, streamId: "#!::r=live/hevc,m=publish")])
+        defer { SrtTools.stop(publisher) }
+        XCTAssertTrue(s.waitForLog(": publishing"), s.log)
+        for url in [SrtTools.url(port: srt, streamId: "live/hevc"), "http://127.0.0.1:\(http)/live/hevc.live.ts"] {
+            let p = try MediaTools.probe(url, seconds: 3)
+            XCTAssertEqual(p.videoCodec, "hevc", url)
+            XCTAssertEqual(p.audioCodec, "aac", url)
+            XCTAssertEqual(p.width, 320, url)
+            XCTAssertGreaterThan(p.videoFrames, 40, url)
+            XCTAssertGreaterThan(p.audioFrames, 60, url)
+        }
+    }
 }
