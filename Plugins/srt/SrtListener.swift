@@ -12,7 +12,9 @@ final class SrtListener: SrtSocketOwner {
     private let admission: SrtAdmission
     private let accepted: (SRTSOCKET, String) -> Void
 
-    /// nil (logged) when the port cannot be bound.
+    /// nil (logged) when the port cannot be bound. The listen callback's reference to `admission` is kept for
+    /// the life of the process (one small object per start): libsrt may still be inside the callback for a
+    /// handshake in flight when `srt_close` of the listener returns.
     init?(host: PluginHost, settings: SrtSettings, admission: SrtAdmission, accepted: @escaping (SRTSOCKET, String) -> Void) {
         guard let s = SrtLibrary.socket(settings) else {
             host.log(MR_LOG_ERROR, "cannot create an SRT socket: \(SrtLibrary.lastError)")
@@ -40,7 +42,7 @@ final class SrtListener: SrtSocketOwner {
                   guard let code = admission.check(ns, peer: SrtLibrary.text(peer), streamId: bytes) else { return 0 }
                   srt_setrejectreason(ns, code.rawValue)
                   return -1
-              }, Unmanaged.passUnretained(admission).toOpaque()) == 0,
+              }, Unmanaged.passRetained(admission).toOpaque()) == 0,
               srt_listen(s, 128) == 0 else {
             host.log(MR_LOG_ERROR, "cannot listen on \(settings.bind):\(settings.port)/udp: \(SrtLibrary.lastError)")
             srt_close(s)
