@@ -36,6 +36,12 @@ final class SrtAdmission: @unchecked Sendable {
         if id.mode == .publish && busy && !s.takeover {
             return refuse(.conflict, peer, "\(id.app)/\(id.stream) is already published over SRT")
         }
+        if id.mode == .request {
+            // A player's send buffer bounds what waits for a slow player (libsrt's default, 8192 packets, is
+            // about a minute of a 2 Mbit/s stream and grows the server by megabytes per player); once full,
+            // sends fail with EASYNCSND and the player's reader pauses, then skips to a keyframe.
+            _ = SrtLibrary.set(sock, SRTO_SNDBUF, Int32(clamping: s.playerSendBufferBytes))
+        }
         let secret = s.passphrases.secret(app: id.app, stream: id.stream, mode: id.mode)
         if secret.isEncrypted {
             // libsrt then checks the caller's key itself and refuses with BADSECRET or UNSECURE.

@@ -15,6 +15,7 @@ struct SrtSettings: Sendable {
     var passphrases = SrtPassphraseRules()
     var takeover = false
     var statsIntervalMs = 1000
+    var playerSendBufferBytes = 1 << 20
 
     static let configKeys: [(String, mr_config_type, String)] = [
         ("bind", MR_CONFIG_STRING, "listen address (default 0.0.0.0)"),
@@ -27,6 +28,8 @@ struct SrtSettings: Sendable {
         ("connect_timeout_ms", MR_CONFIG_INT, "pulls and pushes: connect timeout (default 3000)"),
         ("max_connections", MR_CONFIG_INT, "SRT connections at once, players and publishers; more are refused with 1402 overload (default 1000)"),
         ("takeover", MR_CONFIG_BOOL, "a second publisher replaces the first instead of being refused with 1409"),
+        ("player_send_buffer_kb", MR_CONFIG_INT, "libsrt send buffer of each player in KiB (default 1024, about 4 s of a 2 Mbit/s stream); "
+            + "a player that falls further behind is paused and skips to a keyframe"),
         ("stats_interval_ms", MR_CONFIG_INT, "how often libsrt's per-connection statistics are sampled into the plugin stats (default 1000)"),
         ("pull", MR_CONFIG_LIST, "streams to pull: \"app/stream=srt://host:port?streamid=...\""),
         ("push", MR_CONFIG_LIST, "streams to push: \"app/stream=srt://host:port?streamid=...\""),
@@ -44,6 +47,7 @@ struct SrtSettings: Sendable {
         s.maxConnections = max(1, host.int("max_connections", default: 1000))
         s.takeover = host.bool("takeover", default: false)
         s.statsIntervalMs = max(100, host.int("stats_interval_ms", default: 1000))
+        s.playerSendBufferBytes = min(max(64, host.int("player_send_buffer_kb", default: 1024)), 65_536) * 1024
         let (rules, problems) = SrtPassphraseRules.parse(host.list("passphrases"), passphrase: host.string("passphrase", default: ""),
                                                          pbkeylen: host.int("pbkeylen", default: 0))
         s.passphrases = rules
