@@ -23,14 +23,14 @@ final class PlatformContractTests: XCTestCase {
             port = \(http)
             [testsource]
             fps = 25
-            [srt]
+            [webrtc]
             enabled = true
             port = \(freePort())
             """)
         try s.start()
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         XCTAssertTrue(s.waitForLog("plugin httpmux 0.1.0 started") && s.waitForLog("plugin testsource 1.0.0 started")
-                      && s.waitForLog("plugin srt 0.0.0 started"), s.log)
+                      && s.waitForLog("plugin webrtc 0.0.0 started"), s.log)
 
         // test:// is declared by the test plugin only: the API finds it there.
         let added = try api(http, "addStreamProxy", ["app": "t", "stream": "one", "url": "test://anything/at/all"])
@@ -64,12 +64,12 @@ final class PlatformContractTests: XCTestCase {
 
         // A placeholder plugin says so, in the plugin list and in /metrics.
         let plugins = try XCTUnwrap(try api(http, "getPluginList")["data"] as? [[String: Any]])
-        XCTAssertEqual(plugins.first { $0["name"] as? String == "srt" }?["state"] as? String, "not implemented")
+        XCTAssertEqual(plugins.first { $0["name"] as? String == "webrtc" }?["state"] as? String, "not implemented")
         XCTAssertEqual(plugins.first { $0["name"] as? String == "testsource" }?["state"] as? String, "running")
         let declared = plugins.first { $0["name"] as? String == "testsource" }?["serves"] as? [String: Any]
         XCTAssertEqual((declared?["pull"] as? [[String: Any]])?.first?["scheme"] as? String, "test", "\(plugins)")
         let (_, metrics) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/metrics"], timeout: 10)
-        XCTAssertTrue(metrics.contains("mediarouter_plugin_running{plugin=\"srt\"} 0"), metrics)
+        XCTAssertTrue(metrics.contains("mediarouter_plugin_running{plugin=\"webrtc\"} 0"), metrics)
         XCTAssertTrue(metrics.contains("mediarouter_plugin_running{plugin=\"testsource\"} 1"), metrics)
     }
 
