@@ -1,7 +1,7 @@
 #!/bin/bash
 # SRT fan-out benchmark (docs/benchmarks.md): one 2 Mbit/s MPEG-TS stream published over SRT with ffmpeg
 # (stream copy of a pre-encoded file), N SRT players from srt_load; the server's CPU, threads and RSS over
-# the measured window. Usage: Benchmarks/SrtLoad/run.sh [BUILD_DIR] [PLAYERS...]   (defaults: .build/release 100 300 500)
+# the measured window (SRT_BENCH_EXTRA: more [srt] keys, one per line). Usage: Benchmarks/SrtLoad/run.sh [BUILD_DIR] [PLAYERS...]   (defaults: .build/release 100 300 500)
 set -euo pipefail
 BUILD=${1:-.build/release}; shift || true
 COUNTS=${*:-100 300 500}
@@ -16,6 +16,7 @@ cat > "$WORK/plugins.conf" <<CONF
 log_level = "warning"
 [srt]
 port = $PORT
+${SRT_BENCH_EXTRA:-}
 CONF
 "$BUILD/mediarouter" -c "$WORK/plugins.conf" > "$WORK/server.log" 2>&1 &
 SERVER=$!
