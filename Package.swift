@@ -32,6 +32,7 @@ let pluginDependencies: [String: [Target.Dependency]] = [
     "HlsPlugin": ["MediaFormats", "BusMedia", "MpegTS", "MP4Formats", "HlsFormats", "HttpProtocol"],
     "Mp4Plugin": ["MediaFormats", "BusMedia", "MP4Formats"],
     "Gb28181Plugin": ["MediaFormats", "BusMedia", "MpegTS", "MpegPS", "RtpFormats"],
+    "SrtPlugin": ["MediaFormats", "BusMedia", "MpegTS", "SrtProtocol", "CSrt"],
 ]
 
 /// Files a plugin ships beside its library: SwiftPM copies them into `MediaRouter_<target>.resources/` next to
@@ -100,6 +101,10 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // libssl's DTLS and X.509 API with wrappers for the macros Swift cannot import.
         .systemLibrary(name: "COpenSSLTLS", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // SRT without I/O: streamid dialects, reject codes, passphrase rules, TS message slicing.
+        .target(name: "SrtProtocol"),
+        // Haivision's libsrt (Debian's OpenSSL build), linked only by the srt plugin.
+        .systemLibrary(name: "CSrt", pkgConfig: "srt", providers: [.apt(["libsrt-openssl-dev"])]),
         .executableTarget(
             name: "mediarouter",
             dependencies: [
@@ -162,6 +167,7 @@ let package = Package(
         .testTarget(name: "MpegPSTests", dependencies: ["MpegPS", "MpegTS", "MediaFormats", "RtpFormats", "TestSupport"]),
         .testTarget(name: "HlsFormatsTests", dependencies: ["HlsFormats", "MediaFormats", "MP4Formats"]),
         .testTarget(name: "WebRtcProtocolTests", dependencies: ["WebRtcProtocol", "RtpFormats", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SrtProtocolTests", dependencies: ["SrtProtocol"]),
         .testTarget(name: "MP4FormatsTests", dependencies: ["MP4Formats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "BusMediaTests", dependencies: ["BusMedia", "MRPluginKit", "RtmpProtocol", "MediaFormats", "PluginABI"]),
         // Loads a built plugin into the test process on a real bus, with fake connections, UDP sockets and a

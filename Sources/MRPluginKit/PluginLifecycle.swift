@@ -1,4 +1,7 @@
 import PluginABI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a Swift plugin object does at each step of the ABI's lifecycle. With `DescriptorBuilder.make(…,
 /// create:)` a plugin writes only this, not the C callbacks.
@@ -33,7 +36,30 @@ public extension DescriptorBuilder {
             start: { s in lifecycle(s)?.start() ?? Int32(MR_ERR_INVALID) },
             reconfigure: { s in lifecycle(s)?.reconfigure() ?? Int32(MR_RESTART) },
             stop: { s in lifecycle(s)?.stop() },
-            destroy: { s in PluginBox.release(s, as: AnyObject.self) })
+            destroy: { s in PluginBox.release(s, as: AnyObject.self) },
+            status: { s in PluginStatusText.of(s) })
+    }
+}
+
+/// A plugin object with a one-line status for plugin lists (the descriptor's `status`, any thread).
+public protocol PluginStatusReporting: AnyObject {
+    var statusLine: String { get }
+}
+
+enum PluginStatusText {
+    /// One buffer per thread, as the ABI asks: valid until the next status call on the same thread.
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { free($0) }
+        return key
+    }()
+
+    static func of(_ state: UnsafeMutableRawPointer?) -> UnsafePointer<CChar>? {
+        guard let reporter = PluginBox.borrow(state, as: AnyObject.self) as? PluginStatusReporting else { return nil }
+        let copy = strdup(reporter.statusLine)
+        free(pthread_getspecific(key))
+        pthread_setspecific(key, copy)
+        return UnsafePointer(copy)
     }
 }
 

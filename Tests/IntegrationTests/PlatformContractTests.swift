@@ -16,6 +16,31 @@ final class PlatformContractTests: XCTestCase {
 
     private func code(_ r: [String: Any]) -> Int { (r["code"] as? NSNumber)?.intValue ?? -999 }
 
+    /// A placeholder plugin in plain C, declaring only `"implemented": false` (ABI 1.3), built with cc.
+    private func buildPlaceholder() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mr-placeholder-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let src = dir.appendingPathComponent("pending.c"), out = dir.appendingPathComponent("libpending.so")
+        try #"""
+            #include <mediarouter_plugin.h>
+            #include <string.h>
+            static mr_status pending_init(mr_host *h, const mr_host_api *api, void **state) { (void)h; (void)api; *state = NULL; return MR_OK; }
+            static mr_plugin_descriptor d;
+            const mr_plugin_descriptor *mr_plugin_entry_v1(void) {
+                memset(&d, 0, sizeof d);
+                d.size = sizeof d; d.abi_major = MR_ABI_MAJOR; d.abi_minor = MR_ABI_MINOR;
+                d.name = "pending"; d.version = "0.0.0"; d.build_signature = "mr-abi " MR_ABI_VERSION_STRING "; cc";
+                d.init = pending_init;
+                d.serves = "{\"implemented\": false}";
+                return &d;
+            }
+            """#.write(to: src, atomically: true, encoding: .utf8)
+        let (status, output) = try runCommand("/usr/bin/cc", ["-shared", "-fPIC", "-Wall", "-Werror", "-I",
+                                                       Build.repoRoot.path + "/Sources/PluginABI/include", "-o", out.path, src.path])
+        XCTAssertEqual(status, 0, output)
+        return out.path
+    }
+
     func testAnUnknownSchemeIsPulledAndListedThroughItsPluginsDeclaration() throws {
         let http = freePort()
         let s = try ServerProcess(config: """
@@ -23,14 +48,13 @@ final class PlatformContractTests: XCTestCase {
             port = \(http)
             [testsource]
             fps = 25
-            [srt]
-            enabled = true
-            port = \(freePort())
+            [pending]
+            path = "\(try buildPlaceholder())"
             """)
         try s.start()
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         XCTAssertTrue(s.waitForLog("plugin httpmux 0.1.0 started") && s.waitForLog("plugin testsource 1.0.0 started")
-                      && s.waitForLog("plugin srt 0.0.0 started"), s.log)
+                      && s.waitForLog("plugin pending 0.0.0 started"), s.log)
 
         // test:// is declared by the test plugin only: the API finds it there.
         let added = try api(http, "addStreamProxy", ["app": "t", "stream": "one", "url": "test://anything/at/all"])
@@ -65,12 +89,12 @@ final class PlatformContractTests: XCTestCase {
 
         // A placeholder plugin says so, in the plugin list and in /metrics.
         let plugins = try XCTUnwrap(try api(http, "getPluginList")["data"] as? [[String: Any]])
-        XCTAssertEqual(plugins.first { $0["name"] as? String == "srt" }?["state"] as? String, "not implemented")
+        XCTAssertEqual(plugins.first { $0["name"] as? String == "pending" }?["state"] as? String, "not implemented")
         XCTAssertEqual(plugins.first { $0["name"] as? String == "testsource" }?["state"] as? String, "running")
         let declared = plugins.first { $0["name"] as? String == "testsource" }?["serves"] as? [String: Any]
         XCTAssertEqual((declared?["pull"] as? [[String: Any]])?.first?["scheme"] as? String, "test", "\(plugins)")
         let (_, metrics) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/metrics"], timeout: 10)
-        XCTAssertTrue(metrics.contains("mediarouter_plugin_running{plugin=\"srt\"} 0"), metrics)
+        XCTAssertTrue(metrics.contains("mediarouter_plugin_running{plugin=\"pending\"} 0"), metrics)
         XCTAssertTrue(metrics.contains("mediarouter_plugin_running{plugin=\"testsource\"} 1"), metrics)
     }
 

@@ -1,0 +1,76 @@
+import CSrt
+import MRPluginKit
+import PluginABI
+import SrtProtocol
+
+/// The checks made in libsrt's listen callback, on libsrt's receive thread, before a caller is accepted:
+/// only fast ones, from memory (streamid syntax and mode, the connection limit, a stream this plugin already
+/// publishes, the stream's passphrase). The auth question (hooks) comes after accept, on a loop.
+final class SrtAdmission: @unchecked Sendable {
+    private let host: PluginHost
+    private let settings: LockedValue<SrtSettings>
+    /// Publishing keys of this plugin's sessions, and the number of connections, kept by the sessions.
+    private let live = LockedValue<(publishing: Set<String>, connections: Int)>(([], 0))
+
+    init(host: PluginHost, settings: SrtSettings) {
+        self.host = host
+        self.settings = LockedValue(settings)
+    }
+
+    var current: SrtSettings { settings.withLock { $0 } }
+    func replace(_ s: SrtSettings) { settings.withLock { $0 = s } }
+
+    static func key(_ id: SrtStreamId) -> String { "\(id.vhost ?? "")/\(id.app)/\(id.stream)" }
+
+    /// The verdict on a caller: nil accepts (after setting its passphrase), else the reject code.
+    func check(_ sock: SRTSOCKET, peer: String, streamId bytes: [UInt8]) -> SrtRejectCode? {
+        let s = current
+        let id: SrtStreamId
+        switch SrtStreamId.parse(bytes: bytes) {
+        case .success(let parsed): id = parsed
+        case .failure(let f):
+            return refuse(f.rejectCode, peer, "\(f.reason) (streamid '\(Self.printable(bytes))')")
+        }
+        let (busy, full) = live.withLock { ($0.publishing.contains(Self.key(id)), $0.connections >= s.maxConnections) }
+        if full { return refuse(.overload, peer, "\(s.maxConnections) connections already (max_connections)") }
+        if id.mode == .publish && busy && !s.takeover {
+            return refuse(.conflict, peer, "\(id.app)/\(id.stream) is already published over SRT")
+        }
+        if id.mode == .request {
+            // A player's send buffer bounds what waits for a slow player (libsrt's default, 8192 packets, is
+            // about a minute of a 2 Mbit/s stream and grows the server by megabytes per player); once full,
+            // sends fail with EASYNCSND and the player's reader pauses, then skips to a keyframe.
+            _ = SrtLibrary.set(sock, SRTO_SNDBUF, Int32(clamping: s.playerSendBufferBytes))
+        }
+        let secret = s.passphrases.secret(app: id.app, stream: id.stream, mode: id.mode)
+        if secret.isEncrypted {
+            // libsrt then checks the caller's key itself and refuses with BADSECRET or UNSECURE.
+            guard SrtLibrary.set(sock, SRTO_PASSPHRASE, secret.passphrase),
+                  secret.keyLength == 0 || SrtLibrary.set(sock, SRTO_PBKEYLEN, Int32(secret.keyLength)) else {
+                return refuse(.internalError, peer, "cannot set the passphrase of \(id.app)/\(id.stream): \(SrtLibrary.lastError)")
+            }
+        }
+        return nil
+    }
+
+    private func refuse(_ code: SrtRejectCode, _ peer: String, _ why: String) -> SrtRejectCode {
+        host.stat("refused", add: 1)
+        host.log(MR_LOG_WARNING, "refused \(peer): \(why) -> reject \(code.description)")
+        return code
+    }
+
+    /// A streamid for the log: at most 80 characters, control and non-ASCII bytes as '.'.
+    static func printable(_ bytes: [UInt8]) -> String {
+        let shown = bytes.prefix(80).map { (0x20..<0x7F).contains($0) ? Character(UnicodeScalar($0)) : "." }
+        return String(shown) + (bytes.count > 80 ? "…(\(bytes.count) bytes)" : "")
+    }
+
+    // MARK: bookkeeping of the sessions (any thread)
+
+    func connectionOpened() { live.withLock { $0.connections += 1 } }
+    func connectionClosed() { live.withLock { $0.connections -= 1 } }
+    func publishing(_ key: String, _ on: Bool) {
+        live.withLock { if on { $0.publishing.insert(key) } else { $0.publishing.remove(key) } }
+    }
+    var connections: Int { live.withLock { $0.connections } }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import XCTest
+
+/// SRT publish and play with real clients: ffmpeg publishes with the access-control streamid and is played back
+/// over SRT, RTMP and HLS; GStreamer publishes with MediaMTX's form and srt-live-transmit plays.
+final class SrtServerTests: XCTestCase {
+    private func server(srt: Int, http: Int, rtmp: Int = freePort(), extra: String = "", name: String = #function) throws -> ServerProcess {
+        try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http,
+                                  extra: "[hls]\nsegment_ms = 1000\n[srt]\nport = \(srt)\n\(extra)", name: name)
+    }
+
+    func testFfmpegPublishesOverSrtAndPlaysOverSrtRtmpAndHls() throws {
+        let srt = freePort(), http = freePort(), rtmp = freePort()
+        let s = try server(srt: srt, http: http, rtmp: rtmp)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("[srt] listening on"), s.log)
+        let publisher = try SrtTools.publish(port: srt, streamId: "#!::r=live/a,m=publish", seconds: 30)
+        defer { SrtTools.stop(publisher) }
+        XCTAssertTrue(s.waitForLog("publisher live/a from 127.0.0.1"), s.log)
+        XCTAssertTrue(s.waitForLog(": publishing"), s.log)
+
+        let urls = [SrtTools.url(port: srt, streamId: "#!::r=live/a,m=request"), "rtmp://127.0.0.1:\(rtmp)/live/a",
+                    "http://127.0.0.1:\(http)/live/a/hls.m3u8"]
+        for url in urls {
+            let p = try MediaTools.probe(url, seconds: 3)
+            XCTAssertEqual(p.videoCodec, "h264", url)
+            XCTAssertEqual(p.audioCodec, "aac", url)
+            XCTAssertEqual(p.width, 320, url)
+            XCTAssertGreaterThan(p.videoFrames, 50, url)
+            XCTAssertGreaterThan(p.audioFrames, 80, url)
+            XCTAssertTrue(MediaTools.isMonotonic(p.videoDts), url)
+        }
+        XCTAssertTrue(s.log.contains("player live/a to 127.0.0.1"), s.log)
+        // The plugin's counters reach /metrics.
+        XCTAssertTrue(waitUntil(timeout: 5) { (SrtTools.metric(http: http, "bytes_in") ?? 0) > 100_000 }, s.log)
+        XCTAssertNotNil(SrtTools.metric(http: http, "rtt_ms_max"))
+    }
+
+    func testGStreamerPublishesMediaMtxFormAndSrtLiveTransmitPlays() throws {
+        let srt = freePort(), http = freePort()
+        let s = try server(srt: srt, http: http)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("[srt] listening on"), s.log)
+        let gst = try SrtTools.process("/usr/bin/gst-launch-1.0", ["-q",
+            "videotestsrc", "is-live=true", "num-buffers=750", "!", "video/x-raw,width=320,height=240,framerate=25/1", "!",
+            "x264enc", "tune=zerolatency", "key-int-max=25", "speed-preset=ultrafast", "!", "h264parse", "!", "mux.",
+            "audiotestsrc", "is-live=true", "!", "audio/x-raw,rate=44100,channels=1", "!", "voaacenc", "!", "aacparse", "!", "mux.",
+            "mpegtsmux", "name=mux", "alignment=7", "!", "srtsink", "uri=srt://127.0.0.1:\(srt)?streamid=publish:live/b", "latency=200"])
+        defer { SrtTools.stop(gst) }
+        XCTAssertTrue(s.waitForLog("publisher live/b from 127.0.0.1"), s.log)
+        XCTAssertTrue(s.log.contains("(streamid mediamtx form)"), s.log)
+        XCTAssertTrue(s.waitForLog(": publishing"), s.log)
+
+        let out = SrtTools.temp("slt.ts")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let slt = try SrtTools.process("/usr/bin/srt-live-transmit", ["-a:no", "-q",
+                                       "srt://127.0.0.1:\(srt)?streamid=read:live/b", "file://con"], stdout: out)
+        Thread.sleep(forTimeInterval: 4)
+        SrtTools.stop(slt)
+        let p = try MediaTools.probe(out)
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertEqual(p.audioCodec, "aac")
+        XCTAssertEqual(p.width, 320)
+        XCTAssertGreaterThan(p.videoFrames, 50)
+        XCTAssertGreaterThan(p.audioFrames, 60)
+        XCTAssertTrue(s.log.contains("player live/b to 127.0.0.1"), s.log)
+    }
+
+    func testH265AndAacOverSrt() throws {
+        let srt = freePort(), http = freePort()
+        let s = try server(srt: srt, http: http)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("[srt] listening on"), s.log)
+        let publisher = try SrtTools.process("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-re",
+            "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-t", "25", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "keyint=25:bframes=0:log-level=error",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-f", "mpegts",
+            SrtTools.url(port: srt, streamId: "#!::r=live/hevc,m=publish")])
+        defer { SrtTools.stop(publisher) }
+        XCTAssertTrue(s.waitForLog(": publishing"), s.log)
+        for url in [SrtTools.url(port: srt, streamId: "live/hevc"), "http://127.0.0.1:\(http)/live/hevc.live.ts"] {
+            let p = try MediaTools.probe(url, seconds: 3)
+            XCTAssertEqual(p.videoCodec, "hevc", url)
+            XCTAssertEqual(p.audioCodec, "aac", url)
+            XCTAssertEqual(p.width, 320, url)
+            XCTAssertGreaterThan(p.videoFrames, 40, url)
+            XCTAssertGreaterThan(p.audioFrames, 60, url)
+        }
+    }
+}

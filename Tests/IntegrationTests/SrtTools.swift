@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+
+/// The SRT clients the SRT tests drive: ffmpeg (mpegts over srt://), a ctypes libsrt caller that reports
+/// reject reasons, srt-live-transmit, GStreamer's srtsink, and a lossy UDP relay.
+enum SrtTools {
+    static var clients: String { Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients").path }
+
+    /// ffmpeg's SRT URL: the streamid as it is (ffmpeg sends it verbatim, '#' included), latency in
+    /// microseconds as ffmpeg takes it.
+    static func url(port: Int, streamId: String, passphrase: String? = nil, latencyMs: Int = 200) -> String {
+        var u = "srt://127.0.0.1:\(port)?streamid=\(streamId)&latency=\(latencyMs * 1000)"
+        if let passphrase { u += "&passphrase=\(passphrase)" }
+        return u
+    }
+
+    /// ffmpeg publishing the synthetic H.264 + AAC source over SRT for `seconds`.
+    static func publish(port: Int, streamId: String, seconds: Int, passphrase: String? = nil) throws -> Process {
+        try MediaTools.publish(url(port: port, streamId: streamId, passphrase: passphrase), seconds: seconds, format: "mpegts")
+    }
+
+    /// The ctypes caller's first line: "connected", "rejected <code>", or what went wrong.
+    static func client(port: Int, streamId: String, args: [String] = [], timeout: TimeInterval = 15) throws -> String {
+        let (_, out) = try runCommand("/usr/bin/python3", ["\(clients)/srt_client.py", "127.0.0.1", String(port), streamId] + args,
+                                      timeout: timeout)
+        return out.split(separator: "\n").first.map(String.init) ?? out
+    }
+
+    static func process(_ path: String, _ args: [String], stdout: String? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        if let stdout {
+            FileManager.default.createFile(atPath: stdout, contents: nil)
+            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+        } else {
+            p.standardOutput = FileHandle.nullDevice
+        }
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    static func stop(_ p: Process) {
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+    }
+
+    /// The value of one of the srt plugin's stats in /metrics (nil when absent).
+    static func metric(http: Int, _ name: String) -> Int? {
+        guard let text = talk(port: http, "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n") else { return nil }
+        let prefix = "mediarouter_plugin_stat{plugin=\"srt\",name=\"\(name)\"} "
+        for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
+            return Double(line.dropFirst(prefix.count)).map { Int($0) }
+        }
+        return nil
+    }
+
+    static func temp(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("mr-srt-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)").path
+    }
+}
