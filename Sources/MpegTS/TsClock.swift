@@ -1,11 +1,11 @@
 /// The 90 kHz system clock of PTS/DTS/PCR base and its conversion to the bus's microseconds. Arithmetic wraps
 /// instead of trapping: timestamps come from the network.
-enum TsClock {
+package enum TsClock {
     static let mask: Int64 = (1 << 33) - 1
     static let hz: Int64 = 90_000
 
     /// Rounded to the nearest tick.
-    static func ticks(micros: Int64) -> Int64 { floorDiv(micros &* 9 &+ 50, 100) }
+    package static func ticks(micros: Int64) -> Int64 { floorDiv(micros &* 9 &+ 50, 100) }
 
     /// Rounded to the nearest microsecond.
     static func micros(ticks: Int64) -> Int64 { floorDiv(ticks &* 100 &+ 4, 9) }

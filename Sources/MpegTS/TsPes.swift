@@ -1,13 +1,13 @@
 import MediaFormats
 
 /// PES packet header writing and parsing (ISO/IEC 13818-1 2.4.3.6-2.4.3.7). Timestamps are 33-bit 90 kHz values.
-enum TsPes {
+package enum TsPes {
     static let videoStreamId: UInt8 = 0xE0
     static let audioStreamId: UInt8 = 0xC0
     static let privateStream1: UInt8 = 0xBD
 
     /// `payloadLength` nil writes PES_packet_length 0, allowed for video only, for frames over 64 KB.
-    static func header(streamId: UInt8, pts: Int64, dts: Int64?, payloadLength: Int?) -> [UInt8] {
+    package static func header(streamId: UInt8, pts: Int64, dts: Int64?, payloadLength: Int?) -> [UInt8] {
         let headerData = dts == nil ? 5 : 10
         var length = 0
         if let payloadLength { length = 3 + headerData + payloadLength }

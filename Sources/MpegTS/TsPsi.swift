@@ -2,14 +2,14 @@ import MediaFormats
 
 /// CRC-32/MPEG-2 (polynomial 0x04C11DB7, initial value all ones, no reflection, no final XOR): the CRC_32 field of
 /// every long-form PSI section (ISO/IEC 13818-1 Annex A). Over a section including its CRC it yields 0.
-enum Crc32Mpeg2 {
+package enum Crc32Mpeg2 {
     static let table: [UInt32] = (0..<256).map { i in
         var c = UInt32(i) << 24
         for _ in 0..<8 { c = c & 0x8000_0000 != 0 ? (c << 1) ^ 0x04C1_1DB7 : c << 1 }
         return c
     }
 
-    static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+    package static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
         var crc: UInt32 = 0xFFFF_FFFF
         for b in bytes { crc = (crc << 8) ^ table[Int((crc >> 24) ^ UInt32(b))] }
         return crc

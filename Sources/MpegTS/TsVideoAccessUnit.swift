@@ -2,7 +2,7 @@ import MediaFormats
 
 /// What differs between H.264 and H.265 when an access unit crosses between the bus (length-prefixed) and TS
 /// (Annex B byte stream, which ISO/IEC 13818-1 2.14 and 2.17 require to start with an access unit delimiter).
-struct TsNalFormat: Sendable {
+package struct TsNalFormat: Sendable {
     let codec: Codec
     /// The NAL unit types that must precede a keyframe's slices, in order.
     let parameterSetTypes: [UInt8]
@@ -13,7 +13,7 @@ struct TsNalFormat: Sendable {
     static let h264 = TsNalFormat(codec: .h264, parameterSetTypes: [7, 8], audType: 9, aud: [0x09, 0xF0])
     static let h265 = TsNalFormat(codec: .h265, parameterSetTypes: [32, 33, 34], audType: 35, aud: [0x46, 0x01, 0x50])
 
-    init?(_ codec: Codec) {
+    package init?(_ codec: Codec) {
         switch codec {
         case .h264: self = .h264
         case .h265: self = .h265
@@ -40,7 +40,7 @@ struct TsNalFormat: Sendable {
     }
 
     /// The parameter sets an avcC / hvcC carries, by NAL unit type.
-    func parameterSets(config: [UInt8]) -> [UInt8: [[UInt8]]] {
+    package func parameterSets(config: [UInt8]) -> [UInt8: [[UInt8]]] {
         if codec == .h264, let c = AVCDecoderConfig(config[...]) { return [7: c.sps, 8: c.pps] }
         if codec == .h265, let c = HEVCDecoderConfig(config[...]) { return [32: c.vps, 33: c.sps, 34: c.pps] }
         return [:]
@@ -57,14 +57,14 @@ struct TsNalFormat: Sendable {
     }
 }
 
-enum TsVideoAccessUnit {
+package enum TsVideoAccessUnit {
     static let startCode: [UInt8] = [0, 0, 0, 1]
 
     /// Bus access unit to Annex B: a fresh AUD first (any AUD in the unit is dropped), then on keyframes the
     /// parameter sets the unit lacks, then its NAL units. `parameterSets` is the muxer's memory, refreshed by the
     /// sets the unit carries so a later keyframe without them still gets the current ones. Nil if the lengths
     /// run past the data or nothing is left.
-    static func annexB(_ au: ArraySlice<UInt8>, format: TsNalFormat, key: Bool, parameterSets: inout [UInt8: [[UInt8]]]) -> [UInt8]? {
+    package static func annexB(_ au: ArraySlice<UInt8>, format: TsNalFormat, key: Bool, parameterSets: inout [UInt8: [[UInt8]]]) -> [UInt8]? {
         guard let nals = NalUnits.splitLengthPrefixed(au) else { return nil }
         var carried: [UInt8: [[UInt8]]] = [:]
         var hasContent = false
