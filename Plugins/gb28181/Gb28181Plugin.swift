@@ -11,7 +11,7 @@ public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descripto
 // ZLMediaKit registers an RTP stream under its RTSP muxer first.
 nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     name: "gb28181", version: "0.1.0",
-    description: "GB28181 RTP proxy: RTP servers receiving PS/TS/ES over UDP, TCP passive and TCP active (openRtpServer & co.)",
+    description: "GB28181 RTP proxy: RTP servers receiving PS/TS/ES over UDP, TCP passive and TCP active (openRtpServer & co.), and RTP senders (startSendRtp & co.)",
     configKeys: [
         ("bind", MR_CONFIG_STRING, "address of the RTP ports (default 0.0.0.0)"),
         ("port_range", MR_CONFIG_STRING, "ports openRtpServer picks from when asked for port 0 (default \"30000-35000\")"),
@@ -30,6 +30,7 @@ final class Gb28181Plugin: PluginLifecycle, @unchecked Sendable {
     private let currentSettings = LockedValue(Gb28181Settings())
     var settings: Gb28181Settings { currentSettings.withLock { $0 } }
     let registry = RtpServerRegistry()
+    let senders = RtpSenderRegistry()
     /// Control thread only.
     private var fixed: FixedRtpPort?
     private var fixedKey = ""
@@ -46,6 +47,7 @@ final class Gb28181Plugin: PluginLifecycle, @unchecked Sendable {
         }
         fixedKey = "\(s.bind):\(s.fixedPort)"
         RtpServerApi(plugin: self).register()
+        RtpSenderApi(plugin: self).register()
         host.log(MR_LOG_INFO, "RTP on UDP \(s.bind):\(s.fixedPort); RTP servers from \(s.portRange)")
         return Int32(MR_OK)
     }
@@ -61,6 +63,15 @@ final class Gb28181Plugin: PluginLifecycle, @unchecked Sendable {
         fixed?.close()
         fixed = nil
         for s in registry.removeAll() { s.close() }
+        for s in senders.removeAll() { s.stop() }
+    }
+
+    /// on_send_rtp_stopped with ZLMediaKit's fields (wvp acts on it for app=rtp only).
+    func postSendStopped(_ s: RtpSender, reason: String) {
+        let body: [String: Any] = [
+            "vhost": s.spec.vhost, "app": s.spec.app, "stream": s.spec.stream, "ssrc": s.spec.ssrc, "msg": reason, "err": -1,
+        ]
+        host.callCommand("hook.post", ["hook": "on_send_rtp_stopped", "body": body], loop: s.loop) { _, _ in }
     }
 
     /// on_rtp_server_timeout with the fields wvp reads (the core adds mediaServerId).

@@ -1,0 +1,223 @@
+import MediaFormats
+import MRPluginKit
+import PluginABI
+import RtpFormats
+
+/// What startSendRtp asked for; immutable once started.
+struct RtpSenderSpec {
+    let vhost: String
+    let app: String
+    let stream: String
+    /// As given (ZLMediaKit keys senders by the text); `ssrcValue` goes into the packets.
+    let ssrc: String
+    let ssrcValue: UInt32
+    let dstHost: String
+    let dstPort: UInt16
+    let udp: Bool
+    let payloadType: UInt8
+    let kind: RtpSendPayload.Kind
+    let onlyAudio: Bool
+
+    var key: String { "\(vhost)/\(app)/\(stream)/\(ssrc)" }
+}
+
+/// One startSendRtp (ZLMediaKit's RtpSender): a bus reader of the stream, from its GOP cache keyframe, sent
+/// as RTP to `dst_url:dst_port` over the host's UDP socket bound to the local port, or over a TCP connection
+/// dialled from it (RFC 4571 framing). When the TCP peer goes away or the stream ends, on_send_rtp_stopped is
+/// posted; stopSendRtp stops it silently. Everything but `localPort`/`stats` is touched on `loop` only.
+final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unchecked Sendable {
+    let spec: RtpSenderSpec
+    let loop: Int32
+    private let host: PluginHost
+    private weak var plugin: Gb28181Plugin?
+    let localPort = LockedValue<UInt16>(0)
+    /// Packets and bytes sent, for listRtpSender.
+    let stats = LockedValue((packets: 0, bytes: 0))
+    private lazy var box = ReaderBox(self)
+    private var reader: OpaquePointer?
+    private var udp: OpaquePointer?
+    private var peer: UdpPeer?
+    private var conn: OpaquePointer?
+    private var payload: RtpSendPayload?
+    private var waitingForKey = true
+    private var batch = UdpBatchBuilder()
+    private var stopped = false
+    /// TCP: the API's answer, given when the connection is up (or failed).
+    var onConnected: ((String?) -> Void)?
+
+    init(host: PluginHost, plugin: Gb28181Plugin, spec: RtpSenderSpec, loop: Int32) {
+        self.host = host
+        self.plugin = plugin
+        self.spec = spec
+        self.loop = loop
+    }
+
+    var label: String { "rtp sender \(spec.app)/\(spec.stream) ssrc \(spec.ssrc) -> \(spec.udp ? "udp" : "tcp") \(spec.dstHost):\(spec.dstPort)" }
+
+    // MARK: transport (a worker, then the loop)
+
+    /// [worker] Binds the UDP socket on `port`; false when it is taken.
+    func bindUdp(port: UInt16, address: String) -> Bool {
+        guard let dst = UdpPeer(ip: spec.dstHost, port: spec.dstPort) else { return false }
+        var options = mr_udp_options()
+        options.size = UInt32(MemoryLayout<mr_udp_options>.size)
+        options.port = port
+        options.loop = loop
+        var cbs = mr_udp_callbacks()
+        cbs.size = UInt32(MemoryLayout<mr_udp_callbacks>.size)
+        // RTCP receiver reports from the peer are not read yet; the socket only sends.
+        cbs.on_datagram = { _, _, _, _, _, _ in }
+        cbs.on_close = { user, _, _, _ in
+            guard let user else { return }
+            Unmanaged<RtpSender>.fromOpaque(user).release()
+        }
+        let user = Unmanaged.passRetained(self).toOpaque()
+        var out: OpaquePointer?
+        let rc = address.withCString { a in
+            options.bind_address = a
+            return host.table.udp_bind(host.host, &options, &cbs, user, &out)
+        }
+        guard rc == MR_OK, let out else {
+            Unmanaged<RtpSender>.fromOpaque(user).release()
+            return false
+        }
+        udp = out
+        peer = dst
+        localPort.withLock { $0 = host.table.udp_port(out) }
+        return true
+    }
+
+    /// [any thread] Dials the peer from `port`; `onConnected` answers.
+    func connect(from port: UInt16) -> Bool {
+        var options = mr_connect_options()
+        options.size = UInt32(MemoryLayout<mr_connect_options>.size)
+        options.port = spec.dstPort
+        options.loop = loop
+        options.local_port = port
+        localPort.withLock { $0 = port }
+        var cbs = ConnectionBridge.callbacks()
+        let rc = spec.dstHost.withCString { h in
+            options.host = h
+            return host.table.tcp_connect(host.host, &options, &cbs, ConnectionBridge.user(for: self))
+        }
+        return rc == MR_OK
+    }
+
+    func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { self }
+
+    func connectFailed(_ message: String) {
+        host.log(MR_LOG_WARNING, "\(label): connect failed: \(message)")
+        plugin?.senders.remove(self)
+        onConnected?(message)
+        onConnected = nil
+    }
+
+    func opened(_ conn: OpaquePointer) {
+        self.conn = conn
+        onConnected?(nil)
+        onConnected = nil
+        startReading()
+    }
+
+    func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {}
+
+    func closed(reason: Int32, message: String) {
+        conn = nil
+        finish(notify: true, reason: message.isEmpty ? "the TCP peer closed the connection" : message)
+    }
+
+    // MARK: reader (loop)
+
+    /// [loop] Opens the bus reader.
+    func startReading() {
+        guard !stopped else { return }
+        let vhost = spec.vhost == "__defaultVhost__" ? nil : spec.vhost
+        let (rc, out) = host.openReader(vhost: vhost, app: spec.app, stream: spec.stream, protocolName: "rtp-send",
+                                        peer: "\(spec.dstHost):\(spec.dstPort)", loop: loop, box: box)
+        guard rc == MR_OK, let out else { return finish(notify: true, reason: "cannot read the stream: \(host.lastError)") }
+        if reader == nil { reader = out }
+    }
+
+    func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
+        switch event {
+        case MR_READER_STARTED, MR_READER_TRACKS_CHANGED:
+            self.reader = reader
+            let tracks: [MediaTrack?] = (0..<host.table.reader_track_count(reader)).map { i in
+                host.trackInfo(reader: reader, i).flatMap(MediaTrack.init).flatMap { spec.onlyAudio && $0.codec.isVideo ? nil : $0 }
+            }
+            let p = RtpSendPayload(kind: spec.kind, tracks: tracks, payloadType: spec.payloadType, ssrc: spec.ssrcValue)
+            payload = p.isEmpty ? nil : p
+            waitingForKey = true
+            host.log(MR_LOG_INFO, "\(label): sending \(tracks.compactMap { $0?.codec }) as \(spec.kind)\(payload == nil ? " (nothing to send)" : "")")
+        case MR_READER_SKIPPED:
+            waitingForKey = true
+        case MR_READER_NOT_FOUND, MR_READER_ENDED:
+            self.reader = nil
+            finish(notify: true, reason: event == MR_READER_ENDED ? "the stream ended" : "stream not found")
+        case MR_READER_CLOSED:
+            self.reader = nil
+            finish(notify: true, reason: "the reader was closed")
+        default:
+            break
+        }
+    }
+
+    func frames(_ reader: OpaquePointer, _ frames: UnsafeBufferPointer<mr_frame>) {
+        guard !stopped, var p = payload else { return }
+        payload = nil
+        var packets: [[UInt8]] = []
+        for f in frames {
+            guard let buf = f.payload else { continue }
+            let key = f.flags & UInt32(MR_FRAME_KEY) != 0
+            if waitingForKey && p.hasVideo && !key { continue }
+            let out = p.packets(track: Int(f.track), pts: f.pts, dts: f.dts, key: key, data: Array(host.bytes(of: buf))[...])
+            if !out.isEmpty { waitingForKey = false }
+            packets += out
+        }
+        payload = p
+        send(packets)
+    }
+
+    private func send(_ packets: [[UInt8]]) {
+        guard !packets.isEmpty else { return }
+        let bytes = packets.reduce(0) { $0 + $1.count }
+        stats.withLock { $0.packets += packets.count; $0.bytes += bytes }
+        if let udp, let peer {
+            for p in packets {
+                peer.withSockaddr { a, l in batch.begin(to: a, length: l) }
+                batch.inline(p)
+            }
+            batch.send(host, udp)
+        } else if let conn {
+            var framed: [UInt8] = []
+            framed.reserveCapacity(bytes + 2 * packets.count)
+            for p in packets { framed += RtpChunkPacketizer.rfc4571(p) }
+            if host.send(conn, framed) != MR_OK { finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
+        }
+    }
+
+    // MARK: stopping (loop)
+
+    /// [any thread] stopSendRtp: stops without the hook.
+    func stop() { host.onLoop(loop) { [self] in finish(notify: false, reason: "stopSendRtp") } }
+
+    private func finish(notify: Bool, reason: String) {
+        guard !stopped else { return }
+        stopped = true
+        let sent = stats.withLock { $0 }
+        host.log(MR_LOG_INFO, "\(label) stopped (\(reason)): \(sent.packets) packets, \(sent.bytes) bytes")
+        plugin?.senders.remove(self)
+        // The reader's callbacks hold no reference: keep the sender until a later turn of the loop.
+        host.release(self, onLoop: loop)
+        if let r = reader {
+            reader = nil
+            host.table.reader_close(r)
+        }
+        if let u = udp { host.table.udp_close(u) }
+        udp = nil
+        if let c = conn { host.table.conn_close(c, 1) }
+        conn = nil
+        payload = nil
+        if notify { plugin?.postSendStopped(self, reason: reason) }
+    }
+}

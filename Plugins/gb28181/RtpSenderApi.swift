@@ -1,0 +1,138 @@
+import Foundation
+import MRPluginKit
+import PluginABI
+
+/// ZLMediaKit's RTP sending endpoints as wvp-GB28181-pro calls them for cascade and playback:
+/// startSendRtp, stopSendRtp, listRtpSender.
+struct RtpSenderApi {
+    let plugin: Gb28181Plugin
+    var host: PluginHost { plugin.host }
+
+    func register() {
+        ApiEndpoint.register(host, name: "startSendRtp") { r, reply in start(r, reply) }
+        ApiEndpoint.register(host, name: "stopSendRtp") { r, reply in
+            guard let app = r.string("app"), let stream = r.string("stream") else { return reply(.invalidArgs, ["msg": "app and stream are required"]) }
+            let vhost = r.string("vhost") ?? "__defaultVhost__"
+            let ssrc = r.string("ssrc").flatMap { $0.isEmpty ? nil : $0 }
+            let hit = plugin.senders.all.filter { s in
+                s.spec.vhost == vhost && s.spec.app == app && s.spec.stream == stream && (ssrc == nil || s.spec.ssrc == ssrc)
+            }
+            guard !hit.isEmpty else { return reply(.other, ["msg": "stopSendRtp failed: no such sender"]) }
+            for s in hit {
+                plugin.senders.remove(s)
+                s.stop()
+            }
+            reply(.success, [:])
+        }
+        ApiEndpoint.register(host, name: "listRtpSender") { r, reply in
+            let vhost = r.string("vhost") ?? "__defaultVhost__"
+            let list = plugin.senders.all.filter { s in
+                s.spec.vhost == vhost && r.string("app").map { $0 == s.spec.app } ?? true && r.string("stream").map { $0 == s.spec.stream } ?? true
+            }.sorted { $0.spec.key < $1.spec.key }
+            // ZLMediaKit answers the stream's SSRCs; the details beside them are ours.
+            let details: [[String: Any]] = list.map { s in
+                let st = s.stats.withLock { $0 }
+                return ["vhost": s.spec.vhost, "app": s.spec.app, "stream": s.spec.stream, "ssrc": s.spec.ssrc,
+                        "dst_url": s.spec.dstHost, "dst_port": Int(s.spec.dstPort), "is_udp": s.spec.udp, "type": s.spec.kind.rawValue,
+                        "local_port": Int(s.localPort.withLock { $0 }), "packets": st.packets, "bytes": st.bytes]
+            }
+            reply(.success, ["data": list.map(\.spec.ssrc), "senders": details])
+        }
+    }
+
+    private func flag(_ r: ApiRequest, _ name: String) -> Bool? {
+        r.string(name).map { $0 == "1" || $0.lowercased() == "true" }
+    }
+
+    private func start(_ r: ApiRequest, _ reply: @escaping (ApiCode, [String: Any]) -> Void) {
+        guard let app = r.string("app"), let stream = r.string("stream"), let ssrc = r.string("ssrc"), let dst = r.string("dst_url") else {
+            return reply(.invalidArgs, ["msg": "app, stream, ssrc, dst_url and dst_port are required"])
+        }
+        guard let ssrcValue = UInt32(ssrc) else { return reply(.invalidArgs, ["msg": "ssrc must be a decimal 32-bit number"]) }
+        guard let dstPort = r.int("dst_port"), (1...65535).contains(dstPort) else { return reply(.invalidArgs, ["msg": "dst_port out of range"]) }
+        let srcPort = r.int("src_port") ?? 0
+        guard (0...65535).contains(srcPort) else { return reply(.invalidArgs, ["msg": "src_port out of range"]) }
+        let pt = r.int("pt") ?? 96
+        guard (0...127).contains(pt) else { return reply(.invalidArgs, ["msg": "pt must be 0-127"]) }
+        // `type` is ZLMediaKit's newer name; `use_ps` (0/1) the older one wvp still sends.
+        let kindValue = r.int("type") ?? r.int("use_ps") ?? 1
+        guard let kind = RtpSendPayload.Kind(rawValue: kindValue) else { return reply(.invalidArgs, ["msg": "type must be 0 (ES), 1 (PS) or 2 (TS)"]) }
+        let udp = flag(r, "is_udp") ?? true
+        if udp, UdpPeer(ip: dst, port: UInt16(dstPort)) == nil {
+            return reply(.invalidArgs, ["msg": "dst_url must be an IP address for UDP"])
+        }
+        let spec = RtpSenderSpec(vhost: r.string("vhost") ?? "__defaultVhost__", app: app, stream: stream, ssrc: ssrc, ssrcValue: ssrcValue,
+                                 dstHost: dst, dstPort: UInt16(dstPort), udp: udp, payloadType: UInt8(pt), kind: kind,
+                                 onlyAudio: flag(r, "only_audio") ?? false)
+        // ZLMediaKit restarts a sender started again with the same SSRC.
+        if let old = plugin.senders.get(spec.key) {
+            plugin.senders.remove(old)
+            old.stop()
+        }
+        let settings = plugin.settings
+        let loop = Int32(abs(stream.hashValue) % max(1, host.loopCount))
+        let plugin = self.plugin
+        let host = self.host
+        host.onWorker {
+            let s = RtpSender(host: host, plugin: plugin, spec: spec, loop: loop)
+            guard plugin.senders.add(s) else { return reply(.other, ["msg": "a sender with ssrc \(ssrc) is starting"]) }
+            if udp {
+                var bound = false
+                if srcPort != 0 {
+                    bound = s.bindUdp(port: UInt16(srcPort), address: settings.bind)
+                } else {
+                    for _ in 0..<min(settings.portRange.count, 2000) where !bound {
+                        bound = s.bindUdp(port: UInt16(plugin.registry.nextPort(in: settings.portRange)), address: settings.bind)
+                    }
+                }
+                guard bound else {
+                    plugin.senders.remove(s)
+                    return reply(.other, ["msg": "cannot bind the local port (\(srcPort == 0 ? "range \(settings.portRange) exhausted" : "port \(srcPort) in use"))"])
+                }
+                host.onLoop(loop) { s.startReading() }
+                host.log(MR_LOG_INFO, "\(s.label): started from port \(s.localPort.withLock { $0 })")
+                return reply(.success, ["local_port": Int(s.localPort.withLock { $0 })])
+            }
+            let port = srcPort != 0 ? UInt16(srcPort) : UInt16(plugin.registry.nextPort(in: settings.portRange))
+            s.onConnected = { error in
+                if let error { return reply(.other, ["msg": "connect to \(dst):\(dstPort) failed: \(error)"]) }
+                host.log(MR_LOG_INFO, "\(s.label): connected from port \(port)")
+                reply(.success, ["local_port": Int(port)])
+            }
+            host.onLoop(loop) {
+                guard s.connect(from: port) else {
+                    plugin.senders.remove(s)
+                    s.onConnected?(host.lastError)
+                    s.onConnected = nil
+                    return
+                }
+            }
+        }
+    }
+}
+
+/// The running senders by vhost/app/stream/ssrc, read and changed from the API's threads and the loops.
+final class RtpSenderRegistry: Sendable {
+    private let senders = LockedValue<[String: RtpSender]>([:])
+
+    func get(_ key: String) -> RtpSender? { senders.withLock { $0[key] } }
+
+    /// False when the key is taken.
+    func add(_ s: RtpSender) -> Bool {
+        senders.withLock { all in
+            guard all[s.spec.key] == nil else { return false }
+            all[s.spec.key] = s
+            return true
+        }
+    }
+
+    func remove(_ s: RtpSender) {
+        senders.withLock { all in
+            if all[s.spec.key] === s { all[s.spec.key] = nil }
+        }
+    }
+
+    func removeAll() -> [RtpSender] { senders.withLock { all in defer { all = [:] }; return Array(all.values) } }
+
+    var all: [RtpSender] { senders.withLock { Array($0.values) } }
+}
