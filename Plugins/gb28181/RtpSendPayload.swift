@@ -22,21 +22,22 @@ struct RtpSendPayload {
     private(set) var packets = 0
 
     /// nil tracks are not sent (only_audio passes its video tracks as nil).
-    init(kind: Kind, tracks: [MediaTrack?], payloadType: UInt8, ssrc: UInt32) {
+    init(kind: Kind, tracks: [MediaTrack?], payloadType: UInt8, ssrc: UInt32, firstSequence: UInt16) {
         switch kind {
         case .ps:
             let m = PsMuxer(tracks: tracks)
-            muxer = m.isEmpty ? nil : .ps(m, RtpChunkPacketizer(payloadType: payloadType, ssrc: ssrc))
+            muxer = m.isEmpty ? nil : .ps(m, RtpChunkPacketizer(payloadType: payloadType, ssrc: ssrc, firstSequence: firstSequence))
             hasVideo = tracks.indices.contains { m.carries(track: $0) && tracks[$0]?.codec.isVideo == true }
         case .ts:
             let m = TsMuxer(tracks: tracks)
-            muxer = m.isEmpty ? nil : .ts(m, RtpChunkPacketizer(payloadType: payloadType, ssrc: ssrc, maxPayload: 7 * 188))
+            muxer = m.isEmpty ? nil : .ts(m, RtpChunkPacketizer(payloadType: payloadType, ssrc: ssrc, maxPayload: 7 * 188, firstSequence: firstSequence))
             hasVideo = tracks.contains { $0?.codec.isVideo == true }
         case .es:
             let index = tracks.firstIndex { $0?.codec.isVideo == true } ?? tracks.firstIndex { $0 != nil }
             guard let index, let t = tracks[index] else { muxer = nil; hasVideo = false; return }
             let rate = t.codec.isVideo ? 90000 : max(8000, t.sampleRate)
-            let p = RtpPacketizers.make(codec: t.codec, payloadType: payloadType, ssrc: ssrc, clockRate: rate, channels: max(1, t.channels))
+            let p = RtpPacketizers.make(codec: t.codec, payloadType: payloadType, ssrc: ssrc, clockRate: rate, channels: max(1, t.channels),
+                                            firstSequence: firstSequence)
             var sets: [[UInt8]] = []
             if t.codec == .h264, let c = AVCDecoderConfig(t.config[...]) { sets = c.sps + c.pps }
             if t.codec == .h265, let c = HEVCDecoderConfig(t.config[...]) { sets = c.vps + c.sps + c.pps }
@@ -46,6 +47,15 @@ struct RtpSendPayload {
     }
 
     var isEmpty: Bool { muxer == nil }
+
+    /// The sequence number of the next packet, so a muxer rebuilt for new tracks continues the numbering.
+    var nextSequence: UInt16? {
+        switch muxer {
+        case .ps(_, let r), .ts(_, let r): return r.sequence
+        case .es(_, let p, _, _): return p.sequence
+        case nil: return nil
+        }
+    }
 
     /// The RTP packets of one bus frame (none when its track is not sent).
     mutating func packets(track: Int, pts: Int64, dts: Int64, key: Bool, data: ArraySlice<UInt8>) -> [[UInt8]] {

@@ -40,6 +40,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private var conn: OpaquePointer?
     private var payload: RtpSendPayload?
     private var waitingForKey = true
+    /// Where numbering starts (random, RFC 3550 5.1) and goes on when the tracks change.
+    private var sequence = UInt16.random(in: 0...UInt16.max)
     private var batch = UdpBatchBuilder()
     private var stopped = false
     /// TCP: the API's answer, given when the connection is up (or failed).
@@ -145,7 +147,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             let tracks: [MediaTrack?] = (0..<host.table.reader_track_count(reader)).map { i in
                 host.trackInfo(reader: reader, i).flatMap(MediaTrack.init).flatMap { spec.onlyAudio && $0.codec.isVideo ? nil : $0 }
             }
-            let p = RtpSendPayload(kind: spec.kind, tracks: tracks, payloadType: spec.payloadType, ssrc: spec.ssrcValue)
+            if let next = payload?.nextSequence { sequence = next }
+            let p = RtpSendPayload(kind: spec.kind, tracks: tracks, payloadType: spec.payloadType, ssrc: spec.ssrcValue, firstSequence: sequence)
             payload = p.isEmpty ? nil : p
             waitingForKey = true
             host.log(MR_LOG_INFO, "\(label): sending \(tracks.compactMap { $0?.codec }) as \(spec.kind)\(payload == nil ? " (nothing to send)" : "")")

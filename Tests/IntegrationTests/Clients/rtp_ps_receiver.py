@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""A GB28181 receiving platform for the send-path tests: takes RTP over UDP, or over TCP (RFC 4571, the
+server dials us), checks every packet against RFC 3550 and the GB28181 framing (PT, SSRC, sequence
+continuity, one timestamp per frame with the marker on its last packet), writes the reassembled payload
+(PS) to a file and prints a JSON summary on stdout. Written from the RFCs, not from the server's code.
+
+  rtp_ps_receiver.py --transport udp|tcp --port N --out FILE --seconds S [--close-after S]
+
+It ends after --seconds, or --idle seconds without a packet once packets came; with --close-after (TCP)
+it closes the connection after that many seconds of receiving, as a platform hanging up."""
+import argparse, json, socket, struct, sys, time
+
+
+class Checker:
+    def __init__(self):
+        self.packets = 0
+        self.bytes = 0
+        self.pts = set()
+        self.ssrcs = set()
+        self.seq_gaps = 0
+        self.seq_reorders = 0
+        self.frames = 0              # timestamps whose last packet carried the marker
+        self.frames_without_marker = 0
+        self.frames_sharing_timestamp = 0
+        self.max_payload = 0
+        self.bad_version = 0
+        self.last_seq = None
+        self.last_ts = None
+        self.last_marker = True
+        self.payload = bytearray()
+        self.last_packet_at = 0.0
+
+    def packet(self, p):
+        if len(p) < 12:
+            self.bad_version += 1
+            return
+        b0, b1, seq, ts, ssrc = struct.unpack("!BBHII", p[:12])
+        if b0 >> 6 != 2:
+            self.bad_version += 1
+            return
+        cc = b0 & 0x0F
+        start = 12 + 4 * cc
+        if b0 & 0x10:  # header extension
+            if len(p) < start + 4:
+                return
+            start += 4 + 4 * struct.unpack("!H", p[start + 2:start + 4])[0]
+        end = len(p)
+        if b0 & 0x20:  # padding
+            end -= p[-1]
+        body = p[start:end]
+        marker = bool(b1 & 0x80)
+        self.last_packet_at = time.time()
+        self.packets += 1
+        self.bytes += len(p)
+        self.pts.add(b1 & 0x7F)
+        self.ssrcs.add(ssrc)
+        self.max_payload = max(self.max_payload, len(body))
+        if self.last_seq is not None:
+            d = (seq - self.last_seq) & 0xFFFF
+            if d == 0 or d > 0x8000:
+                self.seq_reorders += 1
+            elif d != 1:
+                self.seq_gaps += d - 1
+        self.last_seq = seq
+        if self.last_ts is not None and ts != self.last_ts and not self.last_marker:
+            self.frames_without_marker += 1
+        if self.last_ts is not None and ts == self.last_ts and self.last_marker:
+            self.frames_sharing_timestamp += 1
+        if marker:
+            self.frames += 1
+        self.last_ts = ts
+        self.last_marker = marker
+        self.payload += body
+
+    def summary(self):
+        return {"packets": self.packets, "bytes": self.bytes, "pts": sorted(self.pts), "ssrcs": sorted(self.ssrcs),
+                "seq_gaps": self.seq_gaps, "seq_reorders": self.seq_reorders, "frames": self.frames,
+                "frames_without_marker": self.frames_without_marker, "frames_sharing_timestamp": self.frames_sharing_timestamp,
+                "max_payload": self.max_payload, "bad": self.bad_version, "payload_bytes": len(self.payload),
+                "last_packet_at": self.last_packet_at}
+
+
+def run_udp(args, c):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.bind(("127.0.0.1", args.port))
+    s.settimeout(0.2)
+    deadline = time.time() + args.seconds
+    last = None
+    while time.time() < deadline:
+        try:
+            data, _ = s.recvfrom(65536)
+        except socket.timeout:
+            if last is not None and time.time() - last > args.idle:
+                break
+            continue
+        last = time.time()
+        c.packet(data)
+    return {"closed_by": "timeout"}
+
+
+def run_tcp(args, c):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", args.port))
+    ls.listen(1)
+    ls.settimeout(args.seconds)
+    deadline = time.time() + args.seconds
+    try:
+        conn, peer = ls.accept()
+    except socket.timeout:
+        return {"closed_by": "no connection"}
+    conn.settimeout(0.2)
+    started = time.time()
+    buf = bytearray()
+    closed_by = "timeout"
+    last = time.time()
+    while time.time() < deadline:
+        if args.close_after is not None and time.time() - started >= args.close_after:
+            conn.close()
+            closed_by = "us"
+            # Stay a while, so the test sees the server notice.
+            time.sleep(0.5)
+            break
+        try:
+            data = conn.recv(65536)
+        except socket.timeout:
+            if c.packets and time.time() - last > args.idle:
+                break
+            continue
+        if not data:
+            closed_by = "server"
+            break
+        last = time.time()
+        buf += data
+        while len(buf) >= 2:
+            n = struct.unpack("!H", buf[:2])[0]
+            if len(buf) < 2 + n:
+                break
+            c.packet(bytes(buf[2:2 + n]))
+            del buf[:2 + n]
+    return {"closed_by": closed_by, "peer_port": peer[1]}
+
+
+def main():
+    a = argparse.ArgumentParser()
+    a.add_argument("--transport", choices=["udp", "tcp"], default="udp")
+    a.add_argument("--port", type=int, required=True)
+    a.add_argument("--out", required=True)
+    a.add_argument("--seconds", type=float, default=10)
+    a.add_argument("--idle", type=float, default=2.0)
+    a.add_argument("--close-after", type=float, default=None)
+    args = a.parse_args()
+    c = Checker()
+    extra = run_udp(args, c) if args.transport == "udp" else run_tcp(args, c)
+    with open(args.out, "wb") as f:
+        f.write(c.payload)
+    summary = c.summary()
+    summary.update(extra)
+    print(json.dumps(summary))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

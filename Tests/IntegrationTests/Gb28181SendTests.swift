@@ -1,0 +1,147 @@
+import Foundation
+import XCTest
+
+/// The GB28181 send path (startSendRtp & co.) against the real binary: ffmpeg publishes H.264 + AAC over
+/// RTMP, the server sends it as PS over RTP to Clients/rtp_ps_receiver.py (a platform written from RFC 3550
+/// and RFC 4571), which checks the RTP framing, and ffprobe reads the reassembled PS (`-f mpeg`).
+final class Gb28181SendTests: XCTestCase {
+    private var http = 0, rtmp = 0
+    private let secret = "gbsecret"
+
+    private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] {
+        var all = fields
+        all["secret"] = secret
+        let body = all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "10", "-X", "POST", "-H",
+                                                             "Content-Type: application/x-www-form-urlencoded", "--data-binary", body,
+                                                             "http://127.0.0.1:\(http)/index/api/\(name)"], timeout: 15)
+        guard status == 0 else { return ["curl": Int(status)] }
+        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
+    }
+
+    /// A server with ffmpeg publishing live/cam over RTMP for `seconds`.
+    private func serverPublishing(seconds: Int, extra: String = "") throws -> (ServerProcess, Process) {
+        http = freePort()
+        rtmp = freePort()
+        let low = 40000 + Int.random(in: 0..<200) * 100
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http, extra: """
+            [api]
+            secret = "\(secret)"
+            loopback_exempt = false
+            [gb28181]
+            port = \(freePort())
+            port_range = "\(low)-\(low + 99)"
+            \(extra)
+            """)
+        let ff = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/cam", seconds: seconds)
+        XCTAssertTrue(s.waitForLog("publish /live/cam"), s.log)
+        return (s, ff)
+    }
+
+    private func receiver(_ transport: String, port: Int, out: String, seconds: Double, closeAfter: Double? = nil) throws -> (Process, Pipe) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/rtp_ps_receiver.py").path,
+                       "--transport", transport, "--port", String(port), "--out", out, "--seconds", String(seconds)]
+            + (closeAfter.map { ["--close-after", String($0)] } ?? [])
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 0.3)   // bound and listening
+        return (p, pipe)
+    }
+
+    private func summary(_ p: Process, _ pipe: Pipe) throws -> [String: Any] {
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return try XCTUnwrap((try? JSONSerialization.jsonObject(with: data)) as? [String: Any], String(decoding: data, as: UTF8.self))
+    }
+
+    private func start(_ fields: [String: String]) throws -> [String: Any] {
+        try post("startSendRtp", ["vhost": "__defaultVhost__", "app": "live", "stream": "cam", "pt": "96", "src_port": "0"]
+                 .merging(fields) { $1 })
+    }
+
+    /// What every send must satisfy: one PT, one SSRC, no sequence gap, marker on the last packet of each frame.
+    private func assertRtpFraming(_ r: [String: Any], ssrc: Int, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertGreaterThan(r["packets"] as? Int ?? 0, 100, "\(r)", file: file, line: line)
+        XCTAssertEqual(r["pts"] as? [Int], [96], file: file, line: line)
+        XCTAssertEqual(r["ssrcs"] as? [Int], [ssrc], file: file, line: line)
+        XCTAssertEqual(r["seq_gaps"] as? Int, 0, file: file, line: line)
+        XCTAssertEqual(r["seq_reorders"] as? Int, 0, file: file, line: line)
+        XCTAssertEqual(r["frames_without_marker"] as? Int, 0, "a new timestamp only after a marker", file: file, line: line)
+        XCTAssertLessThanOrEqual(r["max_payload"] as? Int ?? .max, 1400, file: file, line: line)
+        XCTAssertEqual(r["bad"] as? Int, 0, file: file, line: line)
+    }
+
+    func testUdpPsSendIsReadByFfprobeWithTheFramesPublished() throws {
+        let (s, ff) = try serverPublishing(seconds: 6)
+        defer { ff.terminate(); s.stop() }
+        let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-udp.ps"
+        defer { if ProcessInfo.processInfo.environment["KEEP"] == nil { try? FileManager.default.removeItem(atPath: out) } }
+        let port = freePort()
+        let (rx, pipe) = try receiver("udp", port: port, out: out, seconds: 15)
+        let r = try start(["ssrc": "1234", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "type": "1"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        XCTAssertGreaterThan(r["local_port"] as? Int ?? 0, 0, "\(r)")
+        let list = try post("listRtpSender", ["vhost": "__defaultVhost__", "app": "live", "stream": "cam"])
+        XCTAssertEqual(list["data"] as? [String], ["1234"], "\(list)")
+        let sum = try summary(rx, pipe)
+        assertRtpFraming(sum, ssrc: 1234)
+        let probe = try MediaTools.probe(out, extra: ["-f", "mpeg"])
+        XCTAssertEqual(probe.videoCodec, "h264")
+        XCTAssertEqual(probe.audioCodec, "aac")
+        // 6 s at 25 fps published; sending starts at the GOP cache's keyframe, at most a second before.
+        XCTAssertGreaterThanOrEqual(probe.videoFrames, 100, "\(probe)")
+        XCTAssertLessThanOrEqual(probe.videoFrames, 151, "\(probe)")
+        XCTAssertGreaterThanOrEqual(sum["frames"] as? Int ?? 0, probe.videoFrames, "one marked RTP frame per video and audio frame")
+    }
+
+    func testStopSendRtpStopsTheFlow() throws {
+        let (s, ff) = try serverPublishing(seconds: 10)
+        defer { ff.terminate(); s.stop() }
+        let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-stop.ps"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let port = freePort()
+        let (rx, pipe) = try receiver("udp", port: port, out: out, seconds: 12)
+        XCTAssertEqual(try start(["ssrc": "777", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "use_ps": "1"])["code"] as? Int, 0)
+        Thread.sleep(forTimeInterval: 2)
+        let stopped = try post("stopSendRtp", ["vhost": "__defaultVhost__", "app": "live", "stream": "cam", "ssrc": "777"])
+        let stopAt = Date().timeIntervalSince1970
+        XCTAssertEqual(stopped["code"] as? Int, 0, "\(stopped)")
+        XCTAssertEqual(try post("listRtpSender", ["app": "live", "stream": "cam"])["data"] as? [String], [])
+        XCTAssertNotEqual(try post("stopSendRtp", ["app": "live", "stream": "cam", "ssrc": "777"])["code"] as? Int, 0, "nothing left to stop")
+        let sum = try summary(rx, pipe)
+        XCTAssertGreaterThan(sum["packets"] as? Int ?? 0, 20, "\(sum)")
+        XCTAssertLessThan(sum["last_packet_at"] as? Double ?? .infinity, stopAt + 0.5, "no packet long after stopSendRtp: \(sum)")
+        XCTAssertTrue(s.waitForLog("stopped (stopSendRtp)"), s.log)
+    }
+
+    func testTcpActiveSendWithRfc4571AndTheHookWhenThePlatformHangsUp() throws {
+        let hooks = try HookReceiver()
+        let (s, ff) = try serverPublishing(seconds: 10, extra: "[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"")
+        defer { ff.terminate(); s.stop() }
+        let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-tcp.ps"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let port = freePort()
+        let (rx, pipe) = try receiver("tcp", port: port, out: out, seconds: 15, closeAfter: 3)
+        let r = try start(["ssrc": "305419896", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "0", "type": "1"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        let local = r["local_port"] as? Int ?? 0
+        let sum = try summary(rx, pipe)
+        XCTAssertEqual(sum["closed_by"] as? String, "us", "\(sum)")
+        XCTAssertEqual(sum["peer_port"] as? Int, local, "dialled from the local port it answered")
+        assertRtpFraming(sum, ssrc: 305_419_896)
+        let probe = try MediaTools.probe(out, extra: ["-f", "mpeg"])
+        XCTAssertEqual(probe.videoCodec, "h264")
+        XCTAssertGreaterThanOrEqual(probe.videoFrames, 50, "3 s of 25 fps: \(probe)")
+        XCTAssertTrue(hooks.wait("on_send_rtp_stopped", timeout: 10), s.log)
+        let body = try XCTUnwrap(hooks.bodies("on_send_rtp_stopped").first)
+        XCTAssertEqual(body["ssrc"] as? String, "305419896")
+        XCTAssertEqual(body["app"] as? String, "live")
+        XCTAssertEqual(body["stream"] as? String, "cam")
+        XCTAssertEqual(body["vhost"] as? String, "__defaultVhost__")
+        XCTAssertEqual(try post("listRtpSender", ["app": "live", "stream": "cam"])["data"] as? [String], [], "the sender is gone")
+    }
+}
