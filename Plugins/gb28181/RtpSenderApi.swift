@@ -95,7 +95,7 @@ struct RtpSenderApi {
             }
             let port = srcPort != 0 ? UInt16(srcPort) : UInt16(plugin.registry.nextPort(in: settings.portRange))
             s.onConnected = { error in
-                if let error { return reply(.other, ["msg": "connect to \(dst):\(dstPort) failed: \(error)"]) }
+                if let error { return reply(.other, ["msg": error]) }
                 host.log(MR_LOG_INFO, "\(s.label): connected from port \(port)")
                 reply(.success, ["local_port": Int(port)])
             }

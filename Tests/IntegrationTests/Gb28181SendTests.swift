@@ -48,7 +48,13 @@ final class Gb28181SendTests: XCTestCase {
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
         try p.run()
-        Thread.sleep(forTimeInterval: 0.3)   // bound and listening
+        var first = Data()
+        while !first.contains(UInt8(ascii: "\n")) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            first += chunk
+        }
+        XCTAssertEqual(String(decoding: first, as: UTF8.self), "listening\n")
         return (p, pipe)
     }
 

@@ -80,10 +80,17 @@ class Checker:
                 "last_packet_at": self.last_packet_at}
 
 
+def ready():
+    # The test starts the server's sender only after this line.
+    print("listening")
+    sys.stdout.flush()
+
+
 def run_udp(args, c):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.bind(("127.0.0.1", args.port))
+    ready()
     s.settimeout(0.2)
     deadline = time.time() + args.seconds
     last = None
@@ -104,6 +111,7 @@ def run_tcp(args, c):
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", args.port))
     ls.listen(1)
+    ready()
     ls.settimeout(args.seconds)
     deadline = time.time() + args.seconds
     try:
