@@ -38,6 +38,13 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private var udp: OpaquePointer?
     private var peer: UdpPeer?
     private var conn: OpaquePointer?
+    /// startSendRtpPassive: the port the platform connects to; the first connection gets the stream.
+    private var listener: OpaquePointer?
+    private let accepted = LockedValue(false)
+    /// The TCP connection's own loop (an accepted one may be on another than ours; sends go there) and
+    /// whether its handle is still alive, read on that loop when a hop arrives.
+    private var connLoop: Int32 = 0
+    private let connAlive = LockedValue(false)
     private var payload: RtpSendPayload?
     private var waitingForKey = true
     /// Where numbering starts (random, RFC 3550 5.1) and goes on when the tracks change.
@@ -54,7 +61,9 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         self.loop = loop
     }
 
-    var label: String { "rtp sender \(spec.app)/\(spec.stream) ssrc \(spec.ssrc) -> \(spec.udp ? "udp" : "tcp") \(spec.dstHost):\(spec.dstPort)" }
+    var label: String {
+        "rtp sender \(spec.app)/\(spec.stream) ssrc \(spec.ssrc)" + (spec.dstPort == 0 ? " passive" : " -> \(spec.udp ? "udp" : "tcp") \(spec.dstHost):\(spec.dstPort)")
+    }
 
     // MARK: transport (a worker, then the loop)
 
@@ -105,7 +114,29 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         return rc == MR_OK
     }
 
-    func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? { self }
+    /// [worker] startSendRtpPassive: listens on `port`; false when it is taken.
+    func listen(port: UInt16, address: String) -> Bool {
+        var options = mr_listen_options()
+        options.size = UInt32(MemoryLayout<mr_listen_options>.size)
+        options.port = port
+        var cbs = ConnectionBridge.callbacks()
+        var out: OpaquePointer?
+        let rc = address.withCString { a in
+            options.bind_address = a
+            return host.table.tcp_listen(host.host, &options, &cbs, ConnectionBridge.user(for: self), &out)
+        }
+        guard rc == MR_OK, let out else { return false }
+        listener = out
+        localPort.withLock { $0 = host.table.listener_port(out) }
+        return true
+    }
+
+    /// One platform per sender: a second connection to a passive sender is refused. Connections arrive on
+    /// any loop; the check is on the listener's callback thread, which is one for the listener.
+    func makeHandler(for conn: OpaquePointer) -> ConnectionHandler? {
+        let first = accepted.withLock { was in defer { was = true }; return !was }
+        return first ? self : nil
+    }
 
     func connectFailed(_ message: String) {
         host.log(MR_LOG_WARNING, "\(label): connect failed: \(message)")
@@ -115,17 +146,32 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     }
 
     func opened(_ conn: OpaquePointer) {
-        self.conn = conn
-        onConnected?(nil)
-        onConnected = nil
-        startReading()
+        connAlive.withLock { $0 = true }
+        let onLoop = Int32(host.currentLoop)
+        // An accepted connection may sit on another loop than ours: the sender's state stays on `loop`.
+        host.onLoop(loop) { [self] in
+            connLoop = onLoop
+            guard !stopped else {
+                host.onLoop(onLoop) { [host, connAlive] in
+                    if connAlive.withLock({ $0 }) { host.table.conn_close(conn, 1) }
+                }
+                return
+            }
+            self.conn = conn
+            onConnected?(nil)
+            onConnected = nil
+            startReading()
+        }
     }
 
     func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {}
 
     func closed(reason: Int32, message: String) {
-        conn = nil
-        finish(notify: true, reason: message.isEmpty ? "the TCP peer closed the connection" : message)
+        connAlive.withLock { $0 = false }
+        host.onLoop(loop) { [self] in
+            conn = nil
+            finish(notify: true, reason: message.isEmpty ? "the TCP peer closed the connection" : message)
+        }
     }
 
     // MARK: reader (loop)
@@ -195,7 +241,13 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             var framed: [UInt8] = []
             framed.reserveCapacity(bytes + 2 * packets.count)
             for p in packets { framed += RtpChunkPacketizer.rfc4571(p) }
-            if host.send(conn, framed) != MR_OK { finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
+            if connLoop == loop {
+                if host.send(conn, framed) != MR_OK { finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
+            } else {
+                host.onLoop(connLoop) { [host, connAlive] in
+                    if connAlive.withLock({ $0 }) { host.send(conn, framed) }
+                }
+            }
         }
     }
 
@@ -218,8 +270,20 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         }
         if let u = udp { host.table.udp_close(u) }
         udp = nil
-        if let c = conn { host.table.conn_close(c, 1) }
+        if let c = conn {
+            if connLoop == loop {
+                host.table.conn_close(c, 1)
+            } else {
+                host.onLoop(connLoop) { [host, connAlive] in
+                    if connAlive.withLock({ $0 }) { host.table.conn_close(c, 1) }
+                }
+            }
+        }
         conn = nil
+        if let l = listener {
+            listener = nil
+            host.onWorker { [host] in host.table.listener_close(l) }
+        }
         payload = nil
         if notify { plugin?.postSendStopped(self, reason: reason) }
     }

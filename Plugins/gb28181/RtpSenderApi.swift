@@ -9,7 +9,8 @@ struct RtpSenderApi {
     var host: PluginHost { plugin.host }
 
     func register() {
-        ApiEndpoint.register(host, name: "startSendRtp") { r, reply in start(r, reply) }
+        ApiEndpoint.register(host, name: "startSendRtp") { r, reply in start(r, passive: false, reply) }
+        ApiEndpoint.register(host, name: "startSendRtpPassive") { r, reply in start(r, passive: true, reply) }
         ApiEndpoint.register(host, name: "stopSendRtp") { r, reply in
             guard let app = r.string("app"), let stream = r.string("stream") else { return reply(.invalidArgs, ["msg": "app and stream are required"]) }
             let vhost = r.string("vhost") ?? "__defaultVhost__"
@@ -44,12 +45,16 @@ struct RtpSenderApi {
         r.string(name).map { $0 == "1" || $0.lowercased() == "true" }
     }
 
-    private func start(_ r: ApiRequest, _ reply: @escaping (ApiCode, [String: Any]) -> Void) {
-        guard let app = r.string("app"), let stream = r.string("stream"), let ssrc = r.string("ssrc"), let dst = r.string("dst_url") else {
+    /// startSendRtp, or startSendRtpPassive (TCP only: listen on the local port, send to whoever connects first).
+    private func start(_ r: ApiRequest, passive: Bool, _ reply: @escaping (ApiCode, [String: Any]) -> Void) {
+        guard let app = r.string("app"), let stream = r.string("stream"), let ssrc = r.string("ssrc"),
+              let dst = r.string("dst_url") ?? (passive ? "" : nil) else {
             return reply(.invalidArgs, ["msg": "app, stream, ssrc, dst_url and dst_port are required"])
         }
         guard let ssrcValue = UInt32(ssrc) else { return reply(.invalidArgs, ["msg": "ssrc must be a decimal 32-bit number"]) }
-        guard let dstPort = r.int("dst_port"), (1...65535).contains(dstPort) else { return reply(.invalidArgs, ["msg": "dst_port out of range"]) }
+        guard let dstPort = r.int("dst_port") ?? (passive ? 0 : nil), (passive ? 0 : 1)...65535 ~= dstPort else {
+            return reply(.invalidArgs, ["msg": "dst_port out of range"])
+        }
         let srcPort = r.int("src_port") ?? 0
         guard (0...65535).contains(srcPort) else { return reply(.invalidArgs, ["msg": "src_port out of range"]) }
         let pt = r.int("pt") ?? 96
@@ -57,7 +62,7 @@ struct RtpSenderApi {
         // `type` is ZLMediaKit's newer name; `use_ps` (0/1) the older one wvp still sends.
         let kindValue = r.int("type") ?? r.int("use_ps") ?? 1
         guard let kind = RtpSendPayload.Kind(rawValue: kindValue) else { return reply(.invalidArgs, ["msg": "type must be 0 (ES), 1 (PS) or 2 (TS)"]) }
-        let udp = flag(r, "is_udp") ?? true
+        let udp = !passive && (flag(r, "is_udp") ?? true)
         if udp, UdpPeer(ip: dst, port: UInt16(dstPort)) == nil {
             return reply(.invalidArgs, ["msg": "dst_url must be an IP address for UDP"])
         }
@@ -76,6 +81,22 @@ struct RtpSenderApi {
         host.onWorker {
             let s = RtpSender(host: host, plugin: plugin, spec: spec, loop: loop)
             guard plugin.senders.add(s) else { return reply(.other, ["msg": "a sender with ssrc \(ssrc) is starting"]) }
+            if passive {
+                var bound = false
+                if srcPort != 0 {
+                    bound = s.listen(port: UInt16(srcPort), address: settings.bind)
+                } else {
+                    for _ in 0..<min(settings.portRange.count, 2000) where !bound {
+                        bound = s.listen(port: UInt16(plugin.registry.nextPort(in: settings.portRange)), address: settings.bind)
+                    }
+                }
+                guard bound else {
+                    plugin.senders.remove(s)
+                    return reply(.other, ["msg": "cannot listen on a local port"])
+                }
+                host.log(MR_LOG_INFO, "\(s.label): waiting on port \(s.localPort.withLock { $0 })")
+                return reply(.success, ["local_port": Int(s.localPort.withLock { $0 })])
+            }
             if udp {
                 var bound = false
                 if srcPort != 0 {

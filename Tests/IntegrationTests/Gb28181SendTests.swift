@@ -38,12 +38,13 @@ final class Gb28181SendTests: XCTestCase {
         return (s, ff)
     }
 
-    private func receiver(_ transport: String, port: Int, out: String, seconds: Double, closeAfter: Double? = nil) throws -> (Process, Pipe) {
+    private func receiver(_ transport: String, port: Int, out: String, seconds: Double, closeAfter: Double? = nil,
+                          connect: Bool = false) throws -> (Process, Pipe) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/rtp_ps_receiver.py").path,
                        "--transport", transport, "--port", String(port), "--out", out, "--seconds", String(seconds)]
-            + (closeAfter.map { ["--close-after", String($0)] } ?? [])
+            + (closeAfter.map { ["--close-after", String($0)] } ?? []) + (connect ? ["--connect"] : [])
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
@@ -149,5 +150,41 @@ final class Gb28181SendTests: XCTestCase {
         XCTAssertEqual(body["stream"] as? String, "cam")
         XCTAssertEqual(body["vhost"] as? String, "__defaultVhost__")
         XCTAssertEqual(try post("listRtpSender", ["app": "live", "stream": "cam"])["data"] as? [String], [], "the sender is gone")
+    }
+
+    func testUdpTsSendIsReadByFfprobe() throws {
+        let (s, ff) = try serverPublishing(seconds: 4)
+        defer { ff.terminate(); s.stop() }
+        let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-udp.ts"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let port = freePort()
+        let (rx, pipe) = try receiver("udp", port: port, out: out, seconds: 12)
+        let r = try start(["ssrc": "4321", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "type": "2"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        let sum = try summary(rx, pipe)
+        assertRtpFraming(sum, ssrc: 4321)
+        XCTAssertEqual((sum["payload_bytes"] as? Int ?? 1) % 188, 0, "whole TS packets only")
+        let probe = try MediaTools.probe(out, extra: ["-f", "mpegts"])
+        XCTAssertEqual(probe.videoCodec, "h264")
+        XCTAssertEqual(probe.audioCodec, "aac")
+        XCTAssertGreaterThanOrEqual(probe.videoFrames, 60, "\(probe)")
+    }
+
+    func testPassiveSendWaitsForThePlatformToConnect() throws {
+        let (s, ff) = try serverPublishing(seconds: 6)
+        defer { ff.terminate(); s.stop() }
+        let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-passive.ps"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try post("startSendRtpPassive", ["vhost": "__defaultVhost__", "app": "live", "stream": "cam", "ssrc": "99", "pt": "96",
+                                                 "src_port": "0", "type": "1"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        let port = try XCTUnwrap(r["local_port"] as? Int, "\(r)")
+        let (rx, pipe) = try receiver("tcp", port: port, out: out, seconds: 12, closeAfter: 2.5, connect: true)
+        let sum = try summary(rx, pipe)
+        assertRtpFraming(sum, ssrc: 99)
+        let probe = try MediaTools.probe(out, extra: ["-f", "mpeg"])
+        XCTAssertEqual(probe.videoCodec, "h264")
+        XCTAssertGreaterThanOrEqual(probe.videoFrames, 40, "2.5 s of 25 fps: \(probe)")
+        XCTAssertTrue(s.waitForLog("ssrc 99 passive stopped (closed by peer)"), s.log)
     }
 }

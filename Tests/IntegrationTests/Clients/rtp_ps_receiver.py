@@ -4,7 +4,7 @@ server dials us), checks every packet against RFC 3550 and the GB28181 framing (
 continuity, one timestamp per frame with the marker on its last packet), writes the reassembled payload
 (PS) to a file and prints a JSON summary on stdout. Written from the RFCs, not from the server's code.
 
-  rtp_ps_receiver.py --transport udp|tcp --port N --out FILE --seconds S [--close-after S]
+  rtp_ps_receiver.py --transport udp|tcp --port N --out FILE --seconds S [--close-after S] [--connect]
 
 It ends after --seconds, or --idle seconds without a packet once packets came; with --close-after (TCP)
 it closes the connection after that many seconds of receiving, as a platform hanging up."""
@@ -107,17 +107,23 @@ def run_udp(args, c):
 
 
 def run_tcp(args, c):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", args.port))
-    ls.listen(1)
-    ready()
-    ls.settimeout(args.seconds)
     deadline = time.time() + args.seconds
-    try:
-        conn, peer = ls.accept()
-    except socket.timeout:
-        return {"closed_by": "no connection"}
+    if args.connect:
+        # startSendRtpPassive: the server listens, we dial it.
+        ready()
+        conn = socket.create_connection(("127.0.0.1", args.port), timeout=5)
+        peer = conn.getpeername()
+    else:
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", args.port))
+        ls.listen(1)
+        ready()
+        ls.settimeout(args.seconds)
+        try:
+            conn, peer = ls.accept()
+        except socket.timeout:
+            return {"closed_by": "no connection"}
     conn.settimeout(0.2)
     started = time.time()
     buf = bytearray()
@@ -158,6 +164,7 @@ def main():
     a.add_argument("--seconds", type=float, default=10)
     a.add_argument("--idle", type=float, default=2.0)
     a.add_argument("--close-after", type=float, default=None)
+    a.add_argument("--connect", action="store_true", help="TCP: dial --port instead of listening on it")
     args = a.parse_args()
     c = Checker()
     extra = run_udp(args, c) if args.transport == "udp" else run_tcp(args, c)
