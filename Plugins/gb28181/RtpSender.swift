@@ -116,16 +116,7 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
 
     /// [worker] startSendRtpPassive: listens on `port`; false when it is taken.
     func listen(port: UInt16, address: String) -> Bool {
-        var options = mr_listen_options()
-        options.size = UInt32(MemoryLayout<mr_listen_options>.size)
-        options.port = port
-        var cbs = ConnectionBridge.callbacks()
-        var out: OpaquePointer?
-        let rc = address.withCString { a in
-            options.bind_address = a
-            return host.table.tcp_listen(host.host, &options, &cbs, ConnectionBridge.user(for: self), &out)
-        }
-        guard rc == MR_OK, let out else { return false }
+        guard let out = PortBinding.listen(host, port: port, address: address, reusePort: false, factory: self) else { return false }
         listener = out
         localPort.withLock { $0 = host.table.listener_port(out) }
         return true

@@ -82,15 +82,9 @@ struct RtpSenderApi {
             let s = RtpSender(host: host, plugin: plugin, spec: spec, loop: loop)
             guard plugin.senders.add(s) else { return reply(.other, ["msg": "a sender with ssrc \(ssrc) is starting"]) }
             if passive {
-                var bound = false
-                if srcPort != 0 {
-                    bound = s.listen(port: UInt16(srcPort), address: settings.bind)
-                } else {
-                    for _ in 0..<min(settings.portRange.count, 2000) where !bound {
-                        bound = s.listen(port: UInt16(plugin.registry.nextPort(in: settings.portRange)), address: settings.bind)
-                    }
-                }
-                guard bound else {
+                guard PortBinding.bind(requested: srcPort, range: settings.portRange, registry: plugin.registry, {
+                    s.listen(port: $0, address: settings.bind)
+                }) else {
                     plugin.senders.remove(s)
                     return reply(.other, ["msg": "cannot listen on a local port"])
                 }
@@ -98,15 +92,9 @@ struct RtpSenderApi {
                 return reply(.success, ["local_port": Int(s.localPort.withLock { $0 })])
             }
             if udp {
-                var bound = false
-                if srcPort != 0 {
-                    bound = s.bindUdp(port: UInt16(srcPort), address: settings.bind)
-                } else {
-                    for _ in 0..<min(settings.portRange.count, 2000) where !bound {
-                        bound = s.bindUdp(port: UInt16(plugin.registry.nextPort(in: settings.portRange)), address: settings.bind)
-                    }
-                }
-                guard bound else {
+                guard PortBinding.bind(requested: srcPort, range: settings.portRange, registry: plugin.registry, {
+                    s.bindUdp(port: $0, address: settings.bind)
+                }) else {
                     plugin.senders.remove(s)
                     return reply(.other, ["msg": "cannot bind the local port (\(srcPort == 0 ? "range \(settings.portRange) exhausted" : "port \(srcPort) in use"))"])
                 }

@@ -101,17 +101,7 @@ final class RtpServer: @unchecked Sendable {
             udp = out
             port = host.table.udp_port(out)
         } else {
-            var options = mr_listen_options()
-            options.size = UInt32(MemoryLayout<mr_listen_options>.size)
-            options.port = wanted
-            options.reuse_port = 1
-            var cbs = ConnectionBridge.callbacks()
-            var out: OpaquePointer?
-            let rc = address.withCString { a in
-                options.bind_address = a
-                return host.table.tcp_listen(host.host, &options, &cbs, ConnectionBridge.user(for: self), &out)
-            }
-            guard rc == MR_OK, let out else { return false }
+            guard let out = PortBinding.listen(host, port: wanted, address: address, reusePort: true, factory: self) else { return false }
             listener = out
             port = host.table.listener_port(out)
         }

@@ -82,13 +82,8 @@ struct RtpServerApi {
         let host = self.host
         host.onWorker {
             let s = RtpServer(host: host, plugin: plugin, spec: spec, ssrc: ssrc, loop: loop)
-            var bound = false
-            if requested != 0 {
-                bound = s.bind(port: UInt16(requested), address: settings.bind)
-            } else {
-                for _ in 0..<min(settings.portRange.count, 2000) where !bound {
-                    bound = s.bind(port: UInt16(plugin.registry.nextPort(in: settings.portRange)), address: settings.bind)
-                }
+            let bound = PortBinding.bind(requested: requested, range: settings.portRange, registry: plugin.registry) {
+                s.bind(port: $0, address: settings.bind)
             }
             guard bound else { return reply(.other, ["msg": "cannot bind a port (\(requested == 0 ? "range \(settings.portRange) exhausted" : "port \(requested) in use"))"]) }
             guard plugin.registry.add(s) else {

@@ -34,7 +34,8 @@ final class Gb28181SendTests: XCTestCase {
             \(extra)
             """)
         let ff = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/cam", seconds: seconds)
-        XCTAssertTrue(s.waitForLog("publish /live/cam"), s.log)
+        // ffmpeg may take a while to start on a loaded machine.
+        XCTAssertTrue(s.waitForLog("publish /live/cam", timeout: 20), s.log)
         return (s, ff)
     }
 
