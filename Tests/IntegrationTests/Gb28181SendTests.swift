@@ -40,12 +40,12 @@ final class Gb28181SendTests: XCTestCase {
     }
 
     private func receiver(_ transport: String, port: Int, out: String, seconds: Double, closeAfter: Double? = nil,
-                          connect: Bool = false) throws -> (Process, Pipe) {
+                          connect: Bool = false, extra: [String] = []) throws -> (Process, Pipe) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/rtp_ps_receiver.py").path,
                        "--transport", transport, "--port", String(port), "--out", out, "--seconds", String(seconds)]
-            + (closeAfter.map { ["--close-after", String($0)] } ?? []) + (connect ? ["--connect"] : [])
+            + (closeAfter.map { ["--close-after", String($0)] } ?? []) + (connect ? ["--connect"] : []) + extra
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
@@ -72,9 +72,9 @@ final class Gb28181SendTests: XCTestCase {
     }
 
     /// What every send must satisfy: one PT, one SSRC, no sequence gap, marker on the last packet of each frame.
-    private func assertRtpFraming(_ r: [String: Any], ssrc: Int, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertRtpFraming(_ r: [String: Any], ssrc: Int, pt: Int = 96, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertGreaterThan(r["packets"] as? Int ?? 0, 100, "\(r)", file: file, line: line)
-        XCTAssertEqual(r["pts"] as? [Int], [96], file: file, line: line)
+        XCTAssertEqual(r["pts"] as? [Int], [pt], file: file, line: line)
         XCTAssertEqual(r["ssrcs"] as? [Int], [ssrc], file: file, line: line)
         XCTAssertEqual(r["seq_gaps"] as? Int, 0, file: file, line: line)
         XCTAssertEqual(r["seq_reorders"] as? Int, 0, file: file, line: line)
@@ -187,5 +187,24 @@ final class Gb28181SendTests: XCTestCase {
         XCTAssertEqual(probe.videoCodec, "h264")
         XCTAssertGreaterThanOrEqual(probe.videoFrames, 40, "2.5 s of 25 fps: \(probe)")
         XCTAssertTrue(s.waitForLog("ssrc 99 passive stopped (closed by peer)"), s.log)
+    }
+
+    /// type 0: the video track alone as RFC 6184 H.264 (PT 98 as wvp uses for ES), parameter sets in-band.
+    func testUdpEsH264Send() throws {
+        let (s, ff) = try serverPublishing(seconds: 4)
+        defer { ff.terminate(); s.stop() }
+        let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-es.h264"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let port = freePort()
+        let (rx, pipe) = try receiver("udp", port: port, out: out, seconds: 12, extra: ["--depay", "h264"])
+        let r = try start(["ssrc": "55", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "type": "0", "pt": "98"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        let sum = try summary(rx, pipe)
+        assertRtpFraming(sum, ssrc: 55, pt: 98)
+        let probe = try MediaTools.probe(out, extra: ["-f", "h264"])
+        XCTAssertEqual(probe.videoCodec, "h264")
+        XCTAssertEqual(probe.width, 320)
+        XCTAssertGreaterThanOrEqual(probe.videoFrames, 60, "\(probe)")
+        XCTAssertEqual(sum["frames"] as? Int, probe.videoFrames, "one marker per access unit: \(sum)")
     }
 }

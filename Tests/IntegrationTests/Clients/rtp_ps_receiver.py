@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A GB28181 receiving platform for the send-path tests: takes RTP over UDP, or over TCP (RFC 4571, the
+"""A GB28181 receiving platform for the send-path tests (PS, TS, or ES H.264 with --depay): takes RTP over UDP, or over TCP (RFC 4571, the
 server dials us), checks every packet against RFC 3550 and the GB28181 framing (PT, SSRC, sequence
 continuity, one timestamp per frame with the marker on its last packet), writes the reassembled payload
 (PS) to a file and prints a JSON summary on stdout. Written from the RFCs, not from the server's code.
@@ -11,8 +11,28 @@ it closes the connection after that many seconds of receiving, as a platform han
 import argparse, json, socket, struct, sys, time
 
 
+def depay_h264(body, out):
+    """RFC 6184 5.6-5.8: single NAL unit, STAP-A and FU-A packets to an Annex B byte stream."""
+    if not body:
+        return
+    t = body[0] & 0x1F
+    if 1 <= t <= 23:
+        out += b"\x00\x00\x00\x01" + body
+    elif t == 24:
+        i = 1
+        while i + 2 <= len(body):
+            n = struct.unpack("!H", body[i:i + 2])[0]
+            out += b"\x00\x00\x00\x01" + body[i + 2:i + 2 + n]
+            i += 2 + n
+    elif t == 28 and len(body) >= 2:
+        if body[1] & 0x80:
+            out += b"\x00\x00\x00\x01" + bytes([(body[0] & 0xE0) | (body[1] & 0x1F)])
+        out += body[2:]
+
+
 class Checker:
-    def __init__(self):
+    def __init__(self, depay=None):
+        self.depay = depay
         self.packets = 0
         self.bytes = 0
         self.pts = set()
@@ -70,7 +90,10 @@ class Checker:
             self.frames += 1
         self.last_ts = ts
         self.last_marker = marker
-        self.payload += body
+        if self.depay == "h264":
+            depay_h264(body, self.payload)
+        else:
+            self.payload += body
 
     def summary(self):
         return {"packets": self.packets, "bytes": self.bytes, "pts": sorted(self.pts), "ssrcs": sorted(self.ssrcs),
@@ -165,8 +188,9 @@ def main():
     a.add_argument("--idle", type=float, default=2.0)
     a.add_argument("--close-after", type=float, default=None)
     a.add_argument("--connect", action="store_true", help="TCP: dial --port instead of listening on it")
+    a.add_argument("--depay", choices=["h264"], default=None, help="ES: write the depacketized Annex B instead of payloads")
     args = a.parse_args()
-    c = Checker()
+    c = Checker(args.depay)
     extra = run_udp(args, c) if args.transport == "udp" else run_tcp(args, c)
     with open(args.out, "wb") as f:
         f.write(c.payload)
