@@ -17,6 +17,8 @@ struct RtpSenderSpec {
     let payloadType: UInt8
     let kind: RtpSendPayload.Kind
     let onlyAudio: Bool
+    /// UDP: stop (with the hook) when the peer sends no RTCP for this long; 0 = never.
+    let rtcpTimeoutUs: Int64
 
     var key: String { "\(vhost)/\(app)/\(stream)/\(ssrc)" }
 }
@@ -51,6 +53,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private var sequence = UInt16.random(in: 0...UInt16.max)
     private var batch = UdpBatchBuilder()
     private var stopped = false
+    private var lastRtcpUs: Int64 = 0
+    private var timer: OpaquePointer?
     /// TCP: the API's answer, given when the connection is up (or failed).
     var onConnected: ((String?) -> Void)?
 
@@ -76,8 +80,10 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         options.loop = loop
         var cbs = mr_udp_callbacks()
         cbs.size = UInt32(MemoryLayout<mr_udp_callbacks>.size)
-        // RTCP receiver reports from the peer are not read yet; the socket only sends.
-        cbs.on_datagram = { _, _, _, _, _, _ in }
+        cbs.on_datagram = { user, _, data, len, _, _ in
+            guard let user, let data else { return }
+            Unmanaged<RtpSender>.fromOpaque(user).takeUnretainedValue().datagram(UnsafeBufferPointer(start: data, count: len))
+        }
         cbs.on_close = { user, _, _, _ in
             guard let user else { return }
             Unmanaged<RtpSender>.fromOpaque(user).release()
@@ -96,6 +102,24 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         peer = dst
         localPort.withLock { $0 = host.table.udp_port(out) }
         return true
+    }
+
+    /// Only RTCP (the peer's receiver reports) counts as a sign of life; anything else the peer sends is ignored.
+    private func datagram(_ data: UnsafeBufferPointer<UInt8>) {
+        guard data.count >= 8, RtpPacket.isRtcp(Array(data.prefix(2))[...]) else { return }
+        lastRtcpUs = host.table.now_us()
+    }
+
+    /// [loop] udp_rtcp_timeout: checks once a second that RTCP still comes.
+    private func startRtcpWatch() {
+        guard spec.udp, spec.rtcpTimeoutUs > 0, timer == nil else { return }
+        lastRtcpUs = host.table.now_us()
+        timer = host.table.timer_start(host.host, loop, 1000, 1000, { user, _ in
+            guard let user else { return }
+            let s = Unmanaged<RtpSender>.fromOpaque(user).takeUnretainedValue()
+            guard !s.stopped, s.host.table.now_us() - s.lastRtcpUs >= s.spec.rtcpTimeoutUs else { return }
+            s.finish(notify: true, reason: "no RTCP from the peer for \(s.spec.rtcpTimeoutUs / 1_000_000) s")
+        }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// [any thread] Dials the peer from `port`; `onConnected` answers.
@@ -170,6 +194,7 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     /// [loop] Opens the bus reader.
     func startReading() {
         guard !stopped else { return }
+        startRtcpWatch()
         let vhost = spec.vhost == "__defaultVhost__" ? nil : spec.vhost
         let (rc, out) = host.openReader(vhost: vhost, app: spec.app, stream: spec.stream, protocolName: "rtp-send",
                                         peer: "\(spec.dstHost):\(spec.dstPort)", loop: loop, box: box)
@@ -259,6 +284,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             reader = nil
             host.table.reader_close(r)
         }
+        if let t = timer { host.table.timer_cancel(t) }
+        timer = nil
         if let u = udp { host.table.udp_close(u) }
         udp = nil
         if let c = conn {

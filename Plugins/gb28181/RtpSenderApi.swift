@@ -68,7 +68,8 @@ struct RtpSenderApi {
         }
         let spec = RtpSenderSpec(vhost: r.string("vhost") ?? "__defaultVhost__", app: app, stream: stream, ssrc: ssrc, ssrcValue: ssrcValue,
                                  dstHost: dst, dstPort: UInt16(dstPort), udp: udp, payloadType: UInt8(pt), kind: kind,
-                                 onlyAudio: flag(r, "only_audio") ?? false)
+                                 onlyAudio: flag(r, "only_audio") ?? false,
+                                 rtcpTimeoutUs: udp && flag(r, "udp_rtcp_timeout") == true ? Int64(plugin.settings.timeoutSec) * 1_000_000 : 0)
         // ZLMediaKit restarts a sender started again with the same SSRC.
         if let old = plugin.senders.get(spec.key) {
             plugin.senders.remove(old)

@@ -207,4 +207,27 @@ final class Gb28181SendTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(probe.videoFrames, 60, "\(probe)")
         XCTAssertEqual(sum["frames"] as? Int, probe.videoFrames, "one marker per access unit: \(sum)")
     }
+
+    /// udp_rtcp_timeout=1: a peer that sends no RTCP for rtp_proxy.timeoutSec loses its stream (with the hook);
+    /// one that sends receiver reports keeps it.
+    func testUdpRtcpTimeoutStopsASenderWhosePeerSendsNoRtcp() throws {
+        let hooks = try HookReceiver()
+        let (s, ff) = try serverPublishing(seconds: 10, extra: "timeout_sec = 2\n[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"")
+        defer { ff.terminate(); s.stop() }
+        let dir = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-rtcp"
+        defer { try? FileManager.default.removeItem(atPath: dir + "-silent.ps"); try? FileManager.default.removeItem(atPath: dir + "-rr.ps") }
+        let silentPort = freePort(), rrPort = freePort()
+        let (silent, silentPipe) = try receiver("udp", port: silentPort, out: dir + "-silent.ps", seconds: 7)
+        let (rr, rrPipe) = try receiver("udp", port: rrPort, out: dir + "-rr.ps", seconds: 7, extra: ["--rtcp"])
+        for (ssrc, port) in [("1", silentPort), ("2", rrPort)] {
+            let r = try start(["ssrc": ssrc, "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "type": "1", "udp_rtcp_timeout": "1"])
+            XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        }
+        XCTAssertTrue(hooks.wait("on_send_rtp_stopped", timeout: 8), s.log)
+        XCTAssertEqual(hooks.bodies("on_send_rtp_stopped").map { $0["ssrc"] as? String }, ["1"], "only the silent peer's sender stops")
+        XCTAssertEqual(try post("listRtpSender", ["app": "live", "stream": "cam"])["data"] as? [String], ["2"])
+        let quiet = try summary(silent, silentPipe), reporting = try summary(rr, rrPipe)
+        XCTAssertGreaterThan(quiet["packets"] as? Int ?? 0, 0, "it did send at first")
+        XCTAssertGreaterThan(reporting["last_packet_at"] as? Double ?? 0, quiet["last_packet_at"] as? Double ?? .infinity)
+    }
 }

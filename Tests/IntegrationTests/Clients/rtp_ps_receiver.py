@@ -117,9 +117,15 @@ def run_udp(args, c):
     s.settimeout(0.2)
     deadline = time.time() + args.seconds
     last = None
+    last_rr = 0.0
     while time.time() < deadline:
         try:
-            data, _ = s.recvfrom(65536)
+            data, sender = s.recvfrom(65536)
+            if args.rtcp and time.time() - last_rr >= 0.5 and len(data) >= 12:
+                # RFC 3550 6.4.2 receiver report with one report block, to the sender's address.
+                media_ssrc = struct.unpack("!I", data[8:12])[0]
+                s.sendto(struct.pack("!BBHII", 0x81, 201, 7, 0x5EED, media_ssrc) + bytes(20), sender)
+                last_rr = time.time()
         except socket.timeout:
             if last is not None and time.time() - last > args.idle:
                 break
@@ -188,6 +194,7 @@ def main():
     a.add_argument("--idle", type=float, default=2.0)
     a.add_argument("--close-after", type=float, default=None)
     a.add_argument("--connect", action="store_true", help="TCP: dial --port instead of listening on it")
+    a.add_argument("--rtcp", action="store_true", help="UDP: send receiver reports back every 0.5 s")
     a.add_argument("--depay", choices=["h264"], default=None, help="ES: write the depacketized Annex B instead of payloads")
     args = a.parse_args()
     c = Checker(args.depay)
