@@ -213,7 +213,7 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             let p = RtpSendPayload(kind: spec.kind, tracks: tracks, payloadType: spec.payloadType, ssrc: spec.ssrcValue, firstSequence: sequence)
             payload = p.isEmpty ? nil : p
             waitingForKey = true
-            host.log(MR_LOG_INFO, "\(label): sending \(tracks.compactMap { $0?.codec }) as \(spec.kind)\(payload == nil ? " (nothing to send)" : "")")
+            host.log(MR_LOG_INFO, "\(label): sending \(tracks.compactMap { $0.map { "\($0.codec)" } }.joined(separator: ", ")) as \(spec.kind)\(payload == nil ? " (nothing to send)" : "")")
         case MR_READER_SKIPPED:
             waitingForKey = true
         case MR_READER_NOT_FOUND, MR_READER_ENDED:
