@@ -303,6 +303,11 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             host.onWorker { [host] in host.table.listener_close(l) }
         }
         payload = nil
+        // Stopped before the TCP connection came up: the startSendRtp call still waits for its answer.
+        if let answer = onConnected {
+            onConnected = nil
+            answer("stopped before connecting: \(reason)")
+        }
         if notify { plugin?.postSendStopped(self, reason: reason) }
     }
 }

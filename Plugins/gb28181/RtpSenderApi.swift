@@ -81,14 +81,22 @@ struct RtpSenderApi {
         let host = self.host
         host.onWorker {
             let s = RtpSender(host: host, plugin: plugin, spec: spec, loop: loop)
-            guard plugin.senders.add(s) else { return reply(.other, ["msg": "a sender with ssrc \(ssrc) is starting"]) }
+            // Registered once its sockets are set, so that a stopSendRtp from another thread finds them in place.
+            let register = { () -> Bool in
+                guard plugin.senders.add(s) else {
+                    s.stop()
+                    reply(.other, ["msg": "a sender with ssrc \(ssrc) is starting"])
+                    return false
+                }
+                return true
+            }
             if passive {
                 guard PortBinding.bind(requested: srcPort, range: settings.portRange, registry: plugin.registry, {
                     s.listen(port: $0, address: settings.bind)
                 }) else {
-                    plugin.senders.remove(s)
                     return reply(.other, ["msg": "cannot listen on a local port"])
                 }
+                guard register() else { return }
                 host.log(MR_LOG_INFO, "\(s.label): waiting on port \(s.localPort.withLock { $0 })")
                 return reply(.success, ["local_port": Int(s.localPort.withLock { $0 })])
             }
@@ -96,13 +104,14 @@ struct RtpSenderApi {
                 guard PortBinding.bind(requested: srcPort, range: settings.portRange, registry: plugin.registry, {
                     s.bindUdp(port: $0, address: settings.bind)
                 }) else {
-                    plugin.senders.remove(s)
                     return reply(.other, ["msg": "cannot bind the local port (\(srcPort == 0 ? "range \(settings.portRange) exhausted" : "port \(srcPort) in use"))"])
                 }
+                guard register() else { return }
                 host.onLoop(loop) { s.startReading() }
                 host.log(MR_LOG_INFO, "\(s.label): started from port \(s.localPort.withLock { $0 })")
                 return reply(.success, ["local_port": Int(s.localPort.withLock { $0 })])
             }
+            guard register() else { return }
             let port = srcPort != 0 ? UInt16(srcPort) : UInt16(plugin.registry.nextPort(in: settings.portRange))
             s.onConnected = { error in
                 if let error { return reply(.other, ["msg": error]) }
