@@ -155,6 +155,7 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
 
     func connectFailed(_ message: String) {
         host.log(MR_LOG_WARNING, "\(label): connect failed: \(message)")
+        stopped = true
         plugin?.senders.remove(self)
         onConnected?(message)
         onConnected = nil
