@@ -55,8 +55,9 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private var stopped = false
     private var lastRtcpUs: Int64 = 0
     private var timer: OpaquePointer?
-    /// TCP: the API's answer, given when the connection is up (or failed).
-    var onConnected: ((String?) -> Void)?
+    /// startSendRtp's answer, given when the stream is being read (nil) or the start failed (why): as
+    /// ZLMediaKit, a stream that is not there (after the host's play wait) fails the call, with no hook.
+    var onStarted: ((String?) -> Void)?
 
     init(host: PluginHost, plugin: Gb28181Plugin, spec: RtpSenderSpec, loop: Int32) {
         self.host = host
@@ -122,7 +123,7 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         }, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    /// [any thread] Dials the peer from `port`; `onConnected` answers.
+    /// [any thread] Dials the peer from `port`; `onStarted` answers.
     func connect(from port: UInt16) -> Bool {
         var options = mr_connect_options()
         options.size = UInt32(MemoryLayout<mr_connect_options>.size)
@@ -157,8 +158,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         host.log(MR_LOG_WARNING, "\(label): connect failed: \(message)")
         stopped = true
         plugin?.senders.remove(self)
-        onConnected?(message)
-        onConnected = nil
+        onStarted?(message)
+        onStarted = nil
     }
 
     func opened(_ conn: OpaquePointer) {
@@ -174,8 +175,6 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
                 return
             }
             self.conn = conn
-            onConnected?(nil)
-            onConnected = nil
             startReading()
         }
     }
@@ -207,6 +206,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         switch event {
         case MR_READER_STARTED, MR_READER_TRACKS_CHANGED:
             self.reader = reader
+            onStarted?(nil)
+            onStarted = nil
             let tracks: [MediaTrack?] = (0..<host.table.reader_track_count(reader)).map { i in
                 host.trackInfo(reader: reader, i).flatMap(MediaTrack.init).flatMap { spec.onlyAudio && $0.codec.isVideo ? nil : $0 }
             }
@@ -304,10 +305,11 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             host.onWorker { [host] in host.table.listener_close(l) }
         }
         payload = nil
-        // Stopped before the TCP connection came up: the startSendRtp call still waits for its answer.
-        if let answer = onConnected {
-            onConnected = nil
-            answer("stopped before connecting: \(reason)")
+        // Stopped before it started: the startSendRtp call still waits for its answer, and there was no
+        // sending to report stopped.
+        if let answer = onStarted {
+            onStarted = nil
+            return answer(reason)
         }
         if notify { plugin?.postSendStopped(self, reason: reason) }
     }

@@ -84,6 +84,7 @@ struct RtpSenderApi {
             // Registered once its sockets are set, so that a stopSendRtp from another thread finds them in place.
             let register = { () -> Bool in
                 guard plugin.senders.add(s) else {
+                    s.onStarted = nil   // answered here
                     s.stop()
                     reply(.other, ["msg": "a sender with ssrc \(ssrc) is starting"])
                     return false
@@ -106,23 +107,27 @@ struct RtpSenderApi {
                 }) else {
                     return reply(.other, ["msg": "cannot bind the local port (\(srcPort == 0 ? "range \(settings.portRange) exhausted" : "port \(srcPort) in use"))"])
                 }
+                s.onStarted = { error in
+                    if let error { return reply(.notFound, ["msg": error]) }
+                    host.log(MR_LOG_INFO, "\(s.label): started from port \(s.localPort.withLock { $0 })")
+                    reply(.success, ["local_port": Int(s.localPort.withLock { $0 })])
+                }
                 guard register() else { return }
                 host.onLoop(loop) { s.startReading() }
-                host.log(MR_LOG_INFO, "\(s.label): started from port \(s.localPort.withLock { $0 })")
-                return reply(.success, ["local_port": Int(s.localPort.withLock { $0 })])
+                return
             }
-            guard register() else { return }
             let port = srcPort != 0 ? UInt16(srcPort) : UInt16(plugin.registry.nextPort(in: settings.portRange))
-            s.onConnected = { error in
+            s.onStarted = { error in
                 if let error { return reply(.other, ["msg": error]) }
                 host.log(MR_LOG_INFO, "\(s.label): connected from port \(port)")
                 reply(.success, ["local_port": Int(port)])
             }
+            guard register() else { return }
             host.onLoop(loop) {
                 guard s.connect(from: port) else {
                     plugin.senders.remove(s)
-                    s.onConnected?(host.lastError)
-                    s.onConnected = nil
+                    s.onStarted?(host.lastError)
+                    s.onStarted = nil
                     return
                 }
             }

@@ -230,4 +230,18 @@ final class Gb28181SendTests: XCTestCase {
         XCTAssertGreaterThan(quiet["packets"] as? Int ?? 0, 0, "it did send at first")
         XCTAssertGreaterThan(reporting["last_packet_at"] as? Double ?? 0, quiet["last_packet_at"] as? Double ?? .infinity)
     }
+
+    /// As ZLMediaKit: a stream that is not there fails startSendRtp (after the play wait), with no hook.
+    func testStartSendRtpForAMissingStreamFails() throws {
+        let hooks = try HookReceiver()
+        let (s, ff) = try serverPublishing(seconds: 4, extra: "[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"")
+        defer { ff.terminate(); s.stop() }
+        let r = try post("startSendRtp", ["app": "live", "stream": "absent", "ssrc": "5", "dst_url": "127.0.0.1",
+                                          "dst_port": String(freePort()), "is_udp": "1"])
+        XCTAssertNotEqual(r["code"] as? Int, 0, "\(r)")
+        XCTAssertNil(r["local_port"])
+        XCTAssertEqual(try post("listRtpSender", ["app": "live", "stream": "absent"])["data"] as? [String], [])
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertTrue(hooks.bodies("on_send_rtp_stopped").isEmpty, "nothing was sent, nothing stopped")
+    }
 }
