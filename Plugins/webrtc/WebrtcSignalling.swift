@@ -97,13 +97,14 @@ final class WebrtcSignalling {
         return Int32(MR_OK)
     }
 
-    /// A plain-text answer (errors, DELETE) with CORS so a page on another origin reads the reason.
+    /// A plain-text answer (errors, DELETE).
     func reply(_ ex: OpaquePointer, _ status: Int32, _ text: String) {
         respond(ex, status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(text.utf8))
     }
 
     func respond(_ ex: OpaquePointer, _ status: Int32, headers: [(String, String)], body: [UInt8]) {
-        let all = headers + [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "Location"), ("Cache-Control", "no-cache")]
+        // httpmux adds Allow-Origin when CORS is on; a page must also read Location to DELETE later.
+        let all = headers + [("Access-Control-Expose-Headers", "Location"), ("Cache-Control", "no-cache")]
         let strings = all.map { (strdup($0.0), strdup($0.1)) }
         defer { strings.forEach { free($0.0); free($0.1) } }
         var list: [mr_http_header] = strings.compactMap { n, v in

@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+
+/// WHEP play with independent WebRTC stacks: ffmpeg publishes H.264 + AAC over RTMP, aiortc (PyPI) plays over
+/// WHEP through ICE-lite, DTLS-SRTP and our H.264 packetization and decodes the frames; the answers to real
+/// offers (Chromium's fixture) and the error statuses are checked over plain HTTP.
+final class WebrtcWhepTests: XCTestCase {
+    static let client = Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/whep_client.py").path
+    static let fixtures = Build.repoRoot.appendingPathComponent("Tests/WebRtcProtocolTests/Fixtures").path
+
+    private func server(http: Int, rtmp: Int, udp: Int, name: String = #function) throws -> ServerProcess {
+        try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http,
+                                  extra: "[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"", name: name)
+    }
+
+    private func whep(_ url: String, seconds: Int = 4) throws -> [String: Any] {
+        let (status, out) = try runCommand("/usr/bin/env", ["python3", Self.client, url, "--seconds", String(seconds)], timeout: 40)
+        XCTAssertEqual(status, 0, out)
+        let line = out.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
+        return (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? ["raw": out]
+    }
+
+    /// POSTs `body` and returns the status line's code, the headers and the body as curl printed them.
+    private func post(_ url: String, body: String, method: String = "POST") throws -> (code: Int, text: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("mr-offer-\(UUID().uuidString)")
+        try body.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (_, out) = try runCommand("/usr/bin/curl", ["-s", "-i", "-X", method, "-H", "Content-Type: application/sdp",
+                                                        "--data-binary", "@\(file.path)", url], timeout: 20)
+        let code = out.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
+        return (code, out)
+    }
+
+    func testAiortcPlaysAnRtmpStreamOverWhepAndDeletesTheSession() throws {
+        let http = freePort(), rtmp = freePort(), udp = freePort()
+        let s = try server(http: http, rtmp: rtmp, udp: udp)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("[webrtc] listening on 127.0.0.1:\(udp)/udp"), s.log)
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 40)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
+
+        for url in ["http://127.0.0.1:\(http)/index/api/whep?app=live&stream=a", "http://127.0.0.1:\(http)/live/a/whep"] {
+            let r = try whep(url)
+            XCTAssertEqual(r["status"] as? Int, 201, "\(r)\n\(s.log)")
+            XCTAssertEqual(r["ice_state"] as? String, "completed", "\(r)")
+            // 25 fps for 4 s, minus the handshake: a decoder that got broken packets or no keyframe decodes none.
+            XCTAssertGreaterThanOrEqual(r["video_frames"] as? Int ?? 0, 70, "\(r)\n\(s.log)")
+            XCTAssertEqual(r["width"] as? Int, 320, "\(r)")
+            XCTAssertLessThan(r["first_frame_s"] as? Double ?? 99, 2.0, "\(r)")
+            XCTAssertEqual(r["delete_status"] as? Int, 200, "\(r)")
+            XCTAssertTrue((r["location"] as? String ?? "").hasPrefix("/index/api/delete_webrtc?id="), "\(r)")
+        }
+        XCTAssertTrue(s.waitForLog("ended: deleted by the client", count: 2), s.log)
+        XCTAssertTrue(s.log.contains("DTLS connected"), s.log)
+        XCTAssertTrue(s.log.contains("aac cannot go to a WebRTC client"), s.log)
+    }
+
+    func testChromiumOfferGetsAVideoOnlyIceLiteAnswerAndBadRequestsGetReasons() throws {
+        let http = freePort(), rtmp = freePort(), udp = freePort()
+        let s = try server(http: http, rtmp: rtmp, udp: udp)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 30)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
+
+        let offer = try String(contentsOfFile: Self.fixtures + "/chromium156-whep.sdp", encoding: .utf8)
+        let ok = try post("http://127.0.0.1:\(http)/live/a/whep", body: offer)
+        XCTAssertEqual(ok.code, 201, ok.text)
+        XCTAssertTrue(ok.text.contains("Location: /index/api/delete_webrtc?id="), ok.text)
+        XCTAssertTrue(ok.text.contains("a=ice-lite"), ok.text)
+        // The AAC source cannot go to a browser: the audio section is refused, the video one carries H.264 mode 1.
+        XCTAssertTrue(ok.text.contains("m=audio 0 "), ok.text)
+        XCTAssertTrue(ok.text.contains("packetization-mode=1"), ok.text)
+        // Bound to 127.0.0.1: that is the only candidate, on the configured port.
+        let candidates = ok.text.split(separator: "\r\n").filter { $0.hasPrefix("a=candidate:") }
+        XCTAssertFalse(candidates.isEmpty, ok.text)
+        XCTAssertTrue(candidates.allSatisfy { $0.contains(" 127.0.0.1 \(udp) typ host") }, ok.text)
+
+        let bad = try post("http://127.0.0.1:\(http)/index/api/whep?app=live&stream=a", body: "hello")
+        XCTAssertEqual(bad.code, 400, bad.text)
+        XCTAssertTrue(bad.text.contains("bad SDP offer"), bad.text)
+        let missing = try post("http://127.0.0.1:\(http)/live/nothing/whep", body: offer)
+        XCTAssertEqual(missing.code, 404, missing.text)
+        let preflight = try post("http://127.0.0.1:\(http)/live/a/whep", body: "", method: "OPTIONS")
+        XCTAssertEqual(preflight.code, 204, preflight.text)
+        XCTAssertTrue(preflight.text.contains("Accept-Post: application/sdp"), preflight.text)
+        let whip = try post("http://127.0.0.1:\(http)/live/b/whip", body: offer)
+        XCTAssertEqual(whip.code, 501, whip.text)
+        let unknownSession = try post("http://127.0.0.1:\(http)/index/api/delete_webrtc?id=x&token=y", body: "", method: "DELETE")
+        XCTAssertEqual(unknownSession.code, 404, unknownSession.text)
+    }
+}
