@@ -90,4 +90,29 @@ final class WebrtcWhepTests: XCTestCase {
         let unknownSession = try post("http://127.0.0.1:\(http)/index/api/delete_webrtc?id=x&token=y", body: "", method: "DELETE")
         XCTAssertEqual(unknownSession.code, 404, unknownSession.text)
     }
+
+    /// Headless Chromium (its own WebRTC stack, OpenH264 decoder) plays the RTMP stream over WHEP from a page on
+    /// the server's origin and reports getStats: decoded frames, the SRTP cipher, the time to the first frame.
+    func testChromiumPlaysAnRtmpStreamOverWhep() throws {
+        guard ChromiumTests.chromiumInstalled() else { return }
+        let http = freePort(), rtmp = freePort(), udp = freePort()
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http,
+                                          extra: "www_root = \"\(ChromiumTests.clients)\"\n[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 40)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
+
+        let r = try ChromiumTests.run(page: "http://127.0.0.1:\(http)/whep_player.html?src=/live/a/whep&frames=75&timeout=15",
+                                      marker: "WHEP-RESULT ",
+                                      flags: ["--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns"],
+                                      pageTimeout: 15)
+        print("Chromium WHEP: \(r.raw)")
+        XCTAssertEqual(r.int("http"), 201, r.raw + "\n" + s.log)
+        XCTAssertEqual(r.string("status"), "ok", r.raw + "\n" + s.log)
+        XCTAssertGreaterThanOrEqual(r.int("frames") ?? 0, 75, r.raw)
+        XCTAssertEqual(r.int("width"), 320, r.raw)
+        XCTAssertNotNil(r.string("srtpCipher"), r.raw)
+        XCTAssertLessThan(r.int("firstFrameMs") ?? 99_999, 3_000, r.raw)
+    }
 }
