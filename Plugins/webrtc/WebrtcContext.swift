@@ -29,7 +29,7 @@ final class WebrtcContext {
     func route(_ data: UnsafeBufferPointer<UInt8>, from: UnsafePointer<sockaddr>?, _ fromLength: socklen_t) {
         guard let peer = WebrtcPeerAddress(from, fromLength) else { return }
         let bytes = Array(data)
-        let session: WebrtcPlayer?
+        let session: WebrtcSession?
         if DatagramKind(bytes[...]) == .stun {
             let username = (try? StunMessage(parsing: bytes[...]))?.username
             session = username.flatMap { $0.split(separator: ":", maxSplits: 1).first }.flatMap { table.session(ufrag: String($0)) }

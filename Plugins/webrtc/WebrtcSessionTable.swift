@@ -5,9 +5,9 @@ import WebRtcProtocol
 /// them): by local ICE ufrag for STUN, by the peer's address once a check succeeded there, by id for DELETE.
 final class WebrtcSessionTable: Sendable {
     private struct Tables {
-        var byUfrag: [String: WebrtcPlayer] = [:]
-        var byAddress: [TransportAddress: WebrtcPlayer] = [:]
-        var byId: [String: WebrtcPlayer] = [:]
+        var byUfrag: [String: WebrtcSession] = [:]
+        var byAddress: [TransportAddress: WebrtcSession] = [:]
+        var byId: [String: WebrtcSession] = [:]
     }
 
     private let tables = LockedValue(Tables())
@@ -17,7 +17,7 @@ final class WebrtcSessionTable: Sendable {
     init(limit: Int) { self.limit = limit }
 
     /// False when the table is full or the ufrag or id is taken.
-    func add(_ p: WebrtcPlayer) -> Bool {
+    func add(_ p: WebrtcSession) -> Bool {
         tables.withLock { t in
             guard t.byId.count < limit, t.byUfrag[p.ufrag] == nil, t.byId[p.id] == nil else { return false }
             t.byUfrag[p.ufrag] = p
@@ -26,11 +26,11 @@ final class WebrtcSessionTable: Sendable {
         }
     }
 
-    func bind(_ address: TransportAddress, to p: WebrtcPlayer) {
+    func bind(_ address: TransportAddress, to p: WebrtcSession) {
         tables.withLock { t in if t.byUfrag[p.ufrag] === p { t.byAddress[address] = p } }
     }
 
-    func remove(_ p: WebrtcPlayer) {
+    func remove(_ p: WebrtcSession) {
         tables.withLock { t in
             if t.byUfrag[p.ufrag] === p { t.byUfrag[p.ufrag] = nil }
             if t.byId[p.id] === p { t.byId[p.id] = nil }
@@ -38,9 +38,9 @@ final class WebrtcSessionTable: Sendable {
         }
     }
 
-    func session(ufrag: String) -> WebrtcPlayer? { tables.withLock { $0.byUfrag[ufrag] } }
-    func session(address: TransportAddress) -> WebrtcPlayer? { tables.withLock { $0.byAddress[address] } }
-    func session(id: String) -> WebrtcPlayer? { tables.withLock { $0.byId[id] } }
-    var all: [WebrtcPlayer] { tables.withLock { Array($0.byId.values) } }
+    func session(ufrag: String) -> WebrtcSession? { tables.withLock { $0.byUfrag[ufrag] } }
+    func session(address: TransportAddress) -> WebrtcSession? { tables.withLock { $0.byAddress[address] } }
+    func session(id: String) -> WebrtcSession? { tables.withLock { $0.byId[id] } }
+    var all: [WebrtcSession] { tables.withLock { Array($0.byId.values) } }
     var count: Int { tables.withLock { $0.byId.count } }
 }

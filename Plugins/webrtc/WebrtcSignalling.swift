@@ -69,9 +69,7 @@ final class WebrtcSignalling {
             }
             host.onLoop(session.loop) { session.close("deleted by the client") }
             reply(ex, 200, "")
-        case .publish:
-            reply(ex, 501, "WHIP publish is not implemented yet; WHEP play is")
-        case .play(let app, let stream):
+        case .publish(let app, let stream), .play(let app, let stream):
             guard !app.isEmpty, !stream.isEmpty else {
                 reply(ex, 400, "app and stream are required")
                 return Int32(MR_OK)
@@ -86,8 +84,9 @@ final class WebrtcSignalling {
                 reply(ex, 400, "bad SDP offer: \(error)")
                 return Int32(MR_OK)
             }
-            let target = WebrtcPlayer.Target(vhost: query["vhost"], app: app, stream: stream, query: rawQuery, peer: peer)
-            let player = WebrtcPlayer(context: context, signalling: self, target: target, offer: offer, loop: r.loop, exchange: ex)
+            let target = WebrtcSession.Target(vhost: query["vhost"], app: app, stream: stream, query: rawQuery, peer: peer)
+            let player = WebrtcSession(context: context, signalling: self, target: target, offer: offer, loop: r.loop, exchange: ex,
+                                        publishing: { if case .publish = request { true } else { false } }())
             guard context.table.add(player) else {
                 reply(ex, 503, "too many WebRTC sessions")
                 return Int32(MR_OK)

@@ -13,8 +13,9 @@ final class WebrtcWhepTests: XCTestCase {
                                   extra: "[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"", name: name)
     }
 
-    private func whep(_ url: String, seconds: Int = 4) throws -> [String: Any] {
-        let (status, out) = try runCommand("/usr/bin/env", ["python3", Self.client, url, "--seconds", String(seconds)], timeout: 40)
+    private func whep(_ url: String, seconds: Int = 4, audio: Bool = false) throws -> [String: Any] {
+        let (status, out) = try runCommand("/usr/bin/env", ["python3", Self.client, url, "--seconds", String(seconds)] + (audio ? ["--audio"] : []),
+                                           timeout: 40)
         XCTAssertEqual(status, 0, out)
         let line = out.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
         return (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? ["raw": out]
@@ -85,8 +86,9 @@ final class WebrtcWhepTests: XCTestCase {
         let preflight = try post("http://127.0.0.1:\(http)/live/a/whep", body: "", method: "OPTIONS")
         XCTAssertEqual(preflight.code, 204, preflight.text)
         XCTAssertTrue(preflight.text.contains("Accept-Post: application/sdp"), preflight.text)
+        // A recvonly offer to a WHIP endpoint has nothing to publish.
         let whip = try post("http://127.0.0.1:\(http)/live/b/whip", body: offer)
-        XCTAssertEqual(whip.code, 501, whip.text)
+        XCTAssertEqual(whip.code, 400, whip.text)
         let unknownSession = try post("http://127.0.0.1:\(http)/index/api/delete_webrtc?id=x&token=y", body: "", method: "DELETE")
         XCTAssertEqual(unknownSession.code, 404, unknownSession.text)
     }
@@ -114,5 +116,34 @@ final class WebrtcWhepTests: XCTestCase {
         XCTAssertEqual(r.int("width"), 320, r.raw)
         XCTAssertNotNil(r.string("srtpCipher"), r.raw)
         XCTAssertLessThan(r.int("firstFrameMs") ?? 99_999, 3_000, r.raw)
+    }
+
+    /// aiortc publishes over WHIP (H.264 + Opus): the stream plays back over RTMP (ffprobe counts frames) and over
+    /// WHEP with audio (aiortc decodes both).
+    func testAiortcPublishesOverWhipAndPlaysBackOverRtmpAndWhep() throws {
+        let http = freePort(), rtmp = freePort(), udp = freePort()
+        let s = try server(http: http, rtmp: rtmp, udp: udp)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = Process()
+        publisher.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        publisher.arguments = ["python3", Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/whip_client.py").path,
+                               "http://127.0.0.1:\(http)/index/api/whip?app=live&stream=w", "--seconds", "20"]
+        publisher.standardOutput = FileHandle.nullDevice
+        publisher.standardError = FileHandle.nullDevice
+        try publisher.run()
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("webrtc publisher live/w from 127.0.0.1", timeout: 15), s.log)
+        XCTAssertTrue(s.waitForLog("DTLS connected", timeout: 10), s.log)
+
+        let r = try whep("http://127.0.0.1:\(http)/live/w/whep", audio: true)
+        let out = "\(r)"
+        XCTAssertEqual(r["status"] as? Int, 201, out + s.log)
+        XCTAssertGreaterThanOrEqual(r["video_frames"] as? Int ?? 0, 40, out + s.log)
+        XCTAssertGreaterThan(r["audio_frames"] as? Int ?? 0, 50, out)
+        // ffprobe does not know Opus in RTMP and reads on to the end of the publish: last.
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/w", seconds: 3)
+        XCTAssertEqual(p.videoCodec, "h264", s.log)
+        XCTAssertEqual(p.width, 640, s.log)
+        XCTAssertGreaterThan(p.videoFrames, 40, s.log)
     }
 }

@@ -5,10 +5,10 @@ import PluginABI
 import RtpFormats
 import WebRtcProtocol
 
-/// One WHEP player on one loop (the HTTP connection's): auth, a reader of the source, the answer, then
-/// ICE-lite checks, the DTLS handshake and SRTP media from the source's frames. Datagrams reach it on its loop
-/// through the session table.
-final class WebrtcPlayer: ReaderHandler {
+/// One WHEP player or WHIP publisher on one loop (the HTTP connection's): auth, a reader of the source (play)
+/// or a source of our own (publish), the answer, then ICE-lite checks, the DTLS handshake and SRTP media.
+/// Datagrams reach it on its loop through the session table.
+final class WebrtcSession: ReaderHandler {
     struct Target {
         let vhost: String?
         let app: String
@@ -32,6 +32,12 @@ final class WebrtcPlayer: ReaderHandler {
     let context: WebrtcContext
     let target: Target
     let loop: Int32
+    /// WHIP: the peer sends, we put its media on the bus.
+    let publishing: Bool
+    private var source: OpaquePointer?
+    private var ingest: WebrtcIngest?
+    private var lastPliUs: Int64 = 0
+    private var publisherVideo: (payloadType: UInt8, ssrc: UInt32?)?
     let id: String
     let token: String
     let ufrag: String
@@ -54,7 +60,7 @@ final class WebrtcPlayer: ReaderHandler {
 
     private var reader: OpaquePointer?
     private lazy var box = ReaderBox(self)
-    private var keepAlive: WebrtcPlayer?
+    private var keepAlive: WebrtcSession?
     private var timer: OpaquePointer?
     private var timerUser: UnsafeMutableRawPointer?
     private var lastReportUs: Int64 = 0
@@ -68,10 +74,14 @@ final class WebrtcPlayer: ReaderHandler {
     var batch = UdpBatchBuilder()
 
     var host: PluginHost { context.host }
-    var label: String { "webrtc player \(target.app)/\(target.stream) to \(target.peer) [\(id)]" }
+    var label: String {
+        "webrtc \(publishing ? "publisher" : "player") \(target.app)/\(target.stream) \(publishing ? "from" : "to") \(target.peer) [\(id)]"
+    }
 
-    init(context: WebrtcContext, signalling: WebrtcSignalling, target: Target, offer: SdpSession, loop: Int32, exchange: OpaquePointer) {
+    init(context: WebrtcContext, signalling: WebrtcSignalling, target: Target, offer: SdpSession, loop: Int32, exchange: OpaquePointer,
+         publishing: Bool) {
         self.context = context
+        self.publishing = publishing
         self.signalling = signalling
         self.target = target
         self.offer = offer
@@ -94,14 +104,15 @@ final class WebrtcPlayer: ReaderHandler {
             exchangeWatch = user
             host.table.http_on_close(ex, { user in
                 guard let user else { return }
-                WeakBox<WebrtcPlayer>.value(user)?.exchangeEnded()
-                WeakBox<WebrtcPlayer>.release(user)
+                WeakBox<WebrtcSession>.value(user)?.exchangeEnded()
+                WeakBox<WebrtcSession>.release(user)
             }, user)
         }
-        AuthQuestion(action: MR_AUTH_PLAY, vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "webrtc",
+        AuthQuestion(action: publishing ? MR_AUTH_PUBLISH : MR_AUTH_PLAY, vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "webrtc",
                      peer: target.peer, query: target.query).ask(host, loop: loop) { [self] allowed, reason in
             guard state == .authorizing else { return }
-            guard allowed else { return fail(403, "play denied: \(reason)") }
+            guard allowed else { return fail(403, "\(publishing ? "publish" : "play") denied: \(reason)") }
+            if publishing { return publish() }
             state = .waitingSource
             let (rc, out) = host.openReader(vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "webrtc",
                                             peer: target.peer, loop: loop, box: box)
@@ -130,7 +141,7 @@ final class WebrtcPlayer: ReaderHandler {
 
     /// [loop] The source's tracks are known: negotiate, answer 201, wait for checks.
     private func answer(_ reader: OpaquePointer) {
-        guard state == .waitingSource, let ex = exchange else { return }
+        guard state == .waitingSource, exchange != nil else { return }
         var infos: [Int: (Codec, mr_track_info)] = [:]
         for i in 0..<host.table.reader_track_count(reader) {
             if let info = host.trackInfo(reader: reader, i), let codec = CodecMapping.codec(info.codec) { infos[Int(i)] = (codec, info) }
@@ -177,6 +188,34 @@ final class WebrtcPlayer: ReaderHandler {
             tracks[source.key] = WebrtcOutTrack(codec: codec, clock: clock, packetizer: p, parameterSets: sets,
                                                 history: WebrtcSendHistory(capacity: codec.isVideo ? 1024 : 256))
         }
+        connect(result)
+    }
+
+    /// [loop] WHIP: claim the stream, answer with what we can put on the bus.
+    private func publish() {
+        guard let src = host.openSource(vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "webrtc",
+                                        peer: target.peer, loop: loop) else {
+            return fail(409, "cannot publish \(target.app)/\(target.stream): \(host.lastError)")
+        }
+        source = src
+        var options = SdpAnswerOptions(role: .receive, credentials: IceCredentials(ufrag: ufrag, password: password),
+                                       fingerprint: context.certificate.fingerprint, candidates: context.candidates)
+        options.videoCodecs = [.h264]
+        options.rtx = false
+        options.sessionId = UInt64.random(in: 1...UInt64(Int64.max))
+        let result: SdpAnswer
+        do { result = try SdpAnswerBuilder.answer(offer, options: options) } catch {
+            return fail(400, "cannot answer: \(error)")
+        }
+        guard let ingest = WebrtcIngest(host: host, source: src, media: result.media) else { return fail(400, "no codec to publish") }
+        self.ingest = ingest
+        publisherVideo = result.media.first { $0.kind == "video" }.map { ($0.payloadType, $0.remoteSsrcs.first) }
+        connect(result)
+    }
+
+    /// Answer made: DTLS and ICE wait for the peer, the HTTP request gets 201.
+    private func connect(_ result: SdpAnswer) {
+        guard let ex = exchange else { return close("the client left before the answer") }
         guard let d = DtlsEndpoint(certificate: context.certificate, client: result.dtlsClient, remoteFingerprint: result.remoteFingerprint) else {
             return fail(500, "cannot start DTLS")
         }
@@ -214,6 +253,17 @@ final class WebrtcPlayer: ReaderHandler {
             handleDtls(bytes, from: address)
         case .payload(_, .rtcp):
             handleRtcp(bytes)
+        case .payload(_, .rtp):
+            guard let ingest, let inbound else { return }
+            var packet = bytes
+            do { try inbound.unprotectRtp(&packet) } catch {
+                host.stat("srtp_rejected", add: 1)
+                return
+            }
+            if packet.count >= 12, let v = publisherVideo, packet[1] & 0x7F == v.payloadType, v.ssrc == nil {
+                publisherVideo = (v.payloadType, UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11]))
+            }
+            ingest.rtp(packet[...])
         case .payload, .dropped:
             host.stat("datagrams_ignored", add: 1)
         }
@@ -233,7 +283,7 @@ final class WebrtcPlayer: ReaderHandler {
             outbound = o
             inbound = i
             state = .playing
-            host.log(MR_LOG_INFO, "\(label): DTLS connected (\(keys.profile)), playing")
+            host.log(MR_LOG_INFO, "\(label): DTLS connected (\(keys.profile)), \(publishing ? "publishing" : "playing")")
             flushPending()
         case .failed(let why):
             close("DTLS failed: \(why)")
@@ -280,7 +330,7 @@ final class WebrtcPlayer: ReaderHandler {
         let user = WeakBox.make(self)
         timerUser = user
         timer = host.table.timer_start(host.host, loop, 20, 20, { user, _ in
-            WeakBox<WebrtcPlayer>.value(user)?.tick()
+            WeakBox<WebrtcSession>.value(user)?.tick()
         }, user)
     }
 
@@ -294,9 +344,16 @@ final class WebrtcPlayer: ReaderHandler {
             send(d.handleTimeout(), to: p)
         }
         let nowUs = WallClock.microseconds()
-        if state == .playing, nowUs - lastReportUs >= 1_000_000 {
+        if state == .playing, !publishing, nowUs - lastReportUs >= 1_000_000 {
             lastReportUs = nowUs
             sendReports(nowUs: nowUs)
+        }
+        // Until the publisher's first keyframe, ask for one every half second (RFC 4585 6.3.1): readers wait on it.
+        if state == .playing, let ingest, ingest.hasVideo, !ingest.hasKeyframe, nowUs - lastPliUs >= 500_000,
+           let ssrc = publisherVideo?.ssrc, let outbound, let p = peer {
+            lastPliUs = nowUs
+            var pli = rtcpPictureLossIndication(senderSsrc: 1, mediaSsrc: ssrc)
+            if (try? outbound.protectRtcp(&pli)) != nil { send([pli], to: p) }
         }
     }
 
@@ -334,9 +391,14 @@ final class WebrtcPlayer: ReaderHandler {
             reader = nil
             host.table.reader_close(r)
         }
+        if let src = source {
+            source = nil
+            host.table.source_close(src)
+            if let ingest { host.log(MR_LOG_INFO, "\(label): \(ingest.packetsIn) RTP packets in, \(ingest.lost) gaps") }
+        }
         if let t = timer { host.table.timer_cancel(t) }
         timer = nil
-        if let u = timerUser { WeakBox<WebrtcPlayer>.release(u) }
+        if let u = timerUser { WeakBox<WebrtcSession>.release(u) }
         timerUser = nil
         context.table.remove(self)
         pending.removeAll()

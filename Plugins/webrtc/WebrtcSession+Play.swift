@@ -4,7 +4,7 @@ import RtpFormats
 import WebRtcProtocol
 
 /// The media side of a player: source frames to SRTP packets, NACK answers, sender reports.
-extension WebrtcPlayer {
+extension WebrtcSession {
     /// Frames held while the handshake runs: a GOP of a few Mbit/s fits; more (a long GOP) drops the oldest
     /// GOP's start, and the player waits for the next keyframe.
     static let pendingLimit = 8 << 20
