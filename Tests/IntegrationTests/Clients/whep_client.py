@@ -4,24 +4,10 @@ the tracks for a while and prints one JSON line: HTTP status, decoded video fram
 whether the answer refused audio, and the Location it got (which it DELETEs at the end).
 
 usage: whep_client.py URL [--seconds S] [--audio]"""
-import argparse, asyncio, json, sys, time, urllib.request, urllib.parse
+import argparse, asyncio, json, time, urllib.parse
 
-import aioice.ice
-# aioice leaves loopback out of its host candidates; the server under test listens on 127.0.0.1 only.
-aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
-
+from webrtc_http import http  # first: it pins aioice to loopback
 from aiortc import RTCPeerConnection, RTCSessionDescription
-
-
-def http(method, url, body=None, ctype=None):
-    req = urllib.request.Request(url, data=body, method=method)
-    if ctype:
-        req.add_header("Content-Type", ctype)
-    try:
-        with urllib.request.urlopen(req, timeout=15) as r:
-            return r.status, dict(r.headers), r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read().decode()
 
 
 async def run(url, seconds, audio):
