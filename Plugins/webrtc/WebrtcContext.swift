@@ -21,6 +21,9 @@ final class WebrtcContext {
         localAddress = TransportAddress(ip: settings.candidates.first ?? IpAddress(v4: 0, 0, 0, 0), port: UInt16(settings.port))
     }
 
+    /// Datagrams of one session queued to its loop from another loop's socket at most.
+    static let maxHopsInFlight = 1024
+
     var candidates: [TransportAddress] { settings.candidates.map { TransportAddress(ip: $0, port: UInt16(settings.port)) } }
 
     /// [any loop] A datagram on the shared port: STUN finds its session by the local ufrag (the part of USERNAME
@@ -43,7 +46,20 @@ final class WebrtcContext {
         if host.currentLoop == Int(session.loop) {
             session.receive(bytes, from: peer)
         } else {
-            host.onLoop(session.loop) { session.receive(bytes, from: peer) }
+            // Bounded: a peer flooding another loop's socket cannot queue without limit.
+            guard session.hopsInFlight.withLock({ n in
+                guard n < Self.maxHopsInFlight else { return false }
+                n += 1
+                return true
+            }) else {
+                host.stat("datagrams_dropped", add: 1)
+                return
+            }
+            let queued = host.onLoop(session.loop) {
+                session.hopsInFlight.withLock { $0 -= 1 }
+                session.receive(bytes, from: peer)
+            }
+            if !queued { session.hopsInFlight.withLock { $0 -= 1 } }
         }
     }
 }

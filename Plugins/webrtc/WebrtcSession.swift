@@ -32,6 +32,8 @@ final class WebrtcSession: ReaderHandler {
     let context: WebrtcContext
     let target: Target
     let loop: Int32
+    /// [any loop] Datagrams from other loops' sockets queued to this loop, bounded by WebrtcContext.
+    let hopsInFlight = LockedValue(0)
     /// WHIP: the peer sends, we put its media on the bus.
     let publishing: Bool
     private var source: OpaquePointer?
