@@ -146,4 +146,41 @@ final class WebrtcWhepTests: XCTestCase {
         XCTAssertEqual(p.width, 640, s.log)
         XCTAssertGreaterThan(p.videoFrames, 40, s.log)
     }
+
+    /// Garbage on the shared port (bad STUN, STUN for nobody, DTLS and RTP from unknown addresses) is dropped and
+    /// counted; a player that comes after still plays.
+    func testGarbageDatagramsAreDroppedAndPlayersStillPlay() throws {
+        let http = freePort(), rtmp = freePort(), udp = freePort()
+        let s = try server(http: http, rtmp: rtmp, udp: udp)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 30)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
+
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_port = UInt16(udp).bigEndian
+        to.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var generator = SystemRandomNumberGenerator()
+        // A binding request header with a length beyond the datagram, one for an unknown ufrag, then DTLS/RTP/other.
+        var junk: [[UInt8]] = [[0x00, 0x01, 0x7F, 0xF0, 0x21, 0x12, 0xA4, 0x42] + [UInt8](repeating: 1, count: 12)]
+        junk.append([0x00, 0x01, 0x00, 0x0C, 0x21, 0x12, 0xA4, 0x42] + [UInt8](repeating: 2, count: 12) + [0x00, 0x06, 0x00, 0x08] + Array("nobody:x".utf8))
+        for first: UInt8 in [0x16, 0x80, 0x90, 0xFF] {
+            for _ in 0..<50 { junk.append([first] + (0..<Int.random(in: 1...1400, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }) }
+        }
+        for d in junk {
+            _ = withUnsafePointer(to: &to) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, d, d.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        let r = try whep("http://127.0.0.1:\(http)/live/a/whep")
+        XCTAssertEqual(r["status"] as? Int, 201, "\(r)")
+        XCTAssertGreaterThanOrEqual(r["video_frames"] as? Int ?? 0, 70, "\(r)\n\(s.log)")
+        let metrics = talk(port: http, "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n") ?? ""
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("mediarouter_plugin_stat{plugin=\"webrtc\",name=\"datagrams_dropped\"} ") }
+        let dropped = line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        XCTAssertGreaterThanOrEqual(Int(dropped), junk.count, metrics)
+    }
 }
