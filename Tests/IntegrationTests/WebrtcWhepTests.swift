@@ -13,6 +13,15 @@ final class WebrtcWhepTests: XCTestCase {
                                   extra: "[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"", name: name)
     }
 
+    /// A server whose live/a is published by ffmpeg over RTMP (H.264 + AAC, 30 s); the caller stops both.
+    private func serverWithRtmpSource(name: String = #function) throws -> (ServerProcess, Process, http: Int, udp: Int) {
+        let http = freePort(), rtmp = freePort(), udp = freePort()
+        let s = try server(http: http, rtmp: rtmp, udp: udp, name: name)
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 30)
+        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
+        return (s, publisher, http, udp)
+    }
+
     private func whep(_ url: String, seconds: Int = 4, audio: Bool = false) throws -> [String: Any] {
         let (status, out) = try runCommand("/usr/bin/env", ["python3", Self.client, url, "--seconds", String(seconds)] + (audio ? ["--audio"] : []),
                                            timeout: 40)
@@ -58,12 +67,9 @@ final class WebrtcWhepTests: XCTestCase {
     }
 
     func testChromiumOfferGetsAVideoOnlyIceLiteAnswerAndBadRequestsGetReasons() throws {
-        let http = freePort(), rtmp = freePort(), udp = freePort()
-        let s = try server(http: http, rtmp: rtmp, udp: udp)
+        let (s, publisher, http, udp) = try serverWithRtmpSource()
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 30)
         defer { publisher.terminate() }
-        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
 
         let offer = try String(contentsOfFile: Self.fixtures + "/chromium156-whep.sdp", encoding: .utf8)
         let ok = try post("http://127.0.0.1:\(http)/live/a/whep", body: offer)
@@ -150,12 +156,9 @@ final class WebrtcWhepTests: XCTestCase {
     /// Garbage on the shared port (bad STUN, STUN for nobody, DTLS and RTP from unknown addresses) is dropped and
     /// counted; a player that comes after still plays.
     func testGarbageDatagramsAreDroppedAndPlayersStillPlay() throws {
-        let http = freePort(), rtmp = freePort(), udp = freePort()
-        let s = try server(http: http, rtmp: rtmp, udp: udp)
+        let (s, publisher, http, udp) = try serverWithRtmpSource()
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 30)
         defer { publisher.terminate() }
-        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
 
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
