@@ -33,6 +33,7 @@ let pluginDependencies: [String: [Target.Dependency]] = [
     "Mp4Plugin": ["MediaFormats", "BusMedia", "MP4Formats"],
     "Gb28181Plugin": ["MediaFormats", "BusMedia", "MpegTS", "MpegPS", "RtpFormats"],
     "SrtPlugin": ["MediaFormats", "BusMedia", "MpegTS", "SrtProtocol", "CSrt"],
+    "WebRtcPlugin": ["MediaFormats", "BusMedia", "RtpFormats", "WebRtcProtocol"],
 ]
 
 /// Files a plugin ships beside its library: SwiftPM copies them into `MediaRouter_<target>.resources/` next to

@@ -138,7 +138,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
                 ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"),
                 ("Access-Control-Allow-Headers", r.header("Access-Control-Request-Headers") ?? "*"),
                 ("Access-Control-Max-Age", "86400"), ("Content-Length", "0"),
-                ("Connection", keepAlive ? "keep-alive" : "close")], cors: true))
+                ("Connection", keepAlive ? "keep-alive" : "close")] + Self.acceptPost(r.path), cors: true))
             return responseDone()
         }
         if let live = LiveURL(path: r.path, query: r.query), r.method == "GET" || r.method == "HEAD" {
@@ -149,6 +149,11 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     }
 
     // MARK: host routes (REST API, HLS, WHIP/WHEP, ...)
+
+    /// WHIP (RFC 9725 4.1) and WHEP endpoints tell a preflight which body type they take.
+    static func acceptPost(_ path: String) -> [(String, String)] {
+        path.hasSuffix("/whep") || path.hasSuffix("/whip") ? [("Accept-Post", "application/sdp")] : []
+    }
 
     private func dispatchRoute(_ r: HttpRequest) -> Bool {
         guard let ex = host.table.http_exchange_new(host.host, Unmanaged.passUnretained(self).toOpaque()) else { return false }

@@ -63,7 +63,7 @@ public enum ApiEndpoint {
         return out
     }
 
-    static func formFields(_ text: String) -> [String: String] {
+    public static func formFields(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -26,7 +26,7 @@ public enum SdpAnswerBuilder {
                 sections.append(section(for: n, offered: m, setup: dtlsClient ? .active : .passive, options: options))
             case .failure(let reason):
                 notes.append("\(m.kind) (mid \(mid)): \(reason)")
-                sections.append(rejected(m, mid: mid))
+                sections.append(rejected(m, mid: mid, setup: dtlsClient ? .active : .passive, options: options))
             }
         }
         guard !accepted.isEmpty else { throw .unsupported("no usable codec: " + notes.joined(separator: "; ")) }
@@ -106,8 +106,13 @@ public enum SdpAnswerBuilder {
         return lines.joined(separator: "\r\n")
     }
 
-    /// RFC 3264 6: a refused stream keeps its place with port 0.
-    private static func rejected(_ m: SdpMediaDescription, mid: String) -> String {
-        ["m=\(m.kind) 0 \(m.proto) \(m.formats.first ?? "0")", "c=IN IP4 0.0.0.0", "a=mid:\(mid)", "a=inactive"].joined(separator: "\r\n")
+    /// RFC 3264 6: a refused stream keeps its place with port 0. It still carries the transport attributes:
+    /// aiortc (and JSEP, RFC 8829 5.3.1) expects ICE credentials, a DTLS role and rtcp-mux in every section.
+    private static func rejected(_ m: SdpMediaDescription, mid: String, setup: SdpSetup, options: SdpAnswerOptions) -> String {
+        var lines = ["m=\(m.kind) 0 \(m.proto) \(m.formats.first ?? "0")", "c=IN IP4 0.0.0.0",
+                     "a=ice-ufrag:\(options.credentials.ufrag)", "a=ice-pwd:\(options.credentials.password)",
+                     "a=fingerprint:\(options.fingerprint.attributeValue)", "a=setup:\(setup.rawValue)", "a=mid:\(mid)", "a=inactive"]
+        if m.rtcpMux { lines.append("a=rtcp-mux") }
+        return lines.joined(separator: "\r\n")
     }
 }

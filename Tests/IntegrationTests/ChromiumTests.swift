@@ -89,6 +89,12 @@ final class ChromiumTests: XCTestCase {
     /// Chromium runs in real time: `--dump-dom` with `--virtual-time-budget` lets virtual time outrun the
     /// network, and the page then reports no decoded frames at all.
     static func play(http: Int, mode: String, src: String, pageTimeout: Int = 15) throws -> PageResult {
+        try run(page: "http://127.0.0.1:\(http)/mse_player.html?mode=\(mode)&src=\(src)"
+                + "&frames=\(wantFrames)&advance=\(wantAdvance)&timeout=\(pageTimeout)", marker: "MSE-RESULT ", pageTimeout: pageTimeout)
+    }
+
+    /// Loads `page` and waits for the console line starting with `marker`, followed by the page's JSON result.
+    static func run(page: String, marker: String, flags: [String] = [], pageTimeout: Int) throws -> PageResult {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("mr-chromium-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: profile) }
@@ -97,8 +103,6 @@ final class ChromiumTests: XCTestCase {
         let log = try FileHandle(forWritingTo: logURL)
         defer { try? log.close() }
 
-        let page = "http://127.0.0.1:\(http)/mse_player.html?mode=\(mode)&src=\(src)"
-            + "&frames=\(wantFrames)&advance=\(wantAdvance)&timeout=\(pageTimeout)"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: chromium)
         p.arguments = [
@@ -108,8 +112,7 @@ final class ChromiumTests: XCTestCase {
             "--autoplay-policy=no-user-gesture-required", "--mute-audio",
             "--enable-logging=stderr",  // console.log lines appear as INFO:CONSOLE, which is how the page reports
             "--user-data-dir=\(profile.path)", "--no-first-run", "--no-default-browser-check",
-            page,
-        ]
+        ] + flags + [page]
         p.standardOutput = log
         p.standardError = log
         try p.run()
@@ -119,11 +122,11 @@ final class ChromiumTests: XCTestCase {
         var line: Substring?
         _ = waitUntil(timeout: TimeInterval(pageTimeout + 10)) {
             output = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-            line = output.split(separator: "\n").first { $0.contains("MSE-RESULT ") }
+            line = output.split(separator: "\n").first { $0.contains(marker) }
             return line != nil || !p.isRunning
         }
         let tail = output.split(separator: "\n").filter { !$0.contains("dbus") }.suffix(20).joined(separator: "\n")
-        guard let line, let start = line.range(of: "MSE-RESULT "),
+        guard let line, let start = line.range(of: marker),
               let end = line.range(of: "\", source: ", options: .backwards), start.upperBound <= end.lowerBound else {
             throw NSError(domain: "chromium", code: 1, userInfo: [NSLocalizedDescriptionKey:
                 "no result from the page \(page) (chromium \(p.isRunning ? "still running" : "exited")); its log:\n\(tail)"])

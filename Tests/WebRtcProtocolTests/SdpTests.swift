@@ -90,6 +90,11 @@ final class SdpTests: XCTestCase {
         XCTAssertTrue(answer.notes[0].hasPrefix("audio (mid 0): no codec in common"))
         XCTAssertTrue(answer.sdp.contains("m=audio 0 UDP/TLS/RTP/SAVPF 111"))
         XCTAssertTrue(answer.sdp.contains("a=group:BUNDLE 1\r\n"))
+        // aiortc refuses an answer whose sections lack ICE credentials, a DTLS role or rtcp-mux, refused ones included.
+        let audio = answer.sdp.components(separatedBy: "m=audio 0 ")[1].components(separatedBy: "m=")[0]
+        for attribute in ["a=ice-ufrag:", "a=ice-pwd:", "a=fingerprint:sha-256 ", "a=setup:passive", "a=rtcp-mux", "a=inactive"] {
+            XCTAssertTrue(audio.contains(attribute), attribute + " in " + audio)
+        }
     }
 
     func testFfmpegWhipOfferMakesTheServerTheDtlsClient() throws {

@@ -1,0 +1,413 @@
+import BusMedia
+import MediaFormats
+import MRPluginKit
+import PluginABI
+import RtpFormats
+import WebRtcProtocol
+
+/// One WHEP player or WHIP publisher on one loop (the HTTP connection's): auth, a reader of the source (play)
+/// or a source of our own (publish), the answer, then ICE-lite checks, the DTLS handshake and SRTP media.
+/// Datagrams reach it on its loop through the session table.
+final class WebrtcSession: ReaderHandler {
+    struct Target {
+        let vhost: String?
+        let app: String
+        let stream: String
+        let query: String
+        let peer: String
+    }
+
+    enum State: Equatable {
+        /// Waiting for the core's auth answer.
+        case authorizing
+        /// Reader opened, waiting for the source's tracks to build the answer.
+        case waitingSource
+        /// Answer sent: ICE checks and the DTLS handshake.
+        case connecting
+        /// DTLS done, SRTP keys in place: media flows.
+        case playing
+        case closed
+    }
+
+    let context: WebrtcContext
+    let target: Target
+    let loop: Int32
+    /// [any loop] Datagrams from other loops' sockets queued to this loop, bounded by WebrtcContext.
+    let hopsInFlight = LockedValue(0)
+    /// WHIP: the peer sends, we put its media on the bus.
+    let publishing: Bool
+    private var source: OpaquePointer?
+    private var ingest: WebrtcIngest?
+    private var lastPliUs: Int64 = 0
+    private var publisherVideo: (payloadType: UInt8, ssrc: UInt32?)?
+    let id: String
+    let token: String
+    let ufrag: String
+    private let password: String
+    private let offer: SdpSession
+    private weak var signalling: WebrtcSignalling?
+    private(set) var state = State.authorizing
+    /// The HTTP exchange until it is answered (or the client left).
+    private var exchange: OpaquePointer?
+    private var exchangeWatch: UnsafeMutableRawPointer?
+
+    private var ice = IceLiteAgent()
+    private var dtls: DtlsEndpoint?
+    private var dtlsStarted = false
+    /// Ours for RTP/RTCP out, the peer's for its RTCP in.
+    var outbound: SrtpContext?
+    private var inbound: SrtpContext?
+    /// Where media goes: the pair the last check selected.
+    var peer: WebrtcPeerAddress?
+
+    private var reader: OpaquePointer?
+    private lazy var box = ReaderBox(self)
+    private var keepAlive: WebrtcSession?
+    private var timer: OpaquePointer?
+    private var timerUser: UnsafeMutableRawPointer?
+    private var lastReportUs: Int64 = 0
+
+    /// Source track index -> what goes out for it.
+    var tracks: [Int: WebrtcOutTrack] = [:]
+    /// Frames since the last keyframe while the handshake runs, sent once SRTP is ready (the reader starts on
+    /// the GOP cache: the first picture shows without a PLI round trip).
+    var pending: [(track: Int, key: Bool, pts: Int64, data: [UInt8])] = []
+    var pendingBytes = 0
+    var batch = UdpBatchBuilder()
+
+    var host: PluginHost { context.host }
+    var label: String {
+        "webrtc \(publishing ? "publisher" : "player") \(target.app)/\(target.stream) \(publishing ? "from" : "to") \(target.peer) [\(id)]"
+    }
+
+    init(context: WebrtcContext, signalling: WebrtcSignalling, target: Target, offer: SdpSession, loop: Int32, exchange: OpaquePointer,
+         publishing: Bool) {
+        self.context = context
+        self.publishing = publishing
+        self.signalling = signalling
+        self.target = target
+        self.offer = offer
+        self.loop = loop
+        self.exchange = exchange
+        var rng = SystemRandomNumberGenerator()
+        let credentials = IceCredentials.random(using: &rng)
+        ufrag = credentials.ufrag
+        password = credentials.password
+        id = String(UInt64.random(in: 1...UInt64.max), radix: 36)
+        token = String(UInt64.random(in: 1...UInt64.max), radix: 36) + String(UInt64.random(in: 1...UInt64.max), radix: 36)
+    }
+
+    /// [loop] Asks the core's auth, then opens the reader.
+    func begin() {
+        keepAlive = self
+        if let ex = exchange {
+            // The client may leave before the answer: the exchange is gone then.
+            let user = WeakBox.make(self)
+            exchangeWatch = user
+            host.table.http_on_close(ex, { user in
+                guard let user else { return }
+                WeakBox<WebrtcSession>.value(user)?.exchangeEnded()
+                WeakBox<WebrtcSession>.release(user)
+            }, user)
+        }
+        AuthQuestion(action: publishing ? MR_AUTH_PUBLISH : MR_AUTH_PLAY, vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "webrtc",
+                     peer: target.peer, query: target.query).ask(host, loop: loop) { [self] allowed, reason in
+            guard state == .authorizing else { return }
+            guard allowed else { return fail(403, "\(publishing ? "publish" : "play") denied: \(reason)") }
+            if publishing { return publish() }
+            state = .waitingSource
+            let (rc, out) = host.openReader(vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "webrtc",
+                                            peer: target.peer, loop: loop, box: box)
+            guard rc == MR_OK, let out else { return fail(500, "cannot play: \(host.lastError)") }
+            reader = out
+        }
+    }
+
+    private func exchangeEnded() {
+        guard exchange != nil else { return }
+        exchange = nil
+        exchangeWatch = nil
+        if state == .authorizing || state == .waitingSource { close("the client left before the answer") }
+    }
+
+    /// Answers the HTTP request with an error and ends the session.
+    private func fail(_ status: Int32, _ why: String) {
+        if let ex = exchange {
+            exchange = nil
+            signalling?.reply(ex, status, why)
+        }
+        close(why)
+    }
+
+    // MARK: answer
+
+    /// [loop] The source's tracks are known: negotiate, answer 201, wait for checks.
+    private func answer(_ reader: OpaquePointer) {
+        guard state == .waitingSource, exchange != nil else { return }
+        var infos: [Int: (Codec, mr_track_info)] = [:]
+        for i in 0..<host.table.reader_track_count(reader) {
+            if let info = host.trackInfo(reader: reader, i), let codec = CodecMapping.codec(info.codec) { infos[Int(i)] = (codec, info) }
+        }
+        let video = infos.first { $0.value.0 == .h264 }
+        let audio = infos.first { [.opus, .pcma, .pcmu].contains($0.value.0) }
+        var options = SdpAnswerOptions(role: .send, credentials: IceCredentials(ufrag: ufrag, password: password),
+                                       fingerprint: context.certificate.fingerprint, candidates: context.candidates)
+        let videoSsrc = UInt32.random(in: 1...UInt32.max - 1), audioSsrc = UInt32.random(in: 1...UInt32.max - 1)
+        options.sendSsrcs = ["video": (videoSsrc, videoSsrc &+ 1), "audio": (audioSsrc, audioSsrc &+ 1)]
+        options.rtx = false
+        options.sessionId = UInt64.random(in: 1...UInt64(Int64.max))
+        options.videoCodecs = video.map { v in
+            let ed = v.value.1.extradataBytes
+            let profile = ed.count >= 4 ? H264ProfileLevelId(profileIdc: ed[1], profileIop: ed[2], levelIdc: ed[3]).profile : nil
+            return [SdpCodecPreference(encoding: "H264", clockRate: 90_000, h264Profile: profile)]
+        } ?? []
+        options.audioCodecs = audio.map { a -> [SdpCodecPreference] in
+            switch a.value.0 {
+            case .opus: [.opus]
+            case .pcma: [.pcma]
+            default: [.pcmu]
+            }
+        } ?? []
+        let unsent = infos.filter { $0.key != video?.key && $0.key != audio?.key }.map { $0.value.0.rawValue }
+        if !unsent.isEmpty {
+            host.log(MR_LOG_INFO, "\(label): \(unsent.joined(separator: ", ")) cannot go to a WebRTC client (no transcoding yet): "
+                     + (video != nil ? "playing without it" : "nothing else to play"))
+        }
+        let result: SdpAnswer
+        do { result = try SdpAnswerBuilder.answer(offer, options: options) } catch {
+            return fail(video == nil && audio == nil ? 406 : 400, "cannot answer: \(error)"
+                        + (unsent.isEmpty ? "" : " (the source has \(unsent.joined(separator: ", ")), which WebRTC cannot carry)"))
+        }
+        for n in result.media {
+            guard let ssrc = n.localSsrc, let source = n.kind == "video" ? video : audio else { continue }
+            let (codec, info) = source.value
+            let rate = Int(n.codec.clockRate)
+            guard let clock = RtpClock(rate: rate),
+                  let p = RtpPacketizers.make(codec: codec, payloadType: n.payloadType, ssrc: ssrc, clockRate: rate,
+                                              channels: Int(max(1, info.channels)), maxPayload: 1200,
+                                              firstSequence: UInt16.random(in: 0...UInt16.max)) else { continue }
+            let sets = codec == .h264 ? AVCDecoderConfig(info.extradataBytes[...]).map { $0.sps + $0.pps } ?? [] : []
+            tracks[source.key] = WebrtcOutTrack(codec: codec, clock: clock, packetizer: p, parameterSets: sets,
+                                                history: WebrtcSendHistory(capacity: codec.isVideo ? 1024 : 256))
+        }
+        connect(result)
+    }
+
+    /// [loop] WHIP: claim the stream, answer with what we can put on the bus.
+    private func publish() {
+        guard let src = host.openSource(vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "webrtc",
+                                        peer: target.peer, loop: loop) else {
+            return fail(409, "cannot publish \(target.app)/\(target.stream): \(host.lastError)")
+        }
+        source = src
+        var options = SdpAnswerOptions(role: .receive, credentials: IceCredentials(ufrag: ufrag, password: password),
+                                       fingerprint: context.certificate.fingerprint, candidates: context.candidates)
+        options.videoCodecs = [.h264]
+        options.rtx = false
+        options.sessionId = UInt64.random(in: 1...UInt64(Int64.max))
+        let result: SdpAnswer
+        do { result = try SdpAnswerBuilder.answer(offer, options: options) } catch {
+            return fail(400, "cannot answer: \(error)")
+        }
+        guard let ingest = WebrtcIngest(host: host, source: src, media: result.media) else { return fail(400, "no codec to publish") }
+        self.ingest = ingest
+        publisherVideo = result.media.first { $0.kind == "video" }.map { ($0.payloadType, $0.remoteSsrcs.first) }
+        connect(result)
+    }
+
+    /// Answer made: DTLS and ICE wait for the peer, the HTTP request gets 201.
+    private func connect(_ result: SdpAnswer) {
+        guard let ex = exchange else { return close("the client left before the answer") }
+        guard let d = DtlsEndpoint(certificate: context.certificate, client: result.dtlsClient, remoteFingerprint: result.remoteFingerprint) else {
+            return fail(500, "cannot start DTLS")
+        }
+        dtls = d
+        ice.addSession(local: IceCredentials(ufrag: ufrag, password: password), remoteUfrag: result.remoteCredentials.ufrag, nowMs: nowMs)
+        state = .connecting
+        startTimer()
+        exchange = nil
+        let location = "/index/api/delete_webrtc?id=\(id)&token=\(token)"
+        signalling?.respond(ex, 201, headers: [("Content-Type", "application/sdp"), ("Location", location)], body: Array(result.sdp.utf8))
+        host.log(MR_LOG_INFO, "\(label): answered (" + result.media.map { "\($0.kind) \($0.codec.encoding)/\($0.payloadType)" }.joined(separator: ", ")
+                 + (result.notes.isEmpty ? "" : "; refused: " + result.notes.joined(separator: "; ")) + ")")
+    }
+
+    // MARK: datagrams
+
+    var nowMs: Int64 { host.table.now_us() / 1000 }
+
+    /// [loop] One datagram routed to this session.
+    func receive(_ bytes: [UInt8], from address: WebrtcPeerAddress) {
+        guard state == .connecting || state == .playing else { return }
+        let tuple = FiveTuple(local: context.localAddress, remote: address.transport)
+        switch ice.handle(datagram: bytes[...], tuple: tuple, nowMs: nowMs) {
+        case .reply(let out, _, let event):
+            send([out], to: address)
+            if case .selected(_, let pair, _) = event, pair.remote == address.transport {
+                peer = address
+                context.table.bind(address.transport, to: self)
+                if let d = dtls, d.isClient, !dtlsStarted {
+                    dtlsStarted = true
+                    send(d.start(), to: address)
+                }
+            }
+        case .payload(_, .dtls):
+            handleDtls(bytes, from: address)
+        case .payload(_, .rtcp):
+            handleRtcp(bytes)
+        case .payload(_, .rtp):
+            guard let ingest, let inbound else { return }
+            var packet = bytes
+            do { try inbound.unprotectRtp(&packet) } catch {
+                host.stat("srtp_rejected", add: 1)
+                return
+            }
+            if packet.count >= 12, let v = publisherVideo, packet[1] & 0x7F == v.payloadType, v.ssrc == nil {
+                publisherVideo = (v.payloadType, UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11]))
+            }
+            ingest.rtp(packet[...])
+        case .payload, .dropped:
+            host.stat("datagrams_ignored", add: 1)
+        }
+    }
+
+    private func handleDtls(_ bytes: [UInt8], from address: WebrtcPeerAddress) {
+        guard let d = dtls else { return }
+        dtlsStarted = true
+        let out = d.handle(bytes[...])
+        send(out.send, to: address)
+        switch d.state {
+        case .connected:
+            guard outbound == nil, let keys = d.srtpKeys else { return }
+            guard let o = SrtpContext(profile: keys.profile, master: keys.local), let i = SrtpContext(profile: keys.profile, master: keys.remote) else {
+                return close("cannot set up SRTP")
+            }
+            outbound = o
+            inbound = i
+            state = .playing
+            host.log(MR_LOG_INFO, "\(label): DTLS connected (\(keys.profile)), \(publishing ? "publishing" : "playing")")
+            flushPending()
+        case .failed(let why):
+            close("DTLS failed: \(why)")
+        case .closed:
+            close("the client closed DTLS")
+        case .handshaking:
+            break
+        }
+    }
+
+    private func handleRtcp(_ bytes: [UInt8]) {
+        guard let inbound else { return }
+        var packet = bytes
+        do { try inbound.unprotectRtcp(&packet) } catch {
+            host.stat("srtcp_rejected", add: 1)
+            return
+        }
+        for p in WebRtcRtcp.parse(packet[...]) {
+            switch p {
+            case .nack(let n): retransmit(n)
+            case .pictureLossIndication, .fullIntraRequest:
+                // The reader started on the GOP cache; the next keyframe comes with the source's GOP.
+                host.stat("pli_ignored", add: 1)
+            default: break
+            }
+        }
+    }
+
+    /// Datagrams to one address on this loop's socket, in one batch.
+    func send(_ datagrams: [[UInt8]], to address: WebrtcPeerAddress) {
+        guard !datagrams.isEmpty, Int(loop) < context.sockets.count else { return }
+        address.withSockaddr { sa in
+            for d in datagrams {
+                batch.begin(to: sa, length: address.length)
+                batch.inline(d)
+            }
+        }
+        batch.send(host, context.sockets[Int(loop)])
+    }
+
+    // MARK: timers and reader events
+
+    private func startTimer() {
+        let user = WeakBox.make(self)
+        timerUser = user
+        timer = host.table.timer_start(host.host, loop, 20, 20, { user, _ in
+            WeakBox<WebrtcSession>.value(user)?.tick()
+        }, user)
+    }
+
+    /// [loop] Every 20 ms: DTLS retransmission, ICE consent, sender reports.
+    private func tick() {
+        let now = nowMs
+        for event in ice.tick(nowMs: now) {
+            if case .failed(_, let why) = event { return close("ICE: \(why)") }
+        }
+        if let d = dtls, d.state == .handshaking, dtlsStarted, let delay = d.retransmitDelayMicros(), delay <= 0, let p = peer {
+            send(d.handleTimeout(), to: p)
+        }
+        let nowUs = WallClock.microseconds()
+        if state == .playing, !publishing, nowUs - lastReportUs >= 1_000_000 {
+            lastReportUs = nowUs
+            sendReports(nowUs: nowUs)
+        }
+        // Until the publisher's first keyframe, ask for one every half second (RFC 4585 6.3.1): readers wait on it.
+        if state == .playing, let ingest, ingest.hasVideo, !ingest.hasKeyframe, nowUs - lastPliUs >= 500_000,
+           let ssrc = publisherVideo?.ssrc, let outbound, let p = peer {
+            lastPliUs = nowUs
+            var pli = rtcpPictureLossIndication(senderSsrc: 1, mediaSsrc: ssrc)
+            if (try? outbound.protectRtcp(&pli)) != nil { send([pli], to: p) }
+        }
+    }
+
+    func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
+        switch event {
+        case MR_READER_STARTED:
+            answer(reader)
+        case MR_READER_NOT_FOUND:
+            self.reader = nil
+            fail(404, "stream \(target.app)/\(target.stream) not found")
+        case MR_READER_ENDED:
+            self.reader = nil
+            close("the stream ended")
+        case MR_READER_SKIPPED:
+            pending.removeAll()
+            pendingBytes = 0
+        case MR_READER_CLOSED:
+            self.reader = nil
+            close("reader closed")
+        default:
+            break
+        }
+    }
+
+    /// [loop] Ends the session: reader, timer, table entry; idempotent.
+    func close(_ why: String) {
+        guard state != .closed else { return }
+        let wasAnswered = state == .connecting || state == .playing
+        state = .closed
+        if let ex = exchange {
+            exchange = nil
+            signalling?.reply(ex, 500, why)
+        }
+        if let r = reader {
+            reader = nil
+            host.table.reader_close(r)
+        }
+        if let src = source {
+            source = nil
+            host.table.source_close(src)
+            if let ingest { host.log(MR_LOG_INFO, "\(label): \(ingest.packetsIn) RTP packets in, \(ingest.lost) gaps") }
+        }
+        if let t = timer { host.table.timer_cancel(t) }
+        timer = nil
+        if let u = timerUser { WeakBox<WebrtcSession>.release(u) }
+        timerUser = nil
+        context.table.remove(self)
+        pending.removeAll()
+        host.log(MR_LOG_INFO, "\(label) ended: \(why)\(wasAnswered ? "" : " (before the answer)")")
+        if let k = keepAlive {
+            keepAlive = nil
+            host.release(k, onLoop: loop)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MRPluginKit
+import PluginABI
+import WebRtcProtocol
+
+/// The plugin's table read once at start.
+struct WebrtcSettings: Sendable {
+    var bind = "0.0.0.0"
+    var port = 8000
+    /// Host candidates put in every answer, most preferred first.
+    var candidates: [IpAddress] = []
+
+    static let configKeys: [(String, mr_config_type, String)] = [
+        ("bind", MR_CONFIG_STRING, "listen address of the shared UDP port (default 0.0.0.0)"),
+        ("candidates", MR_CONFIG_LIST, "addresses put in answers as host candidates (a server behind NAT lists its public address, "
+            + "as ZLMediaKit's rtc.externIP); default: the bound address, or every local IPv4 address when bound to 0.0.0.0"),
+        ("extern_ip", MR_CONFIG_LIST, "alias of candidates"),
+    ]
+
+    static func read(_ host: PluginHost) -> (WebrtcSettings, [String]) {
+        var s = WebrtcSettings()
+        var problems: [String] = []
+        s.bind = host.string("bind", default: "0.0.0.0")
+        s.port = min(max(1, host.int("port", default: 8000)), 65_535)
+        for text in host.list("candidates") + host.list("extern_ip") {
+            if let ip = IpAddress(String(text.filter { !$0.isWhitespace })) { s.candidates.append(ip) } else { problems.append("candidate '\(text)' is not an IP address") }
+        }
+        if s.candidates.isEmpty {
+            // Never advertise an address the socket does not listen on: a specific bind is the only candidate.
+            if s.bind != "0.0.0.0", s.bind != "::", let ip = IpAddress(s.bind) {
+                s.candidates = [ip]
+            } else {
+                s.candidates = localIPv4Addresses()
+            }
+        }
+        return (s, problems)
+    }
+
+    /// Up interfaces' IPv4 addresses, loopback last (a client on another machine cannot use it).
+    static func localIPv4Addresses() -> [IpAddress] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return [IpAddress(v4: 127, 0, 0, 1)] }
+        defer { freeifaddrs(list) }
+        var out: [IpAddress] = [], loopback: [IpAddress] = []
+        var cursor: UnsafeMutablePointer<ifaddrs>? = first
+        while let entry = cursor {
+            defer { cursor = entry.pointee.ifa_next }
+            guard let addr = entry.pointee.ifa_addr, Int32(addr.pointee.sa_family) == AF_INET,
+                  entry.pointee.ifa_flags & UInt32(IFF_UP) != 0 else { continue }
+            let ip = addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin -> IpAddress in
+                let a = UInt32(bigEndian: sin.pointee.sin_addr.s_addr)
+                return IpAddress(v4: UInt8(a >> 24), UInt8((a >> 16) & 0xFF), UInt8((a >> 8) & 0xFF), UInt8(a & 0xFF))
+            }
+            if entry.pointee.ifa_flags & UInt32(IFF_LOOPBACK) != 0 { loopback.append(ip) } else { out.append(ip) }
+        }
+        let all = out + loopback
+        return all.isEmpty ? [IpAddress(v4: 127, 0, 0, 1)] : all
+    }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""A WHEP player on aiortc (an independent WebRTC stack): POSTs a recvonly offer, sets the answer, decodes
+the tracks for a while and prints one JSON line: HTTP status, decoded video frames, audio frames, frame size,
+whether the answer refused audio, and the Location it got (which it DELETEs at the end).
+
+usage: whep_client.py URL [--seconds S] [--audio]"""
+import argparse, asyncio, json, time, urllib.parse
+
+from webrtc_http import http  # first: it pins aioice to loopback
+from aiortc import RTCPeerConnection, RTCSessionDescription
+
+
+async def run(url, seconds, audio):
+    pc = RTCPeerConnection()
+    pc.addTransceiver("video", direction="recvonly")
+    if audio:
+        # aiortc cannot take an answer that refuses a section (port 0), as ours does for an AAC source.
+        pc.addTransceiver("audio", direction="recvonly")
+    result = {"video_frames": 0, "audio_frames": 0, "width": 0, "height": 0}
+    first = {}
+    start = time.monotonic()
+
+    async def consume(track):
+        while True:
+            try:
+                frame = await track.recv()
+            except Exception:
+                return
+            if track.kind == "video":
+                result["video_frames"] += 1
+                result["width"], result["height"] = frame.width, frame.height
+                first.setdefault("first_frame_s", time.monotonic() - start)
+            else:
+                result["audio_frames"] += 1
+
+    tasks = []
+    pc.on("track", lambda track: tasks.append(asyncio.ensure_future(consume(track))))
+    await pc.setLocalDescription(await pc.createOffer())
+    status, headers, body = await asyncio.get_running_loop().run_in_executor(
+        None, http, "POST", url, pc.localDescription.sdp.encode(), "application/sdp")
+    result["status"] = status
+    result["location"] = headers.get("Location", "")
+    if status != 201:
+        result["reason"] = body
+        print(json.dumps(result))
+        await pc.close()
+        return
+    result["audio_refused"] = "m=audio 0 " in body
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
+    await asyncio.sleep(seconds)
+    result.update(first)
+    result["ice_state"] = pc.iceConnectionState
+    parts = urllib.parse.urlsplit(url)
+    if result["location"]:
+        status, _, _ = await asyncio.get_running_loop().run_in_executor(
+            None, http, "DELETE", f"{parts.scheme}://{parts.netloc}{result['location']}")
+        result["delete_status"] = status
+    for t in tasks:
+        t.cancel()
+    await pc.close()
+    print(json.dumps(result))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("url")
+    ap.add_argument("--seconds", type=float, default=4)
+    ap.add_argument("--audio", action="store_true", help="offer an audio section too")
+    a = ap.parse_args()
+    asyncio.run(run(a.url, a.seconds, a.audio))
+
+
+if __name__ == "__main__":
+    main()

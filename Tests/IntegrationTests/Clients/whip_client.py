@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""A WHIP publisher on aiortc: sends aiortc's synthetic video (H.264, the only video codec the server takes)
+and silence (Opus) for a while, then DELETEs the session. Prints one JSON line: HTTP status, ICE state,
+Location, the reason of a refusal.
+
+usage: whip_client.py URL [--seconds S]"""
+import argparse, asyncio, json, urllib.parse
+
+from webrtc_http import http  # first: it pins aioice to loopback
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+
+
+async def run(url, seconds):
+    pc = RTCPeerConnection()
+    pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
+    pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    loop = asyncio.get_running_loop()
+    status, headers, body = await loop.run_in_executor(None, http, "POST", url, pc.localDescription.sdp.encode(), "application/sdp")
+    result = {"status": status, "location": headers.get("Location", "")}
+    if status != 201:
+        result["reason"] = body
+        print(json.dumps(result), flush=True)
+        await pc.close()
+        return
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
+    await asyncio.sleep(seconds)
+    result["ice_state"] = pc.iceConnectionState
+    parts = urllib.parse.urlsplit(url)
+    status, _, _ = await loop.run_in_executor(None, http, "DELETE", f"{parts.scheme}://{parts.netloc}{result['location']}")
+    result["delete_status"] = status
+    await pc.close()
+    print(json.dumps(result), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("url")
+    ap.add_argument("--seconds", type=float, default=10)
+    a = ap.parse_args()
+    asyncio.run(run(a.url, a.seconds))
+
+
+if __name__ == "__main__":
+    main()
