@@ -51,15 +51,24 @@ bin=$scratch/debug
 # Leaks inside TOMLKit's C++ bridge (key arrays never freed) are reported upstream, not ours to fix here.
 export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="detect_stack_use_after_return=0:allocator_may_return_null=1"
+# Swift's crash handler reads the crashed process's memory, which ASan reports as an overflow of its own;
+# without it a trap is libFuzzer's "deadly signal" with the stack.
+export SWIFT_BACKTRACE=enable=no
 
 # libFuzzer's arguments for target $1.
 options() {
   local t=$1 opts=(-rss_limit_mb=2048 -timeout=10 -print_final_stats=1)
   [[ -n "${dict[$t]:-}" ]] && opts+=(-dict="Fuzz/dict/${dict[$t]}.dict")
-  # The session target keeps a core with loops and a loaded plugin across inputs: per-input leak checks
-  # would see its live objects as leaks.
+  # The session target keeps a core with loops and a loaded plugin across inputs, never torn down: leak
+  # checks (per input and at exit) would see its live objects as leaks.
   [[ $t == FuzzRtmpSession ]] && opts+=(-detect_leaks=0)
   printf '%s\n' "${opts[@]}"
+}
+
+# Runs target $1's binary with the rest as arguments.
+run_target() {
+  local t=$1; shift
+  if [[ $t == FuzzRtmpSession ]]; then ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" "$bin/$t" "$@"; else "$bin/$t" "$@"; fi
 }
 
 if [[ $mode == seed ]]; then
@@ -70,7 +79,7 @@ if [[ $mode == seed ]]; then
     mkdir -p "Fuzz/corpus/$t" "$seeds/$t"
     merged=$(mktemp -d)
     mapfile -t opts < <(options "$t")
-    "$bin/$t" "${opts[@]}" -merge=1 "$merged" "Fuzz/corpus/$t" "$seeds/$t" >"$scratch/merge-$t.log" 2>&1
+    run_target "$t" "${opts[@]}" -merge=1 "$merged" "Fuzz/corpus/$t" "$seeds/$t" >"$scratch/merge-$t.log" 2>&1
     rm -rf "Fuzz/corpus/$t" && mv "$merged" "Fuzz/corpus/$t" && chmod 755 "Fuzz/corpus/$t"
     echo "fuzz: $t: $(ls "Fuzz/corpus/$t" | wc -l) seeds"
   done
@@ -85,7 +94,7 @@ for t in "${targets[@]}"; do
   log=$scratch/run-$t.log
   mapfile -t opts < <(options "$t")
   set +e
-  "$bin/$t" "${opts[@]}" -max_total_time="$seconds" -artifact_prefix="$artifacts/" "$work" "Fuzz/corpus/$t" >"$log" 2>&1
+  run_target "$t" "${opts[@]}" -max_total_time="$seconds" -artifact_prefix="$artifacts/" "$work" "Fuzz/corpus/$t" >"$log" 2>&1
   status=$?
   set -e
   runs=$(grep -a -o "stat::number_of_executed_units: [0-9]*" "$log" | grep -o "[0-9]*$" || echo "?")
@@ -102,7 +111,7 @@ for t in "${targets[@]}"; do
   if [[ $mode == long && $status -eq 0 ]]; then
     # Keep what the long run found, minimised, in the checked-in corpus.
     merged=$(mktemp -d)
-    "$bin/$t" "${opts[@]}" -merge=1 "$merged" "Fuzz/corpus/$t" "$work" >"$scratch/merge-$t.log" 2>&1 \
+    run_target "$t" "${opts[@]}" -merge=1 "$merged" "Fuzz/corpus/$t" "$work" >"$scratch/merge-$t.log" 2>&1 \
       && rm -rf "Fuzz/corpus/$t" && mv "$merged" "Fuzz/corpus/$t" && chmod 755 "Fuzz/corpus/$t" || rm -rf "$merged"
   fi
 done
