@@ -31,6 +31,9 @@ all_targets=(FuzzAmf FuzzFlv FuzzCodecConfig FuzzRtmpChunk FuzzRtspMessage FuzzS
   FuzzM3u8 FuzzHttp FuzzWebSocket FuzzConfig FuzzApiParams FuzzRtmpSession)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
+for t in "${targets[@]}"; do
+  [[ " ${all_targets[*]} " == *" $t "* ]] || { echo "fuzz: no target $t (targets: ${all_targets[*]})" >&2; exit 2; }
+done
 
 declare -A dict=([FuzzAmf]=amf [FuzzRtmpChunk]=amf [FuzzRtmpSession]=amf [FuzzRtspMessage]=rtsp [FuzzSdp]=sdp
   [FuzzHttp]=http [FuzzM3u8]=m3u8 [FuzzConfig]=toml)
