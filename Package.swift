@@ -42,6 +42,13 @@ let pluginResources: [String: [Resource]] = [
     "HttpMuxPlugin": [.copy("console")],
 ]
 
+/// Libraries the fuzz targets in Fuzz/ (a package of its own, built with sanitizers) link: listed as products so
+/// that package can depend on this one by path. The normal build is unchanged: it builds these targets anyway.
+let fuzzedLibraries = [
+    "MediaFormats", "RtmpProtocol", "HttpProtocol", "RtpFormats", "RtspProtocol", "MpegTS", "MP4Formats", "HlsFormats",
+    "RouterCore", "PluginHarness",
+]
+
 let package = Package(
     name: "MediaRouter",
     products: [
@@ -52,7 +59,8 @@ let package = Package(
         .executable(name: "mediarouter-srtpbench", targets: ["mediarouter-srtpbench"]),
         // For Swift plugins built outside this package.
         .library(name: "MRPluginKit", targets: ["MRPluginKit"]),
-    ] + allPlugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) },
+    ] + fuzzedLibraries.map { .library(name: $0, targets: [$0]) }
+      + allPlugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),

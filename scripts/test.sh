@@ -6,6 +6,7 @@
 # integration tests run real clients (ffmpeg, Chromium) in real time on a shared 2-core machine, where a
 # stall of a few seconds is not a server bug. Every such rerun is listed at the end as FLAKY, with the
 # first failure's messages, so it is seen and fixed rather than hidden; a test that fails twice fails the run.
+# Then every fuzz target runs a few seconds (scripts/fuzz.sh --time); a crash fails the run too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
@@ -32,6 +33,26 @@ set +e
 swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+
+# A short run of every fuzz target (scripts/fuzz.sh, docs/reliability.md) after the tests: on the whole suite
+# only (not when arguments pick tests), MR_FUZZ_SECONDS per target (0 skips it). Its lines start with "fuzz:"
+# and go to stdout only, never into the XCTest log the summary below is read from; a crash fails the run.
+fuzz_status=0
+fuzz_seconds=${MR_FUZZ_SECONDS:-6}
+if [[ $# -eq 0 && "$fuzz_seconds" != 0 ]]; then
+  scripts/fuzz.sh --time "$fuzz_seconds" || fuzz_status=$?
+fi
+# Prints the summary line, last, and exits with $1, or 1 when a fuzz target crashed.
+finish() {
+  local code=$1
+  shift
+  if [[ "$fuzz_status" != 0 ]]; then
+    echo "fuzz: FAILED (exit $fuzz_status): a crash's input is in .build-fuzz/artifacts/"
+    code=1
+  fi
+  echo "$*"
+  exit "$code"
+}
 read -r passed failed <<<"$(counts "$log")"
 if [[ -z "${passed:-}" || $((passed + failed)) == 0 ]]; then
   # No summary: the test process died (a crash in a test) or nothing matched. Say where it stopped.
@@ -46,8 +67,7 @@ if [[ "$failed" == 0 ]]; then
     echo "--- swift test exited with $status without a failing case; its last lines ---"
     grep -a -E "(Test Case .* started|Fatal error|unexpected signal|Exited with)" "$log" | tail -n 10 || true
   fi
-  echo "tests: $passed passed, 0 failed"
-  exit "$status"
+  finish "$status" "tests: $passed passed, 0 failed"
 fi
 
 # Class/method of each failed case, as swift test's --filter takes them.
@@ -65,10 +85,8 @@ echo "--- first run's failures ---"
 failures "$log"
 if [[ "$rerun_status" == 0 && "${rerun_failed:-1}" == 0 && "${rerun_passed:-0}" == "${#cases[@]}" ]]; then
   echo "FLAKY (failed, then passed on the rerun): ${cases[*]}"
-  echo "tests: $((passed + failed)) passed, 0 failed (${failed} only on a rerun)"
-  exit 0
+  finish 0 "tests: $((passed + failed)) passed, 0 failed (${failed} only on a rerun)"
 fi
 echo "--- failures on the rerun ---"
 failures "$rerun_log"
-echo "tests: $passed passed, $failed failed (${rerun_failed:-?} of them again on the rerun)"
-exit 1
+finish 1 "tests: $passed passed, $failed failed (${rerun_failed:-?} of them again on the rerun)"

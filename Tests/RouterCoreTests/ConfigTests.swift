@@ -69,6 +69,25 @@ final class ConfigTests: XCTestCase {
         XCTAssertTrue(e?.message.hasPrefix("TOML syntax") ?? false)
     }
 
+    /// Found by the FuzzConfig fuzz target: toml++ asserted (the process aborted) on a table name starting with
+    /// a character that is not a bare-key one, and on a date whose T has no time. The crashing inputs (the
+    /// first as bytes) and variants are refused with their line.
+    func testTableNameStartingWithNonAsciiIsRefusedNotAnAbort() {
+        let crash: [UInt8] = [0x5B, 0xEF, 0xBF, 0xBD, 0x73, 0x65, 0x72, 0x76, 0x65, 0x72, 0x5D, 0x0A, 0x6C, 0x6F, 0x67, 0x5F,
+                              0x6C, 0x65, 0x76, 0x65, 0x6C, 0x20, 0x3D, 0x20, 0x22, 0x6C, 0x6F, 0x75, 0x64, 0x22, 0x0A]
+        let found = [String(decoding: crash, as: UTF8.self), "[\u{14}\0\0\0\0\0\0\0rt = 70000\n", "[=x]\n", "[#x]\n", "[ \n", "[[\n",
+                     "\u{FEFF}[=\"\"\"00\\u", "[rtmp]\nport = 1935\n[other]\nenabled = 1979-05-27T-07:32:00Z\n"]
+        for text in found + ["[server]\n[[ \u{E9}x]]\n", "# c\n\n  [\t\u{1F600}]\n"] {
+            let e = error(text)
+            XCTAssertTrue(e?.message.hasPrefix("TOML syntax") ?? false, "\(text.debugDescription): \(String(describing: e))")
+        }
+        XCTAssertEqual(error("[server]\n[[ \u{E9}x]]\n")?.line, 2)
+        XCTAssertEqual(error("# c\n\n  [\t\u{1F600}]\n")?.line, 3)
+        XCTAssertNil(error("[server]\nthreads = 2\n[\"caf\u{E9}\"]\n"), "a quoted table name may hold any character")
+        // Not headers: lines of a multi-line array or string that start with "[" are values.
+        XCTAssertNil(error("[rtmp]\nlist = [\n  [\n  1], [ 2 ],\n]\nnote = \"\"\"\n[=x]\n\"\"\"\n[rtsp]\n"))
+    }
+
     func testUnknownServerKeyWarnsWithItsLine() throws {
         let c = try validate("[server]\nthreads = 2\nthraeds = 4\n")
         XCTAssertEqual(c.warnings.count, 1)

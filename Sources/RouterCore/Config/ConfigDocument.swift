@@ -35,6 +35,10 @@ public struct ConfigDocument: Equatable, Sendable {
     }
 
     public static func parse(text: String, path: String) throws(ConfigError) -> ConfigDocument {
+        if let line = TomlPreflight.badTableHeaderLine(text) {
+            throw ConfigError(file: path, line: line, table: nil, key: nil,
+                              message: "TOML syntax: a table name starts with a letter, digit, '_', '-' or a quote")
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# libFuzzer targets of every parser (Fuzz/, a package of its own), built with -sanitize=fuzzer,address into
+# .build-fuzz, run against the checked-in corpora in Fuzz/corpus/<target>. See docs/reliability.md.
+#
+#   scripts/fuzz.sh --time N [targets...]   each target for N seconds (CI: scripts/test.sh runs --time 10)
+#   scripts/fuzz.sh --long [N] [targets...] each target for N seconds (default 600), new inputs merged into the
+#                                           checked-in corpus afterwards; prints a Markdown table of the figures
+#   scripts/fuzz.sh --seed [targets...]     regenerate the seeds (unit-test vectors, ffmpeg captures) and merge
+#                                           them, minimised, into Fuzz/corpus
+#   scripts/fuzz.sh --build                 build only
+#
+# Inputs a run discovers go to .build-fuzz/corpus/<target> (the checked-in corpus is read, not written, except
+# by --long and --seed). A crash leaves its input in .build-fuzz/artifacts/<target>/ and fails the run: turn it
+# into a unit test of the parser's test target and fix the parser.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
+
+scratch=.build-fuzz
+mode=time seconds=10
+case "${1:-}" in
+  --time) mode=time; seconds=${2:?--time needs seconds}; shift 2 ;;
+  --long) mode=long; shift; if [[ "${1:-}" =~ ^[0-9]+$ ]]; then seconds=$1; shift; else seconds=600; fi ;;
+  --seed) mode=seed; shift ;;
+  --build) mode=build; shift ;;
+  "") ;;
+  *) echo "usage: scripts/fuzz.sh --time N | --long [N] | --seed | --build [targets...]" >&2; exit 2 ;;
+esac
+
+all_targets=(FuzzAmf FuzzFlv FuzzCodecConfig FuzzRtmpChunk FuzzRtspMessage FuzzSdp FuzzRtp FuzzRtcp FuzzMpegTs FuzzMp4
+  FuzzM3u8 FuzzHttp FuzzWebSocket FuzzConfig FuzzApiParams FuzzRtmpSession)
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
+for t in "${targets[@]}"; do
+  [[ " ${all_targets[*]} " == *" $t "* ]] || { echo "fuzz: no target $t (targets: ${all_targets[*]})" >&2; exit 2; }
+done
+
+declare -A dict=([FuzzAmf]=amf [FuzzRtmpChunk]=amf [FuzzRtmpSession]=amf [FuzzRtspMessage]=rtsp [FuzzSdp]=sdp
+  [FuzzHttp]=http [FuzzM3u8]=m3u8 [FuzzConfig]=toml)
+
+build_log=$scratch/build.log
+mkdir -p "$scratch"
+start=$SECONDS
+# One product at a time: a plain `swift build` would also build everything else in the main package (the
+# server, benchmarks, every plugin, the management API and its HTTP client) with the sanitizers, for nothing.
+# -parse-as-library: a fuzz target has no top-level code; main is libFuzzer's.
+: >"$build_log"
+for t in "${targets[@]}"; do
+  if ! (cd Fuzz && swift build --scratch-path "../$scratch" --product "$t" \
+        -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library) >>"$build_log" 2>&1; then
+    grep -E "error:" "$build_log" | head -n 20 || tail -n 20 "$build_log"
+    echo "fuzz: build of $t failed (log: $build_log)" >&2
+    exit 1
+  fi
+done
+echo "fuzz: built ${#targets[@]} targets in $((SECONDS - start)) s"
+[[ $mode == build ]] && exit 0
+bin=$scratch/debug
+
+# Leaks inside TOMLKit's C++ bridge (key arrays never freed) are reported upstream, not ours to fix here.
+export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0"
+export ASAN_OPTIONS="detect_stack_use_after_return=0:allocator_may_return_null=1"
+# Swift's crash handler reads the crashed process's memory, which ASan reports as an overflow of its own;
+# without it a trap is libFuzzer's "deadly signal" with the stack.
+export SWIFT_BACKTRACE=enable=no
+
+# libFuzzer's arguments for target $1.
+options() {
+  local t=$1 opts=(-rss_limit_mb=2048 -timeout=10 -print_final_stats=1)
+  [[ -n "${dict[$t]:-}" ]] && opts+=(-dict="Fuzz/dict/${dict[$t]}.dict")
+  # The session target keeps a core with loops and a loaded plugin across inputs, never torn down: leak
+  # checks (per input and at exit) would see its live objects as leaks.
+  [[ $t == FuzzRtmpSession ]] && opts+=(-detect_leaks=0)
+  printf '%s\n' "${opts[@]}"
+}
+
+# Runs target $1's binary with the rest as arguments.
+run_target() {
+  local t=$1; shift
+  if [[ $t == FuzzRtmpSession ]]; then ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" "$bin/$t" "$@"; else "$bin/$t" "$@"; fi
+}
+
+if [[ $mode == seed ]]; then
+  seeds=$(mktemp -d)
+  trap 'rm -rf "$seeds"' EXIT
+  python3 Fuzz/seeds/make_seeds.py "$seeds" >/dev/null 2>&1
+  for t in "${targets[@]}"; do
+    mkdir -p "Fuzz/corpus/$t" "$seeds/$t"
+    merged=$(mktemp -d)
+    mapfile -t opts < <(options "$t")
+    run_target "$t" "${opts[@]}" -merge=1 "$merged" "Fuzz/corpus/$t" "$seeds/$t" >"$scratch/merge-$t.log" 2>&1
+    rm -rf "Fuzz/corpus/$t" && mv "$merged" "Fuzz/corpus/$t" && chmod 755 "Fuzz/corpus/$t"
+    echo "fuzz: $t: $(ls "Fuzz/corpus/$t" | wc -l) seeds"
+  done
+  exit 0
+fi
+
+failed=()
+rows=()
+for t in "${targets[@]}"; do
+  work=$scratch/corpus/$t artifacts=$scratch/artifacts/$t
+  mkdir -p "$work" "$artifacts" "Fuzz/corpus/$t"
+  log=$scratch/run-$t.log
+  mapfile -t opts < <(options "$t")
+  set +e
+  run_target "$t" "${opts[@]}" -max_total_time="$seconds" -artifact_prefix="$artifacts/" "$work" "Fuzz/corpus/$t" >"$log" 2>&1
+  status=$?
+  set -e
+  runs=$(grep -a -o "stat::number_of_executed_units: [0-9]*" "$log" | grep -o "[0-9]*$" || echo "?")
+  cov=$(grep -a -E "^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)" "$log" | tail -n 1 | grep -o "cov: [0-9]*" | grep -o "[0-9]*" || echo "?")
+  corpus=$(cat <(ls "$work") <(ls "Fuzz/corpus/$t") | sort -u | wc -l)
+  if [[ $status -ne 0 ]]; then
+    failed+=("$t")
+    echo "fuzz: $t: CRASH after $runs runs (exit $status); input in $artifacts/, log $log"
+    grep -a -E "^(==[0-9]+==ERROR|SUMMARY|Fatal error|.*: Fatal error:)" "$log" | head -n 5 | sed 's/^/    /'
+  else
+    echo "fuzz: $t: $runs runs in ${seconds} s, coverage $cov, corpus $corpus, no crash"
+  fi
+  rows+=("| $t | $corpus | $runs | $cov | $([[ $status -ne 0 ]] && echo crash || echo 0) |")
+  if [[ $mode == long && $status -eq 0 ]]; then
+    # Keep what the long run found, minimised, in the checked-in corpus.
+    merged=$(mktemp -d)
+    run_target "$t" "${opts[@]}" -merge=1 "$merged" "Fuzz/corpus/$t" "$work" >"$scratch/merge-$t.log" 2>&1 \
+      && rm -rf "Fuzz/corpus/$t" && mv "$merged" "Fuzz/corpus/$t" && chmod 755 "Fuzz/corpus/$t" || rm -rf "$merged"
+  fi
+done
+
+if [[ $mode == long ]]; then
+  echo
+  echo "| target | corpus | executions | coverage | crashes |"
+  echo "|---|---:|---:|---:|---:|"
+  printf '%s\n' "${rows[@]}"
+fi
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "fuzz: ${#failed[@]} target(s) crashed: ${failed[*]}" >&2
+  exit 1
+fi
+echo "fuzz: ${#targets[@]} targets, no crash ($((SECONDS - start)) s)"
