@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
 scripts/install-deps.sh
-swift build -c release
+# NDEBUG for C++: toml++ (in TOMLKit) asserts, i.e. aborts, on some malformed configs (docs/reliability.md).
+swift build -c release -Xcxx -DNDEBUG
 if [[ $# -eq 0 ]]; then set -- -c plugins.conf; fi
 exec .build/release/mediarouter "$@"
