@@ -186,7 +186,10 @@ final class Gb28181SendTests: XCTestCase {
         let probe = try MediaTools.probe(out, extra: ["-f", "mpeg"])
         XCTAssertEqual(probe.videoCodec, "h264")
         XCTAssertGreaterThanOrEqual(probe.videoFrames, 40, "2.5 s of 25 fps: \(probe)")
-        XCTAssertTrue(s.waitForLog("ssrc 99 passive stopped (closed by peer)"), s.log)
+        // The receiver's close arrives as an orderly close or, with data still unread on its side, as a reset.
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            s.log.contains("ssrc 99 passive stopped (closed by peer)") || s.log.contains("ssrc 99 passive stopped (read(descriptor")
+        }, s.log)
     }
 
     /// type 0: the video track alone as RFC 6184 H.264 (PT 98 as wvp uses for ES), parameter sets in-band.
