@@ -181,4 +181,44 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(try page.evaluate("document.querySelector('#auth').hidden") as? Bool, true)
         XCTAssertTrue(s.log.contains("wrong or missing secret"), s.log)
     }
+
+    /// The Publish page sends Chromium's fake camera and microphone over WHIP (Chromium's own WebRTC stack,
+    /// OpenH264 encoder); RTSP plays the stream back (ffprobe counts H.264 frames and Opus packets), and the
+    /// Player page plays it over WHEP in a second browser, decoding frames.
+    func testPublishPageSendsTheCameraOverWhipAndThePlayerPlaysItOverWhep() throws {
+        guard ChromiumTests.chromiumInstalled() else { return }
+        let udp = freePort()
+        let (s, _, rtsp, http) = try started(extra: "[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let webrtc = ["--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns"]
+        let camera = try DevToolsSession(url: "http://127.0.0.1:\(http)/#publish?app=live&stream=cam&start=1",
+                                         flags: webrtc + ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
+        defer { camera.close() }
+        XCTAssertTrue(s.waitForLog("webrtc publisher live/cam", timeout: 15),
+                      camera.describe("document.querySelector('#publish-status').textContent") + "\n" + s.log)
+        XCTAssertTrue(camera.waitFor("document.querySelector('#publish-status').textContent === 'Publishing live/cam.'", timeout: 10),
+                      camera.describe("document.querySelector('#publish-status').textContent"))
+        XCTAssertTrue(camera.waitFor("Number(document.querySelector('[data-stat=\"Encoded frames\"]')?.textContent) > 30", timeout: 10),
+                      camera.describe("document.querySelector('#publish-stats').innerText"))
+        XCTAssertTrue(camera.waitFor("document.querySelector('[data-stat=\"Codecs\"]').textContent.startsWith('H264')", timeout: 2),
+                      camera.describe("document.querySelector('#publish-stats').innerText"))
+        shoot(camera, s, "publish")
+
+        let p = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/cam", seconds: 3)
+        XCTAssertEqual(p.videoCodec, "h264", s.log)
+        XCTAssertEqual(p.audioCodec, "opus", s.log)
+        XCTAssertGreaterThan(p.videoFrames, 30, "\(p)")
+        XCTAssertGreaterThan(p.audioFrames, 50, "\(p)")
+
+        let viewer = try DevToolsSession(url: "http://127.0.0.1:\(http)/#player?app=live&stream=cam&proto=whep", flags: webrtc)
+        defer { viewer.close() }
+        let frames = "document.querySelector('#player-video').getVideoPlaybackQuality().totalVideoFrames"
+        XCTAssertTrue(viewer.waitFor("\(frames) >= 25", timeout: 15),
+                      "no frames over WHEP: " + viewer.describe("document.querySelector('main').innerText") + "\n" + s.log)
+        let first = (try viewer.evaluate(frames) as? NSNumber)?.intValue ?? 0
+        XCTAssertTrue(viewer.waitFor("\(frames) >= \(first + 25)", timeout: 5), "WHEP decoding stopped at \(first) frames")
+        XCTAssertTrue(viewer.waitFor("document.querySelector('[data-stat=\"Codecs\"]').textContent.startsWith('H264')", timeout: 3),
+                      viewer.describe("document.querySelector('#player-stats').innerText"))
+        shoot(viewer, s, "player-whep")
+    }
 }

@@ -11,8 +11,8 @@ final class DevToolsSession {
     private var nextId = 0
     private var input: [UInt8] = []
 
-    /// Starts Chromium on `url` with a window of `width`×`height` and attaches to its page.
-    init(url: String, width: Int = 1280, height: Int = 900) throws {
+    /// Starts Chromium on `url` with a window of `width`×`height` (and extra command-line `flags`) and attaches to its page.
+    init(url: String, width: Int = 1280, height: Int = 900, flags: [String] = []) throws {
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("mr-devtools-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         let logURL = profile.appendingPathComponent("chromium.log")
@@ -23,8 +23,8 @@ final class DevToolsSession {
             "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
             "--autoplay-policy=no-user-gesture-required", "--mute-audio",
             "--remote-debugging-port=0", "--window-size=\(width),\(height)",
-            "--user-data-dir=\(profile.path)", "--no-first-run", "--no-default-browser-check", url,
-        ]
+            "--user-data-dir=\(profile.path)", "--no-first-run", "--no-default-browser-check",
+        ] + flags + [url]
         process.standardOutput = log
         process.standardError = log
         try process.run()

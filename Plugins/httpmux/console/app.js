@@ -3,9 +3,10 @@ import { call, onAuthRefused, secret, setSecret } from './api.js';
 import { $, setText, status } from './dom.js';
 import { streamsPage } from './streams.js';
 import { playerPage } from './player.js';
+import { publishPage } from './publish.js';
 import { serverPage } from './server.js';
 
-const pages = { streams: streamsPage, player: playerPage, server: serverPage };
+const pages = { streams: streamsPage, player: playerPage, publish: publishPage, server: serverPage };
 let current = null;
 
 function route() {

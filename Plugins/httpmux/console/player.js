@@ -4,6 +4,7 @@ import { call } from './api.js';
 import { $, el, setText, status, bitrate, bytes, Poller } from './dom.js';
 import { MseSink, playFmp4, playHls } from './mse.js';
 import { servedProtocols, streamId, DEFAULT_VHOST } from './urls.js';
+import { negotiate, codecOf } from './webrtc.js';
 
 /// Further behind live than this, the player speeds up a little; further than JUMP_S, it jumps.
 const CATCH_UP_S = 1.5;
@@ -52,22 +53,9 @@ async function startWhep(ctx, url) {
   pc.addTransceiver('audio', { direction: 'recvonly' });
   const media = new MediaStream();
   pc.ontrack = e => { media.addTrack(e.track); ctx.video.srcObject = media; };
-  await pc.setLocalDescription(await pc.createOffer());
-  // Non-trickle WHEP: the offer goes out with the candidates gathered in the first second.
-  await new Promise(resolve => {
-    if (pc.iceGatheringState === 'complete') return resolve();
-    pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
-    setTimeout(resolve, 1000);
-  });
-  const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
-  if (!r.ok) { pc.close(); throw new Error(`WHEP: HTTP ${r.status}`); }
-  await pc.setRemoteDescription({ type: 'answer', sdp: await r.text() });
-  const resource = r.headers.get('Location');
-  return () => {
-    pc.close();
-    ctx.video.srcObject = null;
-    if (resource) fetch(new URL(resource, url), { method: 'DELETE' }).catch(() => {});
-  };
+  ctx.session.pc = pc;
+  const close = await negotiate(pc, url, 'WHEP');
+  return () => { close(); ctx.video.srcObject = null; };
 }
 
 function target(params) {
@@ -152,6 +140,17 @@ function tick() {
   const rows = [];
   if (s) {
     const now = performance.now();
+    if (s.pc && now - (s.statsAt || 0) >= 1000) {
+      // WebRTC: the codecs and bytes come from the peer connection, not from a fetch the page counts.
+      s.statsAt = now;
+      s.pc.getStats().then(r => {
+        s.codecs = [codecOf(r, 'video', 'inbound-rtp'), codecOf(r, 'audio', 'inbound-rtp')].filter(Boolean).join(', ');
+        s.counters.bytes = [...r.values()].filter(x => x.type === 'inbound-rtp').reduce((n, x) => n + (x.bytesReceived || 0), 0);
+        // Behind live, as far as the receiver knows: what its jitter buffer holds on average.
+        const v = [...r.values()].find(x => x.type === 'inbound-rtp' && x.kind === 'video');
+        s.jitterBuffer = v && v.jitterBufferEmittedCount ? v.jitterBufferDelay / v.jitterBufferEmittedCount : NaN;
+      }).catch(() => {});
+    }
     if (now - s.lastAt >= 1000) {
       s.rate = (s.counters.bytes - s.lastBytes) * 8000 / (now - s.lastAt);
       s.lastBytes = s.counters.bytes;
@@ -159,7 +158,7 @@ function tick() {
     }
     // Native players: the live edge is the end of what is seekable, or at least of what is buffered.
     const edge = r => r.length ? r.end(r.length - 1) - v.currentTime : NaN;
-    const behind = s.sink ? s.sink.behindLive : v.seekable.length ? edge(v.seekable) : edge(v.buffered);
+    const behind = s.sink ? s.sink.behindLive : s.pc ? s.jitterBuffer : v.seekable.length ? edge(v.seekable) : edge(v.buffered);
     if (s.sink && !v.paused && behind > 0) {
       if (behind > JUMP_S) { v.currentTime = v.buffered.end(v.buffered.length - 1) - 0.5; s.jumps++; }
       v.playbackRate = behind > CATCH_UP_S ? 1.1 : 1;
@@ -167,7 +166,7 @@ function tick() {
     const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : {};
     rows.push(['Stream', s.id], ['Protocol', s.player.label],
       ['State', v.error ? 'error' : v.paused ? (v.readyState ? 'paused' : 'loading') : v.readyState < 3 ? 'buffering' : 'playing'],
-      ['Codecs', s.sink ? s.sink.codecs || '…' : '—'],
+      ['Codecs', s.sink ? s.sink.codecs || '…' : s.codecs || '—'],
       ['Resolution', v.videoWidth ? `${v.videoWidth}×${v.videoHeight}` : '—'],
       ['Behind live', isFinite(behind) ? behind.toFixed(2) + ' s' : '—'],
       ['Decoded frames', q.totalVideoFrames ?? '—'],

@@ -39,6 +39,14 @@ export function whepUrl(b, path, query) {
   return `${b.http}/${b.whep || 'index/api/whep'}?${q}`;
 }
 
+/// Where a browser publishes `app/stream` over WHIP: the webrtc plugin's declared `serves.whip` path, else
+/// ZLMediaKit's endpoint, on the page's own origin (httpmux carries the signalling).
+export function whipUrl(served, app, stream) {
+  const webrtc = served.readers.get('webrtc');
+  const path = (webrtc && webrtc.serves && webrtc.serves.whip) || 'index/api/whip';
+  return `${location.protocol}//${location.host}/${path}?${new URLSearchParams({ app, stream })}`;
+}
+
 export class ServedProtocols {
   /// `plugins`: getPluginList's data.
   constructor(plugins) {
