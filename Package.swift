@@ -73,10 +73,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "PluginABI"),
+        // sendmmsg for the core's direct UDP sends (Swift's Glibc module hides it behind _GNU_SOURCE).
+        .target(name: "CSocketShims"),
         .target(
             name: "RouterCore",
             dependencies: [
                 "PluginABI",
+                "CSocketShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -8,6 +8,9 @@ build_pkgs=(build-essential pkg-config libssl-dev libsrtp2-dev libsrt-openssl-de
 test_pkgs=(ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
            gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp srt-tools python3 python3-gi
            gir1.2-gst-rtsp-server-1.0 openssl curl)
+# Loss injection for the WebRTC loss tests (this kernel has no netem): iptables' statistic match in a
+# network namespace of the test's own.
+test_pkgs+=(iptables iproute2)
 # Chromium comes with its recommends (fonts, Mesa's software GL, udev): the browser as a user installs it.
 # Listed too, as apt adds no recommends to a package installed earlier without them.
 browser_pkgs=(chromium fonts-liberation libgl1-mesa-dri)

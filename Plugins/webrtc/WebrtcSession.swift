@@ -155,6 +155,7 @@ final class WebrtcSession: ReaderHandler {
         let videoSsrc = UInt32.random(in: 1...UInt32.max - 1), audioSsrc = UInt32.random(in: 1...UInt32.max - 1)
         options.sendSsrcs = ["video": (videoSsrc, videoSsrc &+ 1), "audio": (audioSsrc, audioSsrc &+ 1)]
         options.rtx = false
+        if !context.settings.nack { options.feedback.removeAll { $0 == "nack" } }
         options.sessionId = UInt64.random(in: 1...UInt64(Int64.max))
         options.videoCodecs = video.map { v in
             let ed = v.value.1.extradataBytes
@@ -203,13 +204,16 @@ final class WebrtcSession: ReaderHandler {
         var options = SdpAnswerOptions(role: .receive, credentials: IceCredentials(ufrag: ufrag, password: password),
                                        fingerprint: context.certificate.fingerprint, candidates: context.candidates)
         options.videoCodecs = [.h264]
-        options.rtx = false
+        options.rtx = context.settings.rtx && context.settings.nack
+        if !context.settings.nack { options.feedback.removeAll { $0 == "nack" } }
         options.sessionId = UInt64.random(in: 1...UInt64(Int64.max))
         let result: SdpAnswer
         do { result = try SdpAnswerBuilder.answer(offer, options: options) } catch {
             return fail(400, "cannot answer: \(error)")
         }
-        guard let ingest = WebrtcIngest(host: host, source: src, media: result.media) else { return fail(400, "no codec to publish") }
+        guard let ingest = WebrtcIngest(host: host, source: src, media: result.media, nack: context.settings.nack) else {
+            return fail(400, "no codec to publish")
+        }
         self.ingest = ingest
         publisherVideo = result.media.first { $0.kind == "video" }.map { ($0.payloadType, $0.remoteSsrcs.first) }
         connect(result)
@@ -265,7 +269,7 @@ final class WebrtcSession: ReaderHandler {
             if packet.count >= 12, let v = publisherVideo, packet[1] & 0x7F == v.payloadType, v.ssrc == nil {
                 publisherVideo = (v.payloadType, UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11]))
             }
-            ingest.rtp(packet[...])
+            ingest.rtp(packet[...], nowUs: host.table.now_us())
         case .payload, .dropped:
             host.stat("datagrams_ignored", add: 1)
         }
@@ -305,7 +309,9 @@ final class WebrtcSession: ReaderHandler {
         }
         for p in WebRtcRtcp.parse(packet[...]) {
             switch p {
-            case .nack(let n): retransmit(n)
+            case .senderReport(let sr):
+                ingest?.senderReport(ssrc: sr.ssrc, ntpMiddle: sr.ntpTime.middle32, nowUs: host.table.now_us())
+            case .nack(let n) where !publishing && context.settings.nack: retransmit(n)
             case .pictureLossIndication, .fullIntraRequest:
                 // The reader started on the GOP cache; the next keyframe comes with the source's GOP.
                 host.stat("pli_ignored", add: 1)
@@ -349,6 +355,21 @@ final class WebrtcSession: ReaderHandler {
         if state == .playing, !publishing, nowUs - lastReportUs >= 1_000_000 {
             lastReportUs = nowUs
             sendReports(nowUs: nowUs)
+        }
+        if state == .playing, let ingest, let outbound, let p = peer {
+            // Publisher: NACKs as soon as a hole shows (and their retries), a receiver report every second.
+            let monotonicUs = host.table.now_us()
+            var out = ingest.nacks(nowUs: monotonicUs)
+            if !out.isEmpty { host.stat("nack_sent", add: Int64(out.count)) }
+            if nowUs - lastReportUs >= 1_000_000 {
+                lastReportUs = nowUs
+                if let rr = ingest.receiverReport(nowUs: monotonicUs) { out.append(rr) }
+            }
+            let protected = out.compactMap { packet -> [UInt8]? in
+                var packet = packet
+                return (try? outbound.protectRtcp(&packet)) != nil ? packet : nil
+            }
+            send(protected, to: p)
         }
         // Until the publisher's first keyframe, ask for one every half second (RFC 4585 6.3.1): readers wait on it.
         if state == .playing, let ingest, ingest.hasVideo, !ingest.hasKeyframe, nowUs - lastPliUs >= 500_000,
@@ -396,7 +417,11 @@ final class WebrtcSession: ReaderHandler {
         if let src = source {
             source = nil
             host.table.source_close(src)
-            if let ingest { host.log(MR_LOG_INFO, "\(label): \(ingest.packetsIn) RTP packets in, \(ingest.lost) gaps") }
+            if let ingest {
+                let n = ingest.nackSummary
+                host.log(MR_LOG_INFO, "\(label): \(ingest.packetsIn) RTP packets in, \(ingest.lost) gaps (\(ingest.videoLost) in video); NACKed \(n.requested) "
+                         + "(\(n.recovered) recovered, \(n.abandoned) given up), \(ingest.retransmissionsIn) RTX packets")
+            }
         }
         if let t = timer { host.table.timer_cancel(t) }
         timer = nil

@@ -11,12 +11,19 @@ struct WebrtcSettings: Sendable {
     var port = 8000
     /// Host candidates put in every answer, most preferred first.
     var candidates: [IpAddress] = []
+    /// Generic NACK both ways: answering players' NACKs from the send history and asking publishers for
+    /// what they lost. Off only to measure what it saves (the loss tests do).
+    var nack = true
+    /// RTX (RFC 4588) accepted from publishers that offer it; off, they retransmit on the media SSRC.
+    var rtx = true
 
     static let configKeys: [(String, mr_config_type, String)] = [
         ("bind", MR_CONFIG_STRING, "listen address of the shared UDP port (default 0.0.0.0)"),
         ("candidates", MR_CONFIG_LIST, "addresses put in answers as host candidates (a server behind NAT lists its public address, "
             + "as ZLMediaKit's rtc.externIP); default: the bound address, or every local IPv4 address when bound to 0.0.0.0"),
         ("extern_ip", MR_CONFIG_LIST, "alias of candidates"),
+        ("nack", MR_CONFIG_BOOL, "NACK both ways: retransmit to players what they lost, ask publishers for what we lost (default true)"),
+        ("rtx", MR_CONFIG_BOOL, "accept publishers' retransmissions on an RTX stream when they offer one (default true)"),
     ]
 
     static func read(_ host: PluginHost) -> (WebrtcSettings, [String]) {
@@ -24,6 +31,8 @@ struct WebrtcSettings: Sendable {
         var problems: [String] = []
         s.bind = host.string("bind", default: "0.0.0.0")
         s.port = min(max(1, host.int("port", default: 8000)), 65_535)
+        s.nack = host.bool("nack", default: true)
+        s.rtx = host.bool("rtx", default: true)
         for text in host.list("candidates") + host.list("extern_ip") {
             if let ip = IpAddress(String(text.filter { !$0.isWhitespace })) { s.candidates.append(ip) } else { problems.append("candidate '\(text)' is not an IP address") }
         }

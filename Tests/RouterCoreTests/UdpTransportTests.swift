@@ -203,14 +203,19 @@ final class UdpTransportTests: XCTestCase {
         XCTAssertEqual(inbox.count, 50, "the good first datagram was not sent either")
     }
 
-    func testCorkedSendsWaitForTheFlush() throws {
-        let t = TestHost(threads: 2)
-        defer { t.shutdown() }
+    /// A receiving socket on loop 1 (its inbox and port) and a sending one on loop 0.
+    private func senderAndReceiver(_ t: TestHost) throws -> (Inbox, sender: OpaquePointer, port: UInt16) {
         let inbox = Inbox(host: t.host)
         t.keepAlive.append(inbox)
         let receiver = try bind(t, inbox, loop: 1)
         let sender = try bind(t, Inbox(host: t.host), loop: 0)
-        let port = t.api.udp_port(receiver)
+        return (inbox, sender, t.api.udp_port(receiver))
+    }
+
+    func testCorkedSendsWaitForTheFlush() throws {
+        let t = TestHost(threads: 2)
+        defer { t.shutdown() }
+        let (inbox, sender, port) = try senderAndReceiver(t)
         let payload = t.buffer([7, 7])
         defer { t.api.buf_release(payload) }
         try onLoop(t, sender) {
@@ -228,5 +233,31 @@ final class UdpTransportTests: XCTestCase {
         XCTAssertEqual(try onLoop(t, sender) { t.api.udp_flush(sender) }, Int32(MR_OK))
         XCTAssertTrue(waitUntil { inbox.count == 10 })
         XCTAssertEqual(t.api.udp_flush(nil), Int32(MR_ERR_INVALID))
+    }
+
+    /// A datagram the kernel refuses for reasons of its own (here EACCES: broadcast without SO_BROADCAST, as a
+    /// firewall's EPERM would be) costs that datagram only: NIO would have closed the socket every peer shares.
+    func testADatagramTheKernelRefusesDoesNotCloseTheSocket() throws {
+        let t = TestHost(threads: 2)
+        defer { t.shutdown() }
+        let (inbox, sender, port) = try senderAndReceiver(t)
+        let payload = t.buffer([1, 2, 3, 4])
+        defer { t.api.buf_release(payload) }
+        var broadcast = Self.loopback(port)
+        broadcast.sin_addr.s_addr = UInt32(0xFFFF_FFFF).bigEndian
+        for round in 1...3 {
+            try onLoop(t, sender) {
+                let good = Self.loopback(port)
+                var list: [OpaquePointer?] = [payload]
+                for var to in [good, broadcast, good] {
+                    _ = withUnsafePointer(to: &to) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        t.api.udp_send(sender, $0, socklen_t(MemoryLayout<sockaddr_in>.size), &list, 1) } }
+                }
+            }
+            XCTAssertTrue(waitUntil { inbox.count == 2 * round }, "round \(round): got \(inbox.count)")
+        }
+        let sock = try XCTUnwrap(UdpSocket.from(sender))
+        XCTAssertEqual(try onLoop(t, sender) { sock.closed }, false)
+        XCTAssertEqual(try onLoop(t, sender) { sock.sendErrors }, 3)
     }
 }

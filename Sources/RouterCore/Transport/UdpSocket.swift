@@ -23,8 +23,14 @@ final class UdpSocket: @unchecked Sendable {
     var closed = false
     var closeReason: mr_close_reason = MR_CLOSE_LOCAL
     private(set) var corked = false
-    /// Datagrams written to the channel since its last flush.
+    /// Datagrams queued since the last flush, sent by it with sendmmsg (UdpDirectSend).
+    private var pending: [(address: SocketAddress, payload: ByteBuffer)] = []
+    private var pendingBytes = 0
+    /// Datagrams written to the channel (behind a full socket buffer) since its last flush.
     private var unflushed = 0
+    /// Datagrams dropped for send errors of their own (EPERM from a firewall, an unreachable route).
+    private(set) var sendErrors = 0
+    private var lastLoggedError: Int32 = 0
     /// Cleared when this socket's route refused a GSO send: later runs go out as plain datagrams.
     var segmentationUsable = NIOCore.System.supportsUDPSegmentationOffload
     /// GSO sends the kernel took (tests, and the plugin's own counters if it wants them).
@@ -66,23 +72,51 @@ final class UdpSocket: @unchecked Sendable {
 
     /// Owner loop. Queues one datagram without a syscall; false (dropped) when the queue is full.
     func enqueue(_ payload: ByteBuffer, to address: SocketAddress) -> Bool {
-        guard channel.isWritable else { return false }
-        channel.write(AddressedEnvelope(remoteAddress: address, data: payload), promise: nil)
-        unflushed += 1
-        if corked, unflushed >= Self.corkLimit { flush() }
+        guard pendingBytes + payload.readableBytes <= Self.queueLimit, channel.isWritable else { return false }
+        pending.append((address, payload))
+        pendingBytes += payload.readableBytes
+        if corked, pending.count >= Self.corkLimit { flush() }
         return true
     }
 
-    /// Owner loop. Everything queued goes out: NIO writes up to 1024 datagrams per sendmmsg.
+    /// Owner loop. Everything queued goes out: sendmmsg on the descriptor while the channel holds no backlog
+    /// (so the order is kept), the channel's queue only for what a full socket buffer did not take.
     func flush() {
-        guard unflushed > 0, !closed else { return }
-        unflushed = 0
+        guard !closed else { return }
+        if unflushed > 0 {
+            unflushed = 0
+            channel.flush()
+        }
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        pendingBytes = 0
+        guard queueIsEmpty else { return toChannel(batch[...]) }
+        let outcome = UdpDirectSend.send(descriptor: descriptor, batch[...])
+        if outcome.failed > 0 { noteErrors(outcome.failed, outcome.error) }
+        if let blocked = outcome.blockedAt { toChannel(batch[blocked...]) }
+    }
+
+    /// Datagrams the socket buffer had no room for wait in the channel, which sends them once it is writable.
+    private func toChannel(_ datagrams: ArraySlice<(address: SocketAddress, payload: ByteBuffer)>) {
+        for d in datagrams {
+            guard channel.isWritable else { break }
+            channel.write(AddressedEnvelope(remoteAddress: d.address, data: d.payload), promise: nil)
+        }
         channel.flush()
+    }
+
+    /// A log line for each new kind of error (not each datagram: a firewall would flood the log).
+    private func noteErrors(_ count: Int, _ error: Int32) {
+        sendErrors += count
+        guard error != lastLoggedError else { return }
+        lastLoggedError = error
+        owner?.logger.warning("udp port \(port): \(count) datagram(s) not sent: \(String(cString: strerror(error))) (the socket stays open)")
     }
 
     /// Owner loop. True when nothing is waiting in the channel, so a direct send keeps the order.
     var queueIsEmpty: Bool {
-        unflushed == 0 && ((try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? nil) == 0
+        pending.isEmpty && unflushed == 0 && ((try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? nil) == 0
     }
 
     func setCorked(_ on: Bool) {
@@ -90,8 +124,16 @@ final class UdpSocket: @unchecked Sendable {
         if !on { flush() }
     }
 
+    /// The plugin asked for the close (udp_close), rather than the channel ending by itself.
+    private var closeRequested = false
+
     func close() {
-        guard !closed else { return }
+        guard !closed else {
+            // A socket that ended by itself was kept for its handle; the plugin is done with it now.
+            owner?.forget(self)
+            return
+        }
+        closeRequested = true
         channel.close(promise: nil)
     }
 
@@ -106,7 +148,10 @@ final class UdpSocket: @unchecked Sendable {
     func finish() {
         guard !closed else { return }
         closed = true
-        owner?.forget(self)
+        // A socket that ended by itself (a fatal socket error) stays tracked, so its handle stays a valid
+        // object whose calls fail with MR_ERR_CLOSED: a plugin that still holds it after on_close gets an
+        // error, not freed memory. udp_close or the plugin's stop lets it go.
+        if closeRequested || closeReason == MR_CLOSE_SHUTDOWN { owner?.forget(self) }
         if let onClose {
             TcpConnection.describe(closeReason).withCString { onClose(user, handle, Int32(bitPattern: closeReason.rawValue), $0) }
         }

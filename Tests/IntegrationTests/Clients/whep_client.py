@@ -3,14 +3,17 @@
 the tracks for a while and prints one JSON line: HTTP status, decoded video frames, audio frames, frame size,
 whether the answer refused audio, and the Location it got (which it DELETEs at the end).
 
-usage: whep_client.py URL [--seconds S] [--audio]"""
+With --settle S it also reports the video frame rate after the first S seconds of playing (the GOP cache's
+burst at the start left out): `steady_fps`.
+
+usage: whep_client.py URL [--seconds S] [--audio] [--settle S]"""
 import argparse, asyncio, json, time, urllib.parse
 
 from webrtc_http import http  # first: it pins aioice to loopback
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 
-async def run(url, seconds, audio):
+async def run(url, seconds, audio, settle=None):
     pc = RTCPeerConnection()
     pc.addTransceiver("video", direction="recvonly")
     if audio:
@@ -18,6 +21,7 @@ async def run(url, seconds, audio):
         pc.addTransceiver("audio", direction="recvonly")
     result = {"video_frames": 0, "audio_frames": 0, "width": 0, "height": 0}
     first = {}
+    arrivals = []
     start = time.monotonic()
 
     async def consume(track):
@@ -28,6 +32,7 @@ async def run(url, seconds, audio):
                 return
             if track.kind == "video":
                 result["video_frames"] += 1
+                arrivals.append(time.monotonic())
                 result["width"], result["height"] = frame.width, frame.height
                 first.setdefault("first_frame_s", time.monotonic() - start)
             else:
@@ -50,6 +55,11 @@ async def run(url, seconds, audio):
     await asyncio.sleep(seconds)
     result.update(first)
     result["ice_state"] = pc.iceConnectionState
+    if settle is not None and arrivals:
+        end = time.monotonic()
+        since = arrivals[0] + settle
+        if end > since:
+            result["steady_fps"] = round(sum(1 for t in arrivals if t >= since) / (end - since), 2)
     parts = urllib.parse.urlsplit(url)
     if result["location"]:
         status, _, _ = await asyncio.get_running_loop().run_in_executor(
@@ -66,8 +76,9 @@ def main():
     ap.add_argument("url")
     ap.add_argument("--seconds", type=float, default=4)
     ap.add_argument("--audio", action="store_true", help="offer an audio section too")
+    ap.add_argument("--settle", type=float, help="report steady_fps: the frame rate after this many seconds of playing")
     a = ap.parse_args()
-    asyncio.run(run(a.url, a.seconds, a.audio))
+    asyncio.run(run(a.url, a.seconds, a.audio, a.settle))
 
 
 if __name__ == "__main__":

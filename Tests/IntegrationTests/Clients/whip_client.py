@@ -3,7 +3,10 @@
 and silence (Opus) for a while, then DELETEs the session. Prints one JSON line: HTTP status, ICE state,
 Location, the reason of a refusal.
 
-usage: whip_client.py URL [--seconds S]"""
+With --testsrc the video is FFmpeg's moving test pattern (640x480, 25 fps) instead of a still frame, so
+frames span several packets (what a loss test needs).
+
+usage: whip_client.py URL [--seconds S] [--testsrc]"""
 import argparse, asyncio, json, urllib.parse
 
 from webrtc_http import http  # first: it pins aioice to loopback
@@ -11,9 +14,14 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 
-async def run(url, seconds):
+async def run(url, seconds, testsrc):
     pc = RTCPeerConnection()
-    pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
+    if testsrc:
+        from aiortc.contrib.media import MediaPlayer
+        video = MediaPlayer("testsrc2=size=640x480:rate=25", format="lavfi").video
+    else:
+        video = VideoStreamTrack()
+    pc.addTransceiver(video, direction="sendonly")
     pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     await pc.setLocalDescription(await pc.createOffer())
     loop = asyncio.get_running_loop()
@@ -38,8 +46,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("url")
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--testsrc", action="store_true", help="a moving test pattern instead of a still frame")
     a = ap.parse_args()
-    asyncio.run(run(a.url, a.seconds))
+    asyncio.run(run(a.url, a.seconds, a.testsrc))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,29 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include "socket_shims.h"
+
+enum { MR_SHIM_MAX = 1024 };
+
+int mr_shim_sendmmsg(int fd, const mr_shim_datagram *datagrams, unsigned int count) {
+    struct mmsghdr msgs[64];
+    struct iovec iovs[64];
+    if (count == 0 || count > MR_SHIM_MAX || datagrams == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    /* 64 per call keeps the arrays on the stack small; the caller loops on a short count. */
+    unsigned int n = count < 64 ? count : 64;
+    memset(msgs, 0, sizeof(struct mmsghdr) * n);
+    for (unsigned int i = 0; i < n; i++) {
+        iovs[i].iov_base = (void *)datagrams[i].bytes;
+        iovs[i].iov_len = datagrams[i].len;
+        msgs[i].msg_hdr.msg_name = (void *)datagrams[i].name;
+        msgs[i].msg_hdr.msg_namelen = datagrams[i].name_len;
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    return sendmmsg(fd, msgs, n, MSG_DONTWAIT);
+}

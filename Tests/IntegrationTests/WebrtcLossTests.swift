@@ -1,0 +1,111 @@
+import Foundation
+import XCTest
+
+/// Loss both ways, without netem: each run has a network namespace of its own where iptables drops 5 % of the
+/// WebRTC port's datagrams at random. With NACK (the default) the players' lost packets are resent from the
+/// send history and the publisher is asked for what it lost; the same runs with `[webrtc] nack = false` must
+/// miss the thresholds, or the tests would not measure the recovery they claim to.
+final class WebrtcLossTests: XCTestCase {
+    static let whep = Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/whep_client.py").path
+    static let whip = Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/whip_client.py").path
+    /// Fixed ports are free in a namespace nobody else uses.
+    static let (http, rtmp, rtsp, udp) = (18080, 11935, 18554, 18000)
+    static let loss = 0.05
+
+    private func server(_ ns: NetworkNamespace, nack: Bool, name: String) throws -> ServerProcess {
+        try ServerProcess.started(rtmp: Self.rtmp, rtsp: Self.rtsp, http: Self.http,
+                                  extra: "[webrtc]\nport = \(Self.udp)\nbind = \"127.0.0.1\"\nnack = \(nack)",
+                                  launcher: ns.launcher, name: name)
+    }
+
+    private func metric(_ ns: NetworkNamespace, _ stat: String) -> Int {
+        let (_, out) = (try? ns.run(["/usr/bin/curl", "-s", "http://127.0.0.1:\(Self.http)/metrics"])) ?? (0, "")
+        let prefix = "mediarouter_plugin_stat{plugin=\"webrtc\",name=\"\(stat)\"} "
+        return out.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }.map { Int($0) } ?? 0
+    }
+
+    /// ffmpeg publishes 640x480 25 fps at 1.5 Mbit/s (frames of several packets) over RTMP; an aiortc player
+    /// plays over WHEP while 5 % of what the server sends is dropped. Returns its steady frame rate.
+    private func playerRun(nack: Bool, name: String) throws -> (fps: Double, retransmitted: Int, dropped: Int, out: String) {
+        let ns = try NetworkNamespace()
+        defer { ns.close() }
+        let s = try server(ns, nack: nack, name: name)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try ns.start(["/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+                                      "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25", "-t", "40",
+                                      "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50", "-bf", "0",
+                                      "-b:v", "1500k", "-maxrate", "1500k", "-bufsize", "1500k", "-pix_fmt", "yuv420p",
+                                      "-f", "flv", "rtmp://127.0.0.1:\(Self.rtmp)/live/a"])
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
+        try ns.drop(udpPort: Self.udp, .fromPort, probability: Self.loss)
+        let (status, out) = try ns.run(["/usr/bin/env", "python3", Self.whep, "http://127.0.0.1:\(Self.http)/live/a/whep",
+                                        "--seconds", "10", "--settle", "2"], timeout: 40)
+        XCTAssertEqual(status, 0, out)
+        let line = out.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
+        let r = (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
+        XCTAssertEqual(r["status"] as? Int, 201, out + s.log)
+        return ((r["steady_fps"] as? NSNumber)?.doubleValue ?? 0, metric(ns, "retransmitted"), ns.dropped(), line)
+    }
+
+    func testPlayersKeepTheFrameRateUnderFivePercentLossWithNackAndNotWithout() throws {
+        guard NetworkNamespace.available else { throw XCTSkip("needs root, unshare, nsenter and iptables") }
+        let on = try playerRun(nack: true, name: "player-nack-on")
+        print("WebRTC player, 5 % loss, NACK on: \(on)")
+        XCTAssertGreaterThan(on.dropped, 5, "the loss was not injected: \(on)")
+        XCTAssertGreaterThan(on.retransmitted, 10, "\(on)")
+        XCTAssertGreaterThanOrEqual(on.fps, 22.5, "frames lost despite NACK: \(on)")
+        let off = try playerRun(nack: false, name: "player-nack-off")
+        print("WebRTC player, 5 % loss, NACK off: \(off)")
+        XCTAssertGreaterThan(off.dropped, 5, "the loss was not injected: \(off)")
+        XCTAssertEqual(off.retransmitted, 0, "\(off)")
+        XCTAssertLessThan(off.fps, 22.5, "without NACK the same loss must cost frames, or the test measures nothing: \(off)")
+    }
+
+    /// aiortc publishes a moving pattern over WHIP while 5 % of what reaches the server is dropped; the
+    /// publish's end line says how many holes the depacketizer saw and what NACK recovered.
+    private func publisherRun(nack: Bool, name: String) throws -> (packets: Int, videoGaps: Int, nacked: Int, rtx: Int, frames: Int, line: String) {
+        let ns = try NetworkNamespace()
+        defer { ns.close() }
+        let s = try server(ns, nack: nack, name: name)
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        try ns.drop(udpPort: Self.udp, .toPort, probability: Self.loss)
+        let publisher = try ns.start(["/usr/bin/env", "python3", Self.whip, "http://127.0.0.1:\(Self.http)/index/api/whip?app=live&stream=w",
+                                      "--seconds", "12", "--testsrc"])
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("webrtc publisher live/w from 127.0.0.1", timeout: 15), s.log)
+        XCTAssertTrue(s.waitForLog("DTLS connected", timeout: 15), s.log)
+        // Something plays it meanwhile: with NACK the frames are whole enough to decode (without it a keyframe
+        // of dozens of packets may take seconds to come through whole).
+        let (_, probe) = try ns.run(["/usr/bin/ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                                     "-show_entries", "stream=codec_name,nb_read_frames", "-of", "csv=p=0",
+                                     "-read_intervals", "%+4", "rtsp://127.0.0.1:\(Self.rtsp)/live/w"], timeout: 30)
+        let frames = Int(probe.split(separator: ",").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        if nack { XCTAssertTrue(probe.hasPrefix("h264"), probe + s.log) }
+        XCTAssertTrue(s.waitForLog("RTX packets", timeout: 25), s.log)
+        let line = s.log.split(separator: "\n").first { $0.contains("RTX packets") }.map(String.init) ?? ""
+        // "...: N RTP packets in, G gaps (V in video); NACKed R (C recovered, A given up), X RTX packets"
+        let numbers = line.split(separator: ":").last.map { $0.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) } } ?? []
+        guard numbers.count >= 7 else {
+            XCTFail("no end line: \(s.log)")
+            return (0, 0, 0, 0, frames, line)
+        }
+        return (numbers[0], numbers[2], numbers[3], numbers[6], frames, line)
+    }
+
+    func testPublishersAreAskedForLostPacketsUnderFivePercentLossAndHolesRemainWithout() throws {
+        guard NetworkNamespace.available else { throw XCTSkip("needs root, unshare, nsenter and iptables") }
+        let on = try publisherRun(nack: true, name: "publisher-nack-on")
+        print("WebRTC publisher, 5 % loss, NACK on: \(on)")
+        XCTAssertGreaterThan(on.packets, 300, "\(on)")
+        XCTAssertGreaterThan(on.nacked, 5, "\(on)")
+        XCTAssertGreaterThan(on.rtx, 5, "the retransmissions come on the RTX stream aiortc offers: \(on)")
+        XCTAssertLessThanOrEqual(Double(on.videoGaps), Double(on.packets) * 0.002, "holes left despite NACK: \(on)")
+        XCTAssertGreaterThan(on.frames, 40, "\(on)")
+        let off = try publisherRun(nack: false, name: "publisher-nack-off")
+        print("WebRTC publisher, 5 % loss, NACK off: \(off)")
+        XCTAssertEqual(off.nacked, 0, "\(off)")
+        XCTAssertGreaterThan(Double(off.videoGaps), Double(off.packets) * 0.002,
+                             "without NACK the same loss must leave holes, or the test measures nothing: \(off)")
+    }
+}
