@@ -11,12 +11,16 @@ struct WebrtcSettings: Sendable {
     var port = 8000
     /// Host candidates put in every answer, most preferred first.
     var candidates: [IpAddress] = []
+    /// STUN/TURN servers announced to WHIP/WHEP clients in `Link: rel="ice-server"` headers.
+    var iceServers: [IceServer] = []
 
     static let configKeys: [(String, mr_config_type, String)] = [
         ("bind", MR_CONFIG_STRING, "listen address of the shared UDP port (default 0.0.0.0)"),
         ("candidates", MR_CONFIG_LIST, "addresses put in answers as host candidates (a server behind NAT lists its public address, "
             + "as ZLMediaKit's rtc.externIP); default: the bound address, or every local IPv4 address when bound to 0.0.0.0"),
         ("extern_ip", MR_CONFIG_LIST, "alias of candidates"),
+        ("ice_servers", MR_CONFIG_LIST, "STUN/TURN servers for clients, sent as Link: rel=\"ice-server\" headers on WHIP/WHEP answers and "
+            + "preflights (RFC 9725 4.6): \"stun:host:3478\", \"turn:user:credential@host:3478?transport=udp\""),
     ]
 
     static func read(_ host: PluginHost) -> (WebrtcSettings, [String]) {
@@ -26,6 +30,13 @@ struct WebrtcSettings: Sendable {
         s.port = min(max(1, host.int("port", default: 8000)), 65_535)
         for text in host.list("candidates") + host.list("extern_ip") {
             if let ip = IpAddress(String(text.filter { !$0.isWhitespace })) { s.candidates.append(ip) } else { problems.append("candidate '\(text)' is not an IP address") }
+        }
+        for (i, text) in host.list("ice_servers").enumerated() {
+            switch IceServer.parse(text) {
+            case .success(let server): s.iceServers.append(server)
+            // Not the text: it may hold a TURN credential.
+            case .failure(let why): problems.append("ice_servers entry \(i + 1) ignored: \(why)")
+            }
         }
         if s.candidates.isEmpty {
             // Never advertise an address the socket does not listen on: a specific bind is the only candidate.
