@@ -44,13 +44,14 @@ if ((${#missing[@]} + ${#missing_browser[@]})); then
   fi
 fi
 
-# PyAV bundles a recent FFmpeg (Enhanced RTMP: H.265 in FLV), which Debian 12's ffmpeg 5.1 lacks.
-# prometheus_client parses /metrics in the tests, as Prometheus would. aiortc is the independent WebRTC stack
-# the WHEP/WHIP tests play and publish with.
-if [[ "${1:-}" == "--test" ]] && ! python3 -c "import av, numpy, prometheus_client, aiortc" >/dev/null 2>&1; then
-  echo "install-deps: installing PyAV, numpy, prometheus_client and aiortc from PyPI"
-  python3 -m pip install --quiet --disable-pip-version-check av numpy prometheus_client aiortc 2>&1 | grep -v "Running pip as the 'root' user" || true
-  python3 -c "import av, numpy, prometheus_client, aiortc"
+# PyAV bundles a recent FFmpeg (Enhanced RTMP: H.265 in FLV; FFmpeg 8's WHIP muxer, a WebRTC publisher of
+# its own), which Debian 12's ffmpeg 5.1 lacks. prometheus_client parses /metrics in the tests, as Prometheus
+# would. aiortc is the independent WebRTC stack the WHEP/WHIP tests play and publish with.
+deps_ok='import av, numpy, prometheus_client, aiortc; assert "whip" in av.formats_available'
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "$deps_ok" >/dev/null 2>&1; then
+  echo "install-deps: installing PyAV (with the whip muxer), numpy, prometheus_client and aiortc from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check "av>=16" numpy prometheus_client aiortc 2>&1 | grep -v "Running pip as the 'root' user" || true
+  python3 -c "$deps_ok"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -31,6 +31,8 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var headOnly = false
     /// A streamed route answer is chunked unless its handler gave the length (HLS segments sent part by part).
     private var routeChunked = true
+    /// The current route request is a CORS preflight: these go with its answer unless the route set them.
+    private var preflight: [(String, String)] = []
     private var reader: OpaquePointer?
     private var liveName = ""
     private var liveKind = LiveKind(.flv, websocket: false)
@@ -133,12 +135,13 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private func handle(_ r: HttpRequest) {
         host.stat("requests", add: 1)
         if r.method == "OPTIONS" {
-            // CORS preflight.
-            send(HttpResponse.head(status: 204, headers: [
-                ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"),
-                ("Access-Control-Allow-Headers", r.header("Access-Control-Request-Headers") ?? "*"),
-                ("Access-Control-Max-Age", "86400"), ("Content-Length", "0"),
-                ("Connection", keepAlive ? "keep-alive" : "close")] + Self.acceptPost(r.path), cors: true))
+            // CORS preflight: a route that registered OPTIONS itself answers (WHIP/WHEP add Accept-Post and
+            // their ICE servers), with the preflight headers it left out added; otherwise we answer.
+            preflight = Self.preflightHeaders(r)
+            if dispatchRoute(r) { return }
+            preflight = []
+            send(HttpResponse.head(status: 204, headers: Self.preflightHeaders(r) + [
+                ("Content-Length", "0"), ("Connection", keepAlive ? "keep-alive" : "close")] + Self.acceptPost(r.path), cors: true))
             return responseDone()
         }
         if let live = LiveURL(path: r.path, query: r.query), r.method == "GET" || r.method == "HEAD" {
@@ -149,6 +152,12 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     }
 
     // MARK: host routes (REST API, HLS, WHIP/WHEP, ...)
+
+    static func preflightHeaders(_ r: HttpRequest) -> [(String, String)] {
+        [("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+         ("Access-Control-Allow-Headers", r.header("Access-Control-Request-Headers") ?? "*"),
+         ("Access-Control-Max-Age", "86400")]
+    }
 
     /// WHIP (RFC 9725 4.1) and WHEP endpoints tell a preflight which body type they take.
     static func acceptPost(_ path: String) -> [(String, String)] {
@@ -177,10 +186,12 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     func routeRespond(status: Int, headers: [(String, String)], body: UnsafeRawBufferPointer?) -> Int32 {
         guard case .waitingRoute = state, exchange != nil else { return Int32(MR_ERR_CLOSED) }
         var h = headers.filter { $0.0.lowercased() != "content-length" && $0.0.lowercased() != "connection" }
+        let given = Set(h.map { $0.0.lowercased() })
+        h += preflight.filter { !given.contains($0.0.lowercased()) }
         h.append(("Content-Length", String(body?.count ?? 0)))
         h.append(("Connection", keepAlive ? "keep-alive" : "close"))
         let bytes = headOnly ? [] : Array(body ?? UnsafeRawBufferPointer(start: nil, count: 0))
-        send(HttpResponse.head(status: status, headers: h, cors: settings.cors) + bytes)
+        send(HttpResponse.head(status: status, headers: h, cors: settings.cors || !preflight.isEmpty) + bytes)
         finishExchange()
         return Int32(MR_OK)
     }
@@ -222,6 +233,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     }
 
     private func finishExchange() {
+        preflight = []
         if let ex = exchange {
             exchange = nil
             host.table.http_exchange_free(ex)

@@ -15,6 +15,7 @@ final class WebrtcSession: ReaderHandler {
         let stream: String
         let query: String
         let peer: String
+        var style = WebrtcSignalling.AnswerStyle.whip
     }
 
     enum State: Equatable {
@@ -42,8 +43,10 @@ final class WebrtcSession: ReaderHandler {
     private var publisherVideo: (payloadType: UInt8, ssrc: UInt32?)?
     let id: String
     let token: String
-    let ufrag: String
-    private let password: String
+    /// [loop] Local ICE credentials and the peer's ufrag: an ICE restart replaces them (WebrtcSession+IceRestart).
+    var ufrag: String
+    var password: String
+    var remoteUfrag: String?
     private let offer: SdpSession
     private weak var signalling: WebrtcSignalling?
     private(set) var state = State.authorizing
@@ -51,7 +54,7 @@ final class WebrtcSession: ReaderHandler {
     private var exchange: OpaquePointer?
     private var exchangeWatch: UnsafeMutableRawPointer?
 
-    private var ice = IceLiteAgent()
+    var ice = IceLiteAgent()
     private var dtls: DtlsEndpoint?
     private var dtlsStarted = false
     /// Ours for RTP/RTCP out, the peer's for its RTCP in.
@@ -134,7 +137,7 @@ final class WebrtcSession: ReaderHandler {
     private func fail(_ status: Int32, _ why: String) {
         if let ex = exchange {
             exchange = nil
-            signalling?.reply(ex, status, why)
+            signalling?.refused(ex, self, status, why)
         }
         close(why)
     }
@@ -226,12 +229,12 @@ final class WebrtcSession: ReaderHandler {
             return fail(500, "cannot start DTLS")
         }
         dtls = d
-        ice.addSession(local: IceCredentials(ufrag: ufrag, password: password), remoteUfrag: result.remoteCredentials.ufrag, nowMs: nowMs)
+        remoteUfrag = result.remoteCredentials.ufrag
+        ice.addSession(local: IceCredentials(ufrag: ufrag, password: password), remoteUfrag: remoteUfrag, nowMs: nowMs)
         state = .connecting
         startTimer()
         exchange = nil
-        let location = "/index/api/delete_webrtc?id=\(id)&token=\(token)"
-        signalling?.respond(ex, 201, headers: [("Content-Type", "application/sdp"), ("Location", location)], body: Array(result.sdp.utf8))
+        signalling?.answered(ex, self, sdp: result.sdp)
         host.log(MR_LOG_INFO, "\(label): answered (" + result.media.map { "\($0.kind) \($0.codec.encoding)/\($0.payloadType)" }.joined(separator: ", ")
                  + (result.notes.isEmpty ? "" : "; refused: " + result.notes.joined(separator: "; ")) + ")")
     }
@@ -408,7 +411,7 @@ final class WebrtcSession: ReaderHandler {
         state = .closed
         if let ex = exchange {
             exchange = nil
-            signalling?.reply(ex, 500, why)
+            signalling?.refused(ex, self, 500, why)
         }
         if let r = reader {
             reader = nil

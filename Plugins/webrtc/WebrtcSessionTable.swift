@@ -27,11 +27,23 @@ final class WebrtcSessionTable: Sendable {
     }
 
     func bind(_ address: TransportAddress, to p: WebrtcSession) {
-        tables.withLock { t in if t.byUfrag[p.ufrag] === p { t.byAddress[address] = p } }
+        tables.withLock { t in if t.byId[p.id] === p { t.byAddress[address] = p } }
+    }
+
+    /// ICE restart: checks with the new ufrag find the session, the old one finds nothing. False when the new
+    /// ufrag is taken (or the session is gone).
+    func rekey(_ p: WebrtcSession, from old: String, to new: String) -> Bool {
+        tables.withLock { t in
+            guard t.byId[p.id] === p, t.byUfrag[new] == nil else { return false }
+            if t.byUfrag[old] === p { t.byUfrag[old] = nil }
+            t.byUfrag[new] = p
+            return true
+        }
     }
 
     func remove(_ p: WebrtcSession) {
         tables.withLock { t in
+            // [the session's loop] ufrag changes only there.
             if t.byUfrag[p.ufrag] === p { t.byUfrag[p.ufrag] = nil }
             if t.byId[p.id] === p { t.byId[p.id] = nil }
             for (a, q) in t.byAddress where q === p { t.byAddress[a] = nil }

@@ -11,19 +11,29 @@ struct WebrtcSettings: Sendable {
     var port = 8000
     /// Host candidates put in every answer, most preferred first.
     var candidates: [IpAddress] = []
+<<<<<<< HEAD
     /// Generic NACK both ways: answering players' NACKs from the send history and asking publishers for
     /// what they lost. Off only to measure what it saves (the loss tests do).
     var nack = true
     /// RTX (RFC 4588) accepted from publishers that offer it; off, they retransmit on the media SSRC.
     var rtx = true
+=======
+    /// STUN/TURN servers announced to WHIP/WHEP clients in `Link: rel="ice-server"` headers.
+    var iceServers: [IceServer] = []
+>>>>>>> wrtcsig
 
     static let configKeys: [(String, mr_config_type, String)] = [
         ("bind", MR_CONFIG_STRING, "listen address of the shared UDP port (default 0.0.0.0)"),
         ("candidates", MR_CONFIG_LIST, "addresses put in answers as host candidates (a server behind NAT lists its public address, "
             + "as ZLMediaKit's rtc.externIP); default: the bound address, or every local IPv4 address when bound to 0.0.0.0"),
         ("extern_ip", MR_CONFIG_LIST, "alias of candidates"),
+<<<<<<< HEAD
         ("nack", MR_CONFIG_BOOL, "NACK both ways: retransmit to players what they lost, ask publishers for what we lost (default true)"),
         ("rtx", MR_CONFIG_BOOL, "accept publishers' retransmissions on an RTX stream when they offer one (default true)"),
+=======
+        ("ice_servers", MR_CONFIG_LIST, "STUN/TURN servers for clients, sent as Link: rel=\"ice-server\" headers on WHIP/WHEP answers and "
+            + "preflights (RFC 9725 4.6): \"stun:host:3478\", \"turn:user:credential@host:3478?transport=udp\""),
+>>>>>>> wrtcsig
     ]
 
     static func read(_ host: PluginHost) -> (WebrtcSettings, [String]) {
@@ -35,6 +45,13 @@ struct WebrtcSettings: Sendable {
         s.rtx = host.bool("rtx", default: true)
         for text in host.list("candidates") + host.list("extern_ip") {
             if let ip = IpAddress(String(text.filter { !$0.isWhitespace })) { s.candidates.append(ip) } else { problems.append("candidate '\(text)' is not an IP address") }
+        }
+        for (i, text) in host.list("ice_servers").enumerated() {
+            switch IceServer.parse(text) {
+            case .success(let server): s.iceServers.append(server)
+            // Not the text: it may hold a TURN credential.
+            case .failure(let why): problems.append("ice_servers entry \(i + 1) ignored: \(why)")
+            }
         }
         if s.candidates.isEmpty {
             // Never advertise an address the socket does not listen on: a specific bind is the only candidate.

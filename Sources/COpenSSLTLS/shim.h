@@ -24,6 +24,9 @@ static inline int mr_ssl_ctx_set_ecdh_auto(SSL_CTX *ctx) { return (int)SSL_CTX_s
 static inline int mr_ssl_ctx_set_min_dtls12(SSL_CTX *ctx) {
     return (int)SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
 }
+static inline int mr_ssl_ctx_set1_groups_list(SSL_CTX *ctx, const char *list) {
+    return (int)SSL_CTX_set1_groups_list(ctx, list);
+}
 static inline int mr_ssl_ctx_set_read_ahead(SSL_CTX *ctx) { SSL_CTX_set_read_ahead(ctx, 1); return 1; }
 /* Accept any peer certificate: its fingerprint is checked against the SDP after the handshake (RFC 8827 6.5). */
 static int mr_accept_any_cert(int ok, X509_STORE_CTX *ctx) { (void)ok; (void)ctx; return 1; }

@@ -41,7 +41,8 @@ public final class DtlsEndpoint {
         guard mr_ssl_ctx_set_min_dtls12(ctx) == 1, SSL_CTX_use_certificate(ctx, certificate.certificate) == 1,
               SSL_CTX_use_PrivateKey(ctx, certificate.key) == 1, SSL_CTX_check_private_key(ctx) == 1,
               SSL_CTX_set_tlsext_use_srtp(ctx, names) == 0,
-              SSL_CTX_set_cipher_list(ctx, Self.ciphers) == 1
+              SSL_CTX_set_cipher_list(ctx, Self.ciphers) == 1,
+              mr_ssl_ctx_set1_groups_list(ctx, Self.groups) == 1
         else {
             SSL_CTX_free(ctx)
             return nil
@@ -70,6 +71,10 @@ public final class DtlsEndpoint {
         self.remoteFingerprint = remoteFingerprint
         self.mtu = mtu
     }
+
+    /// OpenSSL's defaults plus P-224 last: a DTLS 1.2 client refuses a server certificate on a curve outside
+    /// its list, and FFmpeg's WHIP muxer on GnuTLS (PyAV's wheels) makes a P-224 one (GnuTLS's "medium" size).
+    static let groups = "X25519:P-256:X448:P-521:P-384:P-224"
 
     /// ECDSA suites for our P-256 certificate; RSA ones stay for a client configured with an RSA certificate.
     static let ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"

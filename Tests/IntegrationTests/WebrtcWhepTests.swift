@@ -8,13 +8,13 @@ final class WebrtcWhepTests: XCTestCase {
     static let client = Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/whep_client.py").path
     static let fixtures = Build.repoRoot.appendingPathComponent("Tests/WebRtcProtocolTests/Fixtures").path
 
-    private func server(http: Int, rtmp: Int, udp: Int, name: String = #function) throws -> ServerProcess {
+    func server(http: Int, rtmp: Int, udp: Int, extra: String = "", name: String = #function) throws -> ServerProcess {
         try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http,
-                                  extra: "[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"", name: name)
+                                  extra: "[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"\n\(extra)", name: name)
     }
 
     /// A server whose live/a is published by ffmpeg over RTMP (H.264 + AAC, 30 s); the caller stops both.
-    private func serverWithRtmpSource(name: String = #function) throws -> (ServerProcess, Process, http: Int, udp: Int) {
+    func serverWithRtmpSource(name: String = #function) throws -> (ServerProcess, Process, http: Int, udp: Int) {
         let http = freePort(), rtmp = freePort(), udp = freePort()
         let s = try server(http: http, rtmp: rtmp, udp: udp, name: name)
         let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 30)
@@ -22,8 +22,8 @@ final class WebrtcWhepTests: XCTestCase {
         return (s, publisher, http, udp)
     }
 
-    private func whep(_ url: String, seconds: Int = 4, audio: Bool = false) throws -> [String: Any] {
-        let (status, out) = try runCommand("/usr/bin/env", ["python3", Self.client, url, "--seconds", String(seconds)] + (audio ? ["--audio"] : []),
+    func whep(_ url: String, seconds: Int = 4, audio: Bool = false, patch: Bool = false) throws -> [String: Any] {
+        let (status, out) = try runCommand("/usr/bin/env", ["python3", Self.client, url, "--seconds", String(seconds)] + (audio ? ["--audio"] : []) + (patch ? ["--patch"] : []),
                                            timeout: 40)
         XCTAssertEqual(status, 0, out)
         let line = out.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
@@ -31,12 +31,12 @@ final class WebrtcWhepTests: XCTestCase {
     }
 
     /// POSTs `body` and returns the status line's code, the headers and the body as curl printed them.
-    private func post(_ url: String, body: String, method: String = "POST") throws -> (code: Int, text: String) {
+    func post(_ url: String, body: String, method: String = "POST", headers: [String] = []) throws -> (code: Int, text: String) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("mr-offer-\(UUID().uuidString)")
         try body.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let (_, out) = try runCommand("/usr/bin/curl", ["-s", "-i", "-X", method, "-H", "Content-Type: application/sdp",
-                                                        "--data-binary", "@\(file.path)", url], timeout: 20)
+        let (_, out) = try runCommand("/usr/bin/curl", ["-s", "-i", "-X", method, "-H", "Content-Type: application/sdp"]
+                                      + headers.flatMap { ["-H", $0] } + ["--data-binary", "@\(file.path)", url], timeout: 20)
         let code = out.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
         return (code, out)
     }

@@ -683,7 +683,8 @@ typedef struct mr_host_api {
     /* --- HTTP route mechanism ----------------------------------------------------------------------- */
 
     /* [control] Route requests whose path starts with `prefix` (longest prefix wins; `method` NULL =
-     * any) to `handler`. Routes of a plugin vanish when it stops. */
+     * any but OPTIONS: the HTTP server answers CORS preflights itself unless a route registered OPTIONS)
+     * to `handler`. Routes of a plugin vanish when it stops. */
     mr_status (*http_route_add)(mr_host *host, const char *method, const char *prefix,
                                 mr_http_handler_fn handler, void *user);
     /* [control] Become the HTTP server that dispatches routes (httpmux). `ops` is copied. */

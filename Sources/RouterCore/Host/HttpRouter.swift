@@ -46,7 +46,9 @@ final class HttpRouter: @unchecked Sendable {
     /// The longest prefix that matches, method-specific routes first.
     func match(method: String, path: String) -> Route? {
         lock.withLock {
-            routes.filter { path.hasPrefix($0.prefix) && ($0.method == nil || $0.method == method) }
+            // A route for any method does not take CORS preflights: the server answers them unless a route
+            // registered OPTIONS itself.
+            routes.filter { path.hasPrefix($0.prefix) && ($0.method == nil && method != "OPTIONS" || $0.method == method) }
                 .max { a, b in
                     a.prefix.count != b.prefix.count ? a.prefix.count < b.prefix.count : (a.method == nil && b.method != nil)
                 }

@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
 """A WHEP player on aiortc (an independent WebRTC stack): POSTs a recvonly offer, sets the answer, decodes
 the tracks for a while and prints one JSON line: HTTP status, decoded video frames, audio frames, frame size,
-whether the answer refused audio, and the Location it got (which it DELETEs at the end).
+whether the answer refused audio, and the Location it got (which it DELETEs at the end). With --patch it
+exercises PATCH on the session halfway (RFC 9725 4.4, see ice_restart.py) and reports what it saw.
 
 With --settle S it also reports the video frame rate after the first S seconds of playing (the GOP cache's
 burst at the start left out): `steady_fps`.
 
-usage: whep_client.py URL [--seconds S] [--audio] [--settle S]"""
+usage: whep_client.py URL [--seconds S] [--audio] [--patch] [--settle S]"""
 import argparse, asyncio, json, time, urllib.parse
 
 from webrtc_http import http  # first: it pins aioice to loopback
 from aiortc import RTCPeerConnection, RTCSessionDescription
+from ice_restart import exercise_patch
 
 
-async def run(url, seconds, audio, settle=None):
+async def run(url, seconds, audio, patch, settle=None):
     pc = RTCPeerConnection()
     pc.addTransceiver("video", direction="recvonly")
     if audio:
@@ -51,8 +53,18 @@ async def run(url, seconds, audio, settle=None):
         await pc.close()
         return
     result["audio_refused"] = "m=audio 0 " in body
+    result["etag"] = headers.get("ETag", "")
     await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
-    await asyncio.sleep(seconds)
+    parts = urllib.parse.urlsplit(url)
+    if patch:
+        await asyncio.sleep(seconds / 2)
+        before = result["video_frames"]
+        connection = pc.getTransceivers()[0].receiver.transport.transport._connection
+        result["patch"] = await exercise_patch(connection, f"{parts.scheme}://{parts.netloc}{result['location']}", result["etag"])
+        await asyncio.sleep(seconds / 2)
+        result["video_frames_after_patch"] = result["video_frames"] - before
+    else:
+        await asyncio.sleep(seconds)
     result.update(first)
     result["ice_state"] = pc.iceConnectionState
     if settle is not None and arrivals:
@@ -60,7 +72,6 @@ async def run(url, seconds, audio, settle=None):
         since = arrivals[0] + settle
         if end > since:
             result["steady_fps"] = round(sum(1 for t in arrivals if t >= since) / (end - since), 2)
-    parts = urllib.parse.urlsplit(url)
     if result["location"]:
         status, _, _ = await asyncio.get_running_loop().run_in_executor(
             None, http, "DELETE", f"{parts.scheme}://{parts.netloc}{result['location']}")
@@ -76,9 +87,10 @@ def main():
     ap.add_argument("url")
     ap.add_argument("--seconds", type=float, default=4)
     ap.add_argument("--audio", action="store_true", help="offer an audio section too")
+    ap.add_argument("--patch", action="store_true", help="trickle, restart ICE and check the new credentials halfway")
     ap.add_argument("--settle", type=float, help="report steady_fps: the frame rate after this many seconds of playing")
     a = ap.parse_args()
-    asyncio.run(run(a.url, a.seconds, a.audio, a.settle))
+    asyncio.run(run(a.url, a.seconds, a.audio, a.patch, a.settle))
 
 
 if __name__ == "__main__":
