@@ -11,12 +11,17 @@ struct WebrtcSettings: Sendable {
     var port = 8000
     /// Host candidates put in every answer, most preferred first.
     var candidates: [IpAddress] = []
+    /// H.264 with B-frames made playable by WebRTC receivers (H264ReorderFilter).
+    var bframeFilter = true
 
     static let configKeys: [(String, mr_config_type, String)] = [
         ("bind", MR_CONFIG_STRING, "listen address of the shared UDP port (default 0.0.0.0)"),
         ("candidates", MR_CONFIG_LIST, "addresses put in answers as host candidates (a server behind NAT lists its public address, "
             + "as ZLMediaKit's rtc.externIP); default: the bound address, or every local IPv4 address when bound to 0.0.0.0"),
         ("extern_ip", MR_CONFIG_LIST, "alias of candidates"),
+        ("bframe_filter", MR_CONFIG_BOOL, "drop the H.264 pictures a player would show out of decode order (B-frames) and tell "
+            + "its decoder not to reorder, so a B-frame source plays in Chromium at its P-frame rate instead of stalling "
+            + "(as ZLMediaKit's rtc.bfilter); default true, a source without B-frames is unchanged"),
     ]
 
     static func read(_ host: PluginHost) -> (WebrtcSettings, [String]) {
@@ -24,6 +29,7 @@ struct WebrtcSettings: Sendable {
         var problems: [String] = []
         s.bind = host.string("bind", default: "0.0.0.0")
         s.port = min(max(1, host.int("port", default: 8000)), 65_535)
+        s.bframeFilter = host.bool("bframe_filter", default: true)
         for text in host.list("candidates") + host.list("extern_ip") {
             if let ip = IpAddress(String(text.filter { !$0.isWhitespace })) { s.candidates.append(ip) } else { problems.append("candidate '\(text)' is not an IP address") }
         }
