@@ -26,12 +26,13 @@ public struct H264ReorderFilter: Sendable {
     /// A length-prefixed access unit with its SPS rewritten (see H264SpsReorderRewrite); the same bytes when it
     /// has no SPS to change.
     public static func accessUnit(_ au: ArraySlice<UInt8>) -> [UInt8] {
-        guard let nals = NalUnits.splitLengthPrefixed(au),
-              nals.contains(where: { NalUnits.h264Type($0) == 7 && H264SpsReorderRewrite.withoutReordering($0) != nil }) else {
-            return Array(au)
+        guard let nals = NalUnits.splitLengthPrefixed(au) else { return Array(au) }
+        var changed = false
+        let out = nals.map { nal -> ArraySlice<UInt8> in
+            guard NalUnits.h264Type(nal) == 7, let sps = H264SpsReorderRewrite.withoutReordering(nal) else { return nal }
+            changed = true
+            return sps[...]
         }
-        return NalUnits.lengthPrefixed(nals.map { nal in
-            NalUnits.h264Type(nal) == 7 ? H264SpsReorderRewrite.withoutReordering(nal).map { $0[...] } ?? nal : nal
-        })
+        return changed ? NalUnits.lengthPrefixed(out) : Array(au)
     }
 }
