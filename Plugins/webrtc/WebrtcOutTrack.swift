@@ -11,6 +11,8 @@ struct WebrtcOutTrack {
     /// SPS/PPS from the track's extradata, put in front of a keyframe that lacks them (RTMP sends them out of band).
     let parameterSets: [[UInt8]]
     var history: WebrtcSendHistory
+    /// H.264 only, when `bframe_filter` is on: what keeps pictures in presentation order.
+    var reorder: H264ReorderFilter?
     var packets: UInt32 = 0
     var octets: UInt32 = 0
     var lastTimestamp: UInt32 = 0
@@ -18,9 +20,23 @@ struct WebrtcOutTrack {
 
     var ssrc: UInt32 { packetizer.ssrc }
 
+    init(codec: Codec, clock: RtpClock, packetizer: any RtpPacketizer, parameterSets: [[UInt8]], history: WebrtcSendHistory, bframeFilter: Bool) {
+        self.codec = codec
+        self.clock = clock
+        self.packetizer = packetizer
+        self.history = history
+        reorder = codec == .h264 && bframeFilter ? H264ReorderFilter() : nil
+        self.parameterSets = reorder == nil ? parameterSets
+            : parameterSets.map { NalUnits.h264Type($0[...]) == 7 ? H264SpsReorderRewrite.withoutReordering($0[...]) ?? $0 : $0 }
+    }
+
     /// The access unit as sent: with the parameter sets in band before a keyframe that has none.
+    /// With the B-frame filter, an in-band SPS is rewritten as the out-of-band ones were (see init).
     func accessUnit(_ data: UnsafeRawBufferPointer, key: Bool) -> [UInt8] {
-        guard codec == .h264, key, !parameterSets.isEmpty, !Self.hasSps(data) else { return Array(data) }
+        guard codec == .h264, key else { return Array(data) }
+        guard !parameterSets.isEmpty, !Self.hasSps(data) else {
+            return reorder == nil ? Array(data) : H264ReorderFilter.accessUnit(Array(data)[...])
+        }
         var au = NalUnits.lengthPrefixed(parameterSets.map { $0[...] })
         au.append(contentsOf: data)
         return au

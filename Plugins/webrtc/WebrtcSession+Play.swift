@@ -46,6 +46,11 @@ extension WebrtcSession {
     /// Packetizes one frame, keeps each packet for retransmission, encrypts and queues it in the batch.
     private func sendFrame(track index: Int, key: Bool, pts: Int64, data: UnsafeRawBufferPointer, nowUs: Int64) {
         guard var t = tracks[index], let outbound, let peer else { return }
+        if t.reorder?.admit(pts: pts, key: key) == false {
+            tracks[index] = t
+            host.stat("bframes_dropped", add: 1)
+            return
+        }
         let timestamp = t.clock.timestamp(microseconds: pts)
         let au = t.accessUnit(data, key: key)
         var packets: [[UInt8]] = []

@@ -192,7 +192,8 @@ final class WebrtcSession: ReaderHandler {
                                               firstSequence: UInt16.random(in: 0...UInt16.max)) else { continue }
             let sets = codec == .h264 ? AVCDecoderConfig(info.extradataBytes[...]).map { $0.sps + $0.pps } ?? [] : []
             tracks[source.key] = WebrtcOutTrack(codec: codec, clock: clock, packetizer: p, parameterSets: sets,
-                                                history: WebrtcSendHistory(capacity: codec.isVideo ? 1024 : 256))
+                                                history: WebrtcSendHistory(capacity: codec.isVideo ? 1024 : 256),
+                                                bframeFilter: context.settings.bframeFilter)
         }
         connect(result)
     }

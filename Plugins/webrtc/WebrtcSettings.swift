@@ -11,29 +11,28 @@ struct WebrtcSettings: Sendable {
     var port = 8000
     /// Host candidates put in every answer, most preferred first.
     var candidates: [IpAddress] = []
-<<<<<<< HEAD
     /// Generic NACK both ways: answering players' NACKs from the send history and asking publishers for
     /// what they lost. Off only to measure what it saves (the loss tests do).
     var nack = true
     /// RTX (RFC 4588) accepted from publishers that offer it; off, they retransmit on the media SSRC.
     var rtx = true
-=======
     /// STUN/TURN servers announced to WHIP/WHEP clients in `Link: rel="ice-server"` headers.
     var iceServers: [IceServer] = []
->>>>>>> wrtcsig
+    /// H.264 with B-frames made playable by WebRTC receivers (H264ReorderFilter).
+    var bframeFilter = true
 
     static let configKeys: [(String, mr_config_type, String)] = [
         ("bind", MR_CONFIG_STRING, "listen address of the shared UDP port (default 0.0.0.0)"),
         ("candidates", MR_CONFIG_LIST, "addresses put in answers as host candidates (a server behind NAT lists its public address, "
             + "as ZLMediaKit's rtc.externIP); default: the bound address, or every local IPv4 address when bound to 0.0.0.0"),
         ("extern_ip", MR_CONFIG_LIST, "alias of candidates"),
-<<<<<<< HEAD
         ("nack", MR_CONFIG_BOOL, "NACK both ways: retransmit to players what they lost, ask publishers for what we lost (default true)"),
         ("rtx", MR_CONFIG_BOOL, "accept publishers' retransmissions on an RTX stream when they offer one (default true)"),
-=======
         ("ice_servers", MR_CONFIG_LIST, "STUN/TURN servers for clients, sent as Link: rel=\"ice-server\" headers on WHIP/WHEP answers and "
             + "preflights (RFC 9725 4.6): \"stun:host:3478\", \"turn:user:credential@host:3478?transport=udp\""),
->>>>>>> wrtcsig
+        ("bframe_filter", MR_CONFIG_BOOL, "drop the H.264 pictures a player would show out of decode order (B-frames) and tell "
+            + "its decoder not to reorder, so a B-frame source plays in Chromium at its P-frame rate instead of stalling "
+            + "(as ZLMediaKit's rtc.bfilter); default true, a source without B-frames is unchanged"),
     ]
 
     static func read(_ host: PluginHost) -> (WebrtcSettings, [String]) {
@@ -43,6 +42,7 @@ struct WebrtcSettings: Sendable {
         s.port = min(max(1, host.int("port", default: 8000)), 65_535)
         s.nack = host.bool("nack", default: true)
         s.rtx = host.bool("rtx", default: true)
+        s.bframeFilter = host.bool("bframe_filter", default: true)
         for text in host.list("candidates") + host.list("extern_ip") {
             if let ip = IpAddress(String(text.filter { !$0.isWhitespace })) { s.candidates.append(ip) } else { problems.append("candidate '\(text)' is not an IP address") }
         }

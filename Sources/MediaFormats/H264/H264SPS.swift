@@ -5,6 +5,9 @@ public struct H264SPS: Equatable, Sendable {
     public let level: UInt8
     public let width: Int
     public let height: Int
+    /// Where vui_parameters_present_flag sits, in bits from the start of the RBSP after the NAL header byte
+    /// (emulation prevention removed): what a rewrite of the VUI starts from.
+    public let vuiBitOffset: Int
 
     public init?(nal: ArraySlice<UInt8>) {
         guard nal.count >= 4, nal.first.map({ $0 & 0x1F }) == 7 else { return nil }
@@ -38,6 +41,7 @@ public struct H264SPS: Equatable, Sendable {
             guard let l = r.ue(), let rr = r.ue(), let t = r.ue(), let b = r.ue() else { return nil }
             (cropL, cropR, cropT, cropB) = (l, rr, t, b)
         }
+        let vuiBitOffset = r.position
         let cropUnitX: UInt32 = chromaFormat == 0 || chromaFormat == 3 ? 1 : 2
         let cropUnitY: UInt32 = (chromaFormat == 1 ? 2 : 1) * (2 - frameMbsOnly)
         let w = Int64(wMbs + 1) * 16 - Int64(cropUnitX) * Int64(cropL + cropR)
@@ -48,6 +52,7 @@ public struct H264SPS: Equatable, Sendable {
         self.level = UInt8(level)
         self.width = Int(w)
         self.height = Int(h)
+        self.vuiBitOffset = vuiBitOffset
     }
 
     private static func skipScalingList(_ r: inout BitReader, size: Int) -> Bool {
