@@ -22,21 +22,27 @@ public enum SrtLatency {
 }
 
 /// Recent round-trip times by peer address (IP, no port), bounded and aged, for `SrtLatency.offered`.
+/// Several connections from one address (a NAT, a publisher and its monitor) may take different paths: a
+/// larger RTT is held for `holdMs` against smaller ones, so the next caller is sized for the slowest.
 public struct SrtPeerRtts: Sendable {
     private var entries: [String: (rttMs: Double, atMs: Int64)] = [:]
     public let capacity: Int
     public let maxAgeMs: Int64
+    public let holdMs: Int64
 
-    public init(capacity: Int = 4096, maxAgeMs: Int64 = 600_000) {
+    public init(capacity: Int = 4096, maxAgeMs: Int64 = 600_000, holdMs: Int64 = 10_000) {
         self.capacity = max(1, capacity)
         self.maxAgeMs = maxAgeMs
+        self.holdMs = holdMs
     }
 
     public var count: Int { entries.count }
 
-    /// Keeps the latest measurement of `ip`; when full, a new address replaces the oldest one.
+    /// Keeps a measurement of `ip` (a smaller one waits until the larger is `holdMs` old); when full, a new
+    /// address replaces the oldest one.
     public mutating func record(_ ip: String, rttMs: Double, nowMs: Int64) {
         guard !ip.isEmpty, ip.utf8.count <= 64, rttMs.isFinite, rttMs > 0 else { return }
+        if let e = entries[ip], e.rttMs > rttMs, nowMs - e.atMs < holdMs { return }
         if entries[ip] == nil, entries.count >= capacity,
            let oldest = entries.min(by: { $0.value.atMs < $1.value.atMs })?.key {
             entries.removeValue(forKey: oldest)
