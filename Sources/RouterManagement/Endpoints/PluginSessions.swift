@@ -58,12 +58,16 @@ struct PluginSession: Sendable {
         }
     }
 
+    /// The declaring plugin whose sessions' ids `apiID` has the form of, if any.
+    static func owner(_ m: ManagementService, _ apiID: String) -> String? {
+        // The longest name wins, so plugins "a" and "a-b" cannot take each other's sessions.
+        ServedProtocols(m).sessionPlugins.filter { apiID.hasPrefix($0 + "-") }.max { $0.count < $1.count }
+    }
+
     /// Closes `<plugin>-<id>`; `done(found)` once, on any thread. False at once when no declaring plugin
     /// owns the prefix.
     static func kick(_ m: ManagementService, _ apiID: String, done: @escaping @Sendable (Bool) -> Void) {
-        // The longest name wins, so plugins "a" and "a-b" cannot take each other's sessions.
-        let owner = ServedProtocols(m).sessionPlugins.filter { apiID.hasPrefix($0 + "-") }.max { $0.count < $1.count }
-        guard let owner else { return done(false) }
+        guard let owner = owner(m, apiID) else { return done(false) }
         let offered = m.host.callCommand("\(owner).session.kick", ["id": String(apiID.dropFirst(owner.count + 1))], loop: -1) { status, reply in
             done(status == MR_OK && ((reply["found"] as? NSNumber)?.boolValue ?? false))
         }

@@ -21,9 +21,11 @@ enum SessionEndpoints {
             }
         })
         m.api.add(.init("kick_session", "closes one session", parameters: [("id", true, "the session id from getAllSession")]) { call, reply in
-            guard let id = call.string("id"), !id.isEmpty else { return reply(.invalidArgs, ["msg": "id must be a session id"]) }
             @Sendable func answer(_ kicked: Bool) { reply(kicked ? .success : .other, ["msg": kicked ? "success" : "can not find the session"]) }
-            if let number = UInt64(id) { return answer(m.server.kickSession(number)) }
+            if let number = call.string("id").flatMap(UInt64.init) { return answer(m.server.kickSession(number)) }
+            guard let id = call.string("id"), PluginSession.owner(m, id) != nil else {
+                return reply(.invalidArgs, ["msg": "id must be a session id (a number, or <plugin>-<id> of a plugin's session)"])
+            }
             PluginSession.kick(m, id, done: answer)
         })
         m.api.add(.init("kick_sessions", "closes every session matching the filters", parameters: filters) { call, reply in
