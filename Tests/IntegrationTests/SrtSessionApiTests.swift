@@ -68,6 +68,8 @@ final class SrtSessionApiTests: XCTestCase {
         XCTAssertGreaterThan(stat(ply2, "bytes_sent"), stat(ply, "bytes_sent"))
         XCTAssertGreaterThan(stat(ply2, "packets_sent"), stat(ply, "packets_sent"))
         XCTAssertGreaterThan(stat(pub2, "recv_rate_mbps"), 0)
+        let (_, raw) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/index/api/getAllSession"], timeout: 10)
+        XCTAssertTrue(raw.contains(#""connected":true"#), "booleans stay booleans on the way through the core: \(raw)")
         // The filters apply to plugin sessions too.
         XCTAssertEqual(try srtSessions(http, ["local_port": String(srt)]).count, 2)
         XCTAssertEqual(try srtSessions(http, ["peer_ip": "10.9.9.9"]).count, 0)
@@ -100,6 +102,11 @@ final class SrtSessionApiTests: XCTestCase {
         for bad in ["srt-1", "nosuchplugin-1", "srt-", "99999999"] {
             XCTAssertNotEqual((try SrtTools.api(http, "kick_session", ["id": bad])["code"] as? NSNumber)?.intValue, 0, bad)
         }
+        // kick_sessions reaches them too: the publisher is the one SRT session left on the SRT port.
+        let swept = try SrtTools.api(http, "kick_sessions", ["local_port": String(srt)])
+        XCTAssertEqual((swept["count_hit"] as? NSNumber)?.intValue, 1, "\(swept)")
+        XCTAssertTrue(s.waitForLog("ended: kicked through the API", count: 2), s.log)
+        XCTAssertTrue(waitUntil(timeout: 5) { ((try? srtSessions(http)) ?? []).isEmpty }, s.log)
     }
 
     func testLatencyMulOffersRttTimesMultiplierToAKnownAddress() throws {
