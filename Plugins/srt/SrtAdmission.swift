@@ -11,6 +11,8 @@ final class SrtAdmission: @unchecked Sendable {
     private let settings: LockedValue<SrtSettings>
     /// Publishing keys of this plugin's sessions, and the number of connections, kept by the sessions.
     private let live = LockedValue<(publishing: Set<String>, connections: Int)>(([], 0))
+    /// libsrt's RTT of recent connections by peer address, for the latency offered to the next caller.
+    private let rtts = LockedValue(SrtPeerRtts())
 
     init(host: PluginHost, settings: SrtSettings) {
         self.host = host
@@ -42,6 +44,7 @@ final class SrtAdmission: @unchecked Sendable {
             // sends fail with EASYNCSND and the player's reader pauses, then skips to a keyframe.
             _ = SrtLibrary.set(sock, SRTO_SNDBUF, Int32(clamping: s.playerSendBufferBytes))
         }
+        if let code = offerLatency(sock, peer: peer, settings: s) { return code }
         let secret = s.passphrases.secret(app: id.app, stream: id.stream, mode: id.mode)
         if secret.isEncrypted {
             // libsrt then checks the caller's key itself and refuses with BADSECRET or UNSECURE.
@@ -51,6 +54,28 @@ final class SrtAdmission: @unchecked Sendable {
             }
         }
         return nil
+    }
+
+    /// ZLMediaKit's latencyMul: a peer whose RTT is known gets max(latency, RTT × latency_mul); libsrt then
+    /// agrees on the larger of that and the caller's own latency. Set on the accepted socket before libsrt
+    /// answers the handshake (the listener's value is inherited otherwise).
+    private func offerLatency(_ sock: SRTSOCKET, peer: String, settings s: SrtSettings) -> SrtRejectCode? {
+        let ip = SrtPeerRtts.address(peer)
+        let now = host.table.now_us() / 1000
+        guard let rtt = rtts.withLock({ $0.rtt(ip, nowMs: now) }) else { return nil }
+        let offered = SrtLatency.offered(configuredMs: s.latencyMs, multiplier: s.latencyMul, rttMs: rtt)
+        guard offered > s.latencyMs else { return nil }
+        guard SrtLibrary.set(sock, SRTO_LATENCY, Int32(offered)) else {
+            return refuse(.internalError, peer, "cannot set the latency: \(SrtLibrary.lastError)")
+        }
+        host.log(MR_LOG_INFO, "caller \(peer): latency \(offered) ms offered (RTT \(Int(rtt.rounded())) ms x latency_mul \(s.latencyMul))")
+        return nil
+    }
+
+    /// [any thread] A connected session's RTT, remembered for its address's next connections.
+    func measured(peer: String, rttMs: Double) {
+        let now = host.table.now_us() / 1000
+        rtts.withLock { $0.record(SrtPeerRtts.address(peer), rttMs: rttMs, nowMs: now) }
     }
 
     private func refuse(_ code: SrtRejectCode, _ peer: String, _ why: String) -> SrtRejectCode {

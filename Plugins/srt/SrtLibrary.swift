@@ -74,12 +74,15 @@ enum SrtLibrary {
         return "\(text(host)):\(text(serv))"
     }
 
-    static func peer(_ sock: SRTSOCKET) -> String {
+    static func peer(_ sock: SRTSOCKET) -> String { address(sock, srt_getpeername) }
+    static func local(_ sock: SRTSOCKET) -> String { address(sock, srt_getsockname) }
+
+    private static func address(_ sock: SRTSOCKET, _ get: (SRTSOCKET, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<Int32>?) -> Int32) -> String {
         var storage = sockaddr_storage()
         var len = Int32(MemoryLayout<sockaddr_storage>.size)
         return withUnsafeMutablePointer(to: &storage) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                srt_getpeername(sock, sa, &len) == 0 ? text(UnsafePointer(sa)) : "?"
+                get(sock, sa, &len) == 0 ? text(UnsafePointer(sa)) : "?"
             }
         }
     }

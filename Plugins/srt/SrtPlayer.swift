@@ -36,7 +36,8 @@ final class SrtPlayer: SrtSession, ReaderHandler {
     init(context: SrtContext, sock: SRTSOCKET, loop: Int32, peer: String, target: Target) {
         self.target = target
         super.init(context: context, sock: sock, loop: loop, peer: peer,
-                   label: "\(target.protocolName == "srt" ? "player" : "push") \(target.app)/\(target.stream) \(target.protocolName == "srt" ? "to" : "->") \(peer)")
+                   label: "\(target.protocolName == "srt" ? "player" : "push") \(target.app)/\(target.stream) \(target.protocolName == "srt" ? "to" : "->") \(peer)",
+                   identity: .init(role: .player, vhost: target.vhost, app: target.app, stream: target.stream, protocolName: target.protocolName))
     }
 
     override func begin() {

@@ -48,6 +48,7 @@ final class SrtPlugin: PluginLifecycle, PluginStatusReporting, @unchecked Sendab
             PluginBox.borrow(user, as: SrtPlugin.self)?.sampleStats()
         }, PluginBox.unretained(self))
         proxies.offerCommands(pushes: true)
+        SrtSessionCommands.offer(host) { [running] in running.withLock { $0 } }
         proxies.start()
         return Int32(MR_OK)
     }
@@ -107,13 +108,17 @@ final class SrtPlugin: PluginLifecycle, PluginStatusReporting, @unchecked Sendab
     private func sampleStats() {
         guard let context = running.withLock({ $0 }) else { return }
         let sessions = context.all
-        var rttSum = 0.0, rttMax = 0.0, bufferMax = 0
+        var rttSum = 0.0, rttMax = 0.0, bufferMax = 0, sendBufferMax = 0, latencyMax = 0, recvMbps = 0.0, sendMbps = 0.0
         for s in sessions {
-            s.stats.sample(s.sock, host: host)
+            if let rtt = s.stats.sample(s.sock, host: host) { context.admission.measured(peer: s.peer, rttMs: rtt) }
             let v = s.stats.current
             rttSum += v.rttMs
             rttMax = max(rttMax, v.rttMs)
             bufferMax = max(bufferMax, v.recvBufferMs)
+            sendBufferMax = max(sendBufferMax, v.sendBufferMs)
+            latencyMax = max(latencyMax, v.latencyMs)
+            recvMbps += v.recvMbps
+            sendMbps += v.sendMbps
         }
         host.stat("sessions", set: Int64(sessions.count))
         host.stat("publishers", set: Int64(sessions.filter { $0 is SrtPublisher }.count))
@@ -121,6 +126,10 @@ final class SrtPlugin: PluginLifecycle, PluginStatusReporting, @unchecked Sendab
         host.stat("rtt_ms_avg", set: sessions.isEmpty ? 0 : Int64(rttSum / Double(sessions.count)))
         host.stat("rtt_ms_max", set: Int64(rttMax))
         host.stat("recv_buffer_ms_max", set: Int64(bufferMax))
+        host.stat("send_buffer_ms_max", set: Int64(sendBufferMax))
+        host.stat("latency_ms_max", set: Int64(latencyMax))
+        host.stat("recv_rate_kbps", set: Int64(min(recvMbps * 1000, 1e12)))
+        host.stat("send_rate_kbps", set: Int64(min(sendMbps * 1000, 1e12)))
     }
 
     var statusLine: String {

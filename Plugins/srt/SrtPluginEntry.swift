@@ -16,6 +16,8 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
                  {"protocol": "srt-pull", "schema": "srt", "origin_type": 4, "origin_type_str": "pull"}],
      "pull": [{"scheme": "srt"}],
      "push": [{"scheme": "srt"}],
-     "config_aliases": [{"name": "srt.port", "key": "port", "default": "9000"}]}
+     "sessions": true,
+     "config_aliases": [{"name": "srt.port", "key": "port", "default": "9000"},
+                        {"name": "srt.latencyMul", "key": "latency_mul", "default": "4"}]}
     """#,
     create: { SrtPlugin($0) })

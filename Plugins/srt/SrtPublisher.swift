@@ -31,7 +31,8 @@ final class SrtPublisher: SrtSession {
     init(context: SrtContext, sock: SRTSOCKET, loop: Int32, peer: String, target: Target) {
         self.target = target
         super.init(context: context, sock: sock, loop: loop, peer: peer,
-                   label: "\(target.protocolName == "srt" ? "publisher" : "pull") \(target.app)/\(target.stream) \(target.protocolName == "srt" ? "from" : "<-") \(peer)")
+                   label: "\(target.protocolName == "srt" ? "publisher" : "pull") \(target.app)/\(target.stream) \(target.protocolName == "srt" ? "from" : "<-") \(peer)",
+                   identity: .init(role: .publisher, vhost: target.vhost, app: target.app, stream: target.stream, protocolName: target.protocolName))
     }
 
     override func begin() {

@@ -12,6 +12,8 @@ class SrtSession: SrtSocketOwner {
     let peer: String
     /// "publisher live/a from 10.0.0.1:5000" and the like, for logs.
     let label: String
+    /// What the session carries, for the session list (getAllSession, getMediaList's origin).
+    let identity: SrtSessionIdentity
     /// [loop] Set once the session is over.
     private(set) var closed = false
     /// Sampled by the stats timer, read at close for the last log line.
@@ -20,12 +22,13 @@ class SrtSession: SrtSocketOwner {
 
     var host: PluginHost { context.host }
 
-    init(context: SrtContext, sock: SRTSOCKET, loop: Int32, peer: String, label: String) {
+    init(context: SrtContext, sock: SRTSOCKET, loop: Int32, peer: String, label: String, identity: SrtSessionIdentity) {
         self.context = context
         self.sock = sock
         self.loop = loop
         self.peer = peer
         self.label = label
+        self.identity = identity
     }
 
     /// [loop] Starts the session once it is accepted or connected.

@@ -8,6 +8,7 @@ struct SrtSettings: Sendable {
     var bind = "0.0.0.0"
     var port = 9000
     var latencyMs = 120
+    var latencyMul = 4
     var payloadSize = TsMessages.defaultPayloadSize
     var peerIdleTimeoutMs = 5000
     var connectTimeoutMs = 3000
@@ -20,6 +21,8 @@ struct SrtSettings: Sendable {
     static let configKeys: [(String, mr_config_type, String)] = [
         ("bind", MR_CONFIG_STRING, "listen address (default 0.0.0.0)"),
         ("latency", MR_CONFIG_INT, "SRT latency in ms (receiver buffer for retransmissions; default 120); the larger of ours and the peer's applies"),
+        ("latency_mul", MR_CONFIG_INT, "ZLMediaKit's srt.latencyMul: a caller whose address libsrt measured recently is offered "
+            + "max(latency, its RTT x latency_mul) (default 4; 0: always latency); the peer's own latency still wins when larger"),
         ("passphrase", MR_CONFIG_STRING, "passphrase (10-79 characters) of streams no rule in 'passphrases' matches; empty: no encryption"),
         ("pbkeylen", MR_CONFIG_INT, "AES key length in bytes: 16, 24 or 32 (0: libsrt's default, 16)"),
         ("passphrases", MR_CONFIG_LIST, "per-stream passphrases: \"[publish:|read:]app/stream-pattern=passphrase[|pbkeylen]\", '*' matches any text, first match wins"),
@@ -40,7 +43,8 @@ struct SrtSettings: Sendable {
         var s = SrtSettings()
         s.bind = host.string("bind", default: "0.0.0.0")
         s.port = host.int("port", default: 9000)
-        s.latencyMs = min(max(0, host.int("latency", default: 120)), 60_000)
+        s.latencyMs = min(max(0, host.int("latency", default: 120)), SrtLatency.maxMs)
+        s.latencyMul = min(max(0, host.int("latency_mul", default: 4)), 100)
         s.payloadSize = min(max(TsMessages.packetSize, host.int("payload_size", default: TsMessages.defaultPayloadSize)), 1456)
         s.peerIdleTimeoutMs = max(1000, host.int("peer_idle_timeout_ms", default: 5000))
         s.connectTimeoutMs = max(500, host.int("connect_timeout_ms", default: 3000))

@@ -6,10 +6,7 @@ import XCTest
 /// in getMediaList with SRT's origin types.
 final class SrtProxyTests: XCTestCase {
     private func api(_ http: Int, _ name: String, _ params: [String: String] = [:]) throws -> [String: Any] {
-        let args = ["-s", "-G", "--max-time", "20", "http://127.0.0.1:\(http)/index/api/\(name)"]
-            + params.sorted { $0.key < $1.key }.flatMap { ["--data-urlencode", "\($0.key)=\($0.value)"] }
-        let (_, out) = try runCommand("/usr/bin/curl", args, timeout: 25)
-        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
+        try SrtTools.api(http, name, params)
     }
 
     func testPullAndPushOverSrtThroughTheApi() throws {

@@ -46,6 +46,14 @@ enum SrtTools {
         p.waitUntilExit()
     }
 
+    /// A management API call's JSON answer (GET, parameters URL-encoded).
+    static func api(_ http: Int, _ name: String, _ params: [String: String] = [:]) throws -> [String: Any] {
+        let args = ["-s", "-G", "--max-time", "20", "http://127.0.0.1:\(http)/index/api/\(name)"]
+            + params.sorted { $0.key < $1.key }.flatMap { ["--data-urlencode", "\($0.key)=\($0.value)"] }
+        let (_, out) = try runCommand("/usr/bin/curl", args, timeout: 25)
+        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
+    }
+
     /// The value of one of the srt plugin's stats in /metrics (nil when absent).
     static func metric(http: Int, _ name: String) -> Int? {
         guard let text = talk(port: http, "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n") else { return nil }

@@ -51,6 +51,10 @@ public struct PluginDeclaration: Sendable, Equatable {
     public var configAliases: [ConfigAlias] = []
     /// False for a placeholder plugin: it loads, opens nothing, and its state says so.
     public var implemented = true
+    /// The plugin keeps sessions the host does not see (UDP peers, libraries' own sockets) and offers
+    /// `<plugin>.session.list` and `<plugin>.session.kick`, so getAllSession, kick_session and getMediaList's
+    /// origin include them.
+    public var sessions = false
 
     public static let empty = PluginDeclaration()
 
@@ -100,6 +104,10 @@ public struct PluginDeclaration: Sendable, Equatable {
         if let flag = root["implemented"] {
             guard let b = flag as? Bool else { throw Invalid(description: "implemented: expected true or false") }
             implemented = b
+        }
+        if let flag = root["sessions"] {
+            guard let b = flag as? Bool else { throw Invalid(description: "sessions: expected true or false") }
+            sessions = b
         }
     }
 
@@ -171,7 +179,7 @@ public struct PluginDeclaration: Sendable, Equatable {
                 if let v = a.defaultValue { d["default"] = v }
                 return d
             },
-            "implemented": implemented,
+            "implemented": implemented, "sessions": sessions,
         ]
     }
 

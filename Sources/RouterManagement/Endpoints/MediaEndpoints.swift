@@ -2,13 +2,15 @@ import Foundation
 import RouterCore
 
 /// ZLMediaKit's stream endpoints: getMediaList, isMediaOnline, getMediaInfo, getMediaPlayerList,
-/// close_stream, close_streams. A stream is listed once per schema it can be played in, as ZLMediaKit does.
+/// close_stream, close_streams. A stream is listed once per schema it can be played in, as ZLMediaKit does;
+/// an origin that is a plugin's own session (PluginSessions) adds its identifier and `originStats`.
 enum MediaEndpoints {
     static func register(_ m: ManagementService) {
         let filters: [(String, Bool, String)] = [("schema", false, "one schema the plugins serve (rtsp, rtmp, ts, fmp4, hls, ...)"), ("vhost", false, "vhost"),
                                                  ("app", false, "app"), ("stream", false, "stream")]
         m.api.add(.init("getMediaList", "streams on the bus, once per schema, with tracks and readers", parameters: filters) { call, reply in
-            reply(.success, ["data": m.mediaItems(call)])
+            let items = m.mediaItems(call)
+            PluginSession.gather(m) { reply(.success, ["data": PluginSession.attachOrigins(items, $0)]) }
         })
         m.api.add(.init("isMediaOnline", "whether a stream is published", parameters: filters) { call, reply in
             switch call.require("app", "stream") {
@@ -20,9 +22,12 @@ enum MediaEndpoints {
             switch call.require("app", "stream") {
             case .failure(let e): reply(e.status, ["msg": e.message])
             case .success:
-                guard var item = m.mediaItems(call).first else { return reply(.success, ["online": false]) }
-                item["online"] = true
-                reply(.success, item)
+                guard let item = m.mediaItems(call).first else { return reply(.success, ["online": false]) }
+                PluginSession.gather(m) { sessions in
+                    var described = PluginSession.attachOrigins([item], sessions)[0]
+                    described["online"] = true
+                    reply(.success, described)
+                }
             }
         })
         m.api.add(.init("getMediaPlayerList", "the players of a stream", parameters: filters) { call, reply in

@@ -135,7 +135,7 @@ enum ProxyEndpoints {
 
     /// Calls every command with the same arguments and hands over the answers of those that answered OK
     /// (a plugin that is not running offers none).
-    private static func gather(_ m: ManagementService, _ commands: [String], _ args: [String: String],
+    static func gather(_ m: ManagementService, _ commands: [String], _ args: [String: String],
                                done: @escaping @Sendable ([CommandAnswer]) -> Void) {
         let pending = AnswerGathering<CommandAnswer>(count: commands.count, done: done)
         for c in commands {

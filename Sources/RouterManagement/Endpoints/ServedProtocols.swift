@@ -18,6 +18,8 @@ struct ServedProtocols: Sendable {
     private var pushes: [(plugin: String, scheme: PluginDeclaration.Scheme)] = []
     /// Recording format -> the plugin that records it.
     private(set) var recorders: [String: String] = [:]
+    /// Plugins that list their own sessions (`<plugin>.session.list` and `.kick`).
+    private(set) var sessionPlugins: [String] = []
     /// ZLMediaKit setting name -> the plugin table and key it is.
     private(set) var configAliases: [String: (plugin: String, alias: PluginDeclaration.ConfigAlias)] = [:]
 
@@ -35,6 +37,7 @@ struct ServedProtocols: Sendable {
             pushes += d.push.map { (plugin, $0) }
             for f in d.records where recorders[f] == nil { recorders[f] = plugin }
             for a in d.configAliases where configAliases[a.name] == nil { configAliases[a.name] = (plugin, a) }
+            if d.sessions { sessionPlugins.append(plugin) }
         }
     }
 
