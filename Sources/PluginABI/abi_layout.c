@@ -1,5 +1,5 @@
 /* The plugin ABI's layout, frozen (see CHANGELOG.md): every field offset and struct size of every
- * public struct and table of ABI 1.0 to 1.3, as LP64 (x86_64, aarch64) compilers lay them out, written as
+ * public struct and table of ABI 1.0 to 1.4, as LP64 (x86_64, aarch64) compilers lay them out, written as
  * literals. Compiled with the PluginABI target, so a field moved, removed or retyped in
  * mediarouter_plugin.h fails every build. Appending a field (a new minor) means appending its line here
  * and raising the struct's size: a deliberate, reviewed change. Fields are ABI 1.0 unless marked. */
@@ -189,7 +189,7 @@ MR_FROZEN(mr_http_server_ops, write, 32);
 MR_FROZEN(mr_http_server_ops, end, 40);
 
 /* mr_host_api */
-MR_FROZEN_SIZE(mr_host_api, 808);
+MR_FROZEN_SIZE(mr_host_api, 824);
 MR_FROZEN(mr_host_api, size, 0);
 MR_FROZEN(mr_host_api, abi_major, 4);
 MR_FROZEN(mr_host_api, abi_minor, 6);
@@ -293,6 +293,8 @@ MR_FROZEN(mr_host_api, udp_flush, 776); /* ABI 1.3 */
 MR_FROZEN(mr_host_api, source_set_clock_ref, 784); /* ABI 1.3 */
 MR_FROZEN(mr_host_api, reader_clock_ref, 792); /* ABI 1.3 */
 MR_FROZEN(mr_host_api, plugin_name, 800); /* ABI 1.3 */
+MR_FROZEN(mr_host_api, reader_request_keyframe, 808); /* ABI 1.4 */
+MR_FROZEN(mr_host_api, source_set_keyframe_handler, 816); /* ABI 1.4 */
 
 /* mr_config_key */
 MR_FROZEN_SIZE(mr_config_key, 24);

@@ -5,12 +5,14 @@ enum CExample {
     /// The header as released in ABI 1.0 (commit 5535ec1), kept verbatim: a plugin built against it is a
     /// real 1.0 binary, with 1.0's struct sizes.
     static let header10 = Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Fixtures/abi-1.0").path
+    /// The header as released in ABI 1.3 (commit 642c5ed), the last before keyframe requests (1.4).
+    static let header13 = Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Fixtures/abi-1.3").path
 
     /// Builds examples/debug-shell with the one `cc` line the docs give, against the header alone (the
     /// current one, or `includeDir`'s).
     static func buildDebugShell(includeDir: String? = nil) throws -> String {
         let root = Build.repoRoot.path
-        let tag = includeDir == nil ? "" : "-old"
+        let tag = includeDir.map { "-" + URL(fileURLWithPath: $0).lastPathComponent } ?? ""
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("libmr_debugshell\(tag)-\(getpid()).so").path
         if FileManager.default.fileExists(atPath: out) { return out }
         let (status, output) = try runCommand("/usr/bin/cc", ["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror",
@@ -24,13 +26,18 @@ enum CExample {
 /// The third-party plugin in plain C, built with cc and loaded beside the Swift ones.
 final class CExampleTests: XCTestCase {
     func testDebugShellListsPluginsStreamsAndReaders() throws {
-        try runDebugShell(try CExample.buildDebugShell(), abi: "1.3")
+        try runDebugShell(try CExample.buildDebugShell(), abi: "1.4")
     }
 
     /// The append-only promise: the same C source built against the released 1.0 header (smaller descriptor
     /// and tables) loads and works on this host.
     func testDebugShellBuiltAgainstTheReleased10HeaderStillWorks() throws {
         try runDebugShell(try CExample.buildDebugShell(includeDir: CExample.header10), abi: "1.0")
+    }
+
+    /// And against 1.3's, whose host table ends before the keyframe requests 1.4 appended.
+    func testDebugShellBuiltAgainstThe13HeaderStillWorks() throws {
+        try runDebugShell(try CExample.buildDebugShell(includeDir: CExample.header13), abi: "1.3")
     }
 
     private func runDebugShell(_ shell: String, abi: String) throws {

@@ -44,7 +44,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(out.contains("ghost") && out.contains("cannot load: no such file"), out)
         let (vStatus, version) = try runCommand(Build.mediarouter, ["--version"])
         XCTAssertEqual(vStatus, 0)
-        XCTAssertTrue(version.hasPrefix("mediarouter 0.1.0 (plugin ABI 1.3)"), version)
+        XCTAssertTrue(version.hasPrefix("mediarouter 0.1.0 (plugin ABI 1.4)"), version)
     }
 
     func testBadPluginsAreSkippedAndTheServerGoesOnThenStopsCleanly() throws {

@@ -53,8 +53,8 @@ extern "C" {
 #endif
 
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 3
-#define MR_ABI_VERSION_STRING "1.3"
+#define MR_ABI_MINOR 4
+#define MR_ABI_VERSION_STRING "1.4"
 #define MR_PLUGIN_ENTRY_SYMBOL "mr_plugin_entry_v1"
 
 /* True when a table written with `size` bytes contains `field`. */
@@ -794,6 +794,26 @@ typedef struct mr_host_api {
      * instance loaded with `path`): the namespace of its commands (`<name>.proxy.add`) and of its own
      * derived rings, and the name its declaration is listed under. Valid until destroy returns. (ABI 1.3) */
     const char *(*plugin_name)(mr_host *host);
+
+    /* --- ABI 1.4: keyframe requests -------------------------------------------------------------------
+     * A player that needs a picture (it joined where the GOP cache has no keyframe, it skipped, or its
+     * client lost one: RTCP PLI/FIR, a decoder reset) asks the source's publisher for a keyframe. Check
+     * MR_HAS_FIELD(api, mr_host_api, reader_request_keyframe) before use: a 1.3 host does not have them. */
+
+    /* [owner loop] Ask the publisher of the reader's source (or of the source a derived ring is of) for a
+     * keyframe. The core forwards at most one request per source per 500 ms, whoever asks: a keyframe
+     * answers every player waiting for one. MR_OK: forwarded to the publisher's handler. MR_ERR_BUSY: a
+     * request went out less than 500 ms ago (the keyframe it asked for serves this one too).
+     * MR_ERR_UNSUPPORTED: the publisher set no handler (its protocol cannot ask, or it was built for an
+     * older minor): the next keyframe comes with the source's GOP. MR_ERR_NOT_FOUND: the stream has no
+     * publisher now (not published yet, or inside the reconnect window). */
+    mr_status (*reader_request_keyframe)(mr_reader *reader);
+    /* [source loop] Set (fn != NULL) or clear (NULL) the function that readers' keyframe requests reach:
+     * `fn(user)` runs on the loop that set it (the source's home loop when set off-loop), rate-limited as
+     * above, and never after the handler is cleared or replaced, or after source_close, when those calls
+     * are made on that same loop. The handler belongs to this publisher: one that returns within the
+     * reconnect window, or takes over, sets its own. */
+    mr_status (*source_set_keyframe_handler)(mr_source *source, mr_task_fn fn, void *user);
 } mr_host_api;
 
 /* ------------------------------------------------------------------------------------------------ */

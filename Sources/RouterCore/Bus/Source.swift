@@ -45,6 +45,8 @@ public final class Source: @unchecked Sendable {
     let totalReaders = ManagedAtomic<Int>(0)
     /// The publisher's wall-clock references per track (ABI 1.3), for players' sender reports.
     let clockRefs = ClockReferences()
+    /// Readers' keyframe requests to the publisher (ABI 1.4).
+    let keyframes = KeyframeRequests()
 
     init(key: StreamKey, homeIndex: Int, bus: StreamBus) {
         self.key = key
@@ -194,6 +196,7 @@ public final class Source: @unchecked Sendable {
     func end() {
         guard !ended else { return }
         ended = true
+        keyframes.clearAll()
         noneReaderCheck?.cancel()
         hub.end()
         for ring in derived.values { ring.close() }
@@ -211,6 +214,7 @@ public final class Source: @unchecked Sendable {
             "frames_in": framesIn.load(ordering: .relaxed), "bytes_in": bytesIn.load(ordering: .relaxed),
             "alive_seconds": (NIODeadline.now() - createdAt).nanoseconds / 1_000_000_000,
             "derived": formats,
+            "keyframe_requests": keyframes.forwarded.load(ordering: .relaxed),
             "tracks": tracks.map { t -> [String: Any] in
                 ["codec": t.codecName,
                  "kind": t.isVideo ? "video" : (t.kind == Int32(MR_TRACK_AUDIO.rawValue) ? "audio" : "data"),

@@ -67,6 +67,7 @@ public final class StreamBus: @unchecked Sendable {
         }
         if resumed {
             publisher.source.clockRefs.clearAll()
+            if let kicked { publisher.source.keyframes.clear(publisher: kicked) }
             if kicked != nil {
                 logger.notice("stream \(key): publisher \(kicked?.peer ?? "") replaced by \(peer) (\(protocolName))")
             } else {
@@ -99,6 +100,7 @@ public final class StreamBus: @unchecked Sendable {
 
     func publisherClosed(_ publisher: Publisher) {
         let source = publisher.source
+        source.keyframes.clear(publisher: publisher)
         let defaultWindow = settings.reconnectWindowMs
         let (endNow, window): (Bool, Int) = lock.withLock {
             let window = source.reconnectWindowMs ?? defaultWindow
@@ -246,6 +248,7 @@ public final class StreamBus: @unchecked Sendable {
         let (owned, all): ([Source], [Source]) = lock.withLock {
             let owned = sources.values.filter { $0.publisher?.owner === owner }
             for s in owned {
+                s.keyframes.clearAll()
                 s.publisher = nil
                 sources.removeValue(forKey: s.key)
             }
@@ -260,6 +263,9 @@ public final class StreamBus: @unchecked Sendable {
     public var sourceList: [Source] { lock.withLock { Array(sources.values) } }
 
     public func source(_ key: StreamKey) -> Source? { lock.withLock { sources[key] } }
+
+    /// False inside the reconnect window, while the source waits for its publisher to return.
+    func hasPublisher(_ source: Source) -> Bool { lock.withLock { source.publisher != nil } }
 
     public var waitingCount: Int { lock.withLock { waiting.values.reduce(0) { $0 + $1.count } } }
 

@@ -661,6 +661,7 @@ enum HostAPITable {
             ticket.resolve((status, text))
         }
         installABI13(&api)
+        installABI14(&api)
         return api
     }
 
