@@ -31,6 +31,7 @@ final class WebrtcPlugin: PluginLifecycle, PluginStatusReporting {
         let c = WebrtcContext(host: host, settings: settings, certificate: certificate, sockets: sockets)
         running.withLock { $0 = c }
         guard WebrtcSignalling(context: c).addRoutes() else { return Int32(MR_ERR) }
+        WebrtcSessionCommands.offer(host) { [running] in running.withLock { $0 } }
         host.log(MR_LOG_INFO, "listening on \(settings.bind):\(settings.port)/udp on \(sockets.count) loops, candidates "
                  + settings.candidates.map(\.description).joined(separator: ", "))
         return Int32(MR_OK)

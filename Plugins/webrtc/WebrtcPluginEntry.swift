@@ -12,6 +12,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     serves: #"""
     {"schemas": [{"name": "webrtc", "readers": ["webrtc"]}],
      "sources": [{"protocol": "webrtc", "schema": "webrtc", "origin_type": 8, "origin_type_str": "rtc_push"}],
-     "config_aliases": [{"name": "rtc.port", "key": "port", "default": "8000"}]}
+     "config_aliases": [{"name": "rtc.port", "key": "port", "default": "8000"}],
+     "sessions": true}
     """#,
     create: { WebrtcPlugin($0) })

@@ -16,6 +16,7 @@ extension WebrtcSession {
             let index = Int(f.track)
             guard tracks[index] != nil, let payload = f.payload else { continue }
             let key = f.flags & UInt32(MR_FRAME_KEY) != 0
+            if key, tracks[index]?.codec.isVideo == true { keyframeDelivered() }
             let data = host.bytes(of: payload)
             if state == .playing {
                 sendFrame(track: index, key: key, pts: f.pts, data: data, nowUs: nowUs)
@@ -49,6 +50,7 @@ extension WebrtcSession {
         if t.reorder?.admit(pts: pts, key: key) == false {
             tracks[index] = t
             host.stat("bframes_dropped", add: 1)
+            counters.bframesDropped += 1
             return
         }
         let timestamp = t.clock.timestamp(microseconds: pts)
@@ -74,6 +76,7 @@ extension WebrtcSession {
             batch.begin(to: sa, length: address.length)
             batch.inline(datagram)
         }
+        counters.sent(datagram.count)
         // Bounded: a long burst (the GOP at start) goes out in chunks.
         if batch.count >= 256 { flushBatch() }
     }
@@ -96,6 +99,7 @@ extension WebrtcSession {
         flushBatch()
         host.stat("nack_requested", add: Int64(nack.lost.count))
         host.stat("retransmitted", add: Int64(resent))
+        counters.nackAnswered(asked: nack.lost.count, resent: resent)
     }
 
     func sendReports(nowUs: Int64) {

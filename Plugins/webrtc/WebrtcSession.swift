@@ -37,10 +37,16 @@ final class WebrtcSession: ReaderHandler {
     let hopsInFlight = LockedValue(0)
     /// WHIP: the peer sends, we put its media on the bus.
     let publishing: Bool
-    private var source: OpaquePointer?
-    private var ingest: WebrtcIngest?
-    private var lastPliUs: Int64 = 0
-    private var publisherVideo: (payloadType: UInt8, ssrc: UInt32?)?
+    /// [loop] Keyframe requests both ways (WebrtcSession+Keyframes): when the publisher was last sent a PLI
+    /// and whether a player's request waits for the next one; whether a player still waits for a keyframe.
+    var lastPliUs: Int64 = 0
+    var pliWanted = false
+    var keyframeHandlerUser: UnsafeMutableRawPointer?
+    var needKeyframe = false
+    var lastKeyframeAskUs: Int64 = 0
+    private(set) var source: OpaquePointer?
+    private(set) var ingest: WebrtcIngest?
+    private(set) var publisherVideo: (payloadType: UInt8, ssrc: UInt32?)?
     let id: String
     let token: String
     /// [loop] Local ICE credentials and the peer's ufrag: an ICE restart replaces them (WebrtcSession+IceRestart).
@@ -49,7 +55,13 @@ final class WebrtcSession: ReaderHandler {
     var remoteUfrag: String?
     private let offer: SdpSession
     private weak var signalling: WebrtcSignalling?
-    private(set) var state = State.authorizing
+    private(set) var state = State.authorizing {
+        didSet { publishCounters() }
+    }
+    /// [loop] This session's numbers (WebrtcSessionCounters), and their copy for the session list on other threads.
+    var counters = WebrtcSessionCounters()
+    let published = LockedValue(WebrtcSessionCounters())
+    private var lastPublishUs: Int64 = 0
     /// The HTTP exchange until it is answered (or the client left).
     private var exchange: OpaquePointer?
     private var exchangeWatch: UnsafeMutableRawPointer?
@@ -63,7 +75,7 @@ final class WebrtcSession: ReaderHandler {
     /// Where media goes: the pair the last check selected.
     var peer: WebrtcPeerAddress?
 
-    private var reader: OpaquePointer?
+    private(set) var reader: OpaquePointer?
     private lazy var box = ReaderBox(self)
     private var keepAlive: WebrtcSession?
     private var timer: OpaquePointer?
@@ -220,6 +232,7 @@ final class WebrtcSession: ReaderHandler {
         }
         self.ingest = ingest
         publisherVideo = result.media.first { $0.kind == "video" }.map { ($0.payloadType, $0.remoteSsrcs.first) }
+        takeKeyframeRequests(src)
         connect(result)
     }
 
@@ -247,12 +260,14 @@ final class WebrtcSession: ReaderHandler {
     /// [loop] One datagram routed to this session.
     func receive(_ bytes: [UInt8], from address: WebrtcPeerAddress) {
         guard state == .connecting || state == .playing else { return }
+        counters.received(bytes.count)
         let tuple = FiveTuple(local: context.localAddress, remote: address.transport)
         switch ice.handle(datagram: bytes[...], tuple: tuple, nowMs: nowMs) {
         case .reply(let out, _, let event):
             send([out], to: address)
             if case .selected(_, let pair, _) = event, pair.remote == address.transport {
                 peer = address
+                counters.peer = address.transport.description
                 context.table.bind(address.transport, to: self)
                 if let d = dtls, d.isClient, !dtlsStarted {
                     dtlsStarted = true
@@ -292,6 +307,7 @@ final class WebrtcSession: ReaderHandler {
             }
             outbound = o
             inbound = i
+            counters.srtpProfile = "\(keys.profile)"
             state = .playing
             host.log(MR_LOG_INFO, "\(label): DTLS connected (\(keys.profile)), \(publishing ? "publishing" : "playing")")
             flushPending()
@@ -316,9 +332,11 @@ final class WebrtcSession: ReaderHandler {
             case .senderReport(let sr):
                 ingest?.senderReport(ssrc: sr.ssrc, ntpMiddle: sr.ntpTime.middle32, nowUs: host.table.now_us())
             case .nack(let n) where !publishing && context.settings.nack: retransmit(n)
+            case .receiverReport(let rr) where !publishing:
+                let nowUs = WallClock.microseconds()
+                for b in rr.reports where tracks.values.contains(where: { $0.ssrc == b.ssrc }) { counters.receiverReport(b, nowUs: nowUs) }
             case .pictureLossIndication, .fullIntraRequest:
-                // The reader started on the GOP cache; the next keyframe comes with the source's GOP.
-                host.stat("pli_ignored", add: 1)
+                if !publishing { playerLostPicture() }
             default: break
             }
         }
@@ -331,6 +349,7 @@ final class WebrtcSession: ReaderHandler {
             for d in datagrams {
                 batch.begin(to: sa, length: address.length)
                 batch.inline(d)
+                counters.sent(d.count)
             }
         }
         batch.send(host, context.sockets[Int(loop)])
@@ -375,19 +394,16 @@ final class WebrtcSession: ReaderHandler {
             }
             send(protected, to: p)
         }
-        // Until the publisher's first keyframe, ask for one every half second (RFC 4585 6.3.1): readers wait on it.
-        if state == .playing, let ingest, ingest.hasVideo, !ingest.hasKeyframe, nowUs - lastPliUs >= 500_000,
-           let ssrc = publisherVideo?.ssrc, let outbound, let p = peer {
-            lastPliUs = nowUs
-            var pli = rtcpPictureLossIndication(senderSsrc: 1, mediaSsrc: ssrc)
-            if (try? outbound.protectRtcp(&pli)) != nil { send([pli], to: p) }
-        }
+        keyframeTick(nowUs: nowUs)
+        if nowUs - lastPublishUs >= 500_000 { publishCounters() }
     }
 
     func event(_ reader: OpaquePointer, _ event: mr_reader_event, detail: Int64) {
         switch event {
         case MR_READER_STARTED:
             answer(reader)
+            // The GOP cache's frames follow in this turn; the next tick asks the publisher if no keyframe came.
+            needKeyframe = true
         case MR_READER_NOT_FOUND:
             self.reader = nil
             fail(404, "stream \(target.app)/\(target.stream) not found")
@@ -397,12 +413,26 @@ final class WebrtcSession: ReaderHandler {
         case MR_READER_SKIPPED:
             pending.removeAll()
             pendingBytes = 0
+            needKeyframe = true
         case MR_READER_CLOSED:
             self.reader = nil
             close("reader closed")
         default:
             break
         }
+    }
+
+    /// [loop] Copies the counters (and the ingest's) for the session list.
+    func publishCounters() {
+        counters.state = "\(state)"
+        if let ingest {
+            let n = ingest.nackSummary
+            (counters.rtpIn, counters.lost, counters.rtxIn) = (ingest.packetsIn, ingest.lost, ingest.retransmissionsIn)
+            (counters.nacksOut, counters.recovered) = (n.requested, n.recovered)
+        }
+        lastPublishUs = WallClock.microseconds()
+        let copy = counters
+        published.withLock { $0 = copy }
     }
 
     /// [loop] Ends the session: reader, timer, table entry; idempotent.
@@ -421,6 +451,7 @@ final class WebrtcSession: ReaderHandler {
         if let src = source {
             source = nil
             host.table.source_close(src)
+            releaseKeyframeRequests()
             if let ingest {
                 let n = ingest.nackSummary
                 host.log(MR_LOG_INFO, "\(label): \(ingest.packetsIn) RTP packets in, \(ingest.lost) gaps (\(ingest.videoLost) in video); NACKed \(n.requested) "
