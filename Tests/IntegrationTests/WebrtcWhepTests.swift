@@ -22,8 +22,8 @@ final class WebrtcWhepTests: XCTestCase {
         return (s, publisher, http, udp)
     }
 
-    func whep(_ url: String, seconds: Int = 4, audio: Bool = false, patch: Bool = false) throws -> [String: Any] {
-        let (status, out) = try runCommand("/usr/bin/env", ["python3", Self.client, url, "--seconds", String(seconds)] + (audio ? ["--audio"] : []) + (patch ? ["--patch"] : []),
+    func whep(_ url: String, seconds: Int = 4, audio: Bool = false, patch: Bool = false, extra: [String] = []) throws -> [String: Any] {
+        let (status, out) = try runCommand("/usr/bin/env", ["python3", Self.client, url, "--seconds", String(seconds)] + (audio ? ["--audio"] : []) + (patch ? ["--patch"] : []) + extra,
                                            timeout: 40)
         XCTAssertEqual(status, 0, out)
         let line = out.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"

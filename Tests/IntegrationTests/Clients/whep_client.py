@@ -5,17 +5,31 @@ whether the answer refused audio, and the Location it got (which it DELETEs at t
 exercises PATCH on the session halfway (RFC 9725 4.4, see ice_restart.py) and reports what it saw.
 
 With --settle S it also reports the video frame rate after the first S seconds of playing (the GOP cache's
-burst at the start left out): `steady_fps`.
+burst at the start left out): `steady_fps`. With --pli N it sends N RTCP PLIs, 0.7 s apart, once video plays
+(`pli_sent`), as a decoder that lost a picture does. With --mark S it reports the video frames decoded
+after S seconds (`video_frames_after_mark`) and the longest gap between two frames (`max_gap_s`).
 
-usage: whep_client.py URL [--seconds S] [--audio] [--patch] [--settle S]"""
-import argparse, asyncio, json, time, urllib.parse
+usage: whep_client.py URL [--seconds S] [--audio] [--patch] [--settle S] [--pli N] [--mark S]"""
+import argparse, asyncio, json, re, time, urllib.parse
 
 from webrtc_http import http  # first: it pins aioice to loopback
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from ice_restart import exercise_patch
 
 
-async def run(url, seconds, audio, patch, settle=None):
+async def send_plis(pc, body, count, result):
+    """aiortc's receiver sends PLI only when its jitter buffer gives up; ask as such a decoder would."""
+    video = body.split("m=video", 1)[-1].split("m=audio", 1)[0]
+    ssrc = int(next(iter(re.findall(r"a=ssrc:(\d+)", video)), "0"))
+    receiver = pc.getTransceivers()[0].receiver
+    result["pli_sent"] = 0
+    for _ in range(count):
+        await receiver._send_rtcp_pli(ssrc)
+        result["pli_sent"] += 1
+        await asyncio.sleep(0.7)
+
+
+async def run(url, seconds, audio, patch, settle=None, pli=0, mark=None):
     pc = RTCPeerConnection()
     pc.addTransceiver("video", direction="recvonly")
     if audio:
@@ -56,6 +70,13 @@ async def run(url, seconds, audio, patch, settle=None):
     result["etag"] = headers.get("ETag", "")
     await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
     parts = urllib.parse.urlsplit(url)
+    if pli:
+        async def pli_when_playing():
+            while not arrivals:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)
+            await send_plis(pc, body, pli, result)
+        tasks.append(asyncio.ensure_future(pli_when_playing()))
     if patch:
         await asyncio.sleep(seconds / 2)
         before = result["video_frames"]
@@ -66,6 +87,10 @@ async def run(url, seconds, audio, patch, settle=None):
     else:
         await asyncio.sleep(seconds)
     result.update(first)
+    if mark is not None:
+        result["video_frames_after_mark"] = sum(1 for t in arrivals if t >= start + mark)
+    if len(arrivals) > 1:
+        result["max_gap_s"] = round(max(b - a for a, b in zip(arrivals, arrivals[1:])), 3)
     result["ice_state"] = pc.iceConnectionState
     if settle is not None and arrivals:
         end = time.monotonic()
@@ -89,8 +114,10 @@ def main():
     ap.add_argument("--audio", action="store_true", help="offer an audio section too")
     ap.add_argument("--patch", action="store_true", help="trickle, restart ICE and check the new credentials halfway")
     ap.add_argument("--settle", type=float, help="report steady_fps: the frame rate after this many seconds of playing")
+    ap.add_argument("--pli", type=int, default=0, help="send this many PLIs, 0.7 s apart, once video plays")
+    ap.add_argument("--mark", type=float, help="report video_frames_after_mark: frames decoded after this many seconds")
     a = ap.parse_args()
-    asyncio.run(run(a.url, a.seconds, a.audio, a.patch, a.settle))
+    asyncio.run(run(a.url, a.seconds, a.audio, a.patch, a.settle, a.pli, a.mark))
 
 
 if __name__ == "__main__":
