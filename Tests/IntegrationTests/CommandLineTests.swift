@@ -39,7 +39,7 @@ final class CommandLineTests: XCTestCase {
         let conf = try write("[testsource]\n[srt]\nenabled = false\n[ghost]\n")
         let (status, out) = try runCommand(Build.mediarouter, ["--list-plugins", "-c", conf])
         XCTAssertEqual(status, 0, out)
-        XCTAssertTrue(out.contains("testsource  testsource  1.0.0    1.3  yes"), out)
+        XCTAssertTrue(out.contains("testsource  testsource  1.0.0    1.4  yes"), out)
         XCTAssertTrue(out.contains("SRT (libsrt)"), out)
         XCTAssertTrue(out.contains("ghost") && out.contains("cannot load: no such file"), out)
         let (vStatus, version) = try runCommand(Build.mediarouter, ["--version"])
