@@ -81,6 +81,8 @@ final class WebrtcSession: ReaderHandler {
     private var timer: OpaquePointer?
     private var timerUser: UnsafeMutableRawPointer?
     private var lastReportUs: Int64 = 0
+    /// [loop] Monotonic time of the publisher's last authentic SRTP/SRTCP packet (publisher_timeout_ms).
+    private var lastMediaUs: Int64 = 0
 
     /// Source track index -> what goes out for it.
     var tracks: [Int: WebrtcOutTrack] = [:]
@@ -285,6 +287,7 @@ final class WebrtcSession: ReaderHandler {
                 host.stat("srtp_rejected", add: 1)
                 return
             }
+            lastMediaUs = host.table.now_us()
             if packet.count >= 12, let v = publisherVideo, packet[1] & 0x7F == v.payloadType, v.ssrc == nil {
                 publisherVideo = (v.payloadType, UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11]))
             }
@@ -308,6 +311,7 @@ final class WebrtcSession: ReaderHandler {
             outbound = o
             inbound = i
             counters.srtpProfile = "\(keys.profile)"
+            lastMediaUs = host.table.now_us()
             state = .playing
             host.log(MR_LOG_INFO, "\(label): DTLS connected (\(keys.profile)), \(publishing ? "publishing" : "playing")")
             flushPending()
@@ -327,6 +331,7 @@ final class WebrtcSession: ReaderHandler {
             host.stat("srtcp_rejected", add: 1)
             return
         }
+        lastMediaUs = host.table.now_us()
         for p in WebRtcRtcp.parse(packet[...]) {
             switch p {
             case .senderReport(let sr):
@@ -370,6 +375,10 @@ final class WebrtcSession: ReaderHandler {
         let now = nowMs
         for event in ice.tick(nowMs: now) {
             if case .failed(_, let why) = event { return close("ICE: \(why)") }
+        }
+        let timeoutMs = Int64(context.settings.publisherTimeoutMs)
+        if publishing, state == .playing, host.table.now_us() - lastMediaUs >= timeoutMs * 1000 {
+            return close("no media from the publisher for \(timeoutMs) ms")
         }
         if let d = dtls, d.state == .handshaking, dtlsStarted, let delay = d.retransmitDelayMicros(), delay <= 0, let p = peer {
             send(d.handleTimeout(), to: p)

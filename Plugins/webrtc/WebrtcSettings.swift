@@ -20,6 +20,9 @@ struct WebrtcSettings: Sendable {
     var iceServers: [IceServer] = []
     /// H.264 with B-frames made playable by WebRTC receivers (H264ReorderFilter).
     var bframeFilter = true
+    /// A publisher that sends no SRTP for this long has gone (a crash or a network change sends no DELETE):
+    /// it ends then, and its stream waits out the reconnect window instead of ICE consent's 30 s.
+    var publisherTimeoutMs = 15_000
 
     static let configKeys: [(String, mr_config_type, String)] = [
         ("bind", MR_CONFIG_STRING, "listen address of the shared UDP port (default 0.0.0.0)"),
@@ -33,6 +36,8 @@ struct WebrtcSettings: Sendable {
         ("bframe_filter", MR_CONFIG_BOOL, "drop the H.264 pictures a player would show out of decode order (B-frames) and tell "
             + "its decoder not to reorder, so a B-frame source plays in Chromium at its P-frame rate instead of stalling "
             + "(as ZLMediaKit's rtc.bfilter); default true, a source without B-frames is unchanged"),
+        ("publisher_timeout_ms", MR_CONFIG_INT, "a WHIP publisher that sends no media for this long ends, and its stream waits "
+            + "[server] reconnect_window_ms for it to come back (ZLMediaKit's rtc.timeoutSec; default 15000, 1000 to 600000)"),
     ]
 
     static func read(_ host: PluginHost) -> (WebrtcSettings, [String]) {
@@ -43,6 +48,7 @@ struct WebrtcSettings: Sendable {
         s.nack = host.bool("nack", default: true)
         s.rtx = host.bool("rtx", default: true)
         s.bframeFilter = host.bool("bframe_filter", default: true)
+        s.publisherTimeoutMs = min(max(1000, host.int("publisher_timeout_ms", default: 15_000)), 600_000)
         for text in host.list("candidates") + host.list("extern_ip") {
             if let ip = IpAddress(String(text.filter { !$0.isWhitespace })) { s.candidates.append(ip) } else { problems.append("candidate '\(text)' is not an IP address") }
         }

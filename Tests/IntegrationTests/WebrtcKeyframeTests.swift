@@ -134,6 +134,16 @@ extension WebrtcWhepTests {
     /// (ZLMediaKit's protocol.continue_push_ms): the WHEP player of it is not ended and decodes the second
     /// publisher's pictures on the same session.
     func testWhipPublisherReturningWithinTheReconnectWindowKeepsAWhepPlayerPlaying() throws {
+        try publisherReturns(vanishing: false)
+    }
+
+    /// The same when the first publisher vanishes without a DELETE (killed): its session ends after
+    /// `publisher_timeout_ms` without media, and the window starts there.
+    func testWhipPublisherThatVanishedAndReturnsWithinTheWindowKeepsAWhepPlayerPlaying() throws {
+        try publisherReturns(vanishing: true)
+    }
+
+    private func publisherReturns(vanishing: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
         let http = freePort(), udp = freePort()
         let s = try ServerProcess(config: """
             [server]
@@ -144,29 +154,36 @@ extension WebrtcWhepTests {
             [webrtc]
             port = \(udp)
             bind = "127.0.0.1"
+            publisher_timeout_ms = 1500
             """)
         try s.start()
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         XCTAssertTrue(s.waitForLog("plugin httpmux 0.1.0 started"), s.log)
         let url = "http://127.0.0.1:\(http)/index/api/whip?app=live&stream=re"
-        let first = try background(Self.whipClient, [url, "--seconds", "5"])
+        let first = try background(Self.whipClient, [url, "--seconds", vanishing ? "30" : "5"])
         defer { if first.0.isRunning { first.0.terminate() } }
-        XCTAssertTrue(s.waitForLog("publishing", timeout: 15), s.log)
+        XCTAssertTrue(s.waitForLog("publishing", timeout: 15), s.log, file: file, line: line)
         Thread.sleep(forTimeInterval: 1)
         let player = try background(Self.client, ["http://127.0.0.1:\(http)/live/re/whep", "--seconds", "13", "--mark", "8"])
         defer { if player.0.isRunning { player.0.terminate() } }
 
-        let a = result(of: first, timeout: 20)
-        XCTAssertEqual(a["delete_status"] as? Int, 200, "the first publisher DELETEd its session: \(a)\n\(s.log)")
+        if vanishing {
+            Thread.sleep(forTimeInterval: 2.5)
+            kill(first.0.processIdentifier, SIGKILL)
+            XCTAssertTrue(s.waitForLog("ended: no media from the publisher for 1500 ms", timeout: 5), s.log, file: file, line: line)
+        } else {
+            let a = result(of: first, timeout: 20)
+            XCTAssertEqual(a["delete_status"] as? Int, 200, "the first publisher DELETEd its session: \(a)\n\(s.log)", file: file, line: line)
+        }
         let second = try background(Self.whipClient, [url, "--seconds", "12"])
         defer { if second.0.isRunning { second.0.terminate() } }
-        XCTAssertTrue(s.waitForLog("resumes within the reconnect window", timeout: 10), s.log)
+        XCTAssertTrue(s.waitForLog("resumes within the reconnect window", timeout: 10), s.log, file: file, line: line)
 
         let r = result(of: player)
-        XCTAssertEqual(r["status"] as? Int, 201, "\(r)\n\(s.log)")
-        XCTAssertEqual(r["delete_status"] as? Int, 200, "the player's session lived to its own DELETE: \(r)\n\(s.log)")
-        XCTAssertGreaterThan(r["video_frames_after_mark"] as? Int ?? 0, 40, "the second publisher's pictures decode: \(r)\n\(s.log)")
-        XCTAssertFalse(s.log.contains("ended: the stream ended"), s.log)
-        XCTAssertFalse(s.log.contains("did not return within"), s.log)
+        XCTAssertEqual(r["status"] as? Int, 201, "\(r)\n\(s.log)", file: file, line: line)
+        XCTAssertEqual(r["delete_status"] as? Int, 200, "the player's session lived to its own DELETE: \(r)\n\(s.log)", file: file, line: line)
+        XCTAssertGreaterThan(r["video_frames_after_mark"] as? Int ?? 0, 40, "the second publisher's pictures decode: \(r)\n\(s.log)", file: file, line: line)
+        XCTAssertFalse(s.log.contains("ended: the stream ended"), s.log, file: file, line: line)
+        XCTAssertFalse(s.log.contains("did not return within"), s.log, file: file, line: line)
     }
 }
