@@ -189,6 +189,15 @@ final class RtspIngest {
         }
     }
 
+    /// A PLI (RFC 4585 6.3.1: payload-specific feedback, PT 206, FMT 1, no FCI) for every video track heard from.
+    func pictureLossIndications() -> [(slot: Int, bytes: [UInt8])] {
+        tracks.compactMap { t -> (Int, [UInt8])? in
+            guard let t, t.codec.isVideo, let ssrc = t.senderSsrc else { return nil }
+            let words = [Self.reporterSsrc, ssrc].flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) } }
+            return (t.slot, [0x81, 206, 0, 2] + words)
+        }
+    }
+
     private static let reporterSsrc = UInt32.random(in: 1...UInt32.max)
 
     /// For the log line at the end of a publish or pull.

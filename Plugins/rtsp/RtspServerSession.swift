@@ -63,6 +63,9 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private var ingest: RtspIngest?
     private var announced: [SdpTrack] = []
     private var channels: [UInt8: (slot: Int, rtcp: Bool)] = [:]
+    /// Players' keyframe requests (ABI 1.4) reach this session through the WeakBox; PLIs at most every 500 ms.
+    private var keyframeHandlerUser: UnsafeMutableRawPointer?
+    private var lastPliUs: Int64 = 0
 
     init(plugin: RtspPlugin, conn: OpaquePointer) {
         self.plugin = plugin
@@ -515,6 +518,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
                 "\($0.mediaType) \($0.encodingName)/\($0.clockRate) pt \($0.payloadType) config \($0.config.count) bytes control \($0.control ?? "-")"
             }.joined(separator: "; "))
             ingest = RtspIngest(host: host, source: out, tracks: description.tracks, label: "publisher \(peer) of \(p.app)/\(p.stream)")
+            takeKeyframeRequests(out)
             respond(r, 200)
             finished()
         }
@@ -533,6 +537,29 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         if let source { host.table.source_close(source) }
         source = nil
         ingest = nil
+        // After source_close on this loop the core calls the handler no more.
+        if let u = keyframeHandlerUser { WeakBox<RtspServerSession>.release(u) }
+        keyframeHandlerUser = nil
+    }
+
+    private func takeKeyframeRequests(_ source: OpaquePointer) {
+        let user = WeakBox.make(self)
+        let rc = host.setKeyframeHandler(source: source, { user in
+            guard let user else { return }
+            WeakBox<RtspServerSession>.value(user)?.publisherWantsKeyframe()
+        }, user: user)
+        if rc == MR_OK { keyframeHandlerUser = user } else { WeakBox<RtspServerSession>.release(user) }
+    }
+
+    /// A player needs a picture: RTCP PLI (RFC 4585 6.3.1) to the publisher on each video track's RTCP channel
+    /// or port. Encoders that read RTCP feedback (GStreamer's rtspclientsink) answer with a keyframe.
+    private func publisherWantsKeyframe() {
+        let now = host.table.now_us()
+        guard state == .recording, let ingest, now - lastPliUs >= 500_000 else { return }
+        lastPliUs = now
+        let plis = ingest.pictureLossIndications()
+        for (slot, pli) in plis { sendRtcp(slot, pli) }
+        if !plis.isEmpty { host.stat("pli_sent", add: Int64(plis.count)) }
     }
 
     private func interleaved(_ channel: UInt8, _ payload: ArraySlice<UInt8>) {
@@ -563,15 +590,17 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
 
     /// Receiver reports to the publisher, on each track's RTCP channel or port.
     private func sendReceiverReports(_ ingest: RtspIngest) {
-        for (slot, rr) in ingest.receiverReports() {
-            switch transports[slot] {
-            case .tcp(_, let rtcp)?:
-                host.send(conn, [0x24, rtcp, UInt8(truncatingIfNeeded: rr.count >> 8), UInt8(truncatingIfNeeded: rr.count)] + rr)
-            case .udp(_, let peer)?:
-                plugin.udpPorts(loop: loop)?.send(rr, to: peer, rtcp: true)
-            default:
-                break
-            }
+        for (slot, rr) in ingest.receiverReports() { sendRtcp(slot, rr) }
+    }
+
+    private func sendRtcp(_ slot: Int, _ packet: [UInt8]) {
+        switch transports[slot] {
+        case .tcp(_, let rtcp)?:
+            host.send(conn, [0x24, rtcp, UInt8(truncatingIfNeeded: packet.count >> 8), UInt8(truncatingIfNeeded: packet.count)] + packet)
+        case .udp(_, let peer)?:
+            plugin.udpPorts(loop: loop)?.send(packet, to: peer, rtcp: true)
+        default:
+            break
         }
     }
 

@@ -81,6 +81,26 @@ extension WebrtcWhepTests {
         }
     }
 
+    /// An RTSP publisher (ffmpeg's RECORD over TCP) gets the WHEP player's keyframe requests as RTCP PLI on
+    /// the video track's interleaved RTCP channel; ffmpeg ignores them but must not choke on them.
+    func testWhepPlayersPliBecomesAPliToAnRtspPublisher() throws {
+        let http = freePort(), rtmp = freePort(), rtsp = freePort(), udp = freePort()
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: "[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let ffmpeg = try MediaTools.publish("rtsp://127.0.0.1:\(rtsp)/live/r", seconds: 30, format: "rtsp", extra: ["-rtsp_transport", "tcp"])
+        defer { ffmpeg.terminate() }
+        XCTAssertTrue(s.waitForLog("publish live/r from"), s.log)
+        let r = try whep("http://127.0.0.1:\(http)/live/r/whep", seconds: 4, extra: ["--pli", "3"])
+        XCTAssertEqual(r["status"] as? Int, 201, "\(r)\n\(s.log)")
+        XCTAssertEqual(r["pli_sent"] as? Int, 3, "\(r)")
+        XCTAssertGreaterThan(r["video_frames"] as? Int ?? 0, 40, "\(r)\n\(s.log)")
+        XCTAssertEqual(webrtcStat(http, "keyframe_requested"), 3, s.log)
+        let text = talk(port: http, "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n") ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("mediarouter_plugin_stat{plugin=\"rtsp\",name=\"pli_sent\"} ") }
+        XCTAssertEqual(line.flatMap { Double($0.split(separator: " ").last ?? "") }, 3, text)
+        XCTAssertTrue(ffmpeg.isRunning, "the RTSP publisher goes on: \(s.log)")
+    }
+
     /// getAllSession lists a WHEP player of an RTMP stream with its numbers; its PLI finds no publisher to ask
     /// (RTMP cannot); kick_session ends it.
     func testGetAllSessionListsAWhepPlayerAndKickSessionEndsIt() throws {
