@@ -63,8 +63,8 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private var ingest: RtspIngest?
     private var announced: [SdpTrack] = []
     private var channels: [UInt8: (slot: Int, rtcp: Bool)] = [:]
-    /// Players' keyframe requests (ABI 1.4) reach this session through the WeakBox; PLIs at most every 500 ms.
-    private var keyframeHandlerUser: UnsafeMutableRawPointer?
+    /// Players' keyframe requests (ABI 1.4) reach this session; PLIs at most every 500 ms.
+    private var keyframeHandler: KeyframeRequestHandler?
     private var lastPliUs: Int64 = 0
 
     init(plugin: RtspPlugin, conn: OpaquePointer) {
@@ -518,7 +518,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
                 "\($0.mediaType) \($0.encodingName)/\($0.clockRate) pt \($0.payloadType) config \($0.config.count) bytes control \($0.control ?? "-")"
             }.joined(separator: "; "))
             ingest = RtspIngest(host: host, source: out, tracks: description.tracks, label: "publisher \(peer) of \(p.app)/\(p.stream)")
-            takeKeyframeRequests(out)
+            keyframeHandler = host.onKeyframeRequest(source: out) { [weak self] in self?.publisherWantsKeyframe() }
             respond(r, 200)
             finished()
         }
@@ -538,17 +538,8 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         source = nil
         ingest = nil
         // After source_close on this loop the core calls the handler no more.
-        if let u = keyframeHandlerUser { WeakBox<RtspServerSession>.release(u) }
-        keyframeHandlerUser = nil
-    }
-
-    private func takeKeyframeRequests(_ source: OpaquePointer) {
-        let user = WeakBox.make(self)
-        let rc = host.setKeyframeHandler(source: source, { user in
-            guard let user else { return }
-            WeakBox<RtspServerSession>.value(user)?.publisherWantsKeyframe()
-        }, user: user)
-        if rc == MR_OK { keyframeHandlerUser = user } else { WeakBox<RtspServerSession>.release(user) }
+        keyframeHandler?.release()
+        keyframeHandler = nil
     }
 
     /// A player needs a picture: RTCP PLI (RFC 4585 6.3.1) to the publisher on each video track's RTCP channel

@@ -43,18 +43,13 @@ extension WebrtcSession {
 
     /// [loop] Readers' requests for this WHIP publisher's source reach `publisherWantsKeyframe` on this loop.
     func takeKeyframeRequests(_ source: OpaquePointer) {
-        let user = WeakBox.make(self)
-        let rc = host.setKeyframeHandler(source: source, { user in
-            guard let user else { return }
-            WeakBox<WebrtcSession>.value(user)?.publisherWantsKeyframe()
-        }, user: user)
-        if rc == MR_OK { keyframeHandlerUser = user } else { WeakBox<WebrtcSession>.release(user) }
+        keyframeHandler = host.onKeyframeRequest(source: source) { [weak self] in self?.publisherWantsKeyframe() }
     }
 
     /// [loop] After source_close on this loop: the core calls the handler no more.
     func releaseKeyframeRequests() {
-        if let u = keyframeHandlerUser { WeakBox<WebrtcSession>.release(u) }
-        keyframeHandlerUser = nil
+        keyframeHandler?.release()
+        keyframeHandler = nil
     }
 
     private func publisherWantsKeyframe() {

@@ -41,7 +41,7 @@ final class WebrtcSession: ReaderHandler {
     /// and whether a player's request waits for the next one; whether a player still waits for a keyframe.
     var lastPliUs: Int64 = 0
     var pliWanted = false
-    var keyframeHandlerUser: UnsafeMutableRawPointer?
+    var keyframeHandler: KeyframeRequestHandler?
     var needKeyframe = false
     var lastKeyframeAskUs: Int64 = 0
     private(set) var source: OpaquePointer?

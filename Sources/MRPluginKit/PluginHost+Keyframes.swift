@@ -26,3 +26,37 @@ public extension PluginHost {
         return set(source, fn, user)
     }
 }
+
+/// A closure that readers' keyframe requests run (see `PluginHost.onKeyframeRequest`). The core holds it
+/// through a retained pointer: call `release()` after `source_close` on the loop that set it.
+public final class KeyframeRequestHandler {
+    fileprivate let body: () -> Void
+    fileprivate var user: UnsafeMutableRawPointer?
+
+    fileprivate init(_ body: @escaping () -> Void) { self.body = body }
+
+    public func release() {
+        guard let u = user else { return }
+        user = nil
+        Unmanaged<KeyframeRequestHandler>.fromOpaque(u).release()
+    }
+}
+
+public extension PluginHost {
+    /// [source loop] Runs `body` on this loop for each keyframe request the core forwards for `source`; nil
+    /// when the host cannot (ABI < 1.4) or refused. Capture the session weakly in `body`.
+    func onKeyframeRequest(source: OpaquePointer, _ body: @escaping () -> Void) -> KeyframeRequestHandler? {
+        let handler = KeyframeRequestHandler(body)
+        let user = Unmanaged.passRetained(handler).toOpaque()
+        handler.user = user
+        let rc = setKeyframeHandler(source: source, { user in
+            guard let user else { return }
+            Unmanaged<KeyframeRequestHandler>.fromOpaque(user).takeUnretainedValue().body()
+        }, user: user)
+        guard rc == MR_OK else {
+            handler.release()
+            return nil
+        }
+        return handler
+    }
+}
