@@ -3,8 +3,9 @@ import XCTest
 
 /// Loss both ways, without netem: each run has a network namespace of its own where iptables drops 5 % of the
 /// WebRTC port's datagrams at random. With NACK (the default) the players' lost packets are resent from the
-/// send history and the publisher is asked for what it lost; the same runs with `[webrtc] nack = false` must
-/// miss the thresholds, or the tests would not measure the recovery they claim to.
+/// send history (on the RTX stream aiortc offers, RFC 4588, or as they were with `rtx = false`) and the publisher
+/// is asked for what it lost; the same runs with `[webrtc] nack = false` must miss the thresholds, or the tests
+/// would not measure the recovery they claim to.
 final class WebrtcLossTests: XCTestCase {
     static let whep = Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/whep_client.py").path
     static let whip = Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/whip_client.py").path
@@ -12,9 +13,9 @@ final class WebrtcLossTests: XCTestCase {
     static let (http, rtmp, rtsp, udp) = (18080, 11935, 18554, 18000)
     static let loss = 0.05
 
-    private func server(_ ns: NetworkNamespace, nack: Bool, name: String) throws -> ServerProcess {
+    private func server(_ ns: NetworkNamespace, nack: Bool, rtx: Bool = true, name: String) throws -> ServerProcess {
         try ServerProcess.started(rtmp: Self.rtmp, rtsp: Self.rtsp, http: Self.http,
-                                  extra: "[webrtc]\nport = \(Self.udp)\nbind = \"127.0.0.1\"\nnack = \(nack)",
+                                  extra: "[webrtc]\nport = \(Self.udp)\nbind = \"127.0.0.1\"\nnack = \(nack)\nrtx = \(rtx)",
                                   launcher: ns.launcher, name: name)
     }
 
@@ -26,10 +27,10 @@ final class WebrtcLossTests: XCTestCase {
 
     /// ffmpeg publishes 640x480 25 fps at 1.5 Mbit/s (frames of several packets) over RTMP; an aiortc player
     /// plays over WHEP while 5 % of what the server sends is dropped. Returns its steady frame rate.
-    private func playerRun(nack: Bool, name: String) throws -> (fps: Double, retransmitted: Int, dropped: Int, out: String) {
+    private func playerRun(nack: Bool, rtx: Bool = true, name: String) throws -> (fps: Double, retransmitted: Int, rtx: Int, dropped: Int, out: String) {
         let ns = try NetworkNamespace()
         defer { ns.close() }
-        let s = try server(ns, nack: nack, name: name)
+        let s = try server(ns, nack: nack, rtx: rtx, name: name)
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         let publisher = try ns.start(["/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
                                       "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25", "-t", "40",
@@ -45,21 +46,38 @@ final class WebrtcLossTests: XCTestCase {
         let line = out.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
         let r = (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
         XCTAssertEqual(r["status"] as? Int, 201, out + s.log)
-        return ((r["steady_fps"] as? NSNumber)?.doubleValue ?? 0, metric(ns, "retransmitted"), ns.dropped(), line)
+        // aiortc offers RTX: the answer takes it exactly when the server answers NACKs on an RTX stream.
+        XCTAssertEqual(r["answer_rtx"] as? Bool, nack && rtx, out)
+        return ((r["steady_fps"] as? NSNumber)?.doubleValue ?? 0, metric(ns, "retransmitted"), metric(ns, "rtx_sent"), ns.dropped(), line)
     }
 
     func testPlayersKeepTheFrameRateUnderFivePercentLossWithNackAndNotWithout() throws {
         guard NetworkNamespace.available else { throw XCTSkip("needs root, unshare, nsenter and iptables") }
         let on = try playerRun(nack: true, name: "player-nack-on")
-        print("WebRTC player, 5 % loss, NACK on: \(on)")
+        print("WebRTC player, 5 % loss, NACK on (RTX): \(on)")
         XCTAssertGreaterThan(on.dropped, 5, "the loss was not injected: \(on)")
         XCTAssertGreaterThan(on.retransmitted, 10, "\(on)")
+        // The player offered only video: every retransmission went on the RTX stream, and aiortc took them
+        // (else the frame rate below would be the NACK-off one).
+        XCTAssertEqual(on.rtx, on.retransmitted, "\(on)")
         XCTAssertGreaterThanOrEqual(on.fps, 22.5, "frames lost despite NACK: \(on)")
         let off = try playerRun(nack: false, name: "player-nack-off")
         print("WebRTC player, 5 % loss, NACK off: \(off)")
         XCTAssertGreaterThan(off.dropped, 5, "the loss was not injected: \(off)")
         XCTAssertEqual(off.retransmitted, 0, "\(off)")
+        XCTAssertEqual(off.rtx, 0, "\(off)")
         XCTAssertLessThan(off.fps, 22.5, "without NACK the same loss must cost frames, or the test measures nothing: \(off)")
+    }
+
+    /// `rtx = false`: the same player gets its losses back as plain retransmissions on the media SSRC.
+    func testPlayersWithoutRtxGetPlainRetransmissionsUnderFivePercentLoss() throws {
+        guard NetworkNamespace.available else { throw XCTSkip("needs root, unshare, nsenter and iptables") }
+        let plain = try playerRun(nack: true, rtx: false, name: "player-plain")
+        print("WebRTC player, 5 % loss, NACK on, RTX off: \(plain)")
+        XCTAssertGreaterThan(plain.dropped, 5, "the loss was not injected: \(plain)")
+        XCTAssertGreaterThan(plain.retransmitted, 10, "\(plain)")
+        XCTAssertEqual(plain.rtx, 0, "\(plain)")
+        XCTAssertGreaterThanOrEqual(plain.fps, 22.5, "frames lost despite NACK: \(plain)")
     }
 
     /// aiortc publishes a moving pattern over WHIP while 5 % of what reaches the server is dropped; the

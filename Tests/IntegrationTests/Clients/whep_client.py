@@ -53,6 +53,8 @@ async def run(url, seconds, audio, patch, settle=None):
         await pc.close()
         return
     result["audio_refused"] = "m=audio 0 " in body
+    # RFC 4588 negotiated: an rtx payload type and the FID group of our SSRCs.
+    result["answer_rtx"] = " rtx/90000" in body and "a=ssrc-group:FID" in body
     result["etag"] = headers.get("ETag", "")
     await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
     parts = urllib.parse.urlsplit(url)
