@@ -15,7 +15,8 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from ice_restart import exercise_patch
 
 
-async def run(url, seconds, audio, patch, settle=None):
+async def run(url, seconds, audio=False, patch=False, settle=None):
+    """Plays `url` for `seconds` and returns what the module docstring lists (whep_many.py runs many at once)."""
     pc = RTCPeerConnection()
     pc.addTransceiver("video", direction="recvonly")
     if audio:
@@ -49,10 +50,11 @@ async def run(url, seconds, audio, patch, settle=None):
     result["location"] = headers.get("Location", "")
     if status != 201:
         result["reason"] = body
-        print(json.dumps(result))
         await pc.close()
-        return
+        return result
     result["audio_refused"] = "m=audio 0 " in body
+    # RFC 4588 negotiated: an rtx payload type and the FID group of our SSRCs.
+    result["answer_rtx"] = " rtx/90000" in body and "a=ssrc-group:FID" in body
     result["etag"] = headers.get("ETag", "")
     await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
     parts = urllib.parse.urlsplit(url)
@@ -79,7 +81,7 @@ async def run(url, seconds, audio, patch, settle=None):
     for t in tasks:
         t.cancel()
     await pc.close()
-    print(json.dumps(result))
+    return result
 
 
 def main():
@@ -90,7 +92,7 @@ def main():
     ap.add_argument("--patch", action="store_true", help="trickle, restart ICE and check the new credentials halfway")
     ap.add_argument("--settle", type=float, help="report steady_fps: the frame rate after this many seconds of playing")
     a = ap.parse_args()
-    asyncio.run(run(a.url, a.seconds, a.audio, a.patch, a.settle))
+    print(json.dumps(asyncio.run(run(a.url, a.seconds, a.audio, a.patch, a.settle))))
 
 
 if __name__ == "__main__":
