@@ -24,6 +24,14 @@ let fuzzTargets: [(name: String, dependencies: [String])] = [
     ("FuzzConfig", ["RouterCore"]),
     ("FuzzApiParams", ["MRPluginKit"]),
     ("FuzzRtmpSession", ["PluginHarness", "RouterCore", "mrplugin_rtmp"]),
+    ("FuzzStun", ["WebRtcProtocol"]),
+    ("FuzzWebRtcSdp", ["WebRtcProtocol"]),
+    ("FuzzWebRtcRtcp", ["WebRtcProtocol", "RtpFormats"]),
+    ("FuzzDtls", ["WebRtcProtocol"]),
+    ("FuzzSrtp", ["WebRtcProtocol"]),
+    ("FuzzSrtStreamId", ["SrtProtocol"]),
+    ("FuzzMpegPs", ["MpegPS", "MediaFormats"]),
+    ("FuzzGbRtpTcp", ["RtpFormats", "MpegPS", "MpegTS", "MediaFormats"]),
 ]
 
 let package = Package(

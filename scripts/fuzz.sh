@@ -28,7 +28,8 @@ case "${1:-}" in
 esac
 
 all_targets=(FuzzAmf FuzzFlv FuzzCodecConfig FuzzRtmpChunk FuzzRtspMessage FuzzSdp FuzzRtp FuzzRtcp FuzzMpegTs FuzzMp4
-  FuzzM3u8 FuzzHttp FuzzWebSocket FuzzConfig FuzzApiParams FuzzRtmpSession)
+  FuzzM3u8 FuzzHttp FuzzWebSocket FuzzConfig FuzzApiParams FuzzRtmpSession FuzzStun FuzzWebRtcSdp FuzzWebRtcRtcp FuzzDtls
+  FuzzSrtp FuzzSrtStreamId FuzzMpegPs FuzzGbRtpTcp)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 for t in "${targets[@]}"; do
@@ -36,7 +37,8 @@ for t in "${targets[@]}"; do
 done
 
 declare -A dict=([FuzzAmf]=amf [FuzzRtmpChunk]=amf [FuzzRtmpSession]=amf [FuzzRtspMessage]=rtsp [FuzzSdp]=sdp
-  [FuzzHttp]=http [FuzzM3u8]=m3u8 [FuzzConfig]=toml)
+  [FuzzHttp]=http [FuzzM3u8]=m3u8 [FuzzConfig]=toml [FuzzStun]=stun [FuzzWebRtcSdp]=webrtc-sdp [FuzzSrtStreamId]=srt
+  [FuzzMpegPs]=ps [FuzzGbRtpTcp]=ps)
 
 build_log=$scratch/build.log
 mkdir -p "$scratch"
