@@ -32,6 +32,7 @@ let fuzzTargets: [(name: String, dependencies: [String])] = [
     ("FuzzSrtStreamId", ["SrtProtocol"]),
     ("FuzzMpegPs", ["MpegPS", "MediaFormats"]),
     ("FuzzGbRtpTcp", ["RtpFormats", "MpegPS", "MpegTS", "MediaFormats"]),
+    ("FuzzRtpPacketizer", ["RtpFormats", "MediaFormats"]),
 ]
 
 let package = Package(

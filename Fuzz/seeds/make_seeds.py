@@ -201,6 +201,16 @@ def seed_new_parsers(tmp):
     if ts:
         tsp = [rtp(33, n, 3600, ts[i:i + 1316]) for n, i in enumerate(range(0, min(len(ts), 1316 * 6), 1316))]
         put("FuzzGbRtpTcp", bytes([255, 1]) + b"".join(struct.pack(">H", len(p)) + p for p in tsp))
+    # Bus frames for the packetizers: length-prefixed NAL units (H.264, H.265), raw AAC, G.711, Opus, and PS chunks.
+    avcc = lambda nals: b"".join(struct.pack(">I", len(n)) + n for n in nals)
+    h264 = [bytes.fromhex("6742c01eda0280f684000003000400000300c83c58b920"), bytes.fromhex("68ce3c80"), bytes.fromhex("658884") + bytes(range(256)) * 12]
+    h265 = [n[4:] if n.startswith(b"\x00\x00\x00\x01") else n for n in H265_KEY.split(b"\x00\x00\x00\x01") if n]
+    frames = {0: [avcc(h264), avcc([bytes.fromhex("419a020c")])], 1: [avcc(h265 + [b"\x26\x01" + bytes(3000)]), avcc([b"\x02\x01\xd0\x09"])],
+              2: [b"\x21\x10\x04" + bytes(300)] * 3, 3: [b"\xD5" * 160] * 2, 4: [b"\xFF" * 320], 5: [b"\xFC\xFF\xFE", b"\x78" + bytes(80)],
+              6: [streams[0], streams[1][:700], b""]}
+    for sel, fs in frames.items():
+        for budget in (0, 40, 232):
+            put("FuzzRtpPacketizer", bytes([sel, budget]) + b"".join(struct.pack(">H", len(f)) + f for f in fs))
     # A corrupt length in the middle, which the framer resynchronises after.
     good = gb_rtp(streams[0])
     put("FuzzGbRtpTcp", bytes([7, 1]) + struct.pack(">H", len(good[0])) + good[0] + b"\xFF\xFF" + b"\x5A" * 300
