@@ -79,9 +79,25 @@ options() {
   printf '%s\n' "${opts[@]}"
 }
 
-# Merging keeps the smallest set of inputs covering every feature (not the first input of each), so the
-# checked-in corpora stay small and the CI run loads them fast.
-merge=-set_cover_merge=1
+# Merges the corpora $2... of target $1, minimised, into Fuzz/corpus/$1: the smallest set of inputs covering
+# every feature (not the first input of each); over $max_corpus files, every edge only (hit counts ignored),
+# so the checked-in corpora stay small and the CI run loads them fast.
+max_corpus=200
+merge_into() {
+  local t=$1 merged opts; shift
+  mapfile -t opts < <(options "$t")
+  for counters in 1 0; do
+    merged=$(mktemp -d)
+    if ! run_target "$t" "${opts[@]}" -set_cover_merge=1 -use_counters=$counters "$merged" "Fuzz/corpus/$t" "$@" \
+        >"$scratch/merge-$t.log" 2>&1; then
+      rm -rf "$merged"
+      return 1
+    fi
+    [[ $(ls "$merged" | wc -l) -le $max_corpus ]] && break
+    [[ $counters == 1 ]] && rm -rf "$merged"
+  done
+  rm -rf "Fuzz/corpus/$t" && mv "$merged" "Fuzz/corpus/$t" && chmod 755 "Fuzz/corpus/$t"
+}
 
 # Runs target $1's binary with the rest as arguments.
 run_target() {
@@ -95,10 +111,7 @@ if [[ $mode == seed ]]; then
   python3 Fuzz/seeds/make_seeds.py "$seeds" >/dev/null 2>&1
   for t in "${targets[@]}"; do
     mkdir -p "Fuzz/corpus/$t" "$seeds/$t"
-    merged=$(mktemp -d)
-    mapfile -t opts < <(options "$t")
-    run_target "$t" "${opts[@]}" "$merge" "$merged" "Fuzz/corpus/$t" "$seeds/$t" >"$scratch/merge-$t.log" 2>&1
-    rm -rf "Fuzz/corpus/$t" && mv "$merged" "Fuzz/corpus/$t" && chmod 755 "Fuzz/corpus/$t"
+    merge_into "$t" "$seeds/$t"
     echo "fuzz: $t: $(ls "Fuzz/corpus/$t" | wc -l) seeds"
   done
   exit 0
@@ -133,9 +146,7 @@ for t in "${targets[@]}"; do
   fi
   if [[ $mode == long && $status -eq 0 ]]; then
     # Keep what the long run found, minimised, in the checked-in corpus.
-    merged=$(mktemp -d)
-    run_target "$t" "${opts[@]}" "$merge" "$merged" "Fuzz/corpus/$t" "$work" >"$scratch/merge-$t.log" 2>&1 \
-      && rm -rf "Fuzz/corpus/$t" && mv "$merged" "Fuzz/corpus/$t" && chmod 755 "Fuzz/corpus/$t" || rm -rf "$merged"
+    merge_into "$t" "$work" || echo "fuzz: $t: merge failed (log $scratch/merge-$t.log)"
   fi
   rows+=("| $t | $(ls "Fuzz/corpus/$t" | wc -l) | $runs | $took | $cov | $ft | $([[ $status -ne 0 ]] && echo crash || echo 0) |")
 done
