@@ -46,7 +46,7 @@ let pluginResources: [String: [Resource]] = [
 /// that package can depend on this one by path. The normal build is unchanged: it builds these targets anyway.
 let fuzzedLibraries = [
     "MediaFormats", "RtmpProtocol", "HttpProtocol", "RtpFormats", "RtspProtocol", "MpegTS", "MP4Formats", "HlsFormats",
-    "RouterCore", "PluginHarness",
+    "RouterCore", "PluginHarness", "WebRtcProtocol", "SrtProtocol", "MpegPS",
 ]
 
 let package = Package(

@@ -24,6 +24,15 @@ let fuzzTargets: [(name: String, dependencies: [String])] = [
     ("FuzzConfig", ["RouterCore"]),
     ("FuzzApiParams", ["MRPluginKit"]),
     ("FuzzRtmpSession", ["PluginHarness", "RouterCore", "mrplugin_rtmp"]),
+    ("FuzzStun", ["WebRtcProtocol"]),
+    ("FuzzWebRtcSdp", ["WebRtcProtocol"]),
+    ("FuzzWebRtcRtcp", ["WebRtcProtocol", "RtpFormats"]),
+    ("FuzzDtls", ["WebRtcProtocol"]),
+    ("FuzzSrtp", ["WebRtcProtocol"]),
+    ("FuzzSrtStreamId", ["SrtProtocol"]),
+    ("FuzzMpegPs", ["MpegPS", "MediaFormats"]),
+    ("FuzzGbRtpTcp", ["RtpFormats", "MpegPS", "MpegTS", "MediaFormats"]),
+    ("FuzzRtpPacketizer", ["RtpFormats", "MediaFormats"]),
 ]
 
 let package = Package(

@@ -3,7 +3,8 @@
 # .build-fuzz, run against the checked-in corpora in Fuzz/corpus/<target>. See docs/reliability.md.
 #
 #   scripts/fuzz.sh --time N [targets...]   each target for N seconds (CI: scripts/test.sh runs --time 10)
-#   scripts/fuzz.sh --long [N] [targets...] each target for N seconds (default 600), new inputs merged into the
+#   scripts/fuzz.sh --long [N] [targets...] each target for N seconds (default 600; MR_FUZZ_RUNS=M stops a target
+#                                           after M executions if that comes first), new inputs merged into the
 #                                           checked-in corpus afterwards; prints a Markdown table of the figures
 #   scripts/fuzz.sh --seed [targets...]     regenerate the seeds (unit-test vectors, ffmpeg captures) and merge
 #                                           them, minimised, into Fuzz/corpus
@@ -28,7 +29,8 @@ case "${1:-}" in
 esac
 
 all_targets=(FuzzAmf FuzzFlv FuzzCodecConfig FuzzRtmpChunk FuzzRtspMessage FuzzSdp FuzzRtp FuzzRtcp FuzzMpegTs FuzzMp4
-  FuzzM3u8 FuzzHttp FuzzWebSocket FuzzConfig FuzzApiParams FuzzRtmpSession)
+  FuzzM3u8 FuzzHttp FuzzWebSocket FuzzConfig FuzzApiParams FuzzRtmpSession FuzzStun FuzzWebRtcSdp FuzzWebRtcRtcp FuzzDtls
+  FuzzSrtp FuzzSrtStreamId FuzzMpegPs FuzzGbRtpTcp FuzzRtpPacketizer)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 for t in "${targets[@]}"; do
@@ -36,7 +38,8 @@ for t in "${targets[@]}"; do
 done
 
 declare -A dict=([FuzzAmf]=amf [FuzzRtmpChunk]=amf [FuzzRtmpSession]=amf [FuzzRtspMessage]=rtsp [FuzzSdp]=sdp
-  [FuzzHttp]=http [FuzzM3u8]=m3u8 [FuzzConfig]=toml)
+  [FuzzHttp]=http [FuzzM3u8]=m3u8 [FuzzConfig]=toml [FuzzStun]=stun [FuzzWebRtcSdp]=webrtc-sdp [FuzzSrtStreamId]=srt
+  [FuzzMpegPs]=ps [FuzzGbRtpTcp]=ps)
 
 build_log=$scratch/build.log
 mkdir -p "$scratch"
@@ -76,6 +79,26 @@ options() {
   printf '%s\n' "${opts[@]}"
 }
 
+# Merges the corpora $2... of target $1, minimised, into Fuzz/corpus/$1: the smallest set of inputs covering
+# every feature (not the first input of each); over $max_corpus files, every edge only (hit counts ignored),
+# so the checked-in corpora stay small and the CI run loads them fast.
+max_corpus=200
+merge_into() {
+  local t=$1 merged opts; shift
+  mapfile -t opts < <(options "$t")
+  for counters in 1 0; do
+    merged=$(mktemp -d)
+    if ! run_target "$t" "${opts[@]}" -set_cover_merge=1 -use_counters=$counters "$merged" "Fuzz/corpus/$t" "$@" \
+        >"$scratch/merge-$t.log" 2>&1; then
+      rm -rf "$merged"
+      return 1
+    fi
+    [[ $(ls "$merged" | wc -l) -le $max_corpus ]] && break
+    [[ $counters == 1 ]] && rm -rf "$merged"
+  done
+  rm -rf "Fuzz/corpus/$t" && mv "$merged" "Fuzz/corpus/$t" && chmod 755 "Fuzz/corpus/$t"
+}
+
 # Runs target $1's binary with the rest as arguments.
 run_target() {
   local t=$1; shift
@@ -88,10 +111,7 @@ if [[ $mode == seed ]]; then
   python3 Fuzz/seeds/make_seeds.py "$seeds" >/dev/null 2>&1
   for t in "${targets[@]}"; do
     mkdir -p "Fuzz/corpus/$t" "$seeds/$t"
-    merged=$(mktemp -d)
-    mapfile -t opts < <(options "$t")
-    run_target "$t" "${opts[@]}" -merge=1 "$merged" "Fuzz/corpus/$t" "$seeds/$t" >"$scratch/merge-$t.log" 2>&1
-    rm -rf "Fuzz/corpus/$t" && mv "$merged" "Fuzz/corpus/$t" && chmod 755 "Fuzz/corpus/$t"
+    merge_into "$t" "$seeds/$t"
     echo "fuzz: $t: $(ls "Fuzz/corpus/$t" | wc -l) seeds"
   done
   exit 0
@@ -104,33 +124,37 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$artifacts" "Fuzz/corpus/$t"
   log=$scratch/run-$t.log
   mapfile -t opts < <(options "$t")
+  limit=()
+  [[ $mode == long && -n "${MR_FUZZ_RUNS:-}" ]] && limit=(-runs="$MR_FUZZ_RUNS")
   set +e
-  run_target "$t" "${opts[@]}" -max_total_time="$seconds" -artifact_prefix="$artifacts/" "$work" "Fuzz/corpus/$t" >"$log" 2>&1
+  began=$SECONDS
+  run_target "$t" "${opts[@]}" "${limit[@]}" -max_total_time="$seconds" -artifact_prefix="$artifacts/" "$work" "Fuzz/corpus/$t" >"$log" 2>&1
   status=$?
+  took=$((SECONDS - began))
   set -e
   runs=$(grep -a -o "stat::number_of_executed_units: [0-9]*" "$log" | grep -o "[0-9]*$" || echo "?")
-  cov=$(grep -a -E "^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)" "$log" | tail -n 1 | grep -o "cov: [0-9]*" | grep -o "[0-9]*" || echo "?")
+  last=$(grep -a -E "^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)" "$log" | tail -n 1)
+  cov=$(grep -o "cov: [0-9]*" <<<"$last" | grep -o "[0-9]*" || echo "?")
+  ft=$(grep -o "ft: [0-9]*" <<<"$last" | grep -o "[0-9]*" || echo "?")
   corpus=$(cat <(ls "$work") <(ls "Fuzz/corpus/$t") | sort -u | wc -l)
   if [[ $status -ne 0 ]]; then
     failed+=("$t")
     echo "fuzz: $t: CRASH after $runs runs (exit $status); input in $artifacts/, log $log"
     grep -a -E "^(==[0-9]+==ERROR|SUMMARY|Fatal error|.*: Fatal error:)" "$log" | head -n 5 | sed 's/^/    /'
   else
-    echo "fuzz: $t: $runs runs in ${seconds} s, coverage $cov, corpus $corpus, no crash"
+    echo "fuzz: $t: $runs runs in ${took} s, coverage $cov, features $ft, corpus $corpus, no crash"
   fi
-  rows+=("| $t | $corpus | $runs | $cov | $([[ $status -ne 0 ]] && echo crash || echo 0) |")
   if [[ $mode == long && $status -eq 0 ]]; then
     # Keep what the long run found, minimised, in the checked-in corpus.
-    merged=$(mktemp -d)
-    run_target "$t" "${opts[@]}" -merge=1 "$merged" "Fuzz/corpus/$t" "$work" >"$scratch/merge-$t.log" 2>&1 \
-      && rm -rf "Fuzz/corpus/$t" && mv "$merged" "Fuzz/corpus/$t" && chmod 755 "Fuzz/corpus/$t" || rm -rf "$merged"
+    merge_into "$t" "$work" || echo "fuzz: $t: merge failed (log $scratch/merge-$t.log)"
   fi
+  rows+=("| $t | $(ls "Fuzz/corpus/$t" | wc -l) | $runs | $took | $cov | $ft | $([[ $status -ne 0 ]] && echo crash || echo 0) |")
 done
 
 if [[ $mode == long ]]; then
   echo
-  echo "| target | corpus | executions | coverage | crashes |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| target | corpus | executions | seconds | coverage | features | crashes |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
 fi
 if [[ ${#failed[@]} -gt 0 ]]; then

@@ -87,6 +87,136 @@ def capture_rtp(tmp):
         out[name] = (packets, open(sdp).read() if os.path.exists(sdp) else "")
     return out
 
+def hex_vectors(test_dir):
+    """hexBytes("...") and hexBytes(\"\"\"...\"\"\") vectors of one unit-test target (the WebRTC, PS and SRT tests' form)."""
+    out = []
+    for path in glob.glob(os.path.join(root, "Tests", test_dir, "*.swift")):
+        src = open(path, encoding="utf-8").read()
+        for h in re.findall(r'hexBytes\("""\n(.*?)"""\)', src, re.S) + re.findall(r'hexBytes\("([0-9a-fA-F ]+)"\)', src):
+            try: out.append(bytes.fromhex(re.sub(r"\s", "", h)))
+            except ValueError: pass
+    return out
+
+def string_literals(test_dir):
+    """Every one-line string literal of a unit-test target (streamids, rules and URLs are short)."""
+    out = []
+    for path in glob.glob(os.path.join(root, "Tests", test_dir, "*.swift")):
+        for t in re.findall(r'"((?:[^"\\\n]|\\.)+)"', open(path, encoding="utf-8").read()):
+            if "\\(" not in t: out.append(unescape(t))
+    return out
+
+def ps_timestamp(prefix, v):
+    return bytes([prefix << 4 | ((v >> 29) & 0x0E) | 1, (v >> 22) & 0xFF, ((v >> 14) & 0xFE) | 1, (v >> 7) & 0xFF, ((v << 1) & 0xFE) | 1])
+
+def ps_pes(sid, pts, payload, zero_length=False, dts=None):
+    header = b"\x80\x00\x00"
+    if pts is not None and dts is not None: header = b"\x80\xC0\x0A" + ps_timestamp(3, pts) + ps_timestamp(1, dts)
+    elif pts is not None: header = b"\x80\x80\x05" + ps_timestamp(2, pts)
+    length = 0 if zero_length else len(header) + len(payload)
+    return b"\x00\x00\x01" + bytes([sid]) + struct.pack(">H", length) + header + payload
+
+def ps_map(entries):
+    m = b"".join(bytes([t, i, 0, 0]) for t, i in entries)
+    body = b"\xE0\xFF\x00\x00" + struct.pack(">H", len(m)) + m + b"\x00\x00\x00\x00"
+    return b"\x00\x00\x01\xBC" + struct.pack(">H", len(body)) + body
+
+PS_PACK = bytes([0, 0, 1, 0xBA, 0x44, 0x00, 0x04, 0x00, 0x04, 0x01, 0x01, 0x89, 0xC3, 0xF8])
+PS_SYSTEM = bytes([0, 0, 1, 0xBB, 0x00, 0x09, 0x80, 0xCC, 0xF5, 0x04, 0xE1, 0xFF, 0xE0, 0xE0, 0x80])
+H264_KEY = b"".join(b"\x00\x00\x00\x01" + n for n in [bytes.fromhex("6742c01eda0280f684000003000400000300c83c58b920"), bytes.fromhex("68ce3c80"), bytes.fromhex("65888400 33ff".replace(" ", ""))])
+H265_KEY = b"".join(b"\x00\x00\x00\x01" + n for n in [bytes.fromhex("40010c01ffff016000000300b0000003000003005d9598"),
+    bytes.fromhex("420101016000000300b0000003000003005da00280802d165995a4932bc05a70080000030008000003008040"), bytes.fromhex("4401c172b46240"), bytes.fromhex("2601af0a3e")])
+
+def program_streams():
+    """Program streams as the PS tests build them, in the shapes devices send."""
+    alaw = b"\xD5" * 160
+    adts = bytes([0xFF, 0xF1, 0x50, 0x80, 0x02, 0x1F, 0xFC]) + b"\x21\x10\x04"
+    slice_ = b"\x00\x00\x00\x01\x41\x9A\x02\x0C"
+    yield PS_PACK + PS_SYSTEM + ps_map([(0x1B, 0xE0), (0x90, 0xC0)]) + ps_pes(0xE0, 3600, H264_KEY) + ps_pes(0xC0, 3600, alaw) + PS_PACK + ps_pes(0xE0, 7200, slice_)
+    yield PS_PACK + ps_map([(0x24, 0xE0), (0x0F, 0xC0)]) + ps_pes(0xE0, 3600, H265_KEY, dts=0) + ps_pes(0xC0, 3600, adts) + PS_PACK + ps_pes(0xE0, 7200, b"\x00\x00\x00\x01\x02\x01\xd0\x09")
+    yield PS_PACK + ps_pes(0xE0, 3600, H264_KEY, zero_length=True) + PS_PACK + ps_pes(0xE0, 7200, slice_, zero_length=True) + b"\x00\x00\x01\xB9"
+    # Hikvision's H.265: NAL units straight after the pack header, continuing the open frame.
+    yield PS_PACK + ps_pes(0xE0, 3600, H265_KEY) + PS_PACK + b"\x00\x00\x00\x01\x02\x01\xd0\x09" + PS_PACK + ps_pes(0xE0, 7200, b"\x00\x00\x00\x01\x02\x01\xd0\x0a")
+    mpeg1_pack = bytes([0, 0, 1, 0xBA, 0x21, 0x00, 0x01, 0x00, 0x01, 0x80, 0x00, 0x01])
+    mpeg1_pes = b"\x00\x00\x01\xE0" + struct.pack(">H", 5 + len(H264_KEY) + 1) + b"\xFF" + ps_timestamp(2, 3600) + H264_KEY
+    yield mpeg1_pack + mpeg1_pes + b"\x00\x00\x01\xBE\x00\x04\xFF\xFF\xFF\xFF"
+    yield b"garbage" + PS_PACK + ps_pes(0xC0, 900, alaw) + b"\x00\x00\x01\xBD\x00\x02\x00\x00" + ps_pes(0xC0, 1800, alaw)
+
+def rtp(pt, seq, ts, payload, marker=False, ssrc=0x01020304):
+    return bytes([0x80, (0x80 if marker else 0) | pt]) + struct.pack(">HII", seq, ts, ssrc) + payload
+
+def gb_rtp(ps, pt=96, size=1400, ts=3600):
+    chunks = [ps[i:i + size] for i in range(0, len(ps), size)] or [b""]
+    return [rtp(pt, n, ts, c, marker=n == len(chunks) - 1) for n, c in enumerate(chunks)]
+
+def seed_new_parsers(tmp):
+    """Seeds of the WebRTC, SRT and GB28181 targets."""
+    wt = hex_vectors("WebRtcProtocolTests")
+    for x in wt:
+        put("FuzzStun", x); put("FuzzWebRtcRtcp", x)
+    b, t = vectors("RtpFormatsTests")
+    rtcp_like = [x for x in b if len(x) >= 8 and x[0] >> 6 == 2 and 192 <= x[1] <= 223]
+    for x in rtcp_like: put("FuzzWebRtcRtcp", x)
+    for f in glob.glob(os.path.join(root, "Tests", "WebRtcProtocolTests", "Fixtures", "*.sdp")):
+        put("FuzzWebRtcSdp", open(f, "rb").read())
+    src = open(os.path.join(root, "Tests", "WebRtcProtocolTests", "SdpTests.swift"), encoding="utf-8").read()
+    for t in re.findall(r'"""\n(.*?)\n\s*"""', src, re.S):
+        if "v=0" in t: put("FuzzWebRtcSdp", unescape("\r\n".join(l.strip() for l in t.split("\n"))))
+    # SRTP: RFC 7714's protected packets under its key (raw mode, GCM) and plain RTP/RTCP (round trip, both profiles).
+    frame = lambda ps: b"".join(struct.pack(">H", len(p)) + p for p in ps)
+    srtp = [x for x in wt if len(x) > 12 and x[0] >> 6 == 2]
+    for x in srtp:
+        rtcp = 192 <= x[1] <= 223
+        for mode in ((1, 0, 5, 4) if not rtcp else (3, 2, 7, 6)): put("FuzzSrtp", bytes([mode]) + frame([x]))
+    plain = [rtp(96, s, 3000 * s, bytes(range(40))) for s in (1, 2, 2, 65535, 0, 3)]
+    for mode in (4, 5): put("FuzzSrtp", bytes([mode]) + frame(plain))
+    for mode in (6, 7): put("FuzzSrtp", bytes([mode]) + frame([x for x in rtcp_like[:4]] + [bytes.fromhex("81c9000701020304")]))
+    # DTLS: records mode (even first byte: MTU from the second) and handshake scripts (odd).
+    rec = lambda ct, body: bytes([ct, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 1]) + struct.pack(">H", len(body)) + body
+    put("FuzzDtls", b"\x00\x10" + rec(22, b"\x01" * 100) + rec(22, b"\x02" * 60) + rec(20, b"\x01") + rec(23, b"x" * 300) + b"\x16\xfe\xfd")
+    put("FuzzDtls", b"\x00\x00" + rec(22, b"") + rec(21, b"\x02\x28"))
+    for script in [b"", b"\x00" * 16, b"\x04\x00\x00\x00", b"\x05\x00\x20\x40" * 4, b"\x06\x10" * 3, b"\x07\x04abcd", b"\x03\x05\x16\xfe\xfd\x00\x00"]:
+        put("FuzzDtls", b"\x01" + script)
+    # SRT streamids in every dialect, URLs and passphrase rules, from the tests.
+    for x in string_literals("SrtProtocolTests"):
+        put("FuzzSrtStreamId", x)
+    for x in ["#!::r=live/cam,m=publish", "#!::h=example.com,r=app/sub/cam,m=request,u=alice,s=abc,t=stream,token=x",
+              "%23%21%3A%3Ar%3Dlive%2Fcam%2Cm%3Dpublish", "publish:live/cam:user:pass:token=1", "read:live/cam",
+              "h=live/cam,m=publish", "live/cam?token=1", "srt://127.0.0.1:9000?streamid=#!::r=live/cam,m=request&passphrase=0123456789&latency=200000",
+              "srt://[::1]:9000/live/cam?pbkeylen=32&mode=caller", "live/*=0123456789abc|24\npublish:live/cam=\nread:*=secretsecret"]:
+        put("FuzzSrtStreamId", x)
+    # MPEG-PS: built like the tests, and ffmpeg's program streams; GB28181 RTP over TCP carrying them.
+    streams = list(program_streams())
+    for args in (["-c:v", "libx264", "-an"], ["-c:v", "libx264", "-c:a", "mp2"], ["-c:v", "mpeg2video", "-c:a", "mp2"]):
+        ps = ffmpeg(args + ["-f", "mpeg"], os.path.join(tmp, "a.mpg"))
+        if ps: streams.append(ps[:8192])
+    for n, ps in enumerate(streams):
+        put("FuzzMpegPs", bytes([n * 37 % 256, n & 1]) + ps)
+        packets = gb_rtp(ps, size=[1400, 500][n % 2])
+        put("FuzzGbRtpTcp", bytes([255, 1]) + b"".join(struct.pack(">H", len(p)) + p for p in packets))
+        put("FuzzGbRtpTcp", bytes([50, 0]) + b"".join(b"$\x00" + struct.pack(">H", len(p)) + p for p in packets))
+    key = [rtp(98, n, 3600, nal, marker=n == 2) for n, nal in
+           enumerate([bytes.fromhex("6742c01eda0280f684000003000400000300c83c58b920"), bytes.fromhex("68ce3c80"), bytes.fromhex("65888400 33ff".replace(" ", ""))])]
+    put("FuzzGbRtpTcp", bytes([255, 0]) + b"".join(struct.pack(">H", len(p)) + p for p in key + [rtp(8, 9, 160, b"\xD5" * 160)]))
+    ts = ffmpeg(["-c:v", "libx264", "-c:a", "aac", "-f", "mpegts"], os.path.join(tmp, "g.ts"))
+    if ts:
+        tsp = [rtp(33, n, 3600, ts[i:i + 1316]) for n, i in enumerate(range(0, min(len(ts), 1316 * 6), 1316))]
+        put("FuzzGbRtpTcp", bytes([255, 1]) + b"".join(struct.pack(">H", len(p)) + p for p in tsp))
+    # Bus frames for the packetizers: length-prefixed NAL units (H.264, H.265), raw AAC, G.711, Opus, and PS chunks.
+    avcc = lambda nals: b"".join(struct.pack(">I", len(n)) + n for n in nals)
+    h264 = [bytes.fromhex("6742c01eda0280f684000003000400000300c83c58b920"), bytes.fromhex("68ce3c80"), bytes.fromhex("658884") + bytes(range(256)) * 12]
+    h265 = [n[4:] if n.startswith(b"\x00\x00\x00\x01") else n for n in H265_KEY.split(b"\x00\x00\x00\x01") if n]
+    frames = {0: [avcc(h264), avcc([bytes.fromhex("419a020c")])], 1: [avcc(h265 + [b"\x26\x01" + bytes(3000)]), avcc([b"\x02\x01\xd0\x09"])],
+              2: [b"\x21\x10\x04" + bytes(300)] * 3, 3: [b"\xD5" * 160] * 2, 4: [b"\xFF" * 320], 5: [b"\xFC\xFF\xFE", b"\x78" + bytes(80)],
+              6: [streams[0], streams[1][:700], b""]}
+    for sel, fs in frames.items():
+        for budget in (0, 40, 232):
+            put("FuzzRtpPacketizer", bytes([sel, budget]) + b"".join(struct.pack(">H", len(f)) + f for f in fs))
+    # A corrupt length in the middle, which the framer resynchronises after.
+    good = gb_rtp(streams[0])
+    put("FuzzGbRtpTcp", bytes([7, 1]) + struct.pack(">H", len(good[0])) + good[0] + b"\xFF\xFF" + b"\x5A" * 300
+        + b"".join(struct.pack(">H", len(p)) + p for p in good[1:]))
+
+
 def main():
     tmp = tempfile.mkdtemp()
     # Unit-test vectors, framed per target.
@@ -184,5 +314,6 @@ def main():
         put("FuzzApiParams", q)
     put("FuzzRtmpSession", rtmp_session(True)); put("FuzzRtmpSession", rtmp_session(False))
     put("FuzzRtmpChunk", b"\x10" + rtmp_session(True))
+    seed_new_parsers(tmp)
 
 main()

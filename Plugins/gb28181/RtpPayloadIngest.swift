@@ -41,7 +41,7 @@ final class RtpPayloadIngest {
     }
 
     func packet(_ p: RtpPacket) {
-        if let codec = Self.esCodec(p.payloadType) { return elementary(p, codec) }
+        if let codec = GbElementaryPayloadTypes.codec(p.payloadType) { return elementary(p, codec) }
         if p.payloadType == 33 || (p.payload.first == 0x47 && p.payload.count % 188 == 0) {
             let out = ts.push(p.payload)
             emit(ts.tracks, out.map { ($0.track, $0.key, $0.pts, $0.dts, $0.data) })
@@ -58,16 +58,6 @@ final class RtpPayloadIngest {
             loggedErrors = ps.errors
         }
         emit(ps.tracks, out.map { ($0.track, $0.key, $0.pts, $0.dts, $0.data) })
-    }
-
-    static func esCodec(_ pt: UInt8) -> Codec? {
-        switch pt {
-        case 98: return .h264
-        case 99: return .h265
-        case 8: return .pcma
-        case 0: return .pcmu
-        default: return nil
-        }
     }
 
     private func elementary(_ p: RtpPacket, _ codec: Codec) {

@@ -11,6 +11,8 @@ struct WebrtcOutTrack {
     /// SPS/PPS from the track's extradata, put in front of a keyframe that lacks them (RTMP sends them out of band).
     let parameterSets: [[UInt8]]
     var history: WebrtcSendHistory
+    /// Where NACKed packets go when the player negotiated RTX (RFC 4588); nil: resent as they were.
+    var rtx: RtxStream?
     /// H.264 only, when `bframe_filter` is on: what keeps pictures in presentation order.
     var reorder: H264ReorderFilter?
     var packets: UInt32 = 0

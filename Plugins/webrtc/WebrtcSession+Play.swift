@@ -86,19 +86,29 @@ extension WebrtcSession {
         batch.send(host, context.sockets[Int(loop)])
     }
 
-    /// RFC 4585 6.2.1: resend what the history still has, as it was (no RTX negotiated in this version).
+    /// RFC 4585 6.2.1: resend what the history still has, on the RTX stream when the player negotiated one
+    /// (RFC 4588: its own SSRC and numbering, so the player's statistics of the media stream stay true),
+    /// else as it was.
     func retransmit(_ nack: RtcpNack) {
-        guard let outbound, let peer, let t = tracks.values.first(where: { $0.ssrc == nack.mediaSsrc }) else { return }
+        guard let outbound, let peer, let hit = tracks.first(where: { $0.value.ssrc == nack.mediaSsrc }) else { return }
+        var t = hit.value
         var resent = 0
         for sequence in nack.lost.prefix(256) {
-            guard var p = t.history.packet(sequence: sequence) else { continue }
+            guard let original = t.history.packet(sequence: sequence) else { continue }
+            var p = original
+            if t.rtx != nil {
+                guard let r = t.rtx?.repair(original[...]) else { continue }
+                p = r
+            }
             do { try outbound.protectRtp(&p) } catch { continue }
             queue(p, to: peer)
             resent += 1
         }
+        tracks[hit.key] = t
         flushBatch()
         host.stat("nack_requested", add: Int64(nack.lost.count))
         host.stat("retransmitted", add: Int64(resent))
+        if t.rtx != nil, resent > 0 { host.stat("rtx_sent", add: Int64(resent)) }
         counters.nackAnswered(asked: nack.lost.count, resent: resent)
     }
 

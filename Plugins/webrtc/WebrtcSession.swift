@@ -171,7 +171,7 @@ final class WebrtcSession: ReaderHandler {
                                        fingerprint: context.certificate.fingerprint, candidates: context.candidates)
         let videoSsrc = UInt32.random(in: 1...UInt32.max - 1), audioSsrc = UInt32.random(in: 1...UInt32.max - 1)
         options.sendSsrcs = ["video": (videoSsrc, videoSsrc &+ 1), "audio": (audioSsrc, audioSsrc &+ 1)]
-        options.rtx = false
+        options.rtx = context.settings.rtx && context.settings.nack
         if !context.settings.nack { options.feedback.removeAll { $0 == "nack" } }
         options.sessionId = UInt64.random(in: 1...UInt64(Int64.max))
         options.videoCodecs = video.map { v in
@@ -208,6 +208,9 @@ final class WebrtcSession: ReaderHandler {
             tracks[source.key] = WebrtcOutTrack(codec: codec, clock: clock, packetizer: p, parameterSets: sets,
                                                 history: WebrtcSendHistory(capacity: codec.isVideo ? 1024 : 256),
                                                 bframeFilter: context.settings.bframeFilter)
+            if let pt = n.rtxPayloadType, let rtxSsrc = n.localRtxSsrc {
+                tracks[source.key]?.rtx = RtxStream(payloadType: pt, ssrc: rtxSsrc, firstSequence: UInt16.random(in: 0...UInt16.max))
+            }
         }
         connect(result)
     }

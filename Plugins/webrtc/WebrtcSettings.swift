@@ -14,7 +14,8 @@ struct WebrtcSettings: Sendable {
     /// Generic NACK both ways: answering players' NACKs from the send history and asking publishers for
     /// what they lost. Off only to measure what it saves (the loss tests do).
     var nack = true
-    /// RTX (RFC 4588) accepted from publishers that offer it; off, they retransmit on the media SSRC.
+    /// RTX (RFC 4588) both ways when the peer offers it (publishers' retransmissions taken on their RTX stream,
+    /// players' NACKs answered on ours); off, or with NACK off, retransmissions go on the media SSRC.
     var rtx = true
     /// STUN/TURN servers announced to WHIP/WHEP clients in `Link: rel="ice-server"` headers.
     var iceServers: [IceServer] = []
@@ -30,7 +31,8 @@ struct WebrtcSettings: Sendable {
             + "as ZLMediaKit's rtc.externIP); default: the bound address, or every local IPv4 address when bound to 0.0.0.0"),
         ("extern_ip", MR_CONFIG_LIST, "alias of candidates"),
         ("nack", MR_CONFIG_BOOL, "NACK both ways: retransmit to players what they lost, ask publishers for what we lost (default true)"),
-        ("rtx", MR_CONFIG_BOOL, "accept publishers' retransmissions on an RTX stream when they offer one (default true)"),
+        ("rtx", MR_CONFIG_BOOL, "RTX (RFC 4588) when the peer offers it: publishers retransmit on an RTX stream, players' NACKs are "
+            + "answered on one; off, retransmissions are plain (default true)"),
         ("ice_servers", MR_CONFIG_LIST, "STUN/TURN servers for clients, sent as Link: rel=\"ice-server\" headers on WHIP/WHEP answers and "
             + "preflights (RFC 9725 4.6): \"stun:host:3478\", \"turn:user:credential@host:3478?transport=udp\""),
         ("bframe_filter", MR_CONFIG_BOOL, "drop the H.264 pictures a player would show out of decode order (B-frames) and tell "

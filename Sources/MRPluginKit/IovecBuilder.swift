@@ -3,8 +3,10 @@ import PluginABI
 /// Builds one `conn_send_vec` call: ranges of shared buffers, and small inline runs kept in a reusable
 /// scratch array. One builder per player, reused for every packet, so building allocates nothing.
 public struct IovecBuilder {
-    private var scratch: [UInt8] = []
-    private var pieces: [(buf: OpaquePointer?, offset: Int, len: Int)] = []
+    // Visible to inlinable code: `inline` is specialized in its callers (an unspecialized generic call per
+    // packet header cost about 6 % of the server's CPU in the HTTP-FLV fan-out profile).
+    @usableFromInline var scratch: [UInt8] = []
+    @usableFromInline var pieces: [(buf: OpaquePointer?, offset: Int, len: Int)] = []
     private var vec: [mr_iovec] = []
 
     public init() {
@@ -27,6 +29,7 @@ public struct IovecBuilder {
         }
     }
 
+    @inlinable
     public mutating func inline<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         guard !bytes.isEmpty else { return }
         let start = scratch.count

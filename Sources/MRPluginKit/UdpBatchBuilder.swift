@@ -6,12 +6,13 @@ import PluginABI
 /// Builds one `udp_send_batch` call: datagrams of shared buffer ranges and small inline runs, each to its
 /// destination. Reused for every batch (one per socket), so building allocates nothing once warm.
 public struct UdpBatchBuilder {
-    private var scratch: [UInt8] = []
+    // Visible to inlinable code: `inline` is specialized in its callers, not called as a generic per packet.
+    @usableFromInline var scratch: [UInt8] = []
     private var addresses: [sockaddr_storage] = []
     private var addressLengths: [socklen_t] = []
-    private var pieces: [(buf: OpaquePointer?, offset: Int, len: Int)] = []
+    @usableFromInline var pieces: [(buf: OpaquePointer?, offset: Int, len: Int)] = []
     /// Per datagram: its address index and its first piece.
-    private var datagrams: [(address: Int, firstPiece: Int)] = []
+    @usableFromInline var datagrams: [(address: Int, firstPiece: Int)] = []
     private var vec: [mr_iovec] = []
     private var list: [mr_udp_datagram] = []
 
@@ -41,6 +42,7 @@ public struct UdpBatchBuilder {
     }
 
     /// Adds a few bytes of the plugin's own (a header) to the current datagram; the host copies them.
+    @inlinable
     public mutating func inline<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         guard !bytes.isEmpty, !datagrams.isEmpty else { return }
         let start = scratch.count

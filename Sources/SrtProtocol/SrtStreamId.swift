@@ -79,28 +79,29 @@ public struct SrtStreamId: Equatable, Sendable {
         guard count > 0 else { throw .empty }
         guard count <= maxLength else { throw .tooLong(count) }
         // A client that URL-encodes the whole access-control text (`%23%21%3A%3A…`) means the same.
-        if text.hasPrefix("%23"), case let decoded = SrtURL.percentDecoded(text), decoded.hasPrefix("#!::") {
+        let scalars = Substring(text)
+        if scalars.hasScalarPrefix("%23"), case let decoded = SrtURL.percentDecoded(text), Substring(decoded).hasScalarPrefix("#!::") {
             return try parsing(decoded)
         }
         guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { throw .badCharacters }
-        if text.hasPrefix("#!::") { return try keyValues(String(text.dropFirst(4)), dialect: .accessControl) }
-        if text.hasPrefix("publish:") { return try mediamtx(String(text.dropFirst(8)), mode: .publish) }
-        if text.hasPrefix("read:") { return try mediamtx(String(text.dropFirst(5)), mode: .request) }
+        if scalars.hasScalarPrefix("#!::") { return try keyValues(scalars.droppingScalars(4), dialect: .accessControl) }
+        if scalars.hasScalarPrefix("publish:") { return try mediamtx(scalars.droppingScalars(8), mode: .publish) }
+        if scalars.hasScalarPrefix("read:") { return try mediamtx(scalars.droppingScalars(5), mode: .request) }
         // SRS's older form: key=value pairs without the marker (the first '=' comes before any '/').
-        if let eq = text.firstIndex(of: "="), text.firstIndex(of: "/").map({ eq < $0 }) ?? true {
-            return try keyValues(text, dialect: .keyValue)
+        if let eq = scalars.unicodeScalars.firstIndex(of: "="), scalars.unicodeScalars.firstIndex(of: "/").map({ eq < $0 }) ?? true {
+            return try keyValues(scalars, dialect: .keyValue)
         }
         let (app, stream, query) = try resource(text)
         return SrtStreamId(mode: .request, app: app, stream: stream, query: query, dialect: .plain)
     }
 
-    private static func keyValues(_ body: String, dialect: Dialect) throws(Failure) -> SrtStreamId {
+    private static func keyValues(_ body: Substring, dialect: Dialect) throws(Failure) -> SrtStreamId {
         var known: [String: String] = [:]
         var extra: [String] = []
         // SRS turns a URL's '?' and '&' into ',' pairs; both separators are taken.
-        for pair in body.split(whereSeparator: { $0 == "," || $0 == "&" }) {
-            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw .malformed("'\(pair)' is not key=value") }
-            let key = String(pair[..<eq]), value = String(pair[pair.index(after: eq)...])
+        for pair in body.scalarFields(where: { $0 == "," || $0 == "&" }) {
+            guard let eq = pair.unicodeScalars.firstIndex(of: "="), eq != pair.startIndex else { throw .malformed("'\(pair)' is not key=value") }
+            let key = String(Substring(pair.unicodeScalars[..<eq])), value = String(Substring(pair.unicodeScalars[pair.unicodeScalars.index(after: eq)...]))
             if ["r", "m", "h", "u", "s", "t"].contains(key) {
                 guard known[key] == nil else { throw .malformed("key '\(key)' given twice") }
                 known[key] = value
@@ -129,8 +130,8 @@ public struct SrtStreamId: Equatable, Sendable {
                            session: known["s"], query: query, dialect: dialect)
     }
 
-    private static func mediamtx(_ body: String, mode: Mode) throws(Failure) -> SrtStreamId {
-        let parts = body.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    private static func mediamtx(_ body: Substring, mode: Mode) throws(Failure) -> SrtStreamId {
+        let parts = body.scalarFields(omittingEmpty: false, where: { $0 == ":" }).map(String.init)
         var user: String?, password: String?, query = ""
         switch parts.count {
         case 1: break
@@ -147,12 +148,12 @@ public struct SrtStreamId: Equatable, Sendable {
     /// `app/stream[?query]`; the app may have several levels (`a/b/stream`), as the bus's keys allow.
     static func resource(_ text: String) throws(Failure) -> (app: String, stream: String, query: String) {
         var path = Substring(text), query = ""
-        if let q = text.firstIndex(of: "?") {
-            path = text[..<q]
-            query = String(text[text.index(after: q)...])
+        if let q = text.unicodeScalars.firstIndex(of: "?") {
+            path = Substring(text.unicodeScalars[..<q])
+            query = String(Substring(text.unicodeScalars[text.unicodeScalars.index(after: q)...]))
         }
-        if path.hasPrefix("/") { path = path.dropFirst() }
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        if path.hasScalarPrefix("/") { path = path.droppingScalars(1) }
+        let parts = path.scalarFields(omittingEmpty: false, where: { $0 == "/" })
         guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else { throw .badResource(String(path)) }
         return (parts.dropLast().joined(separator: "/"), String(parts[parts.count - 1]), query)
     }
@@ -163,5 +164,18 @@ public struct SrtStreamId: Equatable, Sendable {
         if let vhost { keys.append("h=\(vhost)") }
         if let user { keys.append("u=\(user)") }
         return "#!::" + keys.joined(separator: ",")
+    }
+}
+
+/// The streamid's separators are ASCII and libsrt hands over bytes, so it is cut by Unicode scalars, never by
+/// Characters: a separator followed by a combining mark (`=` U+07AF) is one Character, and cutting by
+/// Characters would miss it, so that what we send for a stream (`r=app/stream`) would not parse back to it.
+extension Substring {
+    func hasScalarPrefix(_ prefix: String) -> Bool { unicodeScalars.starts(with: prefix.unicodeScalars) }
+
+    func droppingScalars(_ n: Int) -> Substring { Substring(unicodeScalars.dropFirst(n)) }
+
+    func scalarFields(omittingEmpty: Bool = true, where isSeparator: (Unicode.Scalar) -> Bool) -> [Substring] {
+        unicodeScalars.split(omittingEmptySubsequences: omittingEmpty, whereSeparator: isSeparator).map(Substring.init)
     }
 }

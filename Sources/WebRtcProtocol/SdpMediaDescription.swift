@@ -65,7 +65,11 @@ public struct SdpMediaDescription: Sendable, Equatable {
     /// Applies one `a=` line; false when its value is malformed.
     mutating func apply(attribute name: Substring, value: Substring?) -> Bool {
         switch name {
-        case "mid": mid = value.map(String.init); return mid.map { !$0.isEmpty && $0.utf8.count <= 64 } ?? false
+        case "mid":
+            // RFC 5888 4: a token. The answer lists mids space-separated in a=group:BUNDLE, so a mid with a
+            // space (or any non-token byte) would come back to the offerer as other mids.
+            guard let v = value, (1...64).contains(v.utf8.count), v.utf8.allSatisfy(Self.isTokenByte) else { return false }
+            mid = String(v)
         case "sendrecv", "sendonly", "recvonly", "inactive": direction = SdpDirection(rawValue: String(name)) ?? .sendrecv
         case "ice-ufrag":
             guard let v = value, IceCredentials.isValid(v, minimum: 4) else { return false }
@@ -129,6 +133,14 @@ public struct SdpMediaDescription: Sendable, Equatable {
         default: otherAttributes.append((String(name), value.map(String.init)))
         }
         return true
+    }
+
+    /// RFC 8866 9: token-char.
+    static func isTokenByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"): return true
+        default: return Array("!#$%&'*+-.^_`{|}~".utf8).contains(b)
+        }
     }
 
     private static func payloadTypeAndRest(_ value: Substring?) -> (UInt8, Substring)? {

@@ -94,7 +94,8 @@ final class ChromiumTests: XCTestCase {
     }
 
     /// Loads `page` and waits for the console line starting with `marker`, followed by the page's JSON result.
-    static func run(page: String, marker: String, flags: [String] = [], pageTimeout: Int) throws -> PageResult {
+    /// `launcher` runs Chromium under another command (a network namespace's nsenter).
+    static func run(page: String, marker: String, flags: [String] = [], launcher: [String] = [], pageTimeout: Int) throws -> PageResult {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("mr-chromium-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: profile) }
@@ -104,8 +105,8 @@ final class ChromiumTests: XCTestCase {
         defer { try? log.close() }
 
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: chromium)
-        p.arguments = [
+        p.executableURL = URL(fileURLWithPath: launcher.first ?? chromium)
+        p.arguments = (launcher.isEmpty ? [] : Array(launcher.dropFirst()) + [chromium]) + [
             "--headless=new",
             "--no-sandbox",  // the tests run as root, where Chromium's sandbox refuses to start
             "--disable-gpu",

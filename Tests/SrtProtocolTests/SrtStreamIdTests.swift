@@ -84,4 +84,23 @@ final class SrtStreamIdTests: XCTestCase {
         XCTAssertEqual(SrtRejectCode.badSecret.description, "10 bad secret (wrong passphrase)")
         XCTAssertEqual(SrtRejectCode(rawValue: 11).description, "11 unsecure (passphrase missing or unexpected)")
     }
+
+    /// Found by FuzzSrtStreamId: an app starting with a combining mark (U+07AF) glued to the `=` of the
+    /// access-control text we send for it (`r=` U+07AF is one Character), so that text did not parse back.
+    /// Separators are found by Unicode scalar now, as libsrt's peers cut the bytes.
+    func testSeparatorFollowedByACombiningMarkStillSeparates() throws {
+        let crash: [UInt8] = Array("\u{7AF}0000000000000000000^%23^^^^^^^^^^%2d.:25/6789ab*1r%3D195/2Fcam%^^^^^hream%23%2d.:25id/6".utf8)
+        guard case .success(let plain) = SrtStreamId.parse(bytes: crash) else { return XCTFail("plain streamid refused") }
+        let sent = try XCTUnwrap(ok(plain.accessControlText))
+        XCTAssertEqual(sent.app, plain.app)
+        XCTAssertEqual(sent.stream, "6")
+        let marked = try XCTUnwrap(ok("#!::r=\u{301}live/cam,m=publish"))
+        XCTAssertEqual(marked.app, "\u{301}live")
+        XCTAssertEqual(marked.mode, .publish)
+        let mediamtx = try XCTUnwrap(ok("publish:\u{301}live/cam:\u{301}user:pass"))
+        XCTAssertEqual(mediamtx.dialect, .mediamtx)
+        XCTAssertEqual(mediamtx.app, "\u{301}live")
+        XCTAssertEqual(mediamtx.user, "\u{301}user")
+        XCTAssertEqual(ok("\u{301}live/\u{301}cam?\u{301}t=1")?.stream, "\u{301}cam")
+    }
 }

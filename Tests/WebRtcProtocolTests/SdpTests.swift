@@ -155,6 +155,22 @@ final class SdpTests: XCTestCase {
         }
     }
 
+    /// Found by FuzzWebRtcSdp: a one-section offer with `a=mid:a b` was answered with `a=group:BUNDLE a b`,
+    /// which names two mids the offer does not have. A mid is a token (RFC 5888 4): such an offer is malformed.
+    func testMidThatIsNotATokenIsRefused() throws {
+        let offer = try SdpFixture.load("ffmpeg8-whip")
+        let audioOnly = offer.components(separatedBy: "m=video")[0].replacingOccurrences(of: "a=group:BUNDLE 0 1\r\n", with: "")
+        XCTAssertNoThrow(try SdpSession(parsing: audioOnly))
+        XCTAssertThrowsError(try SdpSession(parsing: audioOnly.replacingOccurrences(of: "a=mid:0", with: "a=mid:a b"))) {
+            XCTAssertEqual($0 as? SdpError, .malformedLine(line: 13, text: "a=mid:a b"))
+        }
+        XCTAssertThrowsError(try SdpSession(parsing: audioOnly.replacingOccurrences(of: "a=mid:0", with: "a=mid:\u{e9}")))
+        let firefox = try SdpSession(parsing: audioOnly.replacingOccurrences(of: "a=mid:0", with: "a=mid:{5a1c-9b}"))
+        XCTAssertEqual(firefox.media[0].mid, "{5a1c-9b}")
+        let answer = try SdpAnswerBuilder.answer(firefox, options: options(.receive))
+        XCTAssertEqual(try SdpSession(parsing: answer.sdp).bundleMids, ["{5a1c-9b}"])
+    }
+
     func testH264ProfileClassification() {
         XCTAssertEqual(H264ProfileLevelId("42e01f")?.profile, .constrainedBaseline)
         XCTAssertEqual(H264ProfileLevelId("42001f")?.profile, .baseline)

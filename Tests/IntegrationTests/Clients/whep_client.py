@@ -29,7 +29,8 @@ async def send_plis(pc, body, count, result):
         await asyncio.sleep(0.7)
 
 
-async def run(url, seconds, audio, patch, settle=None, pli=0, mark=None):
+async def run(url, seconds, audio=False, patch=False, settle=None, pli=0, mark=None):
+    """Plays `url` for `seconds` and returns what the module docstring lists (whep_many.py runs many at once)."""
     pc = RTCPeerConnection()
     pc.addTransceiver("video", direction="recvonly")
     if audio:
@@ -63,10 +64,11 @@ async def run(url, seconds, audio, patch, settle=None, pli=0, mark=None):
     result["location"] = headers.get("Location", "")
     if status != 201:
         result["reason"] = body
-        print(json.dumps(result))
         await pc.close()
-        return
+        return result
     result["audio_refused"] = "m=audio 0 " in body
+    # RFC 4588 negotiated: an rtx payload type and the FID group of our SSRCs.
+    result["answer_rtx"] = " rtx/90000" in body and "a=ssrc-group:FID" in body
     result["etag"] = headers.get("ETag", "")
     await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
     parts = urllib.parse.urlsplit(url)
@@ -104,7 +106,7 @@ async def run(url, seconds, audio, patch, settle=None, pli=0, mark=None):
     for t in tasks:
         t.cancel()
     await pc.close()
-    print(json.dumps(result))
+    return result
 
 
 def main():
@@ -117,7 +119,7 @@ def main():
     ap.add_argument("--pli", type=int, default=0, help="send this many PLIs, 0.7 s apart, once video plays")
     ap.add_argument("--mark", type=float, help="report video_frames_after_mark: frames decoded after this many seconds")
     a = ap.parse_args()
-    asyncio.run(run(a.url, a.seconds, a.audio, a.patch, a.settle, a.pli, a.mark))
+    print(json.dumps(asyncio.run(run(a.url, a.seconds, a.audio, a.patch, a.settle, a.pli, a.mark))))
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@ and silence (Opus) for a while, then DELETEs the session. Prints one JSON line: 
 Location, the reason of a refusal.
 
 With --testsrc the video is FFmpeg's moving test pattern (640x480, 25 fps) instead of a still frame, so
-frames span several packets (what a loss test needs).
+frames span several packets (what a loss test needs); --size changes its size (320x240 for a light source).
 
-usage: whip_client.py URL [--seconds S] [--testsrc]"""
+usage: whip_client.py URL [--seconds S] [--testsrc] [--size WxH]"""
 import argparse, asyncio, json, urllib.parse
 
 from webrtc_http import http  # first: it pins aioice to loopback
@@ -14,11 +14,11 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 
-async def run(url, seconds, testsrc):
+async def run(url, seconds, testsrc, size="640x480"):
     pc = RTCPeerConnection()
     if testsrc:
         from aiortc.contrib.media import MediaPlayer
-        video = MediaPlayer("testsrc2=size=640x480:rate=25", format="lavfi").video
+        video = MediaPlayer(f"testsrc2=size={size}:rate=25", format="lavfi").video
     else:
         video = VideoStreamTrack()
     pc.addTransceiver(video, direction="sendonly")
@@ -47,8 +47,9 @@ def main():
     ap.add_argument("url")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--testsrc", action="store_true", help="a moving test pattern instead of a still frame")
+    ap.add_argument("--size", default="640x480", help="the test pattern's size")
     a = ap.parse_args()
-    asyncio.run(run(a.url, a.seconds, a.testsrc))
+    asyncio.run(run(a.url, a.seconds, a.testsrc, a.size))
 
 
 if __name__ == "__main__":
