@@ -12,9 +12,11 @@ final class WebrtcLossTests: XCTestCase {
     /// Fixed ports are free in a namespace nobody else uses.
     static let (http, rtmp, rtsp, udp) = (18080, 11935, 18554, 18000)
     static let loss = 0.05
-    /// aiortc's decoder conceals what it lost and goes on, so without NACK it still shows 21-22.2 fps of the
-    /// source's 25 (measured); with NACK 24.9-25. The threshold sits between, not at the NACK-off side's edge.
-    static let steadyFps = 23.5
+    /// The share of the stream's frames an aiortc player decoded, counted by media timestamp after its first
+    /// 2 s (arrival timing, catch-up bursts and a late first frame do not move it). aiortc drops a frame it
+    /// could not complete, so without NACK 5 % packet loss costs 10-16 % of this 640x480 stream's frames
+    /// (measured); with NACK none are lost.
+    static let delivered = 0.97
 
     private func server(_ ns: NetworkNamespace, nack: Bool, rtx: Bool = true, name: String) throws -> ServerProcess {
         // www_root: Chromium loads its WHEP page from the server's origin.
@@ -50,8 +52,8 @@ final class WebrtcLossTests: XCTestCase {
         return (result, metric(ns, "retransmitted"), metric(ns, "rtx_sent"), ns.dropped())
     }
 
-    /// An aiortc player under loss. Returns its steady frame rate.
-    private func playerRun(nack: Bool, rtx: Bool = true, name: String) throws -> (fps: Double, retransmitted: Int, rtx: Int, dropped: Int, out: String) {
+    /// An aiortc player under loss. Returns the share of the stream's frames it decoded.
+    private func playerRun(nack: Bool, rtx: Bool = true, name: String) throws -> (delivered: Double, retransmitted: Int, rtx: Int, dropped: Int, out: String) {
         let (r, retransmitted, rtxSent, dropped) = try lossyPlay(nack: nack, rtx: rtx, name: name) { ns, s in
             let (status, out) = try ns.run(["/usr/bin/env", "python3", Self.whep, "http://127.0.0.1:\(Self.http)/live/a/whep",
                                             "--seconds", "10", "--settle", "2"], timeout: 40)
@@ -61,7 +63,7 @@ final class WebrtcLossTests: XCTestCase {
             XCTAssertEqual(r["status"] as? Int, 201, out + s.log)
             // aiortc offers RTX: the answer takes it exactly when the server answers NACKs on an RTX stream.
             XCTAssertEqual(r["answer_rtx"] as? Bool, nack && rtx, out)
-            return ((r["steady_fps"] as? NSNumber)?.doubleValue ?? 0, line)
+            return ((r["delivered_ratio"] as? NSNumber)?.doubleValue ?? 0, line)
         }
         return (r.0, retransmitted, rtxSent, dropped, r.1)
     }
@@ -92,13 +94,13 @@ final class WebrtcLossTests: XCTestCase {
         // The player offered only video: every retransmission went on the RTX stream, and aiortc took them
         // (else the frame rate below would be the NACK-off one).
         XCTAssertEqual(on.rtx, on.retransmitted, "\(on)")
-        XCTAssertGreaterThanOrEqual(on.fps, Self.steadyFps, "frames lost despite NACK: \(on)")
+        XCTAssertGreaterThanOrEqual(on.delivered, Self.delivered, "frames lost despite NACK: \(on)")
         let off = try playerRun(nack: false, name: "player-nack-off")
         print("WebRTC player, 5 % loss, NACK off: \(off)")
         XCTAssertGreaterThan(off.dropped, 5, "the loss was not injected: \(off)")
         XCTAssertEqual(off.retransmitted, 0, "\(off)")
         XCTAssertEqual(off.rtx, 0, "\(off)")
-        XCTAssertLessThan(off.fps, Self.steadyFps, "without NACK the same loss must cost frames, or the test measures nothing: \(off)")
+        XCTAssertLessThan(off.delivered, Self.delivered, "without NACK the same loss must cost frames, or the test measures nothing: \(off)")
     }
 
     /// `rtx = false`: the same player gets its losses back as plain retransmissions on the media SSRC.
@@ -109,7 +111,7 @@ final class WebrtcLossTests: XCTestCase {
         XCTAssertGreaterThan(plain.dropped, 5, "the loss was not injected: \(plain)")
         XCTAssertGreaterThan(plain.retransmitted, 10, "\(plain)")
         XCTAssertEqual(plain.rtx, 0, "\(plain)")
-        XCTAssertGreaterThanOrEqual(plain.fps, Self.steadyFps, "frames lost despite NACK: \(plain)")
+        XCTAssertGreaterThanOrEqual(plain.delivered, Self.delivered, "frames lost despite NACK: \(plain)")
     }
 
     /// Chromium takes the RTX stream it offered: with NACK its losses come back on it and it plays the 8 s window

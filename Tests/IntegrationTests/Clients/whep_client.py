@@ -5,7 +5,8 @@ whether the answer refused audio, and the Location it got (which it DELETEs at t
 exercises PATCH on the session halfway (RFC 9725 4.4, see ice_restart.py) and reports what it saw.
 
 With --settle S it also reports the video frame rate after the first S seconds of playing (the GOP cache's
-burst at the start left out): `steady_fps`. With --pli N it sends N RTCP PLIs, 0.7 s apart, once video plays
+burst at the start left out): `steady_fps`, and `delivered_ratio`, the frames decoded against those the
+stream had in the same media time (timestamps at --fps, default 25). With --pli N it sends N RTCP PLIs, 0.7 s apart, once video plays
 (`pli_sent`), as a decoder that lost a picture does. With --mark S it reports the video frames decoded
 after S seconds (`video_frames_after_mark`) and the longest gap between two frames (`max_gap_s`).
 
@@ -29,7 +30,7 @@ async def send_plis(pc, body, count, result):
         await asyncio.sleep(0.7)
 
 
-async def run(url, seconds, audio=False, patch=False, settle=None, pli=0, mark=None):
+async def run(url, seconds, audio=False, patch=False, settle=None, pli=0, mark=None, fps=25):
     """Plays `url` for `seconds` and returns what the module docstring lists (whep_many.py runs many at once)."""
     pc = RTCPeerConnection()
     pc.addTransceiver("video", direction="recvonly")
@@ -39,6 +40,7 @@ async def run(url, seconds, audio=False, patch=False, settle=None, pli=0, mark=N
     result = {"video_frames": 0, "audio_frames": 0, "width": 0, "height": 0}
     first = {}
     arrivals = []
+    video_pts = []
     start = time.monotonic()
 
     async def consume(track):
@@ -50,6 +52,8 @@ async def run(url, seconds, audio=False, patch=False, settle=None, pli=0, mark=N
             if track.kind == "video":
                 result["video_frames"] += 1
                 arrivals.append(time.monotonic())
+                if frame.pts is not None:
+                    video_pts.append(frame.pts)
                 result["width"], result["height"] = frame.width, frame.height
                 first.setdefault("first_frame_s", time.monotonic() - start)
             else:
@@ -94,6 +98,13 @@ async def run(url, seconds, audio=False, patch=False, settle=None, pli=0, mark=N
     if len(arrivals) > 1:
         result["max_gap_s"] = round(max(b - a for a, b in zip(arrivals, arrivals[1:])), 3)
     result["ice_state"] = pc.iceConnectionState
+    if settle is not None and len(video_pts) > 1:
+        # Frames decoded against the frames the stream had over the same media time (from their 90 kHz
+        # timestamps, after the settle time): what a player lost, whatever the arrival timing was.
+        since = video_pts[0] + int(settle * 90000)
+        shown = sorted(set(p for p in video_pts if p >= since))
+        if len(shown) > 1:
+            result["delivered_ratio"] = round(len(shown) / ((shown[-1] - shown[0]) / 90000 * fps + 1), 3)
     if settle is not None and arrivals:
         end = time.monotonic()
         since = arrivals[0] + settle
