@@ -178,7 +178,8 @@ final class ManagementApiTests: XCTestCase {
     func testOpenApiDocumentAndPrometheusMetrics() throws {
         let (rtmp, rtsp) = (freePort(), freePort())
         http = freePort()
-        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+        // Three loops, not one per core: the lag gauges are counted below, and 3 is no machine's default here.
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, threads: 3, extra: """
             [mp4]
             record_root = "\(NSTemporaryDirectory())mr-api-\(getpid())"
             [hls]
@@ -227,6 +228,6 @@ final class ManagementApiTests: XCTestCase {
         XCTAssertEqual(lines.dropFirst().first, 1, "one HTTP-TS player: \(out)")
         XCTAssertGreaterThanOrEqual(lines.dropFirst(2).first ?? 0, 2, "the publisher and the player are sessions: \(out)")
         XCTAssertEqual(lines.dropFirst(3).first, 1, "rtmp runs: \(out)")
-        XCTAssertEqual(lines.last, 2, "one lag gauge per loop: \(out)")
+        XCTAssertEqual(lines.last, 3, "one lag gauge per loop: \(out)")
     }
 }
