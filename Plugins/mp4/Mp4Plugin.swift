@@ -121,6 +121,9 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
         guard FileManager.default.isReadableFile(atPath: path) else {
             return host.log(MR_LOG_INFO, "VOD \(e.app)/\(e.stream): no file \(path)")
         }
+        guard s.vodFileStaysInside(path) else {
+            return host.log(MR_LOG_WARNING, "VOD \(e.app)/\(e.stream): \(path) leads outside vod_root")
+        }
         let target = Mp4Recorder.Target(vhost: e.vhost == "__defaultVhost__" ? "" : e.vhost, app: e.app, stream: e.stream)
         let loop = Int32(abs(target.key.hashValue) % max(1, host.loopCount))
         let vod = Mp4VodSource(plugin: self, target: target, path: path, loop: loop, loopPlayback: s.vodLoop)

@@ -1,3 +1,4 @@
+import Foundation
 import MP4Formats
 import MRPluginKit
 import PluginABI
@@ -42,6 +43,19 @@ struct Mp4Settings: Sendable {
         if !name.lowercased().hasSuffix(".mp4") { name += ".mp4" }
         let base = vodRoot.hasSuffix("/") ? String(vodRoot.dropLast()) : vodRoot
         return "\(base)/\(name)"
+    }
+
+    /// Whether an existing VOD file, symlinks followed, is still under vod_root: a link planted in the folder
+    /// must not make any file on the machine playable (httpmux's www_root holds the same line).
+    func vodFileStaysInside(_ path: String) -> Bool {
+        guard let file = Self.realPath(path), let root = Self.realPath(vodRoot) else { return false }
+        return file.hasPrefix(root == "/" ? "/" : root + "/")
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     static let keys: [(String, mr_config_type, String)] = [

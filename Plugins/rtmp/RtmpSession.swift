@@ -168,6 +168,11 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
         default:
             break  // acknowledgements, bandwidth, chunk size (handled by the parser)
         }
+        if phase == .connected, ingest?.closedByBus == true {
+            let name = streamName.map { "\($0.app)/\($0.stream)" } ?? "?"
+            send(RtmpCommands.onStatus(level: "error", code: "NetStream.Publish.Stop", description: "\(name) was closed by the server"))
+            fail("publish of \(name) ended: the stream was closed or taken over")
+        }
     }
 
     /// Aggregate messages (RTMP spec 7.1.6): FLV-style sub-messages with timestamps relative to the first.

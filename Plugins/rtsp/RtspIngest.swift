@@ -42,6 +42,8 @@ final class RtspIngest {
 
     private let host: PluginHost
     private let sink: SourceTracks
+    /// The bus took the stream away from this publisher (close_stream, a takeover).
+    var closedByBus: Bool { sink.closedByBus }
     private var tracks: [Track?]
     private let startUs: Int64
     private(set) var packetsIn = 0

@@ -1,3 +1,4 @@
+import BusMedia
 import MRPluginKit
 import PluginABI
 import RtpFormats
@@ -21,6 +22,7 @@ struct RtspPlayOutput {
     /// Wall clock (µs) of source time 0 for this player: the same for every track, so reports keep A/V sync.
     private var anchorUs: Int64?
     private var allDefaultChannels = true
+    private var start = StaleFrameFilter()
 
     mutating func add(track: Int, transport: RtspTrackTransport, clockRate: Int) {
         guard let clock = RtpClock(rate: clockRate) else { return }
@@ -39,7 +41,7 @@ struct RtspPlayOutput {
         var bytes = 0
         for f in frames {
             let index = Int(f.track)
-            guard let payload = f.payload, var t = tracks[index] else { continue }
+            guard let payload = f.payload, var t = tracks[index], start.admits(f) else { continue }
             let data = host.bytes(of: payload)
             // Sender reports carry wall-clock NTP time.
             if anchorUs == nil { anchorUs = WallClock.microseconds() - f.pts }

@@ -566,12 +566,19 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         lastActivityUs = host.table.now_us()
         if route.rtcp { return ingest?.rtcp(slot: route.slot, payload) ?? () }
         ingest?.rtp(slot: route.slot, payload, reorder: false)
+        endIfClosedByBus()
     }
 
     func udpRtp(slot: Int, _ bytes: ArraySlice<UInt8>) {
         lastActivityUs = host.table.now_us()
         guard state == .recording else { return }
         ingest?.rtp(slot: slot, bytes, reorder: true)
+        endIfClosedByBus()
+    }
+
+    /// A publisher whose stream was closed by the API or taken over is disconnected, not left sending.
+    private func endIfClosedByBus() {
+        if ingest?.closedByBus == true { fail("publish ended: the stream was closed or taken over") }
     }
 
     func udpRtcp(slot: Int, _ bytes: ArraySlice<UInt8>) {

@@ -21,6 +21,7 @@ public final class FlvIngest {
     private var clock = TimestampUnwrapper()
     private var nalLengthSize = 4
     public var framesIn: Int { tracks.framesIn }
+    public var closedByBus: Bool { tracks.closedByBus }
 
     public init(host: PluginHost, source: OpaquePointer, readyAfterFrames: Int = 50) {
         tracks = SourceTracks(host: host, source: source, readyAfterFrames: readyAfterFrames)

@@ -8,6 +8,7 @@ public struct PlayerTimeline {
     public typealias Rewrite = (_ out: inout IovecBuilder, _ buf: OpaquePointer, _ data: UnsafeRawBufferPointer, _ shiftMs: UInt32) -> Bool
 
     private var timebaseMs: UInt32?
+    private var start = StaleFrameFilter()
     private var iov = IovecBuilder()
 
     public init() {}
@@ -25,6 +26,7 @@ public struct PlayerTimeline {
                 iov.range(payload, 0, data.count)   // metadata and sequence headers, at 0 already
                 continue
             }
+            guard start.admits(f) else { continue }
             let shift = timebaseMs ?? UInt32(truncatingIfNeeded: max(0, f.dts) / 1000)
             timebaseMs = shift
             if !rewrite(&iov, payload, data, shift) { iov.range(payload, 0, data.count) }

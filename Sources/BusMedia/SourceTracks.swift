@@ -27,6 +27,9 @@ public final class SourceTracks {
     /// the server buffer 50 huge frames.
     public static let maxHeldBytes = 8 << 20
     public private(set) var framesIn = 0
+    /// The bus refused a write because this publisher no longer owns the stream (close_stream, a takeover):
+    /// its session should end the connection instead of sending into a source nobody reads.
+    public private(set) var closedByBus = false
 
     public init(host: PluginHost, source: OpaquePointer, readyAfterFrames: Int = 50) {
         self.host = host
@@ -60,7 +63,7 @@ public final class SourceTracks {
         }
         guard let index = indices[slot], index >= 0, let buf = host.buffer(payload) else { return }
         var frame = mr_frame(track: UInt32(index), flags: flags, pts: pts, dts: dts, payload: buf)
-        _ = host.table.source_write(source, &frame, 1)
+        if host.table.source_write(source, &frame, 1) == Int32(MR_ERR_CLOSED) { closedByBus = true }
         host.table.buf_release(buf)
     }
 

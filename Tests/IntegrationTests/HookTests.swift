@@ -26,6 +26,11 @@ final class HookReceiver {
     var rulesPath: String { dir.appendingPathComponent("rules.json").path }
     func url(_ hook: String) -> String { "http://127.0.0.1:\(port)/index/hook/\(hook)" }
 
+    /// A `[hook]` table that sends `hooks` here.
+    func table(_ hooks: [String], extra: String = "") -> String {
+        "[hook]\nenable = true\n\(extra)\n" + hooks.map { "\($0) = \"\(url($0))\"" }.joined(separator: "\n")
+    }
+
     func rules(_ r: [String: [String: Any]]) throws {
         try JSONSerialization.data(withJSONObject: r).write(to: URL(fileURLWithPath: rulesPath), options: .atomic)
     }
@@ -54,9 +59,7 @@ final class HookReceiver {
 
 /// ZLMediaKit's web hooks against a real receiver, with ffmpeg publishing and ffprobe playing.
 final class HookTests: XCTestCase {
-    private func hookTable(_ r: HookReceiver, _ hooks: [String], extra: String = "") -> String {
-        "[hook]\nenable = true\n\(extra)\n" + hooks.map { "\($0) = \"\(r.url($0))\"" }.joined(separator: "\n")
-    }
+    private func hookTable(_ r: HookReceiver, _ hooks: [String], extra: String = "") -> String { r.table(hooks, extra: extra) }
 
     private func api(_ http: Int, _ path: String) throws -> [String: Any] {
         let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(http)/index/api/\(path)"], timeout: 10)
@@ -64,11 +67,12 @@ final class HookTests: XCTestCase {
         return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
     }
 
-    /// ffmpeg publishes to `path` and must be refused: it exits non-zero within a few seconds.
-    private func assertPublishRefused(_ rtmp: Int, _ path: String, _ why: String, line: UInt = #line) throws {
-        let p = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/\(path)", seconds: 10)
-        XCTAssertTrue(exits(p, within: 8), why, line: line)
-        XCTAssertNotEqual(p.terminationStatus, 0, why, line: line)
+    /// ffmpeg publishes to `path` and must be refused by the server's onStatus error (NetStream.Publish.BadAuth,
+    /// whose description ffmpeg prints as "Server error: ..."), not by a dropped connection.
+    private func assertPublishRefused(_ rtmp: Int, _ path: String, _ why: String, says: String, line: UInt = #line) throws {
+        let (status, out) = try MediaTools.refusedPublish("rtmp://127.0.0.1:\(rtmp)/\(path)", timeout: 8)
+        XCTAssertNotEqual(status, 0, why, line: line)
+        XCTAssertTrue(out.contains("Server error: \(says)"), "\(why): \(out)", line: line)
     }
 
     private func exits(_ p: Process, within seconds: TimeInterval) -> Bool {
@@ -94,7 +98,7 @@ final class HookTests: XCTestCase {
         defer { server.stop() }
         XCTAssertTrue(r.wait("on_server_started"), server.log)
 
-        try assertPublishRefused(rtmp, "live/h?token=abc", "code -1 refuses the publish")
+        try assertPublishRefused(rtmp, "live/h?token=abc", "code -1 refuses the publish", says: "on_publish hook: code -1, msg \"not this one\"")
         XCTAssertTrue(server.waitForLog("code -1"), server.log)
         let ask = try XCTUnwrap(r.bodies("on_publish").first)
         XCTAssertEqual(ask["app"] as? String, "live")
@@ -115,7 +119,8 @@ final class HookTests: XCTestCase {
         let played = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/h", seconds: 1, timeout: 15)
         XCTAssertGreaterThan(played.videoFrames, 0)
         XCTAssertTrue(server.waitForLog("modify_stamp accepted but not applied"), server.log)
-        XCTAssertThrowsError(try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/h", seconds: 1), "enable_rtsp false refuses RTSP players")
+        let describe = exchange(port: rtsp, "DESCRIBE rtsp://127.0.0.1:\(rtsp)/live/h RTSP/1.0\r\nCSeq: 1\r\n\r\n")
+        XCTAssertEqual(describe.status, 403, "enable_rtsp false refuses RTSP players: \(describe.text)")
         XCTAssertTrue(server.log.contains("refused: the stream's on_publish answer set enable_rtsp false"), server.log)
         let (_, list) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/index/api/getMediaList?app=live&stream=h"], timeout: 10)
         XCTAssertTrue(list.contains("\"schema\":\"rtmp\""), list)
@@ -284,12 +289,12 @@ final class HookTests: XCTestCase {
         defer { server.stop() }
         XCTAssertTrue(server.waitForLog("plugin rtmp"), server.log)
 
-        try assertPublishRefused(rtmp, "live/slow", "the default refuses the publish of a hanging hook")
+        try assertPublishRefused(rtmp, "live/slow", "the default refuses the publish of a hanging hook", says: "on_publish hook failed: no answer in time")
         XCTAssertTrue(server.waitForLog("no answer in time (2 attempts); denied by default"), server.log)
         XCTAssertEqual(r.bodies("on_publish").count, 2, "retried once")
 
         try r.rules(["on_publish": ["garbage": true]])
-        try assertPublishRefused(rtmp, "live/garbled", "the default refuses the publish of a garbled hook")
+        try assertPublishRefused(rtmp, "live/garbled", "the default refuses the publish of a garbled hook", says: "on_publish hook failed: the answer is not a JSON object")
         XCTAssertTrue(server.waitForLog("is not a JSON object (16 bytes) (2 attempts); denied by default"), server.log)
         XCTAssertEqual(r.bodies("on_publish").filter { $0["stream"] as? String == "garbled" }.count, 2)
         XCTAssertEqual(server.log.components(separatedBy: "denied by default").count - 1, 2, "logged once per hook")

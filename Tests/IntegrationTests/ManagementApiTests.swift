@@ -107,7 +107,8 @@ final class ManagementApiTests: XCTestCase {
         XCTAssertEqual(config.first?["server.play_wait_ms"], "700")
         XCTAssertTrue(try String(contentsOfFile: server.configPath, encoding: .utf8).contains("play_wait_ms = 700"))
         let start = Date()
-        XCTAssertThrowsError(try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/absent", seconds: 1, timeout: 10))
+        let missing = MediaTools.probeFailure("rtmp://127.0.0.1:\(rtmp)/live/absent", timeout: 10)
+        XCTAssertTrue(missing?.contains("Server error: No such stream: live/absent") == true, missing ?? "it played")
         XCTAssertLessThan(Date().timeIntervalSince(start), 3.5, "a missing stream is given up after 0.7 s, not 5 s")
         XCTAssertEqual(code(try call("setServerConfig", "server.play_wait_ms=abc")), -300, "refused by validation")
         // Only known keys of existing tables, never a library path or a folder, and one value stays one line.
@@ -178,7 +179,8 @@ final class ManagementApiTests: XCTestCase {
     func testOpenApiDocumentAndPrometheusMetrics() throws {
         let (rtmp, rtsp) = (freePort(), freePort())
         http = freePort()
-        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+        // Three loops, not one per core: the lag gauges are counted below, and 3 is no machine's default here.
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, threads: 3, extra: """
             [mp4]
             record_root = "\(NSTemporaryDirectory())mr-api-\(getpid())"
             [hls]
@@ -227,6 +229,6 @@ final class ManagementApiTests: XCTestCase {
         XCTAssertEqual(lines.dropFirst().first, 1, "one HTTP-TS player: \(out)")
         XCTAssertGreaterThanOrEqual(lines.dropFirst(2).first ?? 0, 2, "the publisher and the player are sessions: \(out)")
         XCTAssertEqual(lines.dropFirst(3).first, 1, "rtmp runs: \(out)")
-        XCTAssertEqual(lines.last, 2, "one lag gauge per loop: \(out)")
+        XCTAssertEqual(lines.last, 3, "one lag gauge per loop: \(out)")
     }
 }

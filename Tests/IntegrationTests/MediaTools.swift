@@ -9,15 +9,27 @@ enum MediaTools {
                         extra: [String] = []) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        p.arguments = ["-hide_banner", "-loglevel", "error", "-re",
-                       "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
-                       "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-                       "-t", String(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-bf", String(bframes),
-                       "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k"] + extra + ["-f", format, url]
+        p.arguments = publishArguments(url, seconds: seconds, format: format, bframes: bframes, extra: extra)
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
         return p
+    }
+
+    static func publishArguments(_ url: String, seconds: Int, format: String = "flv", bframes: Int = 0,
+                                 extra: [String] = []) -> [String] {
+        ["-hide_banner", "-loglevel", "error", "-re",
+         "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+         "-t", String(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-bf", String(bframes),
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k"] + extra + ["-f", format, url]
+    }
+
+    /// A publish expected to be refused: ffmpeg's exit status and what it printed (for RTMP, a refusal by
+    /// the server reads "Server error: <onStatus description>"; a dropped connection does not).
+    static func refusedPublish(_ url: String, format: String = "flv", extra: [String] = [],
+                               timeout: TimeInterval = 10) throws -> (Int32, String) {
+        try runCommand("/usr/bin/ffmpeg", publishArguments(url, seconds: 8, format: format, extra: extra), timeout: timeout)
     }
 
     /// The two sources the player tests use: live/a over RTMP without B-frames, and live/b over RTSP (TCP)
@@ -44,10 +56,15 @@ enum MediaTools {
         var width = 0, height = 0
         var videoFrames = 0, audioFrames = 0
         var videoDts: [Double] = []
+        var audioDts: [Double] = []
         var firstVideoKey = false
+
+        /// Each track's packet timestamps strictly increase (a repeated or backward stamp is a duplicated or
+        /// reordered frame); video is compared in decode order.
+        var timestampsIncrease: Bool { MediaTools.isIncreasing(videoDts) && MediaTools.isIncreasing(audioDts) }
     }
 
-    /// Decodes a file or URL with ffprobe: codecs, size, decoded frame counts, video packet timestamps.
+    /// Decodes a file or URL with ffprobe: codecs, size, decoded frame counts, packet timestamps per track.
     static func probe(_ input: String, seconds: Double? = nil, timeout: TimeInterval = 30, extra: [String] = []) throws -> Probe {
         var args = extra + ["-hide_banner", "-v", "error", "-count_frames",
                     "-show_entries", "stream=codec_type,codec_name,width,height,nb_read_frames:packet=codec_type,dts_time,flags",
@@ -77,9 +94,21 @@ enum MediaTools {
                 if !sawVideoPacket { p.firstVideoKey = (f["flags"] ?? "").hasPrefix("K") }
                 sawVideoPacket = true
                 p.videoDts.append(dts)
+            } else if f["codec_type"] == "audio", let dts = f["dts_time"].flatMap(Double.init) {
+                p.audioDts.append(dts)
             }
         }
         return p
+    }
+
+    /// What ffprobe printed when `input` failed to play, nil when it played: refusals are told apart by it.
+    static func probeFailure(_ input: String, seconds: Double = 1, timeout: TimeInterval = 15, extra: [String] = []) -> String? {
+        do {
+            _ = try probe(input, seconds: seconds, timeout: timeout, extra: extra)
+            return nil
+        } catch {
+            return (error as NSError).localizedDescription
+        }
     }
 
     /// Copies `seconds` of a live URL into a file with ffmpeg (no re-encoding).
@@ -89,6 +118,7 @@ enum MediaTools {
     }
 
     static func isMonotonic(_ values: [Double]) -> Bool { zip(values, values.dropFirst()).allSatisfy { $0 <= $1 } }
+    static func isIncreasing(_ values: [Double]) -> Bool { zip(values, values.dropFirst()).allSatisfy { $0 < $1 } }
 }
 
 /// Runs a command with a time limit; returns its exit status and combined output.

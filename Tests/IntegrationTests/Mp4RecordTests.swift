@@ -4,11 +4,7 @@ import XCTest
 /// MP4 recording through the mp4 plugin: always-on and on-demand (ZLMediaKit's endpoints), segment limits,
 /// the record-done event, a server killed mid-file, and a disk that refuses writes.
 final class Mp4RecordTests: XCTestCase {
-    private func api(_ http: Int, _ path: String) throws -> [String: Any] {
-        let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(http)/index/api/\(path)"], timeout: 10)
-        XCTAssertEqual(status, 0, out)
-        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
-    }
+    private func api(_ http: Int, _ path: String, line: UInt = #line) throws -> [String: Any] { try managementApi(http, path, line: line) }
 
     private func tempRoot() -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("mr-rec-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -54,6 +50,7 @@ final class Mp4RecordTests: XCTestCase {
             XCTAssertEqual(p.audioCodec, "aac", f)
             XCTAssertTrue(p.firstVideoKey, "\(f) starts on a keyframe")
             XCTAssertTrue(MediaTools.isMonotonic(p.videoDts), f)
+            XCTAssertTrue(MediaTools.isIncreasing(p.audioDts), "\(f): \(p.audioDts.prefix(60))")
             if i < files.count - 1 {
                 // 2 s at 25 fps, cut at the first keyframe (every 25 frames) after 2 s.
                 XCTAssertTrue((50...75).contains(p.videoFrames), "\(f): \(p.videoFrames) frames")
@@ -153,6 +150,35 @@ final class Mp4RecordTests: XCTestCase {
         XCTAssertTrue(p.firstVideoKey)
         // About 4 s were written, less the last half second still queued when the process died.
         XCTAssertTrue((60...130).contains(p.videoFrames), "\(p.videoFrames) frames decoded from the cut file")
+    }
+
+    /// max_recordings = 1: a second recording is refused with ZLMediaKit's answer until the first stops.
+    func testMaxRecordingsRefusesTheOneTooMany() throws {
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let root = tempRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+            [mp4]
+            record_root = "\(root.path)"
+            max_recordings = 1
+            """)
+        defer { server.stop() }
+        let a = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 15)
+        defer { a.terminate() }
+        let b = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/b", seconds: 15)
+        defer { b.terminate() }
+        XCTAssertTrue(server.waitForLog("publish /live/a") && server.waitForLog("publish /live/b"), server.log)
+        XCTAssertEqual(try api(http, "startRecord?type=1&app=live&stream=a")["result"] as? Bool, true)
+        let refused = try api(http, "startRecord?type=1&app=live&stream=b")
+        XCTAssertEqual(refused["result"] as? Bool, false, "\(refused)")
+        XCTAssertEqual(refused["msg"] as? String, "too many recordings", "\(refused)")
+        XCTAssertNotEqual(refused["code"] as? Int, 0, "\(refused)")
+        XCTAssertEqual(try api(http, "isRecording?app=live&stream=b")["status"] as? Bool, false)
+        XCTAssertTrue(server.log.contains("recording __defaultVhost__/live/b refused: 1 recordings run"), server.log)
+
+        XCTAssertEqual(try api(http, "stopRecord?app=live&stream=a")["result"] as? Bool, true)
+        XCTAssertTrue(waitUntil(timeout: 5) { (try? self.api(http, "startRecord?type=1&app=live&stream=b"))?["result"] as? Bool == true })
+        XCTAssertTrue(server.waitForLog("recording __defaultVhost__/live/b into", timeout: 10), server.log)
     }
 
     /// A disk that fills up (a 128 KiB tmpfs) and a root that is not a directory: the recording stops with an

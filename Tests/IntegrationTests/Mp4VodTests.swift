@@ -61,6 +61,8 @@ final class Mp4VodTests: XCTestCase {
         XCTAssertTrue((60...110).contains(flv.videoFrames), "\(flv.videoFrames) frames in 3 s of HTTP-FLV")
         XCTAssertGreaterThan(took, 2.0, "paced: 3 s of stream are not delivered at once")
         XCTAssertTrue(MediaTools.isMonotonic(flv.videoDts))
+        XCTAssertTrue(MediaTools.isIncreasing(flv.audioDts), "\(flv.audioDts.prefix(60))")
+        XCTAssertTrue((110...180).contains(flv.audioFrames), "\(flv.audioFrames) AAC frames in 3 s")
 
         let overRtmp = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/vod/clock.mp4", seconds: 2)
         XCTAssertEqual(overRtmp.videoCodec, "h264", "ffmpeg asks for mp4:clock.mp4")
@@ -86,11 +88,48 @@ final class Mp4VodTests: XCTestCase {
         XCTAssertTrue(seekReply.contains("\"code\":0") && seekReply.contains("\"stamp\":12000"), seekReply)
         let (_, missingSeek) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/index/api/seekRecordStamp?app=vod&stream=none.mp4&stamp=1"], timeout: 10)
         XCTAssertTrue(missingSeek.contains("\"code\":-500"), missingSeek)
-        XCTAssertThrowsError(try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/vod/none.mp4", seconds: 1, timeout: 15))
-        XCTAssertThrowsError(try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/vod/junk.mp4", seconds: 1, timeout: 15))
-        XCTAssertThrowsError(try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/vod/..%2Fescape.mp4", seconds: 1, timeout: 15))
-        XCTAssertTrue(server.log.contains("no file"), server.log)
-        XCTAssertTrue(server.log.contains("junk.mp4"), server.log)
+        // The player is told the stream is not there; the log says why, file by file. (Names that would leave
+        // vod_root: PathTraversalTests.)
+        for name in ["none.mp4", "junk.mp4"] {
+            let refused = MediaTools.probeFailure("rtmp://127.0.0.1:\(rtmp)/vod/\(name)")
+            XCTAssertTrue(refused?.contains("Server error: No such stream: vod/\(name)") == true, "\(name): \(refused ?? "it played")")
+        }
+        XCTAssertTrue(server.log.contains("VOD vod/none.mp4: no file \(root.path)/none.mp4"), server.log)
+        XCTAssertTrue(server.log.contains("VOD vod/junk.mp4: \(root.path)/junk.mp4: "), server.log)
+    }
+
+    /// vod_loop: a 1 s file plays on past its end with timestamps that keep going forward; without it the
+    /// stream ends with the file.
+    func testVodLoopStartsTheFileOver() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mr-vod-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (status, out) = try runCommand("/usr/bin/ffmpeg", [
+            "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "1",
+            "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            root.appendingPathComponent("short.mp4").path], timeout: 60)
+        XCTAssertEqual(status, 0, out)
+        for loop in [true, false] {
+            let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+            let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 1500, extra: """
+                [mp4]
+                vod_root = "\(root.path)"
+                vod_loop = \(loop)
+                """)
+            defer { server.stop() }
+            XCTAssertTrue(server.waitForLog("plugin mp4"), server.log)
+            let p = try MediaTools.probe("http://127.0.0.1:\(http)/vod/short.mp4.live.flv", seconds: 3, timeout: 10)
+            if loop {
+                XCTAssertTrue((60...90).contains(p.videoFrames), "3 s of a looped 1 s file: \(p.videoFrames) frames")
+                XCTAssertTrue(MediaTools.isIncreasing(p.videoDts), "timestamps go on across the loop: \(p.videoDts)")
+                XCTAssertTrue(MediaTools.isIncreasing(p.audioDts), "\(p.audioDts)")
+                XCTAssertGreaterThan(p.videoDts.last ?? 0, 2.0, "\(p.videoDts)")
+            } else {
+                XCTAssertTrue((20...26).contains(p.videoFrames), "the 1 s file once: \(p.videoFrames) frames")
+                XCTAssertTrue(server.log.contains("VOD vod/short.mp4: end of file"), server.log)
+            }
+        }
     }
 
     /// A recording made by the mp4 plugin plays back as VOD (the recorder's fragmented files are readable).

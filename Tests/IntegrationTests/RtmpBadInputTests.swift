@@ -73,12 +73,30 @@ final class RtmpBadInputTests: XCTestCase {
         let first = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/one", seconds: 12)
         defer { first.terminate() }
         XCTAssertTrue(s.waitForLog("publish /live/one"), s.log)
-        let second = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/one", seconds: 12)
-        XCTAssertTrue(waitUntil(timeout: 10) { !second.isRunning }, "the second publisher is turned away")
-        XCTAssertNotEqual(second.terminationStatus, 0)
+        let (status, out) = try MediaTools.refusedPublish("rtmp://127.0.0.1:\(rtmp)/live/one")
+        XCTAssertNotEqual(status, 0, "the second publisher is turned away")
+        XCTAssertTrue(out.contains("Server error: Already publishing"), "NetStream.Publish.BadName's description: \(out)")
         XCTAssertTrue(s.log.contains("is already being published"), s.log)
         XCTAssertTrue(first.isRunning)
         let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/one", seconds: 2)
         XCTAssertGreaterThan(p.videoFrames, 40)
+    }
+
+    /// takeover = true: the second publisher gets the stream and the first is disconnected, not left
+    /// sending into a source nobody reads.
+    func testTakeoverDisconnectsTheFirstPublisher() throws {
+        let rtmp = freePort(), http = freePort()
+        let s = try ServerProcess(config: "[rtmp]\nport = \(rtmp)\ntakeover = true\n[httpmux]\nport = \(http)\n")
+        try s.start()
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let first = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/one", seconds: 15)
+        defer { first.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/one"), s.log)
+        let second = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/one", seconds: 15)
+        defer { second.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/one", count: 2), s.log)
+        XCTAssertTrue(waitUntil(timeout: 5) { !first.isRunning }, "the replaced publisher is disconnected: \(s.log)")
+        XCTAssertTrue(second.isRunning)
+        XCTAssertGreaterThan(try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/one", seconds: 1, timeout: 10).videoFrames, 15)
     }
 }

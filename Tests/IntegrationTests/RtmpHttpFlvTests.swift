@@ -41,6 +41,9 @@ final class RtmpHttpFlvTests: XCTestCase {
             XCTAssertTrue((110...180).contains(p.audioFrames), "\(url): \(p.audioFrames) audio frames")
             XCTAssertTrue(p.firstVideoKey, "\(url): playback starts on a keyframe")
             XCTAssertTrue(MediaTools.isMonotonic(p.videoDts), "\(url): video timestamps go forward")
+            XCTAssertTrue(MediaTools.isIncreasing(p.audioDts), "\(url): audio timestamps strictly increase: \(p.audioDts.prefix(60))")
+            // The two tracks start together: a player's timeline rebase must move both by the same amount.
+            XCTAssertEqual(p.audioDts.first ?? 99, p.videoDts.first ?? -99, accuracy: 0.5, "\(url): first audio vs video")
             // The stream has run for seconds, but each player's timeline starts near 0.
             XCTAssertLessThan(p.videoDts.first ?? 99, 0.5, "\(url): first timestamp \(p.videoDts.first ?? -1)")
         }

@@ -8,6 +8,8 @@ final class RtspBadInputTests: XCTestCase {
         let s = try ServerProcess(config: """
             [server]
             play_wait_ms = 1000
+            # Ten UDP ports are five RTP/RTCP pairs and the plugin needs one per event loop: fixed, not per core.
+            threads = 2
             [rtsp]
             port = \(rtsp)
             udp_port_range = "\(udp)-\(udp + 9)"

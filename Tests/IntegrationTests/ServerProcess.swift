@@ -22,6 +22,11 @@ final class ServerProcess {
     let process = Process()
     /// A command the server is started under (e.g. `prlimit --fsize=N --`), empty for none.
     var launcher: [String] = []
+    private var launched = false
+    /// Set once the exit has been judged, so `stop()` and `deinit` do not report the same crash twice.
+    private var judged = false
+    /// The test sent SIGKILL itself: the exit status is expected to be the signal's, not 0.
+    private var killedOnPurpose = false
 
     init(config: String, name: String = #function) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("mr-it-\(getpid())-\(name.filter(\.isLetter))-\(UInt32.random(in: 0...UInt32.max))")
@@ -31,12 +36,14 @@ final class ServerProcess {
         try config.write(toFile: configPath, atomically: false, encoding: .utf8)
     }
 
-    /// A started server with RTMP, RTSP and HTTP on the given ports, plus `extra` config tables.
-    static func started(rtmp: Int, rtsp: Int, http: Int, playWaitMs: Int = 5000, extra: String = "",
+    /// A started server with RTMP, RTSP and HTTP on the given ports, plus `extra` config tables. `threads`
+    /// fixes the number of event loops for a test whose expectations depend on it (the default is per core).
+    static func started(rtmp: Int, rtsp: Int, http: Int, playWaitMs: Int = 5000, threads: Int? = nil, extra: String = "",
                         launcher: [String] = [], name: String = #function) throws -> ServerProcess {
         let s = try ServerProcess(config: """
             [server]
             play_wait_ms = \(playWaitMs)
+            \(threads.map { "threads = \($0)" } ?? "")
             [rtmp]
             port = \(rtmp)
             [rtsp]
@@ -63,6 +70,7 @@ final class ServerProcess {
         process.standardError = log
         process.standardOutput = log
         try process.run()
+        launched = true
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -75,25 +83,61 @@ final class ServerProcess {
     /// watcher compares mtime, size and inode).
     func rewrite(_ config: String) throws { try config.write(toFile: configPath, atomically: true, encoding: .utf8) }
 
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+    func signal(_ sig: Int32) {
+        if sig == SIGKILL { killedOnPurpose = true }
+        kill(process.processIdentifier, sig)
+    }
 
-    /// SIGTERM and wait; returns the exit status.
+    /// SIGTERM and wait; returns the exit status. Every test that stops its server this way (or lets it go
+    /// out of scope, see `deinit`) fails when the server crashed, logged a Swift runtime trap, or did not
+    /// exit 0 within `timeout`: a crash on the way out is a bug even when the test's own checks passed.
     @discardableResult
-    func stop(timeout: TimeInterval = 10) -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
+    func stop(timeout: TimeInterval = 10, file: StaticString = #filePath, line: UInt = #line) -> Int32 {
+        guard launched else { return 0 }
+        guard process.isRunning else {
+            judgeExit(hung: false, file: file, line: line)
+            return process.terminationStatus
+        }
         signal(SIGTERM)
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            judgeExit(hung: true, file: file, line: line)
             return -1
         }
+        judgeExit(hung: false, file: file, line: line)
         return process.terminationStatus
     }
 
+    /// Lines the Swift runtime, its backtracer or a sanitizer print when the process traps.
+    static let crashMarkers = ["Fatal error", "Program crashed", "ERROR: AddressSanitizer", "WARNING: ThreadSanitizer"]
+
+    private func judgeExit(hung: Bool, file: StaticString, line: UInt) {
+        guard !judged else { return }
+        judged = true
+        let text = log
+        if let marker = Self.crashMarkers.first(where: { text.contains($0) }) {
+            XCTFail("the server log has \"\(marker)\":\n\(Self.tail(text))", file: file, line: line)
+        }
+        if hung {
+            XCTFail("the server did not exit within the stop timeout after SIGTERM:\n\(Self.tail(text))", file: file, line: line)
+        } else if !killedOnPurpose && (process.terminationReason != .exit || process.terminationStatus != 0) {
+            let how = process.terminationReason == .exit ? "exit status" : "signal"
+            XCTFail("the server ended with \(how) \(process.terminationStatus):\n\(Self.tail(text))", file: file, line: line)
+        }
+    }
+
+    /// The last lines of a log, enough to see a crash's message and backtrace head.
+    static func tail(_ text: String, lines: Int = 40) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        guard launched else { return }
+        // A test that never called stop(): stop it now so its exit is judged all the same.
+        if !judged { stop() }
     }
 }
 
@@ -111,11 +155,10 @@ func freePort() -> Int {
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 
-/// Connects to a loopback port, sends `input`, reads until the peer closes or `timeout`.
-func talk(port: Int, _ input: String = "", timeout: TimeInterval = 3) -> String? {
+/// A TCP connection to a loopback port with a receive timeout, or nil.
+func connectLoopback(port: Int, timeout: TimeInterval) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
-    defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -123,9 +166,16 @@ func talk(port: Int, _ input: String = "", timeout: TimeInterval = 3) -> String?
     let ok = withUnsafePointer(to: &addr) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard ok == 0 else { return nil }
-    var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
+    guard ok == 0 else { close(fd); return nil }
+    var tv = timeval(tv_sec: Int(timeout), tv_usec: suseconds_t((timeout - timeout.rounded(.down)) * 1_000_000))
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    return fd
+}
+
+/// Connects to a loopback port, sends `input`, reads until the peer closes or `timeout`.
+func talk(port: Int, _ input: String = "", timeout: TimeInterval = 3) -> String? {
+    guard let fd = connectLoopback(port: port, timeout: timeout) else { return nil }
+    defer { close(fd) }
     if !input.isEmpty { _ = input.withCString { send(fd, $0, strlen($0), 0) } }
     var out = [UInt8]()
     var buf = [UInt8](repeating: 0, count: 65536)
@@ -135,6 +185,31 @@ func talk(port: Int, _ input: String = "", timeout: TimeInterval = 3) -> String?
         out.append(contentsOf: buf[0..<n])
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// One HTTP or RTSP request sent as is (no client normalises its target) and its response: the status code
+/// and the text read until the head and its Content-Length body are in, the peer closes, or `timeout`. A
+/// head without Content-Length (a live stream) ends the read with what came with it.
+func exchange(port: Int, _ request: String, timeout: TimeInterval = 5) -> (status: Int, text: String) {
+    guard let fd = connectLoopback(port: port, timeout: timeout) else { return (0, "connect failed") }
+    defer { close(fd) }
+    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    var out = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 65536)
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        let n = recv(fd, &buf, buf.count, 0)
+        if n <= 0 { break }
+        out.append(contentsOf: buf[0..<n])
+        guard let headEnd = out.firstRange(of: [13, 10, 13, 10]) else { continue }
+        let head = String(decoding: out[..<headEnd.lowerBound], as: UTF8.self)
+        let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
+        if out.count - headEnd.upperBound >= (length ?? 0) { break }
+    }
+    let text = String(decoding: out, as: UTF8.self)
+    let status = text.split(separator: "\r\n").first.flatMap { line in line.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0
+    return (status, text)
 }
 
 /// The counting sink's view of one stream.
@@ -158,6 +233,14 @@ func waitUntil(timeout: TimeInterval = 10, _ condition: () -> Bool) -> Bool {
         usleep(50_000)
     }
     return condition()
+}
+
+/// A management API call (`path` is what follows /index/api/) through curl: its JSON answer, or
+/// ["unparsed": text] when the answer is not JSON.
+func managementApi(_ http: Int, _ path: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+    let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(http)/index/api/\(path)"], timeout: 10)
+    XCTAssertEqual(status, 0, out, file: file, line: line)
+    return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
 }
 
 /// Runs a command and returns its exit status and combined output.

@@ -16,7 +16,10 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
                  ("pause_every", MR_CONFIG_INT, "pause reading for pause_ms every N frames (slow reader)"),
                  ("pause_ms", MR_CONFIG_INT, "how long each pause lasts"),
                  ("log_events", MR_CONFIG_BOOL, "log every bus event (type, stream, detail)"),
-                 ("deny_play", MR_CONFIG_LIST, "become the auth handler: refuse plays of these app/stream names, allow the rest")],
+                 ("deny_play", MR_CONFIG_LIST, "become the auth handler: refuse plays of these app/stream names, allow the rest"),
+                 ("slow_auth", MR_CONFIG_LIST, "become the auth handler: answer for these app/stream names only after slow_auth_ms"),
+                 ("slow_auth_ms", MR_CONFIG_INT, "how late slow_auth answers (default 3000)"),
+                 ("slow_auth_allows", MR_CONFIG_BOOL, "what slow_auth answers in the end (default true)")],
     initialize: { host, api, state in
         guard let host, let api else { return Int32(MR_ERR_INVALID) }
         state?.pointee = PluginBox.retain(TestSink(PluginHost(host: host, api: api)))
@@ -32,6 +35,9 @@ final class TestSink: @unchecked Sendable {
     var watchers: [StreamWatcher] = []
     var listener: OpaquePointer?
     var denied: Set<String> = []
+    var slow: Set<String> = []
+    var slowMs = 3000
+    var slowAllows = true
 
     init(_ host: PluginHost) {
         self.host = host
@@ -78,14 +84,27 @@ final class TestSink: @unchecked Sendable {
         return rc
     }
 
-    /// With `deny_play`, an auth handler that refuses plays of those streams (any protocol) and allows the rest.
+    /// With `deny_play`, an auth handler that refuses plays of those streams (any protocol) and allows the rest;
+    /// with `slow_auth`, one that answers for those streams only after `slow_auth_ms` (the core's
+    /// auth_timeout_ms and auth_default are tested against it).
     private func registerAuth() {
         denied = Set(host.list("deny_play"))
-        guard !denied.isEmpty else { return }
+        slow = Set(host.list("slow_auth"))
+        slowMs = max(0, host.int("slow_auth_ms", default: 3000))
+        slowAllows = host.bool("slow_auth_allows", default: true)
+        guard !denied.isEmpty || !slow.isEmpty else { return }
         _ = host.table.auth_set_handler(host.host, { user, request, ticket in
             guard let sink = PluginBox.borrow(user, as: TestSink.self), let request, let ticket else { return }
             let r = request.pointee
             let name = (r.key.app.map { String(cString: $0) } ?? "") + "/" + (r.key.stream.map { String(cString: $0) } ?? "")
+            if sink.slow.contains(name) {
+                let (answer, allows, raw) = (sink.host.table.auth_answer, sink.slowAllows, UInt(bitPattern: ticket))
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(sink.slowMs)) {
+                    guard let late = OpaquePointer(bitPattern: raw) else { return }
+                    answer?(late, allows ? 1 : 0, "testsink answered late")
+                }
+                return
+            }
             let deny = r.action == Int32(bitPattern: MR_AUTH_PLAY.rawValue) && sink.denied.contains(name)
             sink.host.table.auth_answer(ticket, deny ? 0 : 1, deny ? "denied by testsink" : "ok")
         }, PluginBox.unretained(self))
