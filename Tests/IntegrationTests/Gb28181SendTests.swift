@@ -5,35 +5,15 @@ import XCTest
 /// RTMP, the server sends it as PS over RTP to Clients/rtp_ps_receiver.py (a platform written from RFC 3550
 /// and RFC 4571), which checks the RTP framing, and ffprobe reads the reassembled PS (`-f mpeg`).
 final class Gb28181SendTests: XCTestCase {
-    private var http = 0, rtmp = 0
-    private let secret = "gbsecret"
+    private var g: Gb28181Harness?
 
-    private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] {
-        var all = fields
-        all["secret"] = secret
-        let body = all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
-        let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "10", "-X", "POST", "-H",
-                                                             "Content-Type: application/x-www-form-urlencoded", "--data-binary", body,
-                                                             "http://127.0.0.1:\(http)/index/api/\(name)"], timeout: 15)
-        guard status == 0 else { return ["curl": Int(status)] }
-        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
-    }
+    private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] { try XCTUnwrap(g).post(name, fields) }
 
     /// A server with ffmpeg publishing live/cam over RTMP for `seconds`.
-    private func serverPublishing(seconds: Int, extra: String = "") throws -> (ServerProcess, Process) {
-        http = freePort()
-        rtmp = freePort()
-        let low = 40000 + Int.random(in: 0..<200) * 100
-        let s = try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http, extra: """
-            [api]
-            secret = "\(secret)"
-            loopback_exempt = false
-            [gb28181]
-            port = \(freePort())
-            port_range = "\(low)-\(low + 99)"
-            \(extra)
-            """)
-        let ff = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/cam", seconds: seconds)
+    private func serverPublishing(seconds: Int, timeout: Int = 15, extra: String = "") throws -> (Gb28181Harness, Process) {
+        let s = try Gb28181Harness(timeout: timeout, extra: extra)
+        g = s
+        let ff = try MediaTools.publish("rtmp://127.0.0.1:\(s.rtmp)/live/cam", seconds: seconds)
         // ffmpeg may take a while to start on a loaded machine.
         XCTAssertTrue(s.waitForLog("publish /live/cam", timeout: 20), s.log)
         return (s, ff)
@@ -215,7 +195,7 @@ final class Gb28181SendTests: XCTestCase {
     /// one that sends receiver reports keeps it.
     func testUdpRtcpTimeoutStopsASenderWhosePeerSendsNoRtcp() throws {
         let hooks = try HookReceiver()
-        let (s, ff) = try serverPublishing(seconds: 10, extra: "timeout_sec = 2\n[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"")
+        let (s, ff) = try serverPublishing(seconds: 10, timeout: 2, extra: "[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"")
         defer { ff.terminate(); s.stop() }
         let dir = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-rtcp"
         defer { try? FileManager.default.removeItem(atPath: dir + "-silent.ps"); try? FileManager.default.removeItem(atPath: dir + "-rr.ps") }

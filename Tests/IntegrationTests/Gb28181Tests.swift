@@ -5,8 +5,7 @@ import XCTest
 /// written from ISO/IEC 13818-1, not from the server's demuxer), driven through ZLMediaKit's REST API as
 /// wvp-GB28181-pro drives it (form POSTs, secret in the body).
 final class Gb28181Tests: XCTestCase {
-    private var http = 0
-    private let secret = "gbsecret"
+    private var g: Gb28181Harness?
 
     /// A 25 fps H.264 Annex B file without B-frames, one keyframe a second, made once per run.
     private static let h264: String = {
@@ -17,59 +16,23 @@ final class Gb28181Tests: XCTestCase {
         return path
     }()
 
-    /// wvp's form POST with the secret in the body.
-    private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] {
-        var all = fields
-        all["secret"] = secret
-        let body = all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
-        let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "10", "-X", "POST", "-H",
-                                                             "Content-Type: application/x-www-form-urlencoded", "--data-binary", body,
-                                                             "http://127.0.0.1:\(http)/index/api/\(name)"], timeout: 15)
-        // Not asserted: the first calls run while the server is still starting.
-        guard status == 0 else { return ["curl": Int(status)] }
-        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
-    }
+    private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] { try XCTUnwrap(g).post(name, fields) }
 
-    private func server(fixedPort: Int = 0, timeout: Int = 15, extra: String = "") throws -> ServerProcess {
-        http = freePort()
-        let s = try ServerProcess.started(rtmp: freePort(), rtsp: freePort(), http: http, extra: """
-            [api]
-            secret = "\(secret)"
-            loopback_exempt = false
-            [gb28181]
-            port = \(fixedPort == 0 ? freePort() : fixedPort)
-            port_range = "\(40000 + Int.random(in: 0..<200) * 100)-\(40000 + Int.random(in: 200..<250) * 100)"
-            timeout_sec = \(timeout)
-            \(extra)
-            """)
-        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.post("listRtpServer", [:]))?["code"] as? Int == 0 }, s.log)
+    private func server(fixedPort: Int = 0, timeout: Int = 15, extra: String = "") throws -> Gb28181Harness {
+        let s = try Gb28181Harness(fixedPort: fixedPort, timeout: timeout, extra: extra)
+        g = s
         return s
     }
 
     private func send(port: Int, transport: String = "udp", ssrc: UInt32 = 0x12345678, seconds: Double = 4, extra: [String] = []) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/ps_rtp_sender.py").path,
-                       Self.h264, "127.0.0.1", String(port), "--ssrc", String(ssrc), "--transport", transport,
-                       "--seconds", String(seconds)] + extra
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
+        try Gb28181Harness.psSender(Self.h264, port: port, transport: transport, ssrc: ssrc, seconds: seconds, extra: extra)
     }
 
     private func open(_ stream: String, tcpMode: Int = 0, ssrc: String? = nil) throws -> Int {
-        var f = ["app": "rtp", "stream_id": stream, "port": "0", "tcp_mode": String(tcpMode), "re_use_port": "0", "only_track": "0"]
-        if let ssrc { f["ssrc"] = ssrc }
-        let r = try post("openRtpServer", f)
-        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
-        return try XCTUnwrap(r["port"] as? Int, "\(r)")
+        try XCTUnwrap(g).open(stream, tcpMode: tcpMode, ssrc: ssrc)
     }
 
-    private func mediaItem(_ stream: String, schema: String = "rtsp") -> [String: Any]? {
-        let list = try? post("getMediaList", ["schema": schema, "app": "rtp", "stream": stream])
-        return (list?["data"] as? [[String: Any]])?.first
-    }
+    private func mediaItem(_ stream: String) -> [String: Any]? { g?.mediaItem(stream) }
 
     func testUdpPsPlaysOverRtmpAndRtspWithG711AndTheWvpContract() throws {
         let s = try server()
@@ -94,13 +57,13 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertEqual(peer["peer_ip"] as? String, "127.0.0.1")
         XCTAssertGreaterThan(peer["peer_port"] as? Int ?? 0, 0)
 
-        let rtmpPort = try XCTUnwrap(s.log.isEmpty ? nil : rtmpPortOf(s))
+        let rtmpPort = s.rtmp
         let rtmp = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPort)/rtp/34020000", seconds: 3)
         XCTAssertEqual(rtmp.videoCodec, "h264")
         XCTAssertEqual(rtmp.width, 320)
         // 3 s at 25 fps, from the keyframe the player starts at.
         XCTAssertGreaterThan(rtmp.videoFrames, 50, "\(rtmp)")
-        let rtsp = try MediaTools.probe("rtsp://127.0.0.1:\(rtspPortOf(s))/rtp/34020000", seconds: 3, extra: ["-rtsp_transport", "tcp"])
+        let rtsp = try MediaTools.probe("rtsp://127.0.0.1:\(s.rtsp)/rtp/34020000", seconds: 3, extra: ["-rtsp_transport", "tcp"])
         XCTAssertEqual(rtsp.videoCodec, "h264")
         XCTAssertEqual(rtsp.audioCodec, "pcm_alaw")
         XCTAssertGreaterThan(rtsp.videoFrames, 50, "\(rtsp)")
@@ -110,20 +73,6 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertEqual(try post("getRtpInfo", ["stream_id": "34020000"])["exist"] as? Bool, false)
     }
 
-    private func portOf(_ s: ServerProcess, table: String) -> Int {
-        let text = (try? String(contentsOfFile: s.configPath, encoding: .utf8)) ?? ""
-        var inTable = false
-        for line in text.split(separator: "\n") {
-            let l = line.trimmingCharacters(in: .whitespaces)
-            if l.hasPrefix("[") { inTable = l == "[\(table)]" }
-            if inTable, l.hasPrefix("port ="), let v = Int(l.dropFirst(6).trimmingCharacters(in: .whitespaces)) { return v }
-        }
-        return 0
-    }
-
-    private func rtmpPortOf(_ s: ServerProcess) -> Int { portOf(s, table: "rtmp") }
-    private func rtspPortOf(_ s: ServerProcess) -> Int { portOf(s, table: "rtsp") }
-
     private func assertTcpPlays(transport: String, garbage: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
         let s = try server()
         defer { s.stop() }
@@ -131,7 +80,7 @@ final class Gb28181Tests: XCTestCase {
         let sender = try send(port: port, transport: transport, seconds: 10, extra: garbage ? ["--garbage"] : [])
         defer { sender.terminate() }
         XCTAssertTrue(waitUntil(timeout: 10) { self.mediaItem("TCP\(transport)") != nil }, s.log, file: file, line: line)
-        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPortOf(s))/rtp/TCP\(transport)", seconds: 3)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(s.rtmp)/rtp/TCP\(transport)", seconds: 3)
         XCTAssertEqual(p.videoCodec, "h264", file: file, line: line)
         XCTAssertGreaterThan(p.videoFrames, 40, "\(p)", file: file, line: line)
         if garbage { XCTAssertTrue(s.log.contains("corrupt RTP-over-TCP length"), s.log, file: file, line: line) }
@@ -154,7 +103,7 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertTrue(waitUntil(timeout: 10) { self.mediaItem("ACTIVE") != nil }, s.log)
         // Dialled from the RTP port, where the OS allows it.
         XCTAssertEqual(try post("getRtpInfo", ["stream_id": "ACTIVE"])["local_port"] as? Int, port)
-        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPortOf(s))/rtp/ACTIVE", seconds: 2)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(s.rtmp)/rtp/ACTIVE", seconds: 2)
         XCTAssertEqual(p.videoCodec, "h264")
     }
 
@@ -165,7 +114,7 @@ final class Gb28181Tests: XCTestCase {
         let sender = try send(port: fixed, ssrc: 0x0BADF00D, seconds: 8)
         defer { sender.terminate() }
         XCTAssertTrue(waitUntil(timeout: 10) { self.mediaItem("0BADF00D") != nil }, s.log)
-        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPortOf(s))/rtp/0BADF00D", seconds: 2)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(s.rtmp)/rtp/0BADF00D", seconds: 2)
         XCTAssertEqual(p.videoCodec, "h264")
     }
 
