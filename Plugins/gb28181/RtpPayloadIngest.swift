@@ -50,8 +50,12 @@ final class RtpPayloadIngest {
         sink = TsTrackSink(host: host, source: source, label: label)
     }
 
-    func packet(_ p: RtpPacket) {
-        if let codec = Self.esCodec(p.payloadType) { return elementary(p, codec) }
+    /// `gapBefore`: packets before this one were lost; what was being assembled is dropped.
+    func packet(_ p: RtpPacket, gapBefore: Bool) {
+        if let codec = Self.esCodec(p.payloadType) {
+            if gapBefore { es[p.payloadType]?.depacketizer.lost() }
+            return elementary(p, codec)
+        }
         if p.payloadType == 33 || (p.payload.first == 0x47 && p.payload.count % 188 == 0) {
             let out = ts.push(p.payload)
             emit(ts.tracks, out.map { ($0.track, $0.key, $0.pts, $0.dts, $0.data) })
@@ -59,6 +63,7 @@ final class RtpPayloadIngest {
         }
         // A frame ends at the marker, or where the next begins (found by the demuxer in the video itself: a
         // new RTP timestamp is no sign when, as from a PS file, packets are not aligned to frames).
+        if gapBefore { ps.lost() }
         var out = ps.push(p.payload)
         if p.marker { out += ps.endOfFrame() }
         if ps.errors > loggedErrors {

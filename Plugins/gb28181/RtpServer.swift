@@ -24,6 +24,10 @@ struct RtpServerInfo {
     var peerPort = 0
     var localIp = "0.0.0.0"
     var packets = 0
+    var bytes = 0
+    /// UDP: packets never received (their gap given up by the reorder buffer) and put back in order.
+    var lost = 0
+    var reordered = 0
     var droppedSsrc = 0
     var droppedPeer = 0
 }
@@ -49,6 +53,10 @@ final class RtpServer: @unchecked Sendable {
     private var conn: OpaquePointer?
     private var source: OpaquePointer?
     private var ingest: RtpPayloadIngest?
+    /// UDP only (TCP arrives in order): a reorder buffer per SSRC and payload type, as an ES device numbers
+    /// its audio and video RTP apart.
+    private var reorder: [UInt64: RtpJitterBuffer] = [:]
+    static let maxReorderStreams = 8
     private var lastPacketUs: Int64
     private var timer: OpaquePointer?
     private var closed = false
@@ -171,8 +179,20 @@ final class RtpServer: @unchecked Sendable {
             host.log(MR_LOG_INFO, "\(label): RTP from \(peerIp):\(peerPort), SSRC \(p.ssrc)")
         }
         lastPacketUs = host.table.now_us()
-        info.withLock { $0.packets += 1 }
-        ingest?.packet(p)
+        guard spec.tcpMode == .udp else {
+            info.withLock { $0.packets += 1; $0.bytes += bytes.count }
+            ingest?.packet(p, gapBefore: false)
+            return
+        }
+        let key = UInt64(p.ssrc) << 8 | UInt64(p.payloadType)
+        if reorder[key] == nil, reorder.count >= Self.maxReorderStreams { return }
+        var buffer = reorder[key] ?? RtpJitterBuffer()
+        reorder[key] = nil
+        buffer.push(p)
+        while let (q, gap) = buffer.pop() { ingest?.packet(q, gapBefore: gap) }
+        reorder[key] = buffer
+        let lost = reorder.values.reduce(0) { $0 + $1.lost }, reordered = reorder.values.reduce(0) { $0 + $1.reordered }
+        info.withLock { $0.packets += 1; $0.bytes += bytes.count; $0.lost = lost; $0.reordered = reordered }
     }
 
     // MARK: TCP (loop)
@@ -198,7 +218,8 @@ final class RtpServer: @unchecked Sendable {
             udp = nil
             if let c = conn { host.table.conn_close(c, 1) }
             if let s = source {
-                host.log(MR_LOG_INFO, "\(label) closed: \(ingest?.summary ?? "")")
+                let i = info.withLock { $0 }
+                host.log(MR_LOG_INFO, "\(label) closed: \(ingest?.summary ?? ""); \(i.packets) RTP packets, \(i.lost) lost, \(i.reordered) reordered")
                 host.table.source_close(s)
             }
             source = nil

@@ -31,7 +31,8 @@ struct RtpServerApi {
             let i = s.info.withLock { $0 }
             reply(.success, ["exist": true, "local_port": Int(s.port), "local_ip": i.localIp, "peer_ip": i.peerIp,
                              "peer_port": i.peerPort, "app": s.spec.app, "stream_id": s.spec.streamId, "tcp_mode": s.spec.tcpMode.rawValue,
-                             "packets": i.packets, "dropped_ssrc": i.droppedSsrc, "dropped_peer": i.droppedPeer])
+                             "packets": i.packets, "bytes": i.bytes, "lost": i.lost, "reordered": i.reordered,
+                             "dropped_ssrc": i.droppedSsrc, "dropped_peer": i.droppedPeer])
         }
         ApiEndpoint.register(host, name: "updateRtpServerSSRC") { r, reply in
             guard let s = server(r) else { return reply(.notFound, ["msg": "rtp server not found"]) }

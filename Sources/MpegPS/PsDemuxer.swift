@@ -66,6 +66,13 @@ public struct PsDemuxer: Sendable {
         return frames
     }
 
+    /// Bytes were lost (an RTP sequence gap): the units being gathered are dropped, the stream resyncs at the
+    /// next pack header and video at the next access unit's first NAL unit.
+    public mutating func lost() {
+        scanner.reset()
+        for id in streams.keys { streams[id]?.units?.drop() }
+    }
+
     private mutating func fail(_ message: String) {
         errors += 1
         lastError = message

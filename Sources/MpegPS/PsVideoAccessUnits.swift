@@ -21,6 +21,9 @@ struct PsVideoAccessUnits: Sendable {
     /// can only begin after one).
     private var headStarted = false
     private var hasSlice = false
+    /// After a loss the head waits for a NAL unit that begins an access unit: slices of a frame that lost its
+    /// start are dropped, not sent as a frame.
+    private var damaged = false
     /// The PES that began in the buffer: the offset of its payload and its timestamps.
     private var stamps: [(offset: Int, pts: Int64, dts: Int64?)] = []
     private var current: (pts: Int64, dts: Int64?)?
@@ -57,6 +60,17 @@ struct PsVideoAccessUnits: Sendable {
     /// Bytes that continue the unit being gathered (Hikvision's NAL units outside a PES).
     mutating func append(_ bytes: ArraySlice<UInt8>) -> [Unit] { push(bytes, pts: nil, dts: nil) }
 
+    /// Bytes were lost: the unit being gathered is dropped.
+    mutating func drop() {
+        buffer = []
+        stamps = []
+        scanFrom = 0
+        headStarted = false
+        hasSlice = false
+        current = nil
+        damaged = true
+    }
+
     /// The unit gathered so far is complete.
     mutating func flush() -> [Unit] {
         var out = scan()
@@ -78,8 +92,13 @@ struct PsVideoAccessUnits: Sendable {
             let (begins, slice) = classify(j + 3)
             let lead = j > 0 && buffer[j - 1] == 0 ? j - 1 : j
             if !headStarted {
+                if damaged, !begins {
+                    j += 3
+                    continue
+                }
                 if lead > 0 { _ = take(lead, discarding: true) }
                 headStarted = true
+                damaged = false
                 j -= lead
             }
             if begins, hasSlice {

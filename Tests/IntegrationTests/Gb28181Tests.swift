@@ -140,6 +140,33 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertEqual(try post("getRtpInfo", ["stream_id": "FILTERED"])["exist"] as? Bool, false)
     }
 
+    /// 5 % of the datagrams dropped and 5 % reordered by a seeded relay (Clients/udp_loss_relay.py): the
+    /// reorder buffer puts the reordered ones back, the frames of lost ones are dropped, and the stream still
+    /// plays, with the loss counted in getRtpInfo and the close line.
+    func testUdpLossAndReorderingStillPlaysWithLossCounted() throws {
+        let s = try server()
+        defer { s.stop() }
+        let port = try open("LOSSY")
+        let relayPort = freePort()
+        let relay = try Gb28181Harness.launch("/usr/bin/env", ["python3", Gb28181Harness.clients.appendingPathComponent("udp_loss_relay.py").path,
+                                                               String(relayPort), String(port), "--drop", "0.05", "--reorder", "0.05", "--seed", "7"])
+        defer { relay.terminate() }
+        Thread.sleep(forTimeInterval: 0.3)
+        let sender = try send(port: relayPort, seconds: 12)
+        defer { sender.terminate() }
+        let p = try s.probe("LOSSY", seconds: 4)
+        XCTAssertEqual(p.videoCodec, "h264", "\(p)")
+        // Every lost packet costs its frame (and the decoder may drop a few until the next keyframe).
+        XCTAssertGreaterThan(p.videoFrames, 40, "4 s at 25 fps with 5 % of the packets lost: \(p)")
+        let info = try post("getRtpInfo", ["stream_id": "LOSSY"])
+        XCTAssertGreaterThan(info["lost"] as? Int ?? 0, 0, "\(info)")
+        XCTAssertGreaterThan(info["reordered"] as? Int ?? 0, 0, "\(info)")
+        let packets = info["packets"] as? Int ?? 0
+        XCTAssertLessThan(Double(info["lost"] as? Int ?? 0), Double(packets) * 0.1, "about 5 % lost: \(info)")
+        XCTAssertEqual(try post("closeRtpServer", ["stream_id": "LOSSY"])["hit"] as? Int, 1)
+        XCTAssertTrue(s.waitForLog(" lost, "), s.log)
+    }
+
     func testBadRequestsAnswerZlmCodes() throws {
         let s = try server()
         defer { s.stop() }
