@@ -45,12 +45,7 @@ struct PsVideoAccessUnits: Sendable {
         }
         guard buffer.count + payload.count <= maxSize else {
             oversized += 1
-            buffer = []
-            stamps = []
-            scanFrom = 0
-            headStarted = false
-            hasSlice = false
-            current = nil
+            drop()
             return []
         }
         buffer.append(contentsOf: payload)
@@ -60,7 +55,7 @@ struct PsVideoAccessUnits: Sendable {
     /// Bytes that continue the unit being gathered (Hikvision's NAL units outside a PES).
     mutating func append(_ bytes: ArraySlice<UInt8>) -> [Unit] { push(bytes, pts: nil, dts: nil) }
 
-    /// Bytes were lost: the unit being gathered is dropped.
+    /// Bytes were lost (or the unit outgrew the bound): the unit being gathered is dropped.
     mutating func drop() {
         buffer = []
         stamps = []
