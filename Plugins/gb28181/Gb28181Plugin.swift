@@ -32,7 +32,9 @@ final class Gb28181Plugin: PluginLifecycle, @unchecked Sendable {
     let registry = RtpServerRegistry()
     let senders = RtpSenderRegistry()
     /// Control thread only.
-    private var fixed: FixedRtpPort?
+    /// The fixed port (ZLMediaKit's rtp_proxy.port): a multiplexing RTP server in app `rtp` that needs no
+    /// openRtpServer call.
+    private var fixed: RtpServer?
     private var fixedKey = ""
 
     init(_ host: PluginHost) { self.host = host }
@@ -41,8 +43,14 @@ final class Gb28181Plugin: PluginLifecycle, @unchecked Sendable {
         let s = Gb28181Settings(host)
         currentSettings.withLock { $0 = s }
         if s.fixedPort > 0 {
-            let f = FixedRtpPort(host: host, plugin: self)
-            guard f.bind(address: s.bind, port: s.fixedPort) else { return Int32(MR_ERR_IO) }
+            var spec = RtpServerSpec(app: "rtp", streamId: "", tcpMode: .udp, reusePort: false, only: .both, postsTimeout: false)
+            spec.multiplex = true
+            spec.localIp = s.bind
+            let f = RtpServer(host: host, plugin: self, spec: spec, ssrc: 0, loop: 0)
+            guard f.bind(port: UInt16(clamping: s.fixedPort)) else {
+                host.log(MR_LOG_ERROR, "cannot bind the RTP port \(s.bind):\(s.fixedPort): \(host.lastError)")
+                return Int32(MR_ERR_IO)
+            }
             fixed = f
         }
         fixedKey = "\(s.bind):\(s.fixedPort)"

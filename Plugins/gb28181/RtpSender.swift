@@ -75,28 +75,7 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     /// [worker] Binds the UDP socket on `port`; false when it is taken.
     func bindUdp(port: UInt16, address: String) -> Bool {
         guard let dst = UdpPeer(ip: spec.dstHost, port: spec.dstPort) else { return false }
-        var options = mr_udp_options()
-        options.size = UInt32(MemoryLayout<mr_udp_options>.size)
-        options.port = port
-        options.loop = loop
-        var cbs = mr_udp_callbacks()
-        cbs.size = UInt32(MemoryLayout<mr_udp_callbacks>.size)
-        cbs.on_datagram = { user, _, data, len, _, _ in
-            guard let user, let data else { return }
-            Unmanaged<RtpSender>.fromOpaque(user).takeUnretainedValue().datagram(UnsafeBufferPointer(start: data, count: len))
-        }
-        cbs.on_close = { user, _, _, _ in
-            guard let user else { return }
-            Unmanaged<RtpSender>.fromOpaque(user).release()
-        }
-        let user = Unmanaged.passRetained(self).toOpaque()
-        var out: OpaquePointer?
-        let rc = address.withCString { a in
-            options.bind_address = a
-            return host.table.udp_bind(host.host, &options, &cbs, user, &out)
-        }
-        guard rc == MR_OK, let out else {
-            Unmanaged<RtpSender>.fromOpaque(user).release()
+        guard let out = RtpUdpSocket.bind(host, address: address, port: port, loop: loop, owner: self, { s, data, _ in s.datagram(data) }) else {
             return false
         }
         udp = out

@@ -167,6 +167,59 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertTrue(s.waitForLog(" lost, "), s.log)
     }
 
+    /// openRtpServerMultiplex: one port, two devices told apart by SSRC, each a stream named after it; the
+    /// port is listed and closed by its stream_id, closing its streams with it.
+    func testMultiplexPortSeparatesStreamsBySsrc() throws {
+        let s = try server()
+        defer { s.stop() }
+        XCTAssertEqual(try post("openRtpServerMultiplex", ["stream_id": "MUX"])["code"] as? Int, -300, "port is required")
+        let r = try post("openRtpServerMultiplex", ["stream_id": "MUX", "port": "0", "app": "rtp", "tcp_mode": "0"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        let port = try XCTUnwrap(r["port"] as? Int)
+        let a = try send(port: port, ssrc: 0x0A0A0A0A, seconds: 10)
+        defer { a.terminate() }
+        let b = try send(port: port, ssrc: 0x0B0B0B0B, seconds: 10, extra: ["--no-audio"])
+        defer { b.terminate() }
+        let pa = try s.probe("0A0A0A0A", over: "rtsp", seconds: 2)
+        let pb = try s.probe("0B0B0B0B", over: "rtsp", seconds: 2)
+        XCTAssertEqual(pa.videoCodec, "h264")
+        XCTAssertEqual(pa.audioCodec, "pcm_alaw", "the first device sends audio")
+        XCTAssertEqual(pb.videoCodec, "h264")
+        XCTAssertEqual(pb.audioCodec, "", "the second sends none: the streams are not mixed")
+        XCTAssertGreaterThan(pa.videoFrames, 30, "\(pa)")
+        XCTAssertGreaterThan(pb.videoFrames, 30, "\(pb)")
+        let list = try post("listRtpServer", [:])["data"] as? [[String: Any]]
+        XCTAssertEqual(list?.first?["stream_id"] as? String, "MUX")
+        XCTAssertEqual(list?.first?["port"] as? Int, port)
+        XCTAssertEqual(list?.first?["multiplex"] as? Bool, true)
+        XCTAssertEqual(try post("closeRtpServer", ["stream_id": "MUX"])["hit"] as? Int, 1)
+        XCTAssertTrue(waitUntil(timeout: 5) { s.mediaItem("0A0A0A0A") == nil && s.mediaItem("0B0B0B0B") == nil }, s.log)
+    }
+
+    /// local_ip binds the RTP port to that address; re_use_port sets SO_REUSEPORT, so two servers may share a
+    /// port only when both ask for it.
+    func testLocalIpAndReusePortAreApplied() throws {
+        let s = try server()
+        defer { s.stop() }
+        let port = try s.open("LOCAL", extra: ["local_ip": "127.0.0.1"])
+        XCTAssertEqual(try post("getRtpInfo", ["stream_id": "LOCAL"])["local_ip"] as? String, "127.0.0.1")
+        XCTAssertNotEqual(try post("openRtpServer", ["stream_id": "FOREIGN", "port": "0", "local_ip": "192.0.2.1"])["code"] as? Int, 0,
+                          "an address not of this machine cannot be bound")
+        let sender = try send(port: port, seconds: 8)
+        defer { sender.terminate() }
+        XCTAssertEqual(try s.probe("LOCAL", seconds: 2).videoCodec, "h264")
+
+        let shared = freePort()
+        let tcp = ["port": String(shared), "tcp_mode": "1", "app": "rtp"]
+        XCTAssertEqual(try post("openRtpServer", tcp.merging(["stream_id": "R1", "re_use_port": "1"]) { $1 })["code"] as? Int, 0)
+        XCTAssertEqual(try post("openRtpServer", tcp.merging(["stream_id": "R2", "re_use_port": "1"]) { $1 })["code"] as? Int, 0)
+        XCTAssertNotEqual(try post("openRtpServer", tcp.merging(["stream_id": "R3", "re_use_port": "0"]) { $1 })["code"] as? Int, 0)
+        let alone = freePort()
+        let tcp2 = ["port": String(alone), "tcp_mode": "1", "app": "rtp"]
+        XCTAssertEqual(try post("openRtpServer", tcp2.merging(["stream_id": "R4", "re_use_port": "0"]) { $1 })["code"] as? Int, 0)
+        XCTAssertNotEqual(try post("openRtpServer", tcp2.merging(["stream_id": "R5", "re_use_port": "1"]) { $1 })["code"] as? Int, 0)
+    }
+
     func testBadRequestsAnswerZlmCodes() throws {
         let s = try server()
         defer { s.stop() }
