@@ -33,8 +33,12 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private let host: PluginHost
     private weak var plugin: Gb28181Plugin?
     let localPort = LockedValue<UInt16>(0)
-    /// Packets and bytes sent, for listRtpSender.
-    let stats = LockedValue((packets: 0, bytes: 0))
+    /// Packets and bytes sent, and frames dropped for a TCP peer that does not keep up, for listRtpSender.
+    let stats = LockedValue((packets: 0, bytes: 0, dropped: 0))
+    /// TCP: past this many bytes queued in the host for the peer, frames are dropped up to the next keyframe
+    /// (the host's queue itself has no bound); a peer that lets it stay there for `timeout_sec` is closed.
+    static let maxPendingBytes = 1 << 20
+    private var congestedSinceUs: Int64?
     private lazy var box = ReaderBox(self)
     private var reader: OpaquePointer?
     private var udp: OpaquePointer?
@@ -227,8 +231,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private func send(_ packets: [[UInt8]]) {
         guard !packets.isEmpty else { return }
         let bytes = packets.reduce(0) { $0 + $1.count }
-        stats.withLock { $0.packets += packets.count; $0.bytes += bytes }
         if let udp, let peer {
+            stats.withLock { $0.packets += packets.count; $0.bytes += bytes }
             for p in packets {
                 peer.withSockaddr { a, l in batch.begin(to: a, length: l) }
                 batch.inline(p)
@@ -238,14 +242,42 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             var framed: [UInt8] = []
             framed.reserveCapacity(bytes + 2 * packets.count)
             for p in packets { framed += RtpChunkPacketizer.rfc4571(p) }
+            let count = packets.count
             if connLoop == loop {
-                if host.send(conn, framed) != MR_OK { finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
+                guard host.table.conn_pending_bytes(conn) <= Self.maxPendingBytes else { return congested() }
+                if host.send(conn, framed) != MR_OK { return finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
+                sent(count, bytes)
             } else {
-                host.onLoop(connLoop) { [host, connAlive] in
-                    if connAlive.withLock({ $0 }) { host.send(conn, framed) }
+                // The queue is read on the connection's loop; the verdict comes back to ours.
+                host.onLoop(connLoop) { [self, host, connAlive] in
+                    guard connAlive.withLock({ $0 }) else { return }
+                    let full = host.table.conn_pending_bytes(conn) > Self.maxPendingBytes
+                    if !full { host.send(conn, framed) }
+                    host.onLoop(loop) { [self] in full ? congested() : sent(count, bytes) }
                 }
             }
         }
+    }
+
+    private func sent(_ packets: Int, _ bytes: Int) {
+        stats.withLock { $0.packets += packets; $0.bytes += bytes }
+        if congestedSinceUs != nil { host.log(MR_LOG_INFO, "\(label): the TCP peer reads again") }
+        congestedSinceUs = nil
+    }
+
+    /// [loop] The TCP peer's queue is full: this frame and the rest up to the next keyframe are dropped, and a
+    /// peer that has read nothing for `timeout_sec` is given up.
+    private func congested() {
+        guard !stopped else { return }
+        waitingForKey = true
+        stats.withLock { $0.dropped += 1 }
+        let now = host.table.now_us()
+        guard let since = congestedSinceUs else {
+            congestedSinceUs = now
+            return host.log(MR_LOG_WARNING, "\(label): the TCP peer does not keep up (over \(Self.maxPendingBytes) bytes queued); dropping to the next keyframe")
+        }
+        let limit = Int64(plugin?.settings.timeoutSec ?? 15) * 1_000_000
+        if now - since >= limit { finish(notify: true, reason: "the TCP peer stopped reading for \(limit / 1_000_000) s") }
     }
 
     // MARK: stopping (loop)

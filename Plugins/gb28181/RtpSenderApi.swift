@@ -35,7 +35,8 @@ struct RtpSenderApi {
                 let st = s.stats.withLock { $0 }
                 return ["vhost": s.spec.vhost, "app": s.spec.app, "stream": s.spec.stream, "ssrc": s.spec.ssrc,
                         "dst_url": s.spec.dstHost, "dst_port": Int(s.spec.dstPort), "is_udp": s.spec.udp, "type": s.spec.kind.rawValue,
-                        "local_port": Int(s.localPort.withLock { $0 }), "packets": st.packets, "bytes": st.bytes]
+                        "local_port": Int(s.localPort.withLock { $0 }), "packets": st.packets, "bytes": st.bytes,
+                        "dropped_frames": st.dropped]
             }
             reply(.success, ["data": list.map(\.spec.ssrc), "senders": details])
         }

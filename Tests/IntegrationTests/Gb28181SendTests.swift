@@ -10,10 +10,10 @@ final class Gb28181SendTests: XCTestCase {
     private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] { try XCTUnwrap(g).post(name, fields) }
 
     /// A server with ffmpeg publishing live/cam over RTMP for `seconds`.
-    private func serverPublishing(seconds: Int, timeout: Int = 15, extra: String = "") throws -> (Gb28181Harness, Process) {
+    private func serverPublishing(seconds: Int, timeout: Int = 15, extra: String = "", publishExtra: [String] = []) throws -> (Gb28181Harness, Process) {
         let s = try Gb28181Harness(timeout: timeout, extra: extra)
         g = s
-        let ff = try MediaTools.publish("rtmp://127.0.0.1:\(s.rtmp)/live/cam", seconds: seconds)
+        let ff = try MediaTools.publish("rtmp://127.0.0.1:\(s.rtmp)/live/cam", seconds: seconds, extra: publishExtra)
         // ffmpeg may take a while to start on a loaded machine.
         XCTAssertTrue(s.waitForLog("publish /live/cam", timeout: 20), s.log)
         return (s, ff)
@@ -226,5 +226,35 @@ final class Gb28181SendTests: XCTestCase {
         XCTAssertEqual(try post("listRtpSender", ["app": "live", "stream": "absent"])["data"] as? [String], [])
         Thread.sleep(forTimeInterval: 0.5)
         XCTAssertTrue(hooks.bodies("on_send_rtp_stopped").isEmpty, "nothing was sent, nothing stopped")
+    }
+
+    /// A platform that accepts the TCP connection and never reads: the send side must not queue without bound.
+    /// Past 1 MiB queued the sender drops to the next keyframe, and after timeout_sec without the peer reading
+    /// it closes with on_send_rtp_stopped.
+    func testTcpPeerThatNeverReadsIsDroppedToKeyframesThenClosed() throws {
+        let hooks = try HookReceiver()
+        // Lossless 640x480 (several Mbit/s) fills the kernel's socket buffers within seconds.
+        let (s, ff) = try serverPublishing(seconds: 30, timeout: 3, extra: "[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"",
+                                           publishExtra: ["-s", "640x480", "-qp", "0"])
+        defer { ff.terminate(); s.stop() }
+        let port = freePort()
+        let sink = try Gb28181Harness.launch("/usr/bin/env", ["python3", "-c", """
+            import socket, time
+            l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            l.bind(("127.0.0.1", \(port))); l.listen(1); c, _ = l.accept(); time.sleep(120)
+            """])
+        defer { sink.terminate() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let r = try start(["ssrc": "4242", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "0", "type": "1"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        XCTAssertTrue(s.waitForLog("the TCP peer does not keep up", timeout: 25), s.log)
+        let list = try post("listRtpSender", ["app": "live", "stream": "cam"])
+        let sender = (list["senders"] as? [[String: Any]])?.first
+        XCTAssertGreaterThan(sender?["dropped_frames"] as? Int ?? 0, 0, "\(list)")
+        XCTAssertTrue(hooks.wait("on_send_rtp_stopped", timeout: 15), s.log)
+        let body = try XCTUnwrap(hooks.bodies("on_send_rtp_stopped").first)
+        XCTAssertEqual(body["ssrc"] as? String, "4242")
+        XCTAssertTrue((body["msg"] as? String ?? "").contains("stopped reading"), "\(body)")
+        XCTAssertEqual(try post("listRtpSender", ["app": "live", "stream": "cam"])["data"] as? [String], [])
     }
 }
