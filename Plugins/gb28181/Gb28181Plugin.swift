@@ -19,6 +19,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     ],
     serves: #"""
     {"sources": [{"protocol": "rtp", "schema": "rtsp", "origin_type": 3, "origin_type_str": "rtp_push"}],
+     "sessions": true,
      "config_aliases": [{"name": "rtp_proxy.port", "key": "port", "default": "10000"},
                         {"name": "rtp_proxy.port_range", "key": "port_range", "default": "30000-35000"},
                         {"name": "rtp_proxy.timeoutSec", "key": "timeout_sec", "default": "15"}]}
@@ -31,6 +32,7 @@ final class Gb28181Plugin: PluginLifecycle, @unchecked Sendable {
     var settings: Gb28181Settings { currentSettings.withLock { $0 } }
     let registry = RtpServerRegistry()
     let senders = RtpSenderRegistry()
+    let publishing = RtpPublishers()
     /// Control thread only.
     /// The fixed port (ZLMediaKit's rtp_proxy.port): a multiplexing RTP server in app `rtp` that needs no
     /// openRtpServer call.
@@ -56,6 +58,7 @@ final class Gb28181Plugin: PluginLifecycle, @unchecked Sendable {
         fixedKey = "\(s.bind):\(s.fixedPort)"
         RtpServerApi(plugin: self).register()
         RtpSenderApi(plugin: self).register()
+        Gb28181SessionCommands.offer(self)
         host.log(MR_LOG_INFO, "RTP on UDP \(s.bind):\(s.fixedPort); RTP servers from \(s.portRange)")
         return Int32(MR_OK)
     }

@@ -33,6 +33,9 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private let host: PluginHost
     private weak var plugin: Gb28181Plugin?
     let localPort = LockedValue<UInt16>(0)
+    /// Its id among gb28181's sessions (getAllSession), and the address its socket is bound to.
+    let sessionId = RtpPublishers.nextId()
+    var localIp: String { plugin?.settings.bind ?? "0.0.0.0" }
     /// Packets and bytes sent, and frames dropped for a TCP peer that does not keep up, for listRtpSender.
     let stats = LockedValue((packets: 0, bytes: 0, dropped: 0))
     /// TCP: past this many bytes queued in the host for the peer, frames are dropped up to the next keyframe

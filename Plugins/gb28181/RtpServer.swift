@@ -27,6 +27,8 @@ struct RtpServerSpec {
 struct RtpServerInfo {
     var peerIp = ""
     var peerPort = 0
+    /// The SSRC of the packets taken.
+    var ssrc: UInt32 = 0
     var localIp = "0.0.0.0"
     var packets = 0
     var bytes = 0
@@ -47,6 +49,8 @@ final class RtpServer: @unchecked Sendable {
     private let host: PluginHost
     private weak var plugin: Gb28181Plugin?
     let info = LockedValue(RtpServerInfo())
+    /// Its id among gb28181's sessions (getAllSession).
+    let sessionId = RtpPublishers.nextId()
     /// 0 = any; updateRtpServerSSRC changes it from an API thread.
     let ssrc = LockedValue<UInt32>(0)
     /// pauseRtpCheck: until this monotonic time (µs) the timeout does not fire.
@@ -168,7 +172,8 @@ final class RtpServer: @unchecked Sendable {
             source = s
             ingest = RtpPayloadIngest(host: host, source: s, label: label, only: spec.only)
             adopt()
-            info.withLock { $0.peerIp = peerIp; $0.peerPort = peerPort }
+            info.withLock { $0.peerIp = peerIp; $0.peerPort = peerPort; $0.ssrc = p.ssrc }
+            plugin?.publishing.add(self)
             host.log(MR_LOG_INFO, "\(label): RTP from \(peerIp):\(peerPort), SSRC \(p.ssrc)")
         }
         lastPacketUs = host.table.now_us()
@@ -241,6 +246,7 @@ final class RtpServer: @unchecked Sendable {
             for c in peers { host.table.conn_close(c, 1) }
             peers = []
             for s in streams.values { s.close() }
+            plugin?.publishing.remove(self)
             if let s = source {
                 let i = info.withLock { $0 }
                 host.log(MR_LOG_INFO, "\(label) closed: \(ingest?.summary ?? ""); \(i.packets) RTP packets, \(i.lost) lost, \(i.reordered) reordered")

@@ -220,6 +220,54 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertNotEqual(try post("openRtpServer", tcp2.merging(["stream_id": "R5", "re_use_port": "1"]) { $1 })["code"] as? Int, 0)
     }
 
+    /// The devices feeding RTP servers and the platforms startSendRtp sends to, in getAllSession (typeid
+    /// gb28181) with their RTP numbers, in getMediaList's originSock, and closed by kick_session.
+    func testSessionsInGetAllSessionAndKick() throws {
+        let s = try server()
+        defer { s.stop() }
+        let port = try open("SESS")
+        let sender = try send(port: port, ssrc: 0x01020304, seconds: 15)
+        defer { sender.terminate() }
+        XCTAssertTrue(waitUntil(timeout: 10) { s.mediaItem("SESS") != nil }, s.log)
+        let platform = freePort()
+        let sink = try Gb28181Harness.launch("/usr/bin/env", ["python3", "-c", """
+            import socket
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", \(platform)))
+            while True: u.recv(65536)
+            """])
+        defer { sink.terminate() }
+        let started = try post("startSendRtp", ["vhost": "__defaultVhost__", "app": "rtp", "stream": "SESS", "ssrc": "77",
+                                                "dst_url": "127.0.0.1", "dst_port": String(platform), "is_udp": "1"])
+        XCTAssertEqual(started["code"] as? Int, 0, "\(started)")
+        func stat(_ item: [String: Any]?, _ name: String) -> Int { (item?["stats"] as? [String: Any])?[name] as? Int ?? -1 }
+        var list: [[String: Any]] = []
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            list = ((try? self.post("getAllSession", [:]))?["data"] as? [[String: Any]] ?? []).filter { $0["typeid"] as? String == "gb28181" }
+            return list.count == 2 && list.allSatisfy { stat($0, "packets") > 0 }
+        }, "\(list)\n\(s.log)")
+        let publisher = try XCTUnwrap(list.first { $0["role"] as? String == "publisher" }, "\(list)")
+        let player = try XCTUnwrap(list.first { $0["role"] as? String == "player" }, "\(list)")
+        XCTAssertEqual(publisher["local_port"] as? Int, port)
+        XCTAssertEqual(publisher["peer_ip"] as? String, "127.0.0.1")
+        XCTAssertEqual(publisher["stream"] as? String, "SESS")
+        XCTAssertEqual(stat(publisher, "ssrc"), 0x01020304)
+        XCTAssertGreaterThan(stat(publisher, "bytes"), 0)
+        XCTAssertEqual(stat(publisher, "lost"), 0)
+        XCTAssertEqual(player["peer_port"] as? Int, platform)
+        XCTAssertEqual(stat(player, "ssrc"), 77)
+        XCTAssertEqual(try post("getAllSession", ["local_port": String(port)])["data"].map { ($0 as? [Any])?.count }, 1, "filtered by local_port")
+        let origin = s.mediaItem("SESS")?["originSock"] as? [String: Any]
+        XCTAssertEqual(origin?["peer_port"] as? Int, publisher["peer_port"] as? Int, "\(String(describing: s.mediaItem("SESS")))")
+
+        // The platform first: kicking the device ends the stream, and with it the sending.
+        XCTAssertEqual(try post("kick_session", ["id": player["id"] as? String ?? ""])["code"] as? Int, 0)
+        XCTAssertTrue(waitUntil(timeout: 5) { (try? self.post("listRtpSender", ["app": "rtp", "stream": "SESS"]))?["data"] as? [String] == [] }, s.log)
+        let kicked = try post("kick_session", ["id": publisher["id"] as? String ?? ""])
+        XCTAssertEqual(kicked["code"] as? Int, 0, "\(kicked)")
+        XCTAssertTrue(waitUntil(timeout: 5) { (try? self.post("getRtpInfo", ["stream_id": "SESS"]))?["exist"] as? Bool == false }, s.log)
+        XCTAssertNotEqual(try post("kick_session", ["id": publisher["id"] as? String ?? ""])["code"] as? Int, 0, "gone")
+    }
+
     func testBadRequestsAnswerZlmCodes() throws {
         let s = try server()
         defer { s.stop() }
