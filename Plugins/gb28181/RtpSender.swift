@@ -19,6 +19,8 @@ struct RtpSenderSpec {
     let onlyAudio: Bool
     /// UDP: stop (with the hook) when the peer sends no RTCP for this long; 0 = never.
     let rtcpTimeoutUs: Int64
+    /// startSendRtpTalk: the stream_id of the RTP server (same app) whose socket carries the packets back.
+    var talkStream: String? = nil
 
     var key: String { "\(vhost)/\(app)/\(stream)/\(ssrc)" }
 }
@@ -65,6 +67,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     /// startSendRtp's answer, given when the stream is being read (nil) or the start failed (why): as
     /// ZLMediaKit, a stream that is not there (after the host's play wait) fails the call, with no hook.
     var onStarted: ((String?) -> Void)?
+    /// startSendRtpTalk: the RTP server whose device gets the packets, over its own socket.
+    var talk: RtpServer?
 
     init(host: PluginHost, plugin: Gb28181Plugin, spec: RtpSenderSpec, loop: Int32) {
         self.host = host
@@ -74,7 +78,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     }
 
     var label: String {
-        "rtp sender \(spec.app)/\(spec.stream) ssrc \(spec.ssrc)" + (spec.dstPort == 0 ? " passive" : " -> \(spec.udp ? "udp" : "tcp") \(spec.dstHost):\(spec.dstPort)")
+        "rtp sender \(spec.app)/\(spec.stream) ssrc \(spec.ssrc)"
+            + (spec.talkStream.map { " talk to \($0)" } ?? (spec.dstPort == 0 ? " passive" : " -> \(spec.udp ? "udp" : "tcp") \(spec.dstHost):\(spec.dstPort)"))
     }
 
     // MARK: transport (a worker, then the loop)
@@ -234,7 +239,11 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private func send(_ packets: [[UInt8]]) {
         guard !packets.isEmpty else { return }
         let bytes = packets.reduce(0) { $0 + $1.count }
-        if let udp, let peer {
+        if let talk {
+            guard !talk.isClosed.withLock({ $0 }) else { return finish(notify: true, reason: "the RTP server \(talk.spec.streamId) closed") }
+            stats.withLock { $0.packets += packets.count; $0.bytes += bytes }
+            talk.sendBack(packets)
+        } else if let udp, let peer {
             stats.withLock { $0.packets += packets.count; $0.bytes += bytes }
             for p in packets {
                 peer.withSockaddr { a, l in batch.begin(to: a, length: l) }

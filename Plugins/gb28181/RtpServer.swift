@@ -60,6 +60,13 @@ final class RtpServer: @unchecked Sendable {
     var listener: OpaquePointer?
     private var peer: UdpPeer?
     private var conn: OpaquePointer?
+    /// The loop the TCP peer's connection lives on (sends back go there), and the handle (as bits) while it is
+    /// open: cleared on that loop in on_close, so a send hopping there never touches a dead handle.
+    private var connLoop: Int32 = 0
+    private let liveConn = LockedValue<UInt>(0)
+    private var batch = UdpBatchBuilder()
+    /// Set once closed, for a talk sender reading it from its own loop.
+    let isClosed = LockedValue(false)
     private var source: OpaquePointer?
     private var ingest: RtpPayloadIngest?
     /// UDP only (TCP arrives in order): a reorder buffer per SSRC and payload type, as an ES device numbers
@@ -219,12 +226,36 @@ final class RtpServer: @unchecked Sendable {
 
     /// A TCP peer (accepted, or dialled by connectRtpServer); false when another one already feeds this server
     /// (a multiplexing server takes any number).
-    func attach(_ c: OpaquePointer) -> Bool {
+    func attach(_ c: OpaquePointer, loop connLoop: Int32) -> Bool {
         guard !closed else { return false }
         if spec.multiplex { return peers.insert(c).inserted }
         guard conn == nil else { return false }
         conn = c
+        self.connLoop = connLoop
+        liveConn.withLock { $0 = UInt(bitPattern: c) }
         return true
+    }
+
+    // MARK: talk (loop)
+
+    /// [any thread] startSendRtpTalk: RTP packets back to the device over the socket its RTP arrives on (to
+    /// its address over UDP, RFC 4571 over its TCP connection); false while no device has sent yet.
+    func sendBack(_ packets: [[UInt8]]) {
+        host.onLoop(loop) { [self] in
+            guard !closed else { return }
+            if let udp, let peer {
+                for p in packets {
+                    peer.withSockaddr { a, l in batch.begin(to: a, length: l) }
+                    batch.inline(p)
+                }
+                batch.send(host, udp)
+            } else if let conn {
+                let framed = packets.flatMap { RtpChunkPacketizer.rfc4571($0) }
+                host.onLoop(connLoop) { [host, liveConn] in
+                    if liveConn.withLock({ $0 == UInt(bitPattern: conn) }) { host.send(conn, framed) }
+                }
+            }
+        }
     }
 
     /// The TCP peer went away (compared by handle only); a new one may connect, as a device that reconnects.
@@ -233,11 +264,15 @@ final class RtpServer: @unchecked Sendable {
         if conn == c { conn = nil }
     }
 
+    /// [the connection's loop] Its on_close: the handle is dead from here on.
+    func markConnectionGone(_ c: OpaquePointer) { liveConn.withLock { if $0 == UInt(bitPattern: c) { $0 = 0 } } }
+
     /// [any thread] Closes sockets, source and timer on the loop.
     func close() {
         host.onLoop(loop) { [self] in
             guard !closed else { return }
             closed = true
+            isClosed.withLock { $0 = true }
             if let t = timer { host.table.timer_cancel(t) }
             timer = nil
             if let u = udp { host.table.udp_close(u) }

@@ -257,4 +257,46 @@ final class Gb28181SendTests: XCTestCase {
         XCTAssertTrue((body["msg"] as? String ?? "").contains("stopped reading"), "\(body)")
         XCTAssertEqual(try post("listRtpSender", ["app": "live", "stream": "cam"])["data"] as? [String], [])
     }
+
+    /// startSendRtpTalk: a device (the suite's PS sender) feeds RTP server live/DEV; the published live/cam's
+    /// audio goes back to it as PS over the very socket its RTP arrives on (UDP, and its TCP connection), with
+    /// the SSRC and PT asked; ffprobe reads what the device got.
+    private func assertTalk(transport: String, tcpMode: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (s, ff) = try serverPublishing(seconds: 12)
+        defer { ff.terminate(); s.stop() }
+        let port = try s.open("DEV", tcpMode: tcpMode, extra: ["app": "live"], file: file, line: line)
+        let out = NSTemporaryDirectory() + "mr-gbtalk-\(getpid())-\(transport).ps"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let h264 = Gb28181Harness.make("talk.h264", ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2", "-c:v", "libx264",
+                                                     "-bf", "0", "-g", "25", "-pix_fmt", "yuv420p", "-f", "h264"])
+        let said = NSTemporaryDirectory() + "mr-gbtalk-\(getpid())-\(transport).txt"
+        FileManager.default.createFile(atPath: said, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: said) }
+        let device = try Gb28181Harness.launch("/usr/bin/env", ["python3", Gb28181Harness.clients.appendingPathComponent("ps_rtp_sender.py").path,
+                                                                h264, "127.0.0.1", String(port), "--transport", transport, "--seconds", "7",
+                                                                "--talk-out", out], output: FileHandle(forWritingAtPath: said))
+        defer { device.terminate() }
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.post("getRtpInfo", ["stream_id": "DEV", "app": "live"]))?["peer_port"] as? Int ?? 0 > 0 },
+                      s.log, file: file, line: line)
+        XCTAssertEqual(try post("startSendRtpTalk", ["vhost": "__defaultVhost__", "app": "live", "stream": "cam", "ssrc": "555"])["code"] as? Int, -300,
+                       "recv_stream_id is required", file: file, line: line)
+        let r = try post("startSendRtpTalk", ["vhost": "__defaultVhost__", "app": "live", "stream": "cam", "ssrc": "555", "recv_stream_id": "DEV",
+                                              "only_audio": "1", "type": "1", "pt": "97"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)", file: file, line: line)
+        XCTAssertEqual(r["local_port"] as? Int, port, "the device's own port", file: file, line: line)
+        XCTAssertTrue(waitUntil(timeout: 20) { !device.isRunning }, file: file, line: line)
+        let told = (try? String(contentsOfFile: said, encoding: .utf8)) ?? ""
+        let talk = told.split(separator: "\n").first { $0.hasPrefix("talk ") }?.split(separator: " ").compactMap { Int($0) } ?? []
+        XCTAssertEqual(talk.count, 3, told, file: file, line: line)
+        XCTAssertGreaterThan(talk.first ?? 0, 20, "packets back: \(told)", file: file, line: line)
+        XCTAssertEqual(talk.dropFirst().first, 555, file: file, line: line)
+        XCTAssertEqual(talk.last, 97, file: file, line: line)
+        let probe = try MediaTools.probe(out, extra: ["-f", "mpeg"])
+        XCTAssertEqual(probe.audioCodec, "aac", "\(probe)", file: file, line: line)
+        XCTAssertEqual(probe.videoCodec, "", "only_audio: \(probe)", file: file, line: line)
+        XCTAssertGreaterThan(probe.audioFrames, 50, "\(probe)", file: file, line: line)
+    }
+
+    func testTalkOverTheDevicesUdpSocket() throws { try assertTalk(transport: "udp", tcpMode: 0) }
+    func testTalkOverTheDevicesTcpConnection() throws { try assertTalk(transport: "tcp4571", tcpMode: 1) }
 }

@@ -10,8 +10,10 @@ VIDEO_FILE is Annex B H.264 (or H.265 with --codec h265 or a .h265/.hevc name); 
 the ADTS frames of --aac. --ps-file: VIDEO_FILE is a program stream made by another muxer (ffmpeg -f mpeg,
 GStreamer mpegpsmux), sent as it is, cut where a video PES with a PTS begins.
 --transport listen: accept one TCP connection on PORT (the server dials: TCP active) and send RFC 4571.
-Prints "sent N" (video frames) at the end."""
-import argparse, socket, struct, sys, time
+--talk-out FILE: as a device in a two-way talk, read the RTP the server sends back over the same socket
+(datagrams, or RFC 4571 over TCP) and write their payloads to FILE.
+Prints "sent N" (video frames) at the end, and "talk N SSRC PT" (packets back, the last SSRC and PT)."""
+import argparse, socket, struct, sys, threading, time
 
 def pack_header(scr):
     # '01', SCR base 33 bits with marker bits, SCR extension 0, mux rate, stuffing length 0.
@@ -168,6 +170,7 @@ def main():
     a.add_argument('--codec', default=None)
     a.add_argument('--aac', default=None, help='ADTS file whose frames are the audio (stream type 0x0F)')
     a.add_argument('--ps-file', action='store_true')
+    a.add_argument('--talk-out', default=None)
     args = a.parse_args()
     h265 = args.codec == 'h265' or (args.codec is None and args.file.endswith(('.h265', '.hevc')))
     raw = open(args.file, 'rb').read()
@@ -175,6 +178,7 @@ def main():
     aac, aac_rate = adts_frames(open(args.aac, 'rb').read()) if args.aac else ([], 44100)
     if args.transport == 'udp':
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(('0.0.0.0', 0))
         send = lambda p: sock.sendto(p, (args.host, args.port))
     else:
         if args.transport == 'listen':
@@ -188,6 +192,9 @@ def main():
             sock = socket.create_connection((args.host, args.port))
         dollar = args.transport == 'tcpdollar'
         send = lambda p: sock.sendall((b'$\x00' if dollar else b'') + struct.pack('>H', len(p)) + p)
+    talk = {'packets': 0, 'ssrc': 0, 'pt': 0}
+    if args.talk_out:
+        threading.Thread(target=read_back, args=(sock, args.transport == 'udp', args.talk_out, talk), daemon=True).start()
     seq, sent = 0, 0
     if args.ps_file:
         groups = ps_file_frames(raw)
@@ -229,6 +236,29 @@ def main():
         if delay > 0: time.sleep(delay)
     time.sleep(0.5)
     print('sent', sent, flush=True)
+    if args.talk_out: print('talk', talk['packets'], talk['ssrc'], talk['pt'], flush=True)
+
+def read_back(sock, udp, path, talk):
+    """RTP the server sends back (RFC 3550 5.1 header, CSRCs and extension skipped): payloads appended to path."""
+    out, pending = open(path, 'wb'), b''
+    def packet(p):
+        if len(p) < 12 or p[0] >> 6 != 2: return
+        start = 12 + 4 * (p[0] & 0x0f)
+        if p[0] & 0x10 and len(p) >= start + 4: start += 4 + 4 * struct.unpack('>H', p[start + 2:start + 4])[0]
+        talk['packets'] += 1; talk['ssrc'] = struct.unpack('>I', p[8:12])[0]; talk['pt'] = p[1] & 0x7f
+        out.write(p[start:]); out.flush()
+    while True:
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            return
+        if not data: return
+        if udp:
+            packet(data); continue
+        pending += data
+        while len(pending) >= 2 and len(pending) >= 2 + struct.unpack('>H', pending[:2])[0]:
+            n = struct.unpack('>H', pending[:2])[0]
+            packet(pending[2:2 + n]); pending = pending[2 + n:]
 
 if __name__ == '__main__':
     main()
