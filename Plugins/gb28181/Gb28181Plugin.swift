@@ -11,11 +11,12 @@ public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descripto
 // ZLMediaKit registers an RTP stream under its RTSP muxer first.
 nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     name: "gb28181", version: "0.1.0",
-    description: "GB28181 RTP proxy: RTP servers receiving PS/TS/ES over UDP, TCP passive and TCP active (openRtpServer & co.), and RTP senders (startSendRtp & co.)",
+    description: "GB28181 RTP proxy: RTP servers receiving PS/TS/ES over UDP, TCP passive and TCP active (openRtpServer, openRtpServerMultiplex & co.), and RTP senders (startSendRtp, startSendRtpTalk & co.)",
     configKeys: [
-        ("bind", MR_CONFIG_STRING, "address of the RTP ports (default 0.0.0.0)"),
+        ("bind", MR_CONFIG_STRING, "address of the RTP ports (default 0.0.0.0; openRtpServer's local_ip overrides it)"),
+        ("port", MR_CONFIG_INT, "the fixed RTP port: RTP over UDP without openRtpServer, one stream per SSRC named %08X in app rtp (default 10000; 0 = none)"),
         ("port_range", MR_CONFIG_STRING, "ports openRtpServer picks from when asked for port 0 (default \"30000-35000\")"),
-        ("timeout_sec", MR_CONFIG_INT, "an RTP server that receives nothing for this long closes (default 15)"),
+        ("timeout_sec", MR_CONFIG_INT, "an RTP server that receives nothing for this long closes, and a TCP platform that reads nothing for this long is dropped (default 15)"),
     ],
     serves: #"""
     {"sources": [{"protocol": "rtp", "schema": "rtsp", "origin_type": 3, "origin_type_str": "rtp_push"}],
