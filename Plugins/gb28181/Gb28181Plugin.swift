@@ -11,14 +11,16 @@ public func mrPluginEntryV1() -> UnsafePointer<mr_plugin_descriptor> { descripto
 // ZLMediaKit registers an RTP stream under its RTSP muxer first.
 nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
     name: "gb28181", version: "0.1.0",
-    description: "GB28181 RTP proxy: RTP servers receiving PS/TS/ES over UDP, TCP passive and TCP active (openRtpServer & co.), and RTP senders (startSendRtp & co.)",
+    description: "GB28181 RTP proxy: RTP servers receiving PS/TS/ES over UDP, TCP passive and TCP active (openRtpServer, openRtpServerMultiplex & co.), and RTP senders (startSendRtp, startSendRtpTalk & co.)",
     configKeys: [
-        ("bind", MR_CONFIG_STRING, "address of the RTP ports (default 0.0.0.0)"),
+        ("bind", MR_CONFIG_STRING, "address of the RTP ports (default 0.0.0.0; openRtpServer's local_ip overrides it)"),
+        ("port", MR_CONFIG_INT, "the fixed RTP port: RTP over UDP without openRtpServer, one stream per SSRC named %08X in app rtp (default 10000; 0 = none)"),
         ("port_range", MR_CONFIG_STRING, "ports openRtpServer picks from when asked for port 0 (default \"30000-35000\")"),
-        ("timeout_sec", MR_CONFIG_INT, "an RTP server that receives nothing for this long closes (default 15)"),
+        ("timeout_sec", MR_CONFIG_INT, "an RTP server that receives nothing for this long closes, and a TCP platform that reads nothing for this long is dropped (default 15)"),
     ],
     serves: #"""
     {"sources": [{"protocol": "rtp", "schema": "rtsp", "origin_type": 3, "origin_type_str": "rtp_push"}],
+     "sessions": true,
      "config_aliases": [{"name": "rtp_proxy.port", "key": "port", "default": "10000"},
                         {"name": "rtp_proxy.port_range", "key": "port_range", "default": "30000-35000"},
                         {"name": "rtp_proxy.timeoutSec", "key": "timeout_sec", "default": "15"}]}
@@ -31,8 +33,11 @@ final class Gb28181Plugin: PluginLifecycle, @unchecked Sendable {
     var settings: Gb28181Settings { currentSettings.withLock { $0 } }
     let registry = RtpServerRegistry()
     let senders = RtpSenderRegistry()
+    let publishing = RtpPublishers()
     /// Control thread only.
-    private var fixed: FixedRtpPort?
+    /// The fixed port (ZLMediaKit's rtp_proxy.port): a multiplexing RTP server in app `rtp` that needs no
+    /// openRtpServer call.
+    private var fixed: RtpServer?
     private var fixedKey = ""
 
     init(_ host: PluginHost) { self.host = host }
@@ -41,13 +46,20 @@ final class Gb28181Plugin: PluginLifecycle, @unchecked Sendable {
         let s = Gb28181Settings(host)
         currentSettings.withLock { $0 = s }
         if s.fixedPort > 0 {
-            let f = FixedRtpPort(host: host, plugin: self)
-            guard f.bind(address: s.bind, port: s.fixedPort) else { return Int32(MR_ERR_IO) }
+            var spec = RtpServerSpec(app: "rtp", streamId: "", tcpMode: .udp, reusePort: false, only: .both, postsTimeout: false)
+            spec.multiplex = true
+            spec.localIp = s.bind
+            let f = RtpServer(host: host, plugin: self, spec: spec, ssrc: 0, loop: 0)
+            guard f.bind(port: UInt16(clamping: s.fixedPort)) else {
+                host.log(MR_LOG_ERROR, "cannot bind the RTP port \(s.bind):\(s.fixedPort): \(host.lastError)")
+                return Int32(MR_ERR_IO)
+            }
             fixed = f
         }
         fixedKey = "\(s.bind):\(s.fixedPort)"
         RtpServerApi(plugin: self).register()
         RtpSenderApi(plugin: self).register()
+        Gb28181SessionCommands.offer(self)
         host.log(MR_LOG_INFO, "RTP on UDP \(s.bind):\(s.fixedPort); RTP servers from \(s.portRange)")
         return Int32(MR_OK)
     }

@@ -19,6 +19,8 @@ struct RtpSenderSpec {
     let onlyAudio: Bool
     /// UDP: stop (with the hook) when the peer sends no RTCP for this long; 0 = never.
     let rtcpTimeoutUs: Int64
+    /// startSendRtpTalk: the stream_id of the RTP server (same app) whose socket carries the packets back.
+    var talkStream: String? = nil
 
     var key: String { "\(vhost)/\(app)/\(stream)/\(ssrc)" }
 }
@@ -33,8 +35,15 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private let host: PluginHost
     private weak var plugin: Gb28181Plugin?
     let localPort = LockedValue<UInt16>(0)
-    /// Packets and bytes sent, for listRtpSender.
-    let stats = LockedValue((packets: 0, bytes: 0))
+    /// Its id among gb28181's sessions (getAllSession), and the address its socket is bound to.
+    let sessionId = RtpPublishers.nextId()
+    var localIp: String { plugin?.settings.bind ?? "0.0.0.0" }
+    /// Packets and bytes sent, and frames dropped for a TCP peer that does not keep up, for listRtpSender.
+    let stats = LockedValue((packets: 0, bytes: 0, dropped: 0))
+    /// TCP: past this many bytes queued in the host for the peer, frames are dropped up to the next keyframe
+    /// (the host's queue itself has no bound); a peer that lets it stay there for `timeout_sec` is closed.
+    static let maxPendingBytes = 1 << 20
+    private var congestedSinceUs: Int64?
     private lazy var box = ReaderBox(self)
     private var reader: OpaquePointer?
     private var udp: OpaquePointer?
@@ -58,6 +67,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     /// startSendRtp's answer, given when the stream is being read (nil) or the start failed (why): as
     /// ZLMediaKit, a stream that is not there (after the host's play wait) fails the call, with no hook.
     var onStarted: ((String?) -> Void)?
+    /// startSendRtpTalk: the RTP server whose device gets the packets, over its own socket.
+    var talk: RtpServer?
 
     init(host: PluginHost, plugin: Gb28181Plugin, spec: RtpSenderSpec, loop: Int32) {
         self.host = host
@@ -67,7 +78,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     }
 
     var label: String {
-        "rtp sender \(spec.app)/\(spec.stream) ssrc \(spec.ssrc)" + (spec.dstPort == 0 ? " passive" : " -> \(spec.udp ? "udp" : "tcp") \(spec.dstHost):\(spec.dstPort)")
+        "rtp sender \(spec.app)/\(spec.stream) ssrc \(spec.ssrc)"
+            + (spec.talkStream.map { " talk to \($0)" } ?? (spec.dstPort == 0 ? " passive" : " -> \(spec.udp ? "udp" : "tcp") \(spec.dstHost):\(spec.dstPort)"))
     }
 
     // MARK: transport (a worker, then the loop)
@@ -75,28 +87,7 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     /// [worker] Binds the UDP socket on `port`; false when it is taken.
     func bindUdp(port: UInt16, address: String) -> Bool {
         guard let dst = UdpPeer(ip: spec.dstHost, port: spec.dstPort) else { return false }
-        var options = mr_udp_options()
-        options.size = UInt32(MemoryLayout<mr_udp_options>.size)
-        options.port = port
-        options.loop = loop
-        var cbs = mr_udp_callbacks()
-        cbs.size = UInt32(MemoryLayout<mr_udp_callbacks>.size)
-        cbs.on_datagram = { user, _, data, len, _, _ in
-            guard let user, let data else { return }
-            Unmanaged<RtpSender>.fromOpaque(user).takeUnretainedValue().datagram(UnsafeBufferPointer(start: data, count: len))
-        }
-        cbs.on_close = { user, _, _, _ in
-            guard let user else { return }
-            Unmanaged<RtpSender>.fromOpaque(user).release()
-        }
-        let user = Unmanaged.passRetained(self).toOpaque()
-        var out: OpaquePointer?
-        let rc = address.withCString { a in
-            options.bind_address = a
-            return host.table.udp_bind(host.host, &options, &cbs, user, &out)
-        }
-        guard rc == MR_OK, let out else {
-            Unmanaged<RtpSender>.fromOpaque(user).release()
+        guard let out = RtpUdpSocket.bind(host, address: address, port: port, loop: loop, owner: self, { s, data, _ in s.datagram(data) }) else {
             return false
         }
         udp = out
@@ -248,8 +239,12 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private func send(_ packets: [[UInt8]]) {
         guard !packets.isEmpty else { return }
         let bytes = packets.reduce(0) { $0 + $1.count }
-        stats.withLock { $0.packets += packets.count; $0.bytes += bytes }
-        if let udp, let peer {
+        if let talk {
+            guard !talk.isClosed.withLock({ $0 }) else { return finish(notify: true, reason: "the RTP server \(talk.spec.streamId) closed") }
+            stats.withLock { $0.packets += packets.count; $0.bytes += bytes }
+            talk.sendBack(packets)
+        } else if let udp, let peer {
+            stats.withLock { $0.packets += packets.count; $0.bytes += bytes }
             for p in packets {
                 peer.withSockaddr { a, l in batch.begin(to: a, length: l) }
                 batch.inline(p)
@@ -259,14 +254,42 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             var framed: [UInt8] = []
             framed.reserveCapacity(bytes + 2 * packets.count)
             for p in packets { framed += RtpChunkPacketizer.rfc4571(p) }
+            let count = packets.count
             if connLoop == loop {
-                if host.send(conn, framed) != MR_OK { finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
+                guard host.table.conn_pending_bytes(conn) <= Self.maxPendingBytes else { return congested() }
+                if host.send(conn, framed) != MR_OK { return finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
+                sent(count, bytes)
             } else {
-                host.onLoop(connLoop) { [host, connAlive] in
-                    if connAlive.withLock({ $0 }) { host.send(conn, framed) }
+                // The queue is read on the connection's loop; the verdict comes back to ours.
+                host.onLoop(connLoop) { [self, host, connAlive] in
+                    guard connAlive.withLock({ $0 }) else { return }
+                    let full = host.table.conn_pending_bytes(conn) > Self.maxPendingBytes
+                    if !full { host.send(conn, framed) }
+                    host.onLoop(loop) { [self] in full ? congested() : sent(count, bytes) }
                 }
             }
         }
+    }
+
+    private func sent(_ packets: Int, _ bytes: Int) {
+        stats.withLock { $0.packets += packets; $0.bytes += bytes }
+        if congestedSinceUs != nil { host.log(MR_LOG_INFO, "\(label): the TCP peer reads again") }
+        congestedSinceUs = nil
+    }
+
+    /// [loop] The TCP peer's queue is full: this frame and the rest up to the next keyframe are dropped, and a
+    /// peer that has read nothing for `timeout_sec` is given up.
+    private func congested() {
+        guard !stopped else { return }
+        waitingForKey = true
+        stats.withLock { $0.dropped += 1 }
+        let now = host.table.now_us()
+        guard let since = congestedSinceUs else {
+            congestedSinceUs = now
+            return host.log(MR_LOG_WARNING, "\(label): the TCP peer does not keep up (over \(Self.maxPendingBytes) bytes queued); dropping to the next keyframe")
+        }
+        let limit = Int64(plugin?.settings.timeoutSec ?? 15) * 1_000_000
+        if now - since >= limit { finish(notify: true, reason: "the TCP peer stopped reading for \(limit / 1_000_000) s") }
     }
 
     // MARK: stopping (loop)

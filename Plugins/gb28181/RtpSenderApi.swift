@@ -3,7 +3,7 @@ import MRPluginKit
 import PluginABI
 
 /// ZLMediaKit's RTP sending endpoints as wvp-GB28181-pro calls them for cascade and playback:
-/// startSendRtp, stopSendRtp, listRtpSender.
+/// startSendRtp, startSendRtpPassive, startSendRtpTalk, stopSendRtp, listRtpSender.
 struct RtpSenderApi {
     let plugin: Gb28181Plugin
     var host: PluginHost { plugin.host }
@@ -11,6 +11,7 @@ struct RtpSenderApi {
     func register() {
         ApiEndpoint.register(host, name: "startSendRtp") { r, reply in start(r, passive: false, reply) }
         ApiEndpoint.register(host, name: "startSendRtpPassive") { r, reply in start(r, passive: true, reply) }
+        ApiEndpoint.register(host, name: "startSendRtpTalk") { r, reply in talk(r, reply) }
         ApiEndpoint.register(host, name: "stopSendRtp") { r, reply in
             guard let app = r.string("app"), let stream = r.string("stream") else { return reply(.invalidArgs, ["msg": "app and stream are required"]) }
             let vhost = r.string("vhost") ?? "__defaultVhost__"
@@ -35,7 +36,8 @@ struct RtpSenderApi {
                 let st = s.stats.withLock { $0 }
                 return ["vhost": s.spec.vhost, "app": s.spec.app, "stream": s.spec.stream, "ssrc": s.spec.ssrc,
                         "dst_url": s.spec.dstHost, "dst_port": Int(s.spec.dstPort), "is_udp": s.spec.udp, "type": s.spec.kind.rawValue,
-                        "local_port": Int(s.localPort.withLock { $0 }), "packets": st.packets, "bytes": st.bytes]
+                        "local_port": Int(s.localPort.withLock { $0 }), "packets": st.packets, "bytes": st.bytes,
+                        "dropped_frames": st.dropped]
             }
             reply(.success, ["data": list.map(\.spec.ssrc), "senders": details])
         }
@@ -43,6 +45,40 @@ struct RtpSenderApi {
 
     private func flag(_ r: ApiRequest, _ name: String) -> Bool? {
         r.string(name).map { $0 == "1" || $0.lowercased() == "true" }
+    }
+
+    /// startSendRtpTalk (two-way audio, GB28181 broadcast): the stream sent back to the device of the RTP server
+    /// `recv_stream_id` of the same app, over that server's socket, to the address (or TCP connection) its RTP
+    /// comes from. ZLMediaKit's parameters: vhost, app, stream, ssrc, recv_stream_id; pt (96), type (PS),
+    /// only_audio. Answers the server's port as local_port.
+    private func talk(_ r: ApiRequest, _ reply: @escaping (ApiCode, [String: Any]) -> Void) {
+        guard let app = r.string("app"), let stream = r.string("stream"), let ssrc = r.string("ssrc"), let recv = r.string("recv_stream_id") else {
+            return reply(.invalidArgs, ["msg": "vhost, app, stream, ssrc and recv_stream_id are required"])
+        }
+        guard let ssrcValue = UInt32(ssrc) else { return reply(.invalidArgs, ["msg": "ssrc must be a decimal 32-bit number"]) }
+        let pt = r.int("pt") ?? 96
+        guard (0...127).contains(pt) else { return reply(.invalidArgs, ["msg": "pt must be 0-127"]) }
+        guard let kind = RtpSendPayload.Kind(rawValue: r.int("type") ?? 1) else { return reply(.invalidArgs, ["msg": "type must be 0 (ES), 1 (PS) or 2 (TS)"]) }
+        guard let server = plugin.registry.get(app, recv) else { return reply(.notFound, ["msg": "can not find the rtp server \(app)/\(recv)"]) }
+        let device = server.info.withLock { $0 }
+        var spec = RtpSenderSpec(vhost: r.string("vhost") ?? "__defaultVhost__", app: app, stream: stream, ssrc: ssrc, ssrcValue: ssrcValue,
+                                 dstHost: device.peerIp, dstPort: UInt16(clamping: device.peerPort), udp: server.spec.tcpMode == .udp,
+                                 payloadType: UInt8(pt), kind: kind, onlyAudio: flag(r, "only_audio") ?? false, rtcpTimeoutUs: 0)
+        spec.talkStream = recv
+        if let old = plugin.senders.get(spec.key) {
+            plugin.senders.remove(old)
+            old.stop()
+        }
+        let s = RtpSender(host: host, plugin: plugin, spec: spec, loop: Int32(abs(stream.hashValue) % max(1, host.loopCount)))
+        s.talk = server
+        s.localPort.withLock { $0 = server.port }
+        s.onStarted = { [host] error in
+            if let error { return reply(.notFound, ["msg": error]) }
+            host.log(MR_LOG_INFO, "\(s.label): started over port \(server.port)")
+            reply(.success, ["local_port": Int(server.port)])
+        }
+        guard plugin.senders.add(s) else { return reply(.other, ["msg": "a sender with ssrc \(ssrc) is starting"]) }
+        host.onLoop(s.loop) { s.startReading() }
     }
 
     /// startSendRtp, or startSendRtpPassive (TCP only: listen on the local port, send to whoever connects first).

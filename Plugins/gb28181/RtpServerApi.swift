@@ -4,7 +4,7 @@ import PluginABI
 
 /// ZLMediaKit's RTP proxy endpoints as wvp-GB28181-pro calls them (form POSTs, secret checked by the core):
 /// openRtpServer, closeRtpServer, listRtpServer, getRtpInfo, updateRtpServerSSRC, pauseRtpCheck,
-/// resumeRtpCheck, connectRtpServer.
+/// resumeRtpCheck, connectRtpServer, openRtpServerMultiplex.
 struct RtpServerApi {
     let plugin: Gb28181Plugin
     var host: PluginHost { plugin.host }
@@ -12,7 +12,13 @@ struct RtpServerApi {
     static let maxPauseUs: Int64 = 300_000_000
 
     func register() {
-        ApiEndpoint.register(host, name: "openRtpServer") { r, reply in open(r, reply) }
+        ApiEndpoint.register(host, name: "openRtpServer") { r, reply in open(r, multiplex: false, reply) }
+        // ZLMediaKit's form: `port` and `stream_id` required, no SSRC filter; stream_id names the port (for
+        // closeRtpServer and listRtpServer) and each SSRC arriving on it is a stream named `%08X` in `app`.
+        ApiEndpoint.register(host, name: "openRtpServerMultiplex") { r, reply in
+            guard r.int("port") != nil else { return reply(.invalidArgs, ["msg": "port is required"]) }
+            open(r, multiplex: true, reply)
+        }
         ApiEndpoint.register(host, name: "closeRtpServer") { r, reply in
             guard let s = server(r) else { return reply(.success, ["hit": 0]) }
             plugin.registry.remove(s)
@@ -22,7 +28,8 @@ struct RtpServerApi {
         ApiEndpoint.register(host, name: "listRtpServer") { _, reply in
             let data: [[String: Any]] = plugin.registry.all.sorted { $0.port < $1.port }.map { s in
                 ["port": Int(s.port), "stream_id": s.spec.streamId, "app": s.spec.app, "vhost": "__defaultVhost__",
-                 "tcp_mode": s.spec.tcpMode.rawValue, "ssrc": Int(s.ssrc.withLock { $0 })]
+                 "tcp_mode": s.spec.tcpMode.rawValue, "ssrc": Int(s.ssrc.withLock { $0 }), "only_track": s.spec.only.rawValue,
+                 "multiplex": s.spec.multiplex]
             }
             reply(.success, ["data": data])
         }
@@ -31,7 +38,8 @@ struct RtpServerApi {
             let i = s.info.withLock { $0 }
             reply(.success, ["exist": true, "local_port": Int(s.port), "local_ip": i.localIp, "peer_ip": i.peerIp,
                              "peer_port": i.peerPort, "app": s.spec.app, "stream_id": s.spec.streamId, "tcp_mode": s.spec.tcpMode.rawValue,
-                             "packets": i.packets, "dropped_ssrc": i.droppedSsrc, "dropped_peer": i.droppedPeer])
+                             "packets": i.packets, "bytes": i.bytes, "lost": i.lost, "reordered": i.reordered,
+                             "dropped_ssrc": i.droppedSsrc, "dropped_peer": i.droppedPeer])
         }
         ApiEndpoint.register(host, name: "updateRtpServerSSRC") { r, reply in
             guard let s = server(r) else { return reply(.notFound, ["msg": "rtp server not found"]) }
@@ -58,24 +66,27 @@ struct RtpServerApi {
         return plugin.registry.get(r.string("app") ?? "rtp", stream)
     }
 
-    private func open(_ r: ApiRequest, _ reply: @escaping (ApiCode, [String: Any]) -> Void) {
+    private func open(_ r: ApiRequest, multiplex: Bool, _ reply: @escaping (ApiCode, [String: Any]) -> Void) {
         guard let stream = r.string("stream_id"), stream.count < 256, !stream.contains("/") else {
             return reply(.invalidArgs, ["msg": "stream_id is required"])
         }
         guard let mode = RtpServerSpec.TcpMode(rawValue: r.int("tcp_mode") ?? (r.int("enable_tcp") ?? 0)) else {
             return reply(.invalidArgs, ["msg": "tcp_mode must be 0 (UDP), 1 (TCP passive) or 2 (TCP active)"])
         }
-        let ssrcText = r.string("ssrc") ?? "0"
+        let ssrcText = multiplex ? "0" : r.string("ssrc") ?? "0"
         guard let ssrc = UInt32(ssrcText) else { return reply(.invalidArgs, ["msg": "ssrc must be a decimal 32-bit number"]) }
         let requested = r.int("port") ?? 0
         guard (0...65535).contains(requested) else { return reply(.invalidArgs, ["msg": "port out of range"]) }
         var only = RtpPayloadIngest.OnlyTrack(rawValue: r.int("only_track") ?? 0) ?? .both
         if r.string("only_audio") == "1" || r.string("only_audio") == "true" { only = .audio }
         let app = r.string("app") ?? "rtp"
-        let reuse = r.string("re_use_port") == "1" || r.string("re_use_port") == "true"
+        // A multiplexing port is shared by design (ZLMediaKit opens it with re_use_port on).
+        let reuse = multiplex || r.string("re_use_port") == "1" || r.string("re_use_port") == "true"
         guard plugin.registry.get(app, stream) == nil else { return reply(.invalidArgs, ["msg": "stream_id \(stream) already exists"]) }
-        let spec = RtpServerSpec(app: app, streamId: stream, tcpMode: mode, reusePort: reuse, only: only, postsTimeout: true)
         let settings = plugin.settings
+        var spec = RtpServerSpec(app: app, streamId: stream, tcpMode: mode, reusePort: reuse, only: only, postsTimeout: !multiplex)
+        spec.multiplex = multiplex
+        spec.localIp = r.string("local_ip").flatMap { $0.isEmpty ? nil : $0 } ?? settings.bind
         let loop = Int32(abs(stream.hashValue) % max(1, host.loopCount))
         // Binding blocks until done, which the API's loop must not: a worker does it.
         let plugin = self.plugin
@@ -83,7 +94,7 @@ struct RtpServerApi {
         host.onWorker {
             let s = RtpServer(host: host, plugin: plugin, spec: spec, ssrc: ssrc, loop: loop)
             let bound = PortBinding.bind(requested: requested, range: settings.portRange, registry: plugin.registry) {
-                s.bind(port: $0, address: settings.bind)
+                s.bind(port: $0)
             }
             guard bound else { return reply(.other, ["msg": "cannot bind a port (\(requested == 0 ? "range \(settings.portRange) exhausted" : "port \(requested) in use"))"]) }
             guard plugin.registry.add(s) else {

@@ -27,8 +27,9 @@ final class RtpTcpSession: ConnectionHandler {
         peerPort = Int(peer.split(separator: ":").last ?? "") ?? 0
         // The server's state lives on its loop; attach there, and hand packets there.
         let server = self.server
+        let connLoop = Int32(host.currentLoop)
         host.onLoop(server.loop) { [weak self] in
-            guard server.attach(conn) else {
+            guard server.attach(conn, loop: connLoop) else {
                 server.info.withLock { $0.droppedPeer += 1 }
                 self?.host.log(MR_LOG_WARNING, "\(server.label): second TCP peer \(peer) refused")
                 self?.host.table.conn_close(conn, 1)
@@ -58,6 +59,7 @@ final class RtpTcpSession: ConnectionHandler {
         let server = self.server
         // The handle is dead after on_close; the server forgets it on its loop.
         guard let conn else { return }
+        server.markConnectionGone(conn)
         host.onLoop(server.loop) { server.detach(conn) }
     }
 }

@@ -14,9 +14,9 @@ public struct PsFrame: Sendable, Equatable {
 
 /// Demuxes an MPEG-2 program stream (ISO/IEC 13818-1 2.5) as GB28181 devices send it, sans I/O: bytes in any
 /// chunking, frames out. Tracks are made when a stream's first PES arrives, typed by the program stream map
-/// or, without one, guessed from the stream id and payload. Video PES with one PTS (or none) make one access
-/// unit, finished by the next PTS or by `endOfFrame` (the RTP marker); the quirks of real devices are in
-/// `PsScanner`.
+/// or, without one, guessed from the stream id and payload. Video is cut into access units by its NAL units
+/// (`PsVideoAccessUnits`), whatever the PES boundaries, and `endOfFrame` (the RTP marker) ends the one being
+/// gathered; the quirks of real devices are in `PsScanner`.
 public struct PsDemuxer: Sendable {
     /// One access unit above this is dropped (a camera frame is far below; garbage lengths are not).
     public static let maxFrameSize = 4 << 20
@@ -24,11 +24,8 @@ public struct PsDemuxer: Sendable {
     private struct Stream {
         var decoder: ElementaryStreamDecoder
         let track: Int
-        var pending: [UInt8] = []
-        var pendingPts: Int64?
-        var pendingDts: Int64?
-        var open = false
-        var oversized = false
+        /// Video only.
+        var units: PsVideoAccessUnits?
     }
 
     public private(set) var errors = 0
@@ -40,6 +37,9 @@ public struct PsDemuxer: Sendable {
     private var trackCodecs: [Int: UInt8] = [:]
     private var clock = PesClock()
     private var lastVideoId: UInt8?
+    /// Audio streams of a codec the bus does not carry (MPEG audio), decided once: a later PES may begin
+    /// mid-frame and must not be guessed again.
+    private var ignored: Set<UInt8> = []
 
     public init() {}
 
@@ -49,7 +49,7 @@ public struct PsDemuxer: Sendable {
     }
 
     /// Bytes held between calls, for watching the memory bound.
-    public var bufferedBytes: Int { scanner.buffered + streams.values.reduce(0) { $0 + $1.pending.count } }
+    public var bufferedBytes: Int { scanner.buffered + streams.values.reduce(0) { $0 + ($1.units?.buffered ?? 0) } }
 
     public mutating func push(_ bytes: ArraySlice<UInt8>) -> [PsFrame] {
         var frames: [PsFrame] = []
@@ -62,8 +62,15 @@ public struct PsDemuxer: Sendable {
     public mutating func endOfFrame() -> [PsFrame] {
         var frames: [PsFrame] = []
         for unit in scanner.flushUnbounded() { handle(unit, into: &frames) }
-        for id in streams.keys.sorted() { finishVideo(id, into: &frames) }
+        for id in streams.keys.sorted() { video(id, into: &frames) { $0.flush() } }
         return frames
+    }
+
+    /// Bytes were lost (an RTP sequence gap): the units being gathered are dropped, the stream resyncs at the
+    /// next pack header and video at the next access unit's first NAL unit.
+    public mutating func lost() {
+        scanner.reset()
+        for id in streams.keys { streams[id]?.units?.drop() }
     }
 
     private mutating func fail(_ message: String) {
@@ -81,17 +88,21 @@ public struct PsDemuxer: Sendable {
             pesPacket(id, pes, into: &frames)
         case .rawVideo(let bytes):
             // Hikvision's H.265: NAL units straight after the pack header, belonging to the open video frame.
-            guard let id = lastVideoId, streams[id]?.open == true else { return }
-            append(id, bytes)
+            guard let id = lastVideoId else { return }
+            video(id, into: &frames) { $0.append(bytes) }
         }
     }
 
     private mutating func pesPacket(_ id: UInt8, _ pes: PsPesPacket, into frames: inout [PsFrame]) {
         if streams[id] == nil {
-            guard !pes.payload.isEmpty else { return }
+            guard !pes.payload.isEmpty, !ignored.contains(id) else { return }
             let codec = streamTypes[id].flatMap(PsStreamTypes.codec(streamType:)) ?? PsStreamTypes.guess(streamId: id, payload: pes.payload)
-            guard let codec else { return }
-            streams[id] = Stream(decoder: ElementaryStreamDecoder(codec: codec), track: streams.count)
+            guard let codec else {
+                if PsStreamTypes.isAudio(id), pes.payload.count >= 2 { ignored.insert(id) }
+                return
+            }
+            let units = PsStreamTypes.isVideo(id) ? PsVideoAccessUnits(h265: codec == .h265, maxSize: Self.maxFrameSize) : nil
+            streams[id] = Stream(decoder: ElementaryStreamDecoder(codec: codec), track: streams.count, units: units)
         }
         let pts = pes.pts.map { clock.micros(ticks: $0) }
         let dts = pes.dts.map { clock.micros(ticks: $0) }
@@ -105,40 +116,23 @@ public struct PsDemuxer: Sendable {
         lastVideoId = id
         // Zero-length video PES (some devices send them as keep-alives) carry nothing and end nothing.
         guard !pes.payload.isEmpty else { return }
-        if let pts, let s = streams[id], s.open, s.pendingPts != pts { finishVideo(id, into: &frames) }
-        if streams[id]?.open == false {
-            streams[id]?.open = true
-            streams[id]?.pendingPts = pts
-            streams[id]?.pendingDts = dts
-        }
-        append(id, pes.payload)
+        video(id, into: &frames) { $0.push(pes.payload, pts: pts, dts: dts) }
     }
 
-    private mutating func append(_ id: UInt8, _ bytes: ArraySlice<UInt8>) {
-        guard var s = streams[id] else { return }
-        streams[id] = nil   // keeps `pending` uniquely referenced while it grows
-        if s.pending.count + bytes.count > Self.maxFrameSize {
-            if !s.oversized { fail("video frame over \(Self.maxFrameSize) bytes dropped") }
-            s.oversized = true
-            s.pending = []
-        } else if !s.oversized {
-            s.pending.append(contentsOf: bytes)
+    /// Runs `step` on the access units of video stream `id` and decodes the units it completes.
+    private mutating func video(_ id: UInt8, into frames: inout [PsFrame], _ step: (inout PsVideoAccessUnits) -> [PsVideoAccessUnits.Unit]) {
+        guard var s = streams[id], var units = s.units else { return }
+        streams[id] = nil   // keeps the buffers uniquely referenced while they change
+        s.units = nil
+        let before = units.oversized
+        let out = step(&units)
+        if units.oversized > before { fail("video frame over \(Self.maxFrameSize) bytes dropped") }
+        for u in out {
+            frames += s.decoder.decode(u.data[...], pts: u.pts, dts: u.dts).map {
+                PsFrame(track: s.track, pts: $0.pts, dts: $0.dts, key: $0.key, data: $0.data)
+            }
         }
-        streams[id] = s
-    }
-
-    private mutating func finishVideo(_ id: UInt8, into frames: inout [PsFrame]) {
-        guard var s = streams[id], s.open else { return }
-        streams[id] = nil
-        let data = s.pending
-        let oversized = s.oversized
-        s.pending = []
-        s.open = false
-        s.oversized = false
-        if !oversized, !data.isEmpty {
-            let out = s.decoder.decode(data[...], pts: s.pendingPts, dts: s.pendingDts)
-            frames += out.map { PsFrame(track: s.track, pts: $0.pts, dts: $0.dts, key: $0.key, data: $0.data) }
-        }
+        s.units = units
         streams[id] = s
     }
 }

@@ -35,6 +35,13 @@ struct PsScanner: Sendable {
         return scan(final: false)
     }
 
+    /// Bytes were lost before what comes next: what is held is dropped and the next pack header resyncs.
+    mutating func reset() {
+        buffer = []
+        synced = false
+        searchFrom = 0
+    }
+
     /// The end of the input for now (an RTP frame ended): an unbounded unit ends here.
     mutating func flushUnbounded() -> [Unit] { scan(final: true) }
 

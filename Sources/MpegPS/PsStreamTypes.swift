@@ -20,13 +20,15 @@ enum PsStreamTypes {
 
     /// Without a map (ffmpeg's `-f mpeg`, devices that send it only at the start): video is H.264 unless the
     /// first NAL unit reads as an H.265 header (forbidden bit 0, nuh_layer_id 0, temporal id 1: `xx 01`)
-    /// of a parameter set, delimiter or IRAP slice; audio is AAC when it starts with an ADTS sync word, else
+    /// of a parameter set, delimiter or IRAP slice; audio is AAC when it starts with an ADTS sync word (layer
+    /// 0), none when with an MPEG audio one (layers I-III, ffmpeg's default: not a bus codec here), else
     /// G.711 A-law, GB28181's default audio.
     static func guess(streamId: UInt8, payload: ArraySlice<UInt8>) -> Codec? {
         if isAudio(streamId) {
             guard payload.count >= 2 else { return nil }
             let s = payload.startIndex
-            return payload[s] == 0xFF && payload[s + 1] & 0xF6 == 0xF0 ? .aac : .pcma
+            guard payload[s] == 0xFF, payload[s + 1] & 0xE0 == 0xE0 else { return .pcma }
+            return payload[s + 1] & 0x06 == 0 ? .aac : nil
         }
         guard isVideo(streamId) else { return nil }
         guard let nal = NalUnits.splitAnnexB(payload).first(where: { $0.count >= 2 }) else { return nil }

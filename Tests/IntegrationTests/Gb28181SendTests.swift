@@ -5,35 +5,15 @@ import XCTest
 /// RTMP, the server sends it as PS over RTP to Clients/rtp_ps_receiver.py (a platform written from RFC 3550
 /// and RFC 4571), which checks the RTP framing, and ffprobe reads the reassembled PS (`-f mpeg`).
 final class Gb28181SendTests: XCTestCase {
-    private var http = 0, rtmp = 0
-    private let secret = "gbsecret"
+    private var g: Gb28181Harness?
 
-    private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] {
-        var all = fields
-        all["secret"] = secret
-        let body = all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
-        let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "10", "-X", "POST", "-H",
-                                                             "Content-Type: application/x-www-form-urlencoded", "--data-binary", body,
-                                                             "http://127.0.0.1:\(http)/index/api/\(name)"], timeout: 15)
-        guard status == 0 else { return ["curl": Int(status)] }
-        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
-    }
+    private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] { try XCTUnwrap(g).post(name, fields) }
 
     /// A server with ffmpeg publishing live/cam over RTMP for `seconds`.
-    private func serverPublishing(seconds: Int, extra: String = "") throws -> (ServerProcess, Process) {
-        http = freePort()
-        rtmp = freePort()
-        let low = 40000 + Int.random(in: 0..<200) * 100
-        let s = try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http, extra: """
-            [api]
-            secret = "\(secret)"
-            loopback_exempt = false
-            [gb28181]
-            port = \(freePort())
-            port_range = "\(low)-\(low + 99)"
-            \(extra)
-            """)
-        let ff = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/cam", seconds: seconds)
+    private func serverPublishing(seconds: Int, timeout: Int = 15, extra: String = "", publishExtra: [String] = []) throws -> (Gb28181Harness, Process) {
+        let s = try Gb28181Harness(timeout: timeout, extra: extra)
+        g = s
+        let ff = try MediaTools.publish("rtmp://127.0.0.1:\(s.rtmp)/live/cam", seconds: seconds, extra: publishExtra)
         // ffmpeg may take a while to start on a loaded machine.
         XCTAssertTrue(s.waitForLog("publish /live/cam", timeout: 20), s.log)
         return (s, ff)
@@ -215,7 +195,7 @@ final class Gb28181SendTests: XCTestCase {
     /// one that sends receiver reports keeps it.
     func testUdpRtcpTimeoutStopsASenderWhosePeerSendsNoRtcp() throws {
         let hooks = try HookReceiver()
-        let (s, ff) = try serverPublishing(seconds: 10, extra: "timeout_sec = 2\n[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"")
+        let (s, ff) = try serverPublishing(seconds: 10, timeout: 2, extra: "[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"")
         defer { ff.terminate(); s.stop() }
         let dir = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-rtcp"
         defer { try? FileManager.default.removeItem(atPath: dir + "-silent.ps"); try? FileManager.default.removeItem(atPath: dir + "-rr.ps") }
@@ -247,4 +227,76 @@ final class Gb28181SendTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.5)
         XCTAssertTrue(hooks.bodies("on_send_rtp_stopped").isEmpty, "nothing was sent, nothing stopped")
     }
+
+    /// A platform that accepts the TCP connection and never reads: the send side must not queue without bound.
+    /// Past 1 MiB queued the sender drops to the next keyframe, and after timeout_sec without the peer reading
+    /// it closes with on_send_rtp_stopped.
+    func testTcpPeerThatNeverReadsIsDroppedToKeyframesThenClosed() throws {
+        let hooks = try HookReceiver()
+        // Lossless 640x480 (several Mbit/s) fills the kernel's socket buffers within seconds.
+        let (s, ff) = try serverPublishing(seconds: 30, timeout: 3, extra: "[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"",
+                                           publishExtra: ["-s", "640x480", "-qp", "0"])
+        defer { ff.terminate(); s.stop() }
+        let port = freePort()
+        let sink = try Gb28181Harness.launch("/usr/bin/env", ["python3", "-c", """
+            import socket, time
+            l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            l.bind(("127.0.0.1", \(port))); l.listen(1); c, _ = l.accept(); time.sleep(120)
+            """])
+        defer { sink.terminate() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let r = try start(["ssrc": "4242", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "0", "type": "1"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        XCTAssertTrue(s.waitForLog("the TCP peer does not keep up", timeout: 25), s.log)
+        let list = try post("listRtpSender", ["app": "live", "stream": "cam"])
+        let sender = (list["senders"] as? [[String: Any]])?.first
+        XCTAssertGreaterThan(sender?["dropped_frames"] as? Int ?? 0, 0, "\(list)")
+        XCTAssertTrue(hooks.wait("on_send_rtp_stopped", timeout: 15), s.log)
+        let body = try XCTUnwrap(hooks.bodies("on_send_rtp_stopped").first)
+        XCTAssertEqual(body["ssrc"] as? String, "4242")
+        XCTAssertTrue((body["msg"] as? String ?? "").contains("stopped reading"), "\(body)")
+        XCTAssertEqual(try post("listRtpSender", ["app": "live", "stream": "cam"])["data"] as? [String], [])
+    }
+
+    /// startSendRtpTalk: a device (the suite's PS sender) feeds RTP server live/DEV; the published live/cam's
+    /// audio goes back to it as PS over the very socket its RTP arrives on (UDP, and its TCP connection), with
+    /// the SSRC and PT asked; ffprobe reads what the device got.
+    private func assertTalk(transport: String, tcpMode: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (s, ff) = try serverPublishing(seconds: 12)
+        defer { ff.terminate(); s.stop() }
+        let port = try s.open("DEV", tcpMode: tcpMode, extra: ["app": "live"], file: file, line: line)
+        let out = NSTemporaryDirectory() + "mr-gbtalk-\(getpid())-\(transport).ps"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let h264 = Gb28181Harness.make("talk.h264", ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2", "-c:v", "libx264",
+                                                     "-bf", "0", "-g", "25", "-pix_fmt", "yuv420p", "-f", "h264"])
+        let said = NSTemporaryDirectory() + "mr-gbtalk-\(getpid())-\(transport).txt"
+        FileManager.default.createFile(atPath: said, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: said) }
+        let device = try Gb28181Harness.launch("/usr/bin/env", ["python3", Gb28181Harness.clients.appendingPathComponent("ps_rtp_sender.py").path,
+                                                                h264, "127.0.0.1", String(port), "--transport", transport, "--seconds", "7",
+                                                                "--talk-out", out], output: FileHandle(forWritingAtPath: said))
+        defer { device.terminate() }
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.post("getRtpInfo", ["stream_id": "DEV", "app": "live"]))?["peer_port"] as? Int ?? 0 > 0 },
+                      s.log, file: file, line: line)
+        XCTAssertEqual(try post("startSendRtpTalk", ["vhost": "__defaultVhost__", "app": "live", "stream": "cam", "ssrc": "555"])["code"] as? Int, -300,
+                       "recv_stream_id is required", file: file, line: line)
+        let r = try post("startSendRtpTalk", ["vhost": "__defaultVhost__", "app": "live", "stream": "cam", "ssrc": "555", "recv_stream_id": "DEV",
+                                              "only_audio": "1", "type": "1", "pt": "97"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)", file: file, line: line)
+        XCTAssertEqual(r["local_port"] as? Int, port, "the device's own port", file: file, line: line)
+        XCTAssertTrue(waitUntil(timeout: 20) { !device.isRunning }, file: file, line: line)
+        let told = (try? String(contentsOfFile: said, encoding: .utf8)) ?? ""
+        let talk = told.split(separator: "\n").first { $0.hasPrefix("talk ") }?.split(separator: " ").compactMap { Int($0) } ?? []
+        XCTAssertEqual(talk.count, 3, told, file: file, line: line)
+        XCTAssertGreaterThan(talk.first ?? 0, 20, "packets back: \(told)", file: file, line: line)
+        XCTAssertEqual(talk.dropFirst().first, 555, file: file, line: line)
+        XCTAssertEqual(talk.last, 97, file: file, line: line)
+        let probe = try MediaTools.probe(out, extra: ["-f", "mpeg"])
+        XCTAssertEqual(probe.audioCodec, "aac", "\(probe)", file: file, line: line)
+        XCTAssertEqual(probe.videoCodec, "", "only_audio: \(probe)", file: file, line: line)
+        XCTAssertGreaterThan(probe.audioFrames, 50, "\(probe)", file: file, line: line)
+    }
+
+    func testTalkOverTheDevicesUdpSocket() throws { try assertTalk(transport: "udp", tcpMode: 0) }
+    func testTalkOverTheDevicesTcpConnection() throws { try assertTalk(transport: "tcp4571", tcpMode: 1) }
 }

@@ -5,8 +5,7 @@ import XCTest
 /// written from ISO/IEC 13818-1, not from the server's demuxer), driven through ZLMediaKit's REST API as
 /// wvp-GB28181-pro drives it (form POSTs, secret in the body).
 final class Gb28181Tests: XCTestCase {
-    private var http = 0
-    private let secret = "gbsecret"
+    private var g: Gb28181Harness?
 
     /// A 25 fps H.264 Annex B file without B-frames, one keyframe a second, made once per run.
     private static let h264: String = {
@@ -17,59 +16,23 @@ final class Gb28181Tests: XCTestCase {
         return path
     }()
 
-    /// wvp's form POST with the secret in the body.
-    private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] {
-        var all = fields
-        all["secret"] = secret
-        let body = all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
-        let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "10", "-X", "POST", "-H",
-                                                             "Content-Type: application/x-www-form-urlencoded", "--data-binary", body,
-                                                             "http://127.0.0.1:\(http)/index/api/\(name)"], timeout: 15)
-        // Not asserted: the first calls run while the server is still starting.
-        guard status == 0 else { return ["curl": Int(status)] }
-        return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
-    }
+    private func post(_ name: String, _ fields: [String: String]) throws -> [String: Any] { try XCTUnwrap(g).post(name, fields) }
 
-    private func server(fixedPort: Int = 0, timeout: Int = 15, extra: String = "") throws -> ServerProcess {
-        http = freePort()
-        let s = try ServerProcess.started(rtmp: freePort(), rtsp: freePort(), http: http, extra: """
-            [api]
-            secret = "\(secret)"
-            loopback_exempt = false
-            [gb28181]
-            port = \(fixedPort == 0 ? freePort() : fixedPort)
-            port_range = "\(40000 + Int.random(in: 0..<200) * 100)-\(40000 + Int.random(in: 200..<250) * 100)"
-            timeout_sec = \(timeout)
-            \(extra)
-            """)
-        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.post("listRtpServer", [:]))?["code"] as? Int == 0 }, s.log)
+    private func server(fixedPort: Int = 0, timeout: Int = 15, extra: String = "") throws -> Gb28181Harness {
+        let s = try Gb28181Harness(fixedPort: fixedPort, timeout: timeout, extra: extra)
+        g = s
         return s
     }
 
     private func send(port: Int, transport: String = "udp", ssrc: UInt32 = 0x12345678, seconds: Double = 4, extra: [String] = []) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/ps_rtp_sender.py").path,
-                       Self.h264, "127.0.0.1", String(port), "--ssrc", String(ssrc), "--transport", transport,
-                       "--seconds", String(seconds)] + extra
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
+        try Gb28181Harness.psSender(Self.h264, port: port, transport: transport, ssrc: ssrc, seconds: seconds, extra: extra)
     }
 
     private func open(_ stream: String, tcpMode: Int = 0, ssrc: String? = nil) throws -> Int {
-        var f = ["app": "rtp", "stream_id": stream, "port": "0", "tcp_mode": String(tcpMode), "re_use_port": "0", "only_track": "0"]
-        if let ssrc { f["ssrc"] = ssrc }
-        let r = try post("openRtpServer", f)
-        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
-        return try XCTUnwrap(r["port"] as? Int, "\(r)")
+        try XCTUnwrap(g).open(stream, tcpMode: tcpMode, ssrc: ssrc)
     }
 
-    private func mediaItem(_ stream: String, schema: String = "rtsp") -> [String: Any]? {
-        let list = try? post("getMediaList", ["schema": schema, "app": "rtp", "stream": stream])
-        return (list?["data"] as? [[String: Any]])?.first
-    }
+    private func mediaItem(_ stream: String) -> [String: Any]? { g?.mediaItem(stream) }
 
     func testUdpPsPlaysOverRtmpAndRtspWithG711AndTheWvpContract() throws {
         let s = try server()
@@ -94,13 +57,13 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertEqual(peer["peer_ip"] as? String, "127.0.0.1")
         XCTAssertGreaterThan(peer["peer_port"] as? Int ?? 0, 0)
 
-        let rtmpPort = try XCTUnwrap(s.log.isEmpty ? nil : rtmpPortOf(s))
+        let rtmpPort = s.rtmp
         let rtmp = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPort)/rtp/34020000", seconds: 3)
         XCTAssertEqual(rtmp.videoCodec, "h264")
         XCTAssertEqual(rtmp.width, 320)
         // 3 s at 25 fps, from the keyframe the player starts at.
         XCTAssertGreaterThan(rtmp.videoFrames, 50, "\(rtmp)")
-        let rtsp = try MediaTools.probe("rtsp://127.0.0.1:\(rtspPortOf(s))/rtp/34020000", seconds: 3, extra: ["-rtsp_transport", "tcp"])
+        let rtsp = try MediaTools.probe("rtsp://127.0.0.1:\(s.rtsp)/rtp/34020000", seconds: 3, extra: ["-rtsp_transport", "tcp"])
         XCTAssertEqual(rtsp.videoCodec, "h264")
         XCTAssertEqual(rtsp.audioCodec, "pcm_alaw")
         XCTAssertGreaterThan(rtsp.videoFrames, 50, "\(rtsp)")
@@ -110,20 +73,6 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertEqual(try post("getRtpInfo", ["stream_id": "34020000"])["exist"] as? Bool, false)
     }
 
-    private func portOf(_ s: ServerProcess, table: String) -> Int {
-        let text = (try? String(contentsOfFile: s.configPath, encoding: .utf8)) ?? ""
-        var inTable = false
-        for line in text.split(separator: "\n") {
-            let l = line.trimmingCharacters(in: .whitespaces)
-            if l.hasPrefix("[") { inTable = l == "[\(table)]" }
-            if inTable, l.hasPrefix("port ="), let v = Int(l.dropFirst(6).trimmingCharacters(in: .whitespaces)) { return v }
-        }
-        return 0
-    }
-
-    private func rtmpPortOf(_ s: ServerProcess) -> Int { portOf(s, table: "rtmp") }
-    private func rtspPortOf(_ s: ServerProcess) -> Int { portOf(s, table: "rtsp") }
-
     private func assertTcpPlays(transport: String, garbage: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
         let s = try server()
         defer { s.stop() }
@@ -131,7 +80,7 @@ final class Gb28181Tests: XCTestCase {
         let sender = try send(port: port, transport: transport, seconds: 10, extra: garbage ? ["--garbage"] : [])
         defer { sender.terminate() }
         XCTAssertTrue(waitUntil(timeout: 10) { self.mediaItem("TCP\(transport)") != nil }, s.log, file: file, line: line)
-        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPortOf(s))/rtp/TCP\(transport)", seconds: 3)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(s.rtmp)/rtp/TCP\(transport)", seconds: 3)
         XCTAssertEqual(p.videoCodec, "h264", file: file, line: line)
         XCTAssertGreaterThan(p.videoFrames, 40, "\(p)", file: file, line: line)
         if garbage { XCTAssertTrue(s.log.contains("corrupt RTP-over-TCP length"), s.log, file: file, line: line) }
@@ -154,7 +103,7 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertTrue(waitUntil(timeout: 10) { self.mediaItem("ACTIVE") != nil }, s.log)
         // Dialled from the RTP port, where the OS allows it.
         XCTAssertEqual(try post("getRtpInfo", ["stream_id": "ACTIVE"])["local_port"] as? Int, port)
-        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPortOf(s))/rtp/ACTIVE", seconds: 2)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(s.rtmp)/rtp/ACTIVE", seconds: 2)
         XCTAssertEqual(p.videoCodec, "h264")
     }
 
@@ -165,7 +114,7 @@ final class Gb28181Tests: XCTestCase {
         let sender = try send(port: fixed, ssrc: 0x0BADF00D, seconds: 8)
         defer { sender.terminate() }
         XCTAssertTrue(waitUntil(timeout: 10) { self.mediaItem("0BADF00D") != nil }, s.log)
-        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmpPortOf(s))/rtp/0BADF00D", seconds: 2)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(s.rtmp)/rtp/0BADF00D", seconds: 2)
         XCTAssertEqual(p.videoCodec, "h264")
     }
 
@@ -189,6 +138,134 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertNotNil(body["re_use_port"])
         XCTAssertNotNil(body["mediaServerId"])
         XCTAssertEqual(try post("getRtpInfo", ["stream_id": "FILTERED"])["exist"] as? Bool, false)
+    }
+
+    /// 5 % of the datagrams dropped and 5 % reordered by a seeded relay (Clients/udp_loss_relay.py): the
+    /// reorder buffer puts the reordered ones back, the frames of lost ones are dropped, and the stream still
+    /// plays, with the loss counted in getRtpInfo and the close line.
+    func testUdpLossAndReorderingStillPlaysWithLossCounted() throws {
+        let s = try server()
+        defer { s.stop() }
+        let port = try open("LOSSY")
+        let relayPort = freePort()
+        let relay = try Gb28181Harness.launch("/usr/bin/env", ["python3", Gb28181Harness.clients.appendingPathComponent("udp_loss_relay.py").path,
+                                                               String(relayPort), String(port), "--drop", "0.05", "--reorder", "0.05", "--seed", "7"])
+        defer { relay.terminate() }
+        Thread.sleep(forTimeInterval: 0.3)
+        let sender = try send(port: relayPort, seconds: 12)
+        defer { sender.terminate() }
+        let p = try s.probe("LOSSY", seconds: 4)
+        XCTAssertEqual(p.videoCodec, "h264", "\(p)")
+        // Every lost packet costs its frame (and the decoder may drop a few until the next keyframe).
+        XCTAssertGreaterThan(p.videoFrames, 40, "4 s at 25 fps with 5 % of the packets lost: \(p)")
+        let info = try post("getRtpInfo", ["stream_id": "LOSSY"])
+        XCTAssertGreaterThan(info["lost"] as? Int ?? 0, 0, "\(info)")
+        XCTAssertGreaterThan(info["reordered"] as? Int ?? 0, 0, "\(info)")
+        let packets = info["packets"] as? Int ?? 0
+        XCTAssertLessThan(Double(info["lost"] as? Int ?? 0), Double(packets) * 0.1, "about 5 % lost: \(info)")
+        XCTAssertEqual(try post("closeRtpServer", ["stream_id": "LOSSY"])["hit"] as? Int, 1)
+        XCTAssertTrue(s.waitForLog(" lost, "), s.log)
+    }
+
+    /// openRtpServerMultiplex: one port, two devices told apart by SSRC, each a stream named after it; the
+    /// port is listed and closed by its stream_id, closing its streams with it.
+    func testMultiplexPortSeparatesStreamsBySsrc() throws {
+        let s = try server()
+        defer { s.stop() }
+        XCTAssertEqual(try post("openRtpServerMultiplex", ["stream_id": "MUX"])["code"] as? Int, -300, "port is required")
+        let r = try post("openRtpServerMultiplex", ["stream_id": "MUX", "port": "0", "app": "rtp", "tcp_mode": "0"])
+        XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+        let port = try XCTUnwrap(r["port"] as? Int)
+        let a = try send(port: port, ssrc: 0x0A0A0A0A, seconds: 10)
+        defer { a.terminate() }
+        let b = try send(port: port, ssrc: 0x0B0B0B0B, seconds: 10, extra: ["--no-audio"])
+        defer { b.terminate() }
+        let pa = try s.probe("0A0A0A0A", over: "rtsp", seconds: 2)
+        let pb = try s.probe("0B0B0B0B", over: "rtsp", seconds: 2)
+        XCTAssertEqual(pa.videoCodec, "h264")
+        XCTAssertEqual(pa.audioCodec, "pcm_alaw", "the first device sends audio")
+        XCTAssertEqual(pb.videoCodec, "h264")
+        XCTAssertEqual(pb.audioCodec, "", "the second sends none: the streams are not mixed")
+        XCTAssertGreaterThan(pa.videoFrames, 30, "\(pa)")
+        XCTAssertGreaterThan(pb.videoFrames, 30, "\(pb)")
+        let list = try post("listRtpServer", [:])["data"] as? [[String: Any]]
+        XCTAssertEqual(list?.first?["stream_id"] as? String, "MUX")
+        XCTAssertEqual(list?.first?["port"] as? Int, port)
+        XCTAssertEqual(list?.first?["multiplex"] as? Bool, true)
+        XCTAssertEqual(try post("closeRtpServer", ["stream_id": "MUX"])["hit"] as? Int, 1)
+        XCTAssertTrue(waitUntil(timeout: 5) { s.mediaItem("0A0A0A0A") == nil && s.mediaItem("0B0B0B0B") == nil }, s.log)
+    }
+
+    /// local_ip binds the RTP port to that address; re_use_port sets SO_REUSEPORT, so two servers may share a
+    /// port only when both ask for it.
+    func testLocalIpAndReusePortAreApplied() throws {
+        let s = try server()
+        defer { s.stop() }
+        let port = try s.open("LOCAL", extra: ["local_ip": "127.0.0.1"])
+        XCTAssertEqual(try post("getRtpInfo", ["stream_id": "LOCAL"])["local_ip"] as? String, "127.0.0.1")
+        XCTAssertNotEqual(try post("openRtpServer", ["stream_id": "FOREIGN", "port": "0", "local_ip": "192.0.2.1"])["code"] as? Int, 0,
+                          "an address not of this machine cannot be bound")
+        let sender = try send(port: port, seconds: 8)
+        defer { sender.terminate() }
+        XCTAssertEqual(try s.probe("LOCAL", seconds: 2).videoCodec, "h264")
+
+        let shared = freePort()
+        let tcp = ["port": String(shared), "tcp_mode": "1", "app": "rtp"]
+        XCTAssertEqual(try post("openRtpServer", tcp.merging(["stream_id": "R1", "re_use_port": "1"]) { $1 })["code"] as? Int, 0)
+        XCTAssertEqual(try post("openRtpServer", tcp.merging(["stream_id": "R2", "re_use_port": "1"]) { $1 })["code"] as? Int, 0)
+        XCTAssertNotEqual(try post("openRtpServer", tcp.merging(["stream_id": "R3", "re_use_port": "0"]) { $1 })["code"] as? Int, 0)
+        let alone = freePort()
+        let tcp2 = ["port": String(alone), "tcp_mode": "1", "app": "rtp"]
+        XCTAssertEqual(try post("openRtpServer", tcp2.merging(["stream_id": "R4", "re_use_port": "0"]) { $1 })["code"] as? Int, 0)
+        XCTAssertNotEqual(try post("openRtpServer", tcp2.merging(["stream_id": "R5", "re_use_port": "1"]) { $1 })["code"] as? Int, 0)
+    }
+
+    /// The devices feeding RTP servers and the platforms startSendRtp sends to, in getAllSession (typeid
+    /// gb28181) with their RTP numbers, in getMediaList's originSock, and closed by kick_session.
+    func testSessionsInGetAllSessionAndKick() throws {
+        let s = try server()
+        defer { s.stop() }
+        let port = try open("SESS")
+        let sender = try send(port: port, ssrc: 0x01020304, seconds: 15)
+        defer { sender.terminate() }
+        XCTAssertTrue(waitUntil(timeout: 10) { s.mediaItem("SESS") != nil }, s.log)
+        let platform = freePort()
+        let sink = try Gb28181Harness.launch("/usr/bin/env", ["python3", "-c", """
+            import socket
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", \(platform)))
+            while True: u.recv(65536)
+            """])
+        defer { sink.terminate() }
+        let started = try post("startSendRtp", ["vhost": "__defaultVhost__", "app": "rtp", "stream": "SESS", "ssrc": "77",
+                                                "dst_url": "127.0.0.1", "dst_port": String(platform), "is_udp": "1"])
+        XCTAssertEqual(started["code"] as? Int, 0, "\(started)")
+        func stat(_ item: [String: Any]?, _ name: String) -> Int { (item?["stats"] as? [String: Any])?[name] as? Int ?? -1 }
+        var list: [[String: Any]] = []
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            list = ((try? self.post("getAllSession", [:]))?["data"] as? [[String: Any]] ?? []).filter { $0["typeid"] as? String == "gb28181" }
+            return list.count == 2 && list.allSatisfy { stat($0, "packets") > 0 }
+        }, "\(list)\n\(s.log)")
+        let publisher = try XCTUnwrap(list.first { $0["role"] as? String == "publisher" }, "\(list)")
+        let player = try XCTUnwrap(list.first { $0["role"] as? String == "player" }, "\(list)")
+        XCTAssertEqual(publisher["local_port"] as? Int, port)
+        XCTAssertEqual(publisher["peer_ip"] as? String, "127.0.0.1")
+        XCTAssertEqual(publisher["stream"] as? String, "SESS")
+        XCTAssertEqual(stat(publisher, "ssrc"), 0x01020304)
+        XCTAssertGreaterThan(stat(publisher, "bytes"), 0)
+        XCTAssertEqual(stat(publisher, "lost"), 0)
+        XCTAssertEqual(player["peer_port"] as? Int, platform)
+        XCTAssertEqual(stat(player, "ssrc"), 77)
+        XCTAssertEqual(try post("getAllSession", ["local_port": String(port)])["data"].map { ($0 as? [Any])?.count }, 1, "filtered by local_port")
+        let origin = s.mediaItem("SESS")?["originSock"] as? [String: Any]
+        XCTAssertEqual(origin?["peer_port"] as? Int, publisher["peer_port"] as? Int, "\(String(describing: s.mediaItem("SESS")))")
+
+        // The platform first: kicking the device ends the stream, and with it the sending.
+        XCTAssertEqual(try post("kick_session", ["id": player["id"] as? String ?? ""])["code"] as? Int, 0)
+        XCTAssertTrue(waitUntil(timeout: 5) { (try? self.post("listRtpSender", ["app": "rtp", "stream": "SESS"]))?["data"] as? [String] == [] }, s.log)
+        let kicked = try post("kick_session", ["id": publisher["id"] as? String ?? ""])
+        XCTAssertEqual(kicked["code"] as? Int, 0, "\(kicked)")
+        XCTAssertTrue(waitUntil(timeout: 5) { (try? self.post("getRtpInfo", ["stream_id": "SESS"]))?["exist"] as? Bool == false }, s.log)
+        XCTAssertNotEqual(try post("kick_session", ["id": publisher["id"] as? String ?? ""])["code"] as? Int, 0, "gone")
     }
 
     func testBadRequestsAnswerZlmCodes() throws {

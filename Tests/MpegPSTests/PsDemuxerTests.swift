@@ -119,6 +119,39 @@ final class PsDemuxerTests: XCTestCase {
         var e = PsDemuxer()
         _ = e.push((Self.packHeader + Self.pes(0xE2, pts: 0, Self.keyframe) + Self.pes(0xC0, pts: 0, [0xD5, 0xD5]))[...]) + e.endOfFrame()
         XCTAssertEqual(e.tracks.map(\.codec), [.h264, .pcma])
+        // MPEG-1 Layer III (ffmpeg's -f mpeg default): left out for good, even when a later PES begins mid-frame.
+        var m = PsDemuxer()
+        let mp3 = Self.pes(0xC0, pts: 0, [0xFF, 0xFB, 0x50, 0xC4]) + Self.pes(0xC0, pts: 2351, [0x12, 0x34])
+        _ = m.push((Self.packHeader + Self.pes(0xE0, pts: 0, Self.keyframe) + mp3)[...]) + m.endOfFrame()
+        XCTAssertEqual(m.tracks.map(\.codec), [.h264])
+    }
+
+    /// ffmpeg's -f mpeg: fixed-size PES that begin with the tail of one frame, hold several small frames under
+    /// the PTS of the first that begins in them, or none; frames come out whole with their own PTS, and the
+    /// ones that had none get the last interval.
+    func testUnalignedPesAreCutIntoAccessUnitsByTheirNalUnits() {
+        let p1 = Self.annexB([[0x41, 0x9A] + [UInt8](repeating: 0x21, count: 30)])
+        let p2 = Self.annexB([[0x41, 0x9A] + [UInt8](repeating: 0x22, count: 3)])
+        let p3 = Self.annexB([[0x41, 0x9A] + [UInt8](repeating: 0x23, count: 3)])
+        let p4 = Self.annexB([[0x41, 0x9A] + [UInt8](repeating: 0x24, count: 40)])
+        let es = Self.keyframe + p1 + p2 + p3 + p4
+        let starts = [0, Self.keyframe.count, Self.keyframe.count + p1.count, Self.keyframe.count + p1.count + p2.count,
+                      Self.keyframe.count + p1.count + p2.count + p3.count]
+        var stream = Self.packHeader + Self.psm([(0x1B, 0xE0)])
+        var at = 0
+        while at < es.count {
+            let end = min(es.count, at + 20)
+            // The PTS of the first frame that begins in this PES, as ISO/IEC 13818-1 2.4.3.7 says.
+            let first = starts.firstIndex { $0 >= at && $0 < end }
+            stream += Self.pes(0xE0, pts: first.map { Int64($0) * 3600 }, Array(es[at..<end]))
+            at = end
+        }
+        var d = PsDemuxer()
+        let frames = stream.map { d.push([$0][...]) }.flatMap { $0 } + d.endOfFrame()
+        XCTAssertEqual(frames.map(\.data.count), [Self.keyframe.count, p1.count, p2.count, p3.count, p4.count])
+        XCTAssertEqual(frames.map(\.pts), [0, 40_000, 80_000, 120_000, 160_000])
+        XCTAssertEqual(frames.map(\.key), [true, false, false, false, false])
+        XCTAssertEqual(d.errors, 0)
     }
 
     func testHikvisionNalUnitsAfterThePackHeader() {
