@@ -143,14 +143,27 @@ final class ServerProcess {
 
 /// A loopback port nobody listens on right now.
 func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    // A port free for TCP and UDP alike: tests hand the same helper's ports to UDP listeners (WebRTC, SRT,
+    // GB28181), and a TCP-free port may be a busy UDP one.
+    for _ in 0..<64 {
+        let port = boundPort(type: Int32(SOCK_STREAM.rawValue), port: 0)
+        if port > 0, boundPort(type: Int32(SOCK_DGRAM.rawValue), port: port) == port { return port }
+    }
+    return boundPort(type: Int32(SOCK_STREAM.rawValue), port: 0)
+}
+
+/// Binds a socket of `type` on 127.0.0.1:`port` (0: any) and returns the port it got, or 0; closes it again.
+private func boundPort(type: Int32, port: Int) -> Int {
+    let fd = socket(AF_INET, type, 0)
+    guard fd >= 0 else { return 0 }
     defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
+    addr.sin_port = UInt16(port).bigEndian
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    guard rc == 0 else { return 0 }
     _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
     return Int(UInt16(bigEndian: addr.sin_port))
 }
