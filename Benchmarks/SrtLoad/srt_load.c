@@ -5,7 +5,11 @@
  *       PLAYERS callers read STREAMID; one thread waits on srt_epoll_uwait for all of them and drains
  *       srt_recvmsg. Prints per-player received bytes (min, median, max) and the total.
  *   srt_load publish HOST PORT APP PUBLISHERS SECONDS FILE.ts KBITS
- *       PUBLISHERS callers publish APP/p<i>, each sending FILE.ts in 1316-byte messages paced to KBITS.
+ *       PUBLISHERS callers publish APP/p<i>, each sending FILE.ts (looped) in 1316-byte messages paced to KBITS;
+ *       non-blocking sends. Prints per-publisher sent rate (min, median, max), bytes libsrt refused, and the
+ *       retransmissions and losses the publishers' libsrt counted.
+ *
+ * SRT_LOAD_FC=N in the environment sets the callers' SRTO_FC.
  *
  * Build: cc -O2 -o srt_load srt_load.c $(pkg-config --cflags --libs srt)
  */
@@ -27,6 +31,10 @@ static SRTSOCKET caller(const char *host, int port, const char *streamid, int re
     int live = SRTT_LIVE, no = 0, latency = 200;
     srt_setsockflag(s, SRTO_TRANSTYPE, &live, sizeof live);
     srt_setsockflag(s, SRTO_LATENCY, &latency, sizeof latency);
+    /* SRT_LOAD_FC: the callers' flow window (libsrt's default 25600), which sizes the server's sender loss list. */
+    const char *fc = getenv("SRT_LOAD_FC");
+    int window = fc ? atoi(fc) : 0;
+    if (window > 0) srt_setsockflag(s, SRTO_FC, &window, sizeof window);
     if (reading) {
         /* No TSBPD thread per player (hundreds would swamp this machine): messages are taken as they arrive,
            and nothing is dropped as too late, so every byte the server sends is counted. */
@@ -99,26 +107,52 @@ static int publish(const char *host, int port, const char *app, int n, double se
     long size = ftell(f) / 1316 * 1316;
     fseek(f, 0, SEEK_SET);
     char *ts = malloc((size_t)size);
-    if (fread(ts, 1, (size_t)size, f) != (size_t)size) { fclose(f); return 1; }
+    if (size <= 0 || !ts || fread(ts, 1, (size_t)size, f) != (size_t)size) { fclose(f); fprintf(stderr, "%s: too short\n", file); return 1; }
     fclose(f);
     SRTSOCKET *socks = calloc((size_t)n, sizeof *socks);
+    long long *sent = calloc((size_t)n, sizeof *sent), *refused = calloc((size_t)n, sizeof *refused);
+    int connected = 0, no = 0;
     for (int i = 0; i < n; i++) {
         char sid[256];
         snprintf(sid, sizeof sid, "#!::r=%s/p%d,m=publish", app, i);
         socks[i] = caller(host, port, sid, 0);
+        if (socks[i] == SRT_INVALID_SOCK) continue;
+        /* Non-blocking: one publisher whose send buffer is full must not hold back the others; what libsrt
+           refuses is counted, so a publisher that did not send its whole stream shows. */
+        srt_setsockflag(socks[i], SRTO_SNDSYN, &no, sizeof no);
+        connected++;
     }
+    fprintf(stderr, "%d of %d publishers connected\n", connected, n);
+    /* Every publisher sends the same message at the same tick, paced to KBITS each. */
     double interval = 1316.0 * 8 / (kbits * 1000.0), start = now_s();
-    long long sent = 0, msg = 0;
+    long long msg = 0;
     while (now_s() - start < seconds) {
         double due = start + (double)msg * interval;
         double wait = due - now_s();
         if (wait > 0) { struct timespec t = { 0, (long)(wait * 1e9) }; nanosleep(&t, NULL); }
         long off = (msg * 1316) % size;
-        for (int i = 0; i < n; i++)
-            if (socks[i] != SRT_INVALID_SOCK && srt_sendmsg2(socks[i], ts + off, 1316, NULL) > 0) sent += 1316;
+        for (int i = 0; i < n; i++) {
+            if (socks[i] == SRT_INVALID_SOCK) continue;
+            if (srt_sendmsg2(socks[i], ts + off, 1316, NULL) > 0) sent[i] += 1316;
+            else refused[i] += 1316;
+        }
         msg++;
     }
-    printf("publishers %d seconds %.1f sent_mbit_s %.1f\n", n, now_s() - start, sent * 8 / (now_s() - start) / 1e6);
+    double took = now_s() - start;
+    long long total = 0, lost = 0;
+    for (int i = 0; i < n; i++) { total += sent[i]; lost += refused[i]; }
+    qsort(sent, (size_t)n, sizeof *sent, cmp);
+    SRT_TRACEBSTATS st;
+    long long retrans = 0, sndloss = 0;
+    for (int i = 0; i < n; i++) {
+        if (socks[i] == SRT_INVALID_SOCK || srt_bstats(socks[i], &st, 0) != 0) continue;
+        retrans += st.pktRetransTotal;
+        sndloss += st.pktSndLossTotal;
+    }
+    printf("publishers %d connected %d seconds %.1f mbit_s_per_publisher min %.3f median %.3f max %.3f total_mbit_s %.1f "
+           "refused_bytes %lld retransmitted_pkts %lld reported_lost_pkts %lld\n",
+           n, connected, took, sent[0] * 8 / took / 1e6, sent[n / 2] * 8 / took / 1e6, sent[n - 1] * 8 / took / 1e6,
+           total * 8 / took / 1e6, lost, retrans, sndloss);
     for (int i = 0; i < n; i++) if (socks[i] != SRT_INVALID_SOCK) srt_close(socks[i]);
     return 0;
 }

@@ -9,8 +9,8 @@ import SrtProtocol
 final class SrtAdmission: @unchecked Sendable {
     private let host: PluginHost
     private let settings: LockedValue<SrtSettings>
-    /// Publishing keys of this plugin's sessions, and the number of connections, kept by the sessions.
-    private let live = LockedValue<(publishing: Set<String>, connections: Int)>(([], 0))
+    /// The streams this plugin's sessions publish, and the number of connections, kept by the sessions.
+    private let live = LockedValue<(publishing: SrtPublishingStreams, connections: Int)>((SrtPublishingStreams(), 0))
     /// libsrt's RTT of recent connections by peer address, for the latency offered to the next caller.
     private let rtts = LockedValue(SrtPeerRtts())
 
@@ -33,17 +33,16 @@ final class SrtAdmission: @unchecked Sendable {
         case .failure(let f):
             return refuse(f.rejectCode, peer, "\(f.reason) (streamid '\(Self.printable(bytes))')")
         }
-        let (busy, full) = live.withLock { ($0.publishing.contains(Self.key(id)), $0.connections >= s.maxConnections) }
+        let now = nowMs
+        let (silence, full) = live.withLock { ($0.publishing.silence(Self.key(id), nowMs: now), $0.connections >= s.maxConnections) }
         if full { return refuse(.overload, peer, "\(s.maxConnections) connections already (max_connections)") }
-        if id.mode == .publish && busy && !s.takeover {
-            return refuse(.conflict, peer, "\(id.app)/\(id.stream) is already published over SRT")
+        if id.mode == .publish, let silence, !s.takeover {
+            guard s.replacesSilentPublisher(after: silence) else {
+                return refuse(.conflict, peer, "\(id.app)/\(id.stream) is already published over SRT")
+            }
+            host.log(MR_LOG_INFO, "caller \(peer) replaces the publisher of \(id.app)/\(id.stream), silent for \(silence) ms")
         }
-        if id.mode == .request {
-            // A player's send buffer bounds what waits for a slow player (libsrt's default, 8192 packets, is
-            // about a minute of a 2 Mbit/s stream and grows the server by megabytes per player); once full,
-            // sends fail with EASYNCSND and the player's reader pauses, then skips to a keyframe.
-            _ = SrtLibrary.set(sock, SRTO_SNDBUF, Int32(clamping: s.playerSendBufferBytes))
-        }
+        if id.mode == .request { SrtLibrary.sizeBuffersForSending(sock, sendBufferBytes: s.playerSendBufferBytes) }
         if let code = offerLatency(sock, peer: peer, settings: s) { return code }
         let secret = s.passphrases.secret(app: id.app, stream: id.stream, mode: id.mode)
         if secret.isEncrypted {
@@ -61,7 +60,7 @@ final class SrtAdmission: @unchecked Sendable {
     /// answers the handshake (the listener's value is inherited otherwise).
     private func offerLatency(_ sock: SRTSOCKET, peer: String, settings s: SrtSettings) -> SrtRejectCode? {
         let ip = SrtPeerRtts.address(peer)
-        let now = host.table.now_us() / 1000
+        let now = nowMs
         guard let rtt = rtts.withLock({ $0.rtt(ip, nowMs: now) }) else { return nil }
         let offered = SrtLatency.offered(configuredMs: s.latencyMs, multiplier: s.latencyMul, rttMs: rtt)
         guard offered > s.latencyMs else { return nil }
@@ -74,7 +73,7 @@ final class SrtAdmission: @unchecked Sendable {
 
     /// [any thread] A connected session's RTT, remembered for its address's next connections.
     func measured(peer: String, rttMs: Double) {
-        let now = host.table.now_us() / 1000
+        let now = nowMs
         rtts.withLock { $0.record(SrtPeerRtts.address(peer), rttMs: rttMs, nowMs: now) }
     }
 
@@ -94,8 +93,20 @@ final class SrtAdmission: @unchecked Sendable {
 
     func connectionOpened() { live.withLock { $0.connections += 1 } }
     func connectionClosed() { live.withLock { $0.connections -= 1 } }
-    func publishing(_ key: String, _ on: Bool) {
-        live.withLock { if on { $0.publishing.insert(key) } else { $0.publishing.remove(key) } }
+    func publishing(_ key: String, _ on: Bool, owner: AnyObject) {
+        let now = nowMs, id = ObjectIdentifier(owner)
+        live.withLock { if on { $0.publishing.opened(key, owner: id, nowMs: now) } else { $0.publishing.closed(key, owner: id) } }
     }
+    /// [poller thread] The holder of `key` brought data now.
+    func received(_ key: String, owner: AnyObject) {
+        let now = nowMs, id = ObjectIdentifier(owner)
+        live.withLock { $0.publishing.received(key, owner: id, nowMs: now) }
+    }
+    /// How long the holder of `key` has been silent (ms), nil when nobody publishes it.
+    func silence(_ key: String) -> Int64? {
+        let now = nowMs
+        return live.withLock { $0.publishing.silence(key, nowMs: now) }
+    }
+    private var nowMs: Int64 { host.table.now_us() / 1000 }
     var connections: Int { live.withLock { $0.connections } }
 }

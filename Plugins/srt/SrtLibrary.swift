@@ -87,6 +87,23 @@ enum SrtLibrary {
         }
     }
 
+    /// The buffers of a socket that only sends (a player of ours). libsrt sizes a connection's receiver loss
+    /// list by our flow window (SRTO_FC, 16 bytes a packet: 400 KB at the default 25600) and its receive
+    /// buffer's index by SRTO_RCVBUF (8192 packets, 128 KB), both allocated and written at the handshake
+    /// whatever arrives later; a player sends us control packets only, so libsrt's minimum of 32 packets is
+    /// plenty (measured on an idle accepted socket: 762 kB -> 227 kB). FC first: libsrt clamps RCVBUF to
+    /// it. Both are pre-bind options, so this runs in the listen callback. The send buffer bounds what waits
+    /// for a slow player (libsrt's default, 8192 packets, is about a minute of a 2 Mbit/s stream); once
+    /// full, sends fail with EASYNCSND and the player's reader pauses, then skips to a keyframe.
+    static func sizeBuffersForSending(_ sock: SRTSOCKET, sendBufferBytes: Int) {
+        _ = set(sock, SRTO_FC, minimumPackets)
+        _ = set(sock, SRTO_RCVBUF, minimumPackets * (1500 - 28))
+        _ = set(sock, SRTO_SNDBUF, Int32(clamping: sendBufferBytes))
+    }
+
+    /// libsrt's smallest flow window and receive buffer, in packets.
+    private static let minimumPackets: Int32 = 32
+
     /// A socket in live mode, non-blocking both ways, with the settings every connection of the plugin shares.
     static func socket(_ settings: SrtSettings, latencyMs: Int? = nil) -> SRTSOCKET? {
         let s = srt_create_socket()

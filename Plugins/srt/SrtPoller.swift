@@ -82,8 +82,15 @@ final class SrtPoller: @unchecked Sendable {
                 guard let owner = owners.withLock({ $0[e.fd] }) else { continue }
                 owner.ready(e.fd, events: e.events)
             }
+            // libsrt makes a publisher's packets readable one at a time (its TSBPD thread releases each at
+            // its time), so waiting again at once wakes this thread per packet per publisher; a short pause
+            // lets packets of many sockets gather for one wake. Nothing is lost (the set is level-triggered)
+            // and 2 ms is nothing next to SRT's latency.
+            usleep(Self.gatherMicroseconds)
         }
     }
+
+    private static let gatherMicroseconds: useconds_t = 2000
 
     static let inputEvents = Int32(SRT_EPOLL_IN.rawValue | SRT_EPOLL_ERR.rawValue)
     static let outputEvents = Int32(SRT_EPOLL_OUT.rawValue | SRT_EPOLL_ERR.rawValue)

@@ -36,6 +36,8 @@ final class SrtProxy: ManagedProxy, SrtSocketOwner, @unchecked Sendable {
         request.update { if $0.state != .retrying { $0.state = .connecting } }
         guard let sock = SrtLibrary.socket(context.settings, latencyMs: url.latencyMs) else { return failed("cannot create a socket: \(SrtLibrary.lastError)") }
         if let sid = url.streamId, !SrtLibrary.set(sock, SRTO_STREAMID, sid) { srt_close(sock); return failed("bad streamid") }
+        // A push only sends, as a caller's player does on the listener.
+        if request.mode == .push { SrtLibrary.sizeBuffersForSending(sock, sendBufferBytes: context.settings.playerSendBufferBytes) }
         if !url.passphrase.isEmpty {
             guard SrtLibrary.set(sock, SRTO_PASSPHRASE, url.passphrase),
                   url.keyLength == 0 || SrtLibrary.set(sock, SRTO_PBKEYLEN, Int32(url.keyLength)) else {

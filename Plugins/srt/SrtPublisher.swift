@@ -24,12 +24,14 @@ final class SrtPublisher: SrtSession {
     private var source: OpaquePointer?
     private var ingest: TsLiveIngest?
     private var check = TsInputCheck()
-    private var busKey: String { "\(target.vhost ?? "")/\(target.app)/\(target.stream)" }
+    /// The stream's key in the admission's table (read on the poller thread too).
+    private let busKey: String
     /// Called once the source is on the bus (a pull is then online).
     var onPublishing: (() -> Void)?
 
     init(context: SrtContext, sock: SRTSOCKET, loop: Int32, peer: String, target: Target) {
         self.target = target
+        busKey = "\(target.vhost ?? "")/\(target.app)/\(target.stream)"
         super.init(context: context, sock: sock, loop: loop, peer: peer,
                    label: "\(target.protocolName == "srt" ? "publisher" : "pull") \(target.app)/\(target.stream) \(target.protocolName == "srt" ? "from" : "<-") \(peer)",
                    identity: .init(role: .publisher, vhost: target.vhost, app: target.app, stream: target.stream, protocolName: target.protocolName))
@@ -47,16 +49,28 @@ final class SrtPublisher: SrtSession {
 
     private func publish() {
         let s = context.settings
+        // Checked again after the auth question: the silent publisher may have closed or spoken since.
+        let silence = context.admission.silence(busKey)
+        let replacing = target.needsAuth && silence.map(s.replacesSilentPublisher) == true
         guard let src = host.openSource(vhost: target.vhost, app: target.app, stream: target.stream, protocolName: target.protocolName,
-                                        peer: peer, loop: loop, takeover: s.takeover && target.needsAuth) else {
+                                        peer: peer, loop: loop, takeover: target.needsAuth && (s.takeover || replacing)) else {
             return close("cannot publish: \(host.lastError)")
         }
         source = src
         ingest = TsLiveIngest(host: host, source: src, label: label)
-        context.admission.publishing(busKey, true)
+        context.admission.publishing(busKey, true, owner: self)
+        if replacing { closeSilentPredecessors(silence ?? 0) }
         guard context.poller.add(sock, events: SrtPoller.inputEvents, owner: self) else { return close("cannot watch the socket") }
         host.log(MR_LOG_INFO, "\(label): publishing")
         onPublishing?()
+    }
+
+    /// The bus gave the stream to this session; the silent holder would otherwise linger until libsrt's peer
+    /// idle timeout.
+    private func closeSilentPredecessors(_ silenceMs: Int64) {
+        for case let old as SrtPublisher in context.all where old !== self && old.busKey == busKey {
+            old.closeOnLoop("replaced by \(peer) after \(silenceMs) ms without data")
+        }
     }
 
     /// [poller thread] Takes every message libsrt has ready (a bounded number per turn).
@@ -77,6 +91,7 @@ final class SrtPublisher: SrtSession {
         }
         if broken == nil, events & Int32(SRT_EPOLL_ERR.rawValue) != 0, sizes.isEmpty { broken = "connection closed" }
         guard !sizes.isEmpty || broken != nil else { return }
+        if !sizes.isEmpty { context.admission.received(busKey, owner: self) }
         host.onLoop(loop) { [self] in
             receive(data, sizes)
             if let broken { close(broken) }
@@ -97,7 +112,7 @@ final class SrtPublisher: SrtSession {
     override func ended() {
         if let source {
             host.table.source_close(source)
-            context.admission.publishing(busKey, false)
+            context.admission.publishing(busKey, false, owner: self)
             host.log(MR_LOG_INFO, "\(label): \(ingest?.framesOut ?? 0) frames (\(ingest?.codecs ?? "")), \(ingest?.errors ?? 0) TS errors")
         }
         source = nil

@@ -17,6 +17,7 @@ struct SrtSettings: Sendable {
     var takeover = false
     var statsIntervalMs = 1000
     var playerSendBufferBytes = 1 << 20
+    var replaceSilentPublisherMs = 1500
 
     static let configKeys: [(String, mr_config_type, String)] = [
         ("bind", MR_CONFIG_STRING, "listen address (default 0.0.0.0)"),
@@ -31,6 +32,9 @@ struct SrtSettings: Sendable {
         ("connect_timeout_ms", MR_CONFIG_INT, "pulls and pushes: connect timeout (default 3000)"),
         ("max_connections", MR_CONFIG_INT, "SRT connections at once, players and publishers; more are refused with 1402 overload (default 1000)"),
         ("takeover", MR_CONFIG_BOOL, "a second publisher replaces the first instead of being refused with 1409"),
+        ("replace_silent_publisher_ms", MR_CONFIG_INT, "a caller publishing a stream whose SRT publisher has sent nothing for this long "
+            + "replaces it (an encoder that died without closing returns within continue_push_ms) instead of being refused with 1409 "
+            + "(default 1500; 0: never)"),
         ("player_send_buffer_kb", MR_CONFIG_INT, "libsrt send buffer of each player in KiB (default 1024, about 4 s of a 2 Mbit/s stream); "
             + "a player that falls further behind is paused and skips to a keyframe"),
         ("stats_interval_ms", MR_CONFIG_INT, "how often libsrt's per-connection statistics are sampled into the plugin stats (default 1000)"),
@@ -50,12 +54,18 @@ struct SrtSettings: Sendable {
         s.connectTimeoutMs = max(500, host.int("connect_timeout_ms", default: 3000))
         s.maxConnections = max(1, host.int("max_connections", default: 1000))
         s.takeover = host.bool("takeover", default: false)
+        s.replaceSilentPublisherMs = max(0, host.int("replace_silent_publisher_ms", default: 1500))
         s.statsIntervalMs = max(100, host.int("stats_interval_ms", default: 1000))
         s.playerSendBufferBytes = min(max(64, host.int("player_send_buffer_kb", default: 1024)), 65_536) * 1024
         let (rules, problems) = SrtPassphraseRules.parse(host.list("passphrases"), passphrase: host.string("passphrase", default: ""),
                                                          pbkeylen: host.int("pbkeylen", default: 0))
         s.passphrases = rules
         return (s, problems)
+    }
+
+    /// Whether a caller may replace a publisher that has sent nothing for `silenceMs`.
+    func replacesSilentPublisher(after silenceMs: Int64) -> Bool {
+        replaceSilentPublisherMs > 0 && silenceMs >= Int64(replaceSilentPublisherMs)
     }
 
     /// Settings a running listener cannot change without a restart.

@@ -7,8 +7,16 @@ public extension PluginHost {
         let count = bytes.count
         guard let b = table.buf_alloc(count) else { return nil }
         if count > 0, let dst = table.buf_mutable(b) {
-            var i = 0
-            for byte in bytes { dst[i] = byte; i += 1 }
+            // Not specialised across modules: a byte loop here runs through protocol witnesses per byte (29 %
+            // of the server's CPU at 30 SRT publishers); contiguous collections (arrays, slices) take one copy.
+            let copied: Void? = bytes.withContiguousStorageIfAvailable { src in
+                guard let base = src.baseAddress else { return }
+                UnsafeMutableRawPointer(dst).copyMemory(from: base, byteCount: min(count, src.count))
+            }
+            if copied == nil {
+                var i = 0
+                for byte in bytes { dst[i] = byte; i += 1 }
+            }
         }
         return b
     }
