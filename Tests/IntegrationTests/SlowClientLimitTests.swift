@@ -56,6 +56,30 @@ final class SlowClientLimitTests: XCTestCase {
         let again = try MediaTools.probe("http://127.0.0.1:\(http)/live/a.live.flv", seconds: 1)
         XCTAssertGreaterThan(again.videoFrames, 15)
     }
+
+    func testConnectionsOverThePerAddressCapAreRefusedAndTheirSlotsComeBack() throws {
+        let http = freePort()
+        let s = try ServerProcess(config: """
+            [httpmux]
+            port = \(http)
+            max_connections_per_ip = 50
+            """)
+        try s.start()
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("[httpmux] listening on tcp"), s.log)
+        let held = (0..<60).map { _ in RawClient(port: http) }
+        XCTAssertTrue(held.allSatisfy(\.connected))
+        // The kernel accepts them all; the server closes what is over the cap as it takes them.
+        let deadline = Date().addingTimeInterval(2)
+        let refused = held.filter { $0.waitForClose(until: deadline) }
+        XCTAssertEqual(refused.count, 10, "connections over max_connections_per_ip")
+        XCTAssertEqual(talk(port: http, "GET /index/api/version HTTP/1.0\r\n\r\n"), "", "an 51st connection was served")
+        XCTAssertTrue(s.waitForLog("over max_connections_per_ip 50"), s.log)
+
+        for c in held.filter({ c in !refused.contains { $0 === c } }).prefix(5) { c.hangUp() }
+        XCTAssertTrue(waitUntil(timeout: 5) { talk(port: http, "GET /index/api/version HTTP/1.0\r\n\r\n")?.hasPrefix("HTTP/1.1 200") == true },
+                      "a slot given back is not taken again")
+    }
 }
 
 /// A loopback TCP client that does nothing unless told, and can tell when the server has closed it.
@@ -77,6 +101,8 @@ private final class RawClient: @unchecked Sendable {
     }
 
     deinit { if fd >= 0 { close(fd) } }
+
+    func hangUp() { shutdown(fd, Int32(SHUT_RDWR)) }
 
     func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
 

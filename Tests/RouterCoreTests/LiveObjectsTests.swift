@@ -1,0 +1,19 @@
+import XCTest
+@testable import RouterCore
+
+/// getStatistic's live object counts: a buffer and its slice are counted while alive and no longer after.
+final class LiveObjectsTests: XCTestCase {
+    func testBuffersAndSlicesAreCountedWhileAliveOnly() throws {
+        let before = LiveObjects.snapshot()
+        var buffer: MediaBuffer? = MediaBuffer(capacity: 100)
+        var slice = buffer?.slice(offset: 10, length: 40)
+        let during = LiveObjects.snapshot()
+        XCTAssertEqual(during["MediaBuffer"], (before["MediaBuffer"] ?? 0) + 2)
+        XCTAssertEqual(during["MediaBufferBytes"], (before["MediaBufferBytes"] ?? 0) + 140)
+        buffer = nil
+        XCTAssertEqual(LiveObjects.count(.buffer), (before["MediaBuffer"] ?? 0) + 1, "the slice is still alive")
+        XCTAssertNotNil(slice)
+        slice = nil
+        XCTAssertEqual(LiveObjects.snapshot(), before)
+    }
+}
