@@ -5,8 +5,8 @@ import re
 
 EXPLAINED = [
     (r"web console files not found", "the console is not bundled in a build tree"),
-    (r"\] pull .* giving up after 1 failed attempts \(retry_count 0\)",
-     "a pull (retry_count 0) whose source's publisher left: the soak's publishers vanish on purpose"),
+    (r"\] (pull|push) .* giving up after 1 failed attempts \(retry_count 0\)",
+     "a pull or push (retry_count 0) whose stream's publisher left: the soak's publishers vanish on purpose"),
 ]
 
 

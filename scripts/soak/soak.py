@@ -212,11 +212,12 @@ def main():
             died = True
             break
         churn.step(now, spawning)
-        if elapsed != last_second:
-            last_second = elapsed
-            churn.every(now, elapsed, spawning)
-            if elapsed % 10 == 0 and elapsed > 0:
-                record(elapsed, "warmup" if elapsed < warmup else "churn" if spawning else "drain")
+        # Every second in turn, also those a slow step (an API call waiting) jumped over.
+        for second in range(last_second + 1, elapsed + 1):
+            churn.every(now, second, spawning)
+            if second % 10 == 0 and second > 0:
+                record(second, "warmup" if second < warmup else "churn" if spawning else "drain")
+        last_second = elapsed
         if not spawning and not churn.publishers and not churn.players:
             break
         if now > churn_end + 60:  # clients that outstay their deadline are killed
