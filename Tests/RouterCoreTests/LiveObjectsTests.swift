@@ -16,4 +16,13 @@ final class LiveObjectsTests: XCTestCase {
         slice = nil
         XCTAssertEqual(LiveObjects.snapshot(), before)
     }
+
+    func testHeapFiguresSeeAnAllocation() throws {
+        let before = HeapFigures.snapshot()["HeapInUseBytes"] ?? 0
+        let block = try XCTUnwrap(malloc(8 << 20))
+        memset(block, 1, 8 << 20)
+        let during = HeapFigures.snapshot()["HeapInUseBytes"] ?? 0
+        free(block)
+        XCTAssertGreaterThanOrEqual(during - before, 8 << 20, "the allocator's in-use bytes")
+    }
 }

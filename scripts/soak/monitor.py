@@ -3,7 +3,7 @@ object counters (getStatistic) and the event loops' lag (getThreadsLoad)."""
 import json, os, urllib.parse, urllib.request
 
 COUNTERS = ["MediaSource", "Reader", "TcpSession", "Source", "BusReader", "RingHub", "DerivedRing", "FrameRing",
-            "MediaBuffer", "MediaBufferBytes", "TcpConnection"]
+            "MediaBuffer", "MediaBufferBytes", "TcpConnection", "HeapInUseBytes", "HeapFreeBytes"]
 COLUMNS = ["t", "phase", "rss_kb", "fds", "threads"] + COUNTERS + ["lag_max_ms", "publishers", "players"]
 
 

@@ -156,6 +156,7 @@ def main():
     ap.add_argument("--publishers", type=int, default=3)
     ap.add_argument("--players", type=int, default=5)
     ap.add_argument("--rss-tolerance-mb", type=float, default=8)
+    ap.add_argument("--heap-tolerance-mb", type=float, default=2)
     args = ap.parse_args()
 
     work = args.out or f"/tmp/mr-soak-{os.getpid()}"
@@ -188,14 +189,16 @@ def main():
         if server.poll() is None:
             server.kill()
     atexit.register(leave_nothing_behind)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # atexit runs on a clean exit only
 
     def record(t, phase):
         row = monitor.sample(api, server.pid, t, phase, len(churn.publishers), len(churn.players))
         rows.append(row)
         out.writerow(row)
         csvfile.flush()
-        print(" ".join(f"{k}={row[k]}" for k in ["t", "phase", "rss_kb", "fds", "threads", "Source", "BusReader",
-                                                 "MediaBuffer", "TcpConnection", "lag_max_ms", "publishers", "players"]),
+        print(" ".join(f"{k}={row[k]}" for k in ["t", "phase", "rss_kb", "HeapInUseBytes", "fds", "threads", "Source",
+                                                 "BusReader", "MediaBuffer", "TcpConnection", "lag_max_ms", "publishers",
+                                                 "players"]),
               flush=True)
 
     time.sleep(3)
@@ -256,6 +259,10 @@ def main():
     grown = (final["rss_kb"] - after_warmup["rss_kb"]) / 1024
     if grown > args.rss_tolerance_mb:
         problems.append(f"RSS grew {grown:.1f} MB after warm-up (tolerance {args.rss_tolerance_mb} MB)")
+    # What the allocator has handed out and not been given back: a leak shows here even when RSS hides it.
+    kept = (final["HeapInUseBytes"] - baseline["HeapInUseBytes"]) / 1048576
+    if kept > args.heap_tolerance_mb:
+        problems.append(f"heap in use {kept:.1f} MB over its idle baseline (tolerance {args.heap_tolerance_mb} MB)")
     problems += [f"fatal: {l}" for l in fatal] + [f"unexplained log line: {l}" for l in unexplained[:20]]
     if api.failures:
         problems.append(f"{len(api.failures)} API calls failed, first: {api.failures[:3]}")
@@ -264,6 +271,9 @@ def main():
     print(f"API calls: {api.calls}, failed: {len(api.failures)}")
     print(f"RSS: baseline {baseline['rss_kb'] / 1024:.1f} MB, after warm-up {after_warmup['rss_kb'] / 1024:.1f} MB, "
           f"peak {max(r['rss_kb'] for r in rows) / 1024:.1f} MB, final {final['rss_kb'] / 1024:.1f} MB")
+    print(f"heap in use: baseline {baseline['HeapInUseBytes'] / 1048576:.1f} MB, "
+          f"peak {max(r['HeapInUseBytes'] for r in rows) / 1048576:.1f} MB, final {final['HeapInUseBytes'] / 1048576:.1f} MB; "
+          f"held free by the allocator at the end {final['HeapFreeBytes'] / 1048576:.1f} MB")
     print(f"lag max over the run: {max((r['lag_max_ms'] or 0) for r in rows)} ms")
     print("explained log lines:", counts)
     print(f"CSV: {work}/soak.csv, server log: {work}/server.log")

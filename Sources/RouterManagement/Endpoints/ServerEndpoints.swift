@@ -54,6 +54,7 @@ enum ServerEndpoints {
             "Command": m.core.commandList().count,
         ]
         for (name, count) in LiveObjects.snapshot() { out[name] = count }
+        for (name, bytes) in HeapFigures.snapshot() { out[name] = bytes }
         return out
     }
 
