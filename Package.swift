@@ -73,7 +73,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "PluginABI"),
-        // sendmmsg for the core's direct UDP sends (Swift's Glibc module hides it behind _GNU_SOURCE).
+        // What Swift's Glibc module hides: sendmmsg for the core's direct UDP sends (behind _GNU_SOURCE), mallinfo2.
         .target(name: "CSocketShims"),
         .target(
             name: "RouterCore",

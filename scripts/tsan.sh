@@ -7,7 +7,8 @@
 # .build-tsan/reports) as tsan.<pid>; the run fails when a test fails or when any report exists.
 # Races inside third-party code only are listed, with the reason, in scripts/tsan.supp.
 # Extra arguments replace the default --filter (e.g. scripts/tsan.sh --filter CommandTests). SlowPlayerTests is
-# left out: under TSan the server is too slow for its real-time stall timings.
+# left out: under TSan the server is too slow for its real-time stall timings. The protocol run of
+# docs/reliability.md: --filter 'RtspServerTests|HlsTests|SrtServerTests|WebrtcWhepTests|HookTests|SlowClientLimitTests'.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"

@@ -41,6 +41,8 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
     private var file: FileTransfer?
     private lazy var readerBox = ReaderBox(self)
     private var timeline = PlayerTimeline()
+    /// Armed while the connection waits for a whole request (see `HttpMuxSettings.requestTimeoutMs`).
+    private var requestTimer: SessionTimer?
 
     init(plugin: HttpMuxPlugin, conn: OpaquePointer) {
         self.plugin = plugin
@@ -51,7 +53,26 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
 
     // MARK: connection
 
-    func opened(_ conn: OpaquePointer) { core.opened() }
+    func opened(_ conn: OpaquePointer) {
+        core.opened()
+        armRequestTimer()
+    }
+
+    /// Counts from the moment the connection starts waiting for a request, not from its last byte: a client
+    /// sending a byte a second gets no more time than one sending nothing.
+    private func armRequestTimer() {
+        requestTimer?.cancel()
+        let ms = settings.requestTimeoutMs
+        requestTimer = core.startTimer(afterMs: Int64(ms)) { [unowned self] in
+            requestTimer = nil
+            guard case .requests = state else { return }
+            if parser.buffered > 0 {
+                fail(status: 408, "request not complete within \(ms) ms")
+            } else {
+                close()   // an idle keep-alive connection: nothing to answer
+            }
+        }
+    }
 
     func received(_ conn: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
         core.countIn(bytes.count)
@@ -120,6 +141,8 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             }
             keepAlive = request.keepAlive
             settings = plugin.settings
+            requestTimer?.cancel()
+            requestTimer = nil
             handle(request)
         }
     }
@@ -129,6 +152,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         guard !isClosing else { return }
         if !keepAlive { return close() }
         state = .requests
+        armRequestTimer()
         processRequests()
     }
 

@@ -20,6 +20,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("console", MR_CONFIG_BOOL, "serve the web console at / and /console/ (default true)"),
         ("cors", MR_CONFIG_BOOL, "send Access-Control-Allow-Origin: * (default true)"),
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
+        ("request_timeout_ms", MR_CONFIG_INT, "close a connection whose next request is not complete within this (idle or slow clients)"),
         ("max_body_bytes", MR_CONFIG_INT, "largest request body accepted"),
         ("pull", MR_CONFIG_LIST, "HTTP-FLV/HTTP-TS streams to pull: \"app/stream=http[s]://host[:port]/path.flv\" (or .ts)"),
         ProxyLink.tlsVerifyConfigKey,

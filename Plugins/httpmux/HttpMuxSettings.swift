@@ -8,6 +8,9 @@ struct HttpMuxSettings {
     var cors = true
     var stallTimeoutMs = 10_000
     var maxBodyBytes = 1 << 20
+    /// A connection waiting for a request (idle keep-alive, or a request still arriving) is closed after this:
+    /// idle and slow-header connections (slowloris) cannot hold descriptors for ever.
+    var requestTimeoutMs = 15_000
     var files: StaticFiles?
     var console: ConsoleFiles?
 
@@ -17,6 +20,7 @@ struct HttpMuxSettings {
         cors = host.bool("cors", default: true)
         stallTimeoutMs = max(1000, host.int("stall_timeout_ms", default: 10_000))
         maxBodyBytes = max(1024, host.int("max_body_bytes", default: 1 << 20))
+        requestTimeoutMs = max(500, min(3_600_000, host.int("request_timeout_ms", default: 15_000)))
         let root = host.string("www_root", default: "")
         files = StaticFiles(root: root)
         if !root.isEmpty && files == nil { host.log(MR_LOG_WARNING, "www_root \(root) does not exist; static files are off") }

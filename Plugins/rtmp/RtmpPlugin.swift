@@ -12,6 +12,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("bind", MR_CONFIG_STRING, "listen address (default 0.0.0.0)"),
         ("takeover", MR_CONFIG_BOOL, "a second publisher replaces the first instead of being refused"),
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a player that stops reading for this long"),
+        ("handshake_timeout_ms", MR_CONFIG_INT, "close a connection that has not asked to publish or play within this"),
         ("h265_legacy", MR_CONFIG_BOOL, "send H.265 with FLV codec id 12 instead of Enhanced RTMP 'hvc1'"),
         ("rtmps_port", MR_CONFIG_INT, "RTMPS port, used when tls_cert and tls_key are set (default 19350)"),
         ("tls_cert", MR_CONFIG_STRING, "PEM certificate chain for RTMPS"),

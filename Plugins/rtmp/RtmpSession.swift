@@ -41,10 +41,12 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
 
     func opened(_ conn: OpaquePointer) {
         core.opened()
-        // A peer that never finishes the handshake does not keep a session forever.
-        handshakeTimer = core.startTimer(afterMs: 10_000) { [unowned self] in
+        // A peer that never finishes the handshake, or stays connected without publishing or playing, does not
+        // keep a session (and a descriptor) forever.
+        let ms = plugin.settings.handshakeTimeoutMs
+        handshakeTimer = core.startTimer(afterMs: Int64(ms)) { [unowned self] in
             handshakeTimer = nil
-            if phase != .connected { fail("handshake not completed within 10 s") }
+            if phase != .closing { fail("no publish or play within \(ms) ms of connecting") }
         }
     }
 
@@ -108,8 +110,6 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
             let rest = Array(handshakeBuffer.dropFirst(RtmpHandshake.size))
             handshakeBuffer = []
             phase = .connected
-            handshakeTimer?.cancel()
-            handshakeTimer = nil
             if !rest.isEmpty {
                 parser.feed(rest)
                 drain()
@@ -227,6 +227,7 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
 
     private func publish(_ raw: String) {
         guard source == nil, reader == nil else { return fail("publish on a session that already streams") }
+        stopHandshakeTimer()
         guard let name = RtmpStreamName(app: app, name: raw) else {
             send(RtmpCommands.onStatus(level: "error", code: "NetStream.Publish.BadName", description: "invalid stream name"))
             return fail("invalid stream name \(app)/\(raw)")
@@ -263,10 +264,17 @@ final class RtmpSession: ConnectionHandler, ReaderHandler {
         ingest = nil
     }
 
+    /// From here on the auth answer (bounded by auth_timeout_ms) and the stall timeouts take over.
+    private func stopHandshakeTimer() {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+    }
+
     // MARK: play
 
     private func play(_ raw: String) {
         guard source == nil, reader == nil else { return }
+        stopHandshakeTimer()
         guard let name = RtmpStreamName(app: app, name: raw) else {
             send(RtmpCommands.onStatus(level: "error", code: "NetStream.Play.StreamNotFound", description: "invalid stream name"))
             return fail("invalid stream name \(app)/\(raw)")

@@ -6,6 +6,8 @@ struct RtmpSettings: Sendable {
     var takeover = false
     var stallTimeoutMs = 10_000
     var legacyHEVC = false
+    /// A connection must have done its handshake and asked to publish or play within this.
+    var handshakeTimeoutMs = 10_000
 
     init() {}
 
@@ -13,5 +15,6 @@ struct RtmpSettings: Sendable {
         takeover = host.bool("takeover", default: false)
         stallTimeoutMs = max(1000, host.int("stall_timeout_ms", default: 10_000))
         legacyHEVC = host.bool("h265_legacy", default: false)
+        handshakeTimeoutMs = max(500, min(600_000, host.int("handshake_timeout_ms", default: 10_000)))
     }
 }

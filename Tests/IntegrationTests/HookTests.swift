@@ -299,4 +299,32 @@ final class HookTests: XCTestCase {
         XCTAssertEqual(r.bodies("on_publish").filter { $0["stream"] as? String == "garbled" }.count, 2)
         XCTAssertEqual(server.log.components(separatedBy: "denied by default").count - 1, 2, "logged once per hook")
     }
+
+    /// A hook server that is down (connection refused) is not waited for: the default applies at once, after
+    /// the retry, and a stream it allows plays.
+    func testRefusingHookServerFallsBackToTheDefaultWithoutWaiting() throws {
+        let down = freePort()
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
+            [hook]
+            enable = true
+            timeoutSec = 5
+            retry = 1
+            retry_delay = 0.2
+            on_publish = "http://127.0.0.1:\(down)/index/hook/on_publish"
+            on_play = "http://127.0.0.1:\(down)/index/hook/on_play"
+            """)
+        defer { XCTAssertEqual(server.stop(), 0, server.log) }
+        XCTAssertTrue(server.waitForLog("plugin rtmp"), server.log)
+        let started = Date()
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/open", seconds: 20)
+        defer { publisher.terminate() }
+        XCTAssertTrue(server.waitForLog("publish /live/open"), server.log)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 4, "waited for a server that refuses (timeoutSec is 5): \(server.log)")
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/open", seconds: 1)
+        XCTAssertGreaterThan(p.videoFrames, 10, "the default (allow) lets the player play")
+        XCTAssertTrue(server.waitForLog("hook on_publish for"), server.log)
+        XCTAssertTrue(server.log.contains("(2 attempts); allowed by default (hook.default_allow)"), "retried once, then the default: \(server.log)")
+        XCTAssertFalse(server.log.contains("Fatal error"), server.log)
+    }
 }

@@ -71,6 +71,9 @@ final class ServerProcess {
         process.standardOutput = log
         try process.run()
         launched = true
+        // Clients connect right after this returns: one started before the listeners are bound is refused (seen
+        // under ThreadSanitizer, whose start-up takes a second or more). A server that exits is not waited for.
+        _ = waitUntil(timeout: 30) { !process.isRunning || self.log.contains("ready (plugins started)") }
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

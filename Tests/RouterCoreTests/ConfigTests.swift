@@ -61,6 +61,8 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(error("[server]\nlog_level = \"loud\"\n")?.line, 2)
         XCTAssertEqual(error("[server]\nauth_default = \"maybe\"\n")?.key, "auth_default")
         XCTAssertEqual(error("[rtmp]\nport = 70000\n")?.key, "port")
+        XCTAssertEqual(error("[httpmux]\nmax_connections_per_ip = -1\n")?.key, "max_connections_per_ip")
+        XCTAssertEqual(error("[rtsp]\nmax_connections = \"many\"\n")?.key, "max_connections")
     }
 
     func testSyntaxErrorGivesItsLine() {

@@ -31,6 +31,7 @@ public final class MediaBuffer: @unchecked Sendable {
             : buffer.withUnsafeMutableReadableBytes { raw in raw.baseAddress ?? Self.emptyByte }
         self.storage = buffer
         self.foreign = nil
+        LiveObjects.buffer(bytes: count, alive: true)
     }
 
     /// Copies `bytes`.
@@ -60,6 +61,7 @@ public final class MediaBuffer: @unchecked Sendable {
             : buffer.withUnsafeMutableReadableBytes { raw in raw.baseAddress ?? Self.emptyByte }
         self.storage = buffer
         self.foreign = nil
+        LiveObjects.buffer(bytes: count, alive: true)
     }
 
     /// Wraps memory the caller owns; `free` runs when the last reference goes.
@@ -68,6 +70,7 @@ public final class MediaBuffer: @unchecked Sendable {
         self.baseAddress = pointer
         self.storage = nil
         self.foreign = ForeignMemory(free: free)
+        LiveObjects.buffer(bytes: count, alive: true)
     }
 
     private init(sliceOf parent: MediaBuffer, offset: Int, length: Int) {
@@ -80,7 +83,10 @@ public final class MediaBuffer: @unchecked Sendable {
             self.storage = nil
             self.foreign = parent.foreign   // keeps the foreign memory alive
         }
+        LiveObjects.buffer(bytes: length, alive: true)
     }
+
+    deinit { LiveObjects.buffer(bytes: count, alive: false) }
 
     /// A view of `[offset, offset+length)` sharing storage, or nil when out of range.
     public func slice(offset: Int, length: Int) -> MediaBuffer? {

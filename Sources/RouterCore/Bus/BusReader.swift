@@ -51,7 +51,10 @@ public final class BusReader: @unchecked Sendable {
         self.maxLag = max(maxLag, 1)
         self.callbacks = callbacks
         self.owner = owner
+        LiveObjects.created(.reader)
     }
+
+    deinit { LiveObjects.destroyed(.reader) }
 
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
 

@@ -38,9 +38,13 @@ final class DerivedRing: @unchecked Sendable {
         self.muxer = muxer
         self.hub = RingHub(home: source.home, bus: source.bus)
         hub.setTracks(source.tracks, notify: false)
+        // Counted before the muxer may refuse: a failed init that got this far still runs deinit.
+        LiveObjects.created(.derivedRing)
         guard let state = muxer.create(muxer.user, handle) else { return nil }
         self.state = state
     }
+
+    deinit { LiveObjects.destroyed(.derivedRing) }
 
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
 

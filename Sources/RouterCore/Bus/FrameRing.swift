@@ -29,9 +29,13 @@ final class FrameRing {
         bytesBefore = Array(repeating: 0, count: self.capacity)
         cFrames = .allocate(capacity: self.capacity)
         cFrames.initialize(repeating: mr_frame(), count: self.capacity)
+        LiveObjects.created(.frameRing)
     }
 
-    deinit { cFrames.deallocate() }
+    deinit {
+        cFrames.deallocate()
+        LiveObjects.destroyed(.frameRing)
+    }
 
     var count: Int { Int(head - tail) }
 

@@ -23,7 +23,10 @@ final class RingHub: @unchecked Sendable {
         self.settings = bus.settings
         self.master = FrameRing(capacity: settings.ringCapacity, softLimit: settings.ringSoftLimit)
         self.mirrors = Array(repeating: nil, count: bus.pollers.count)
+        LiveObjects.created(.ring)
     }
+
+    deinit { LiveObjects.destroyed(.ring) }
 
     /// Home loop. Appends a batch and sends it to every loop that has readers, one task per loop.
     func append(_ batch: [(BusFrame, Bool)]) {

@@ -55,7 +55,10 @@ public final class Source: @unchecked Sendable {
         self.bus = bus
         self.hub = RingHub(home: home, bus: bus)
         hub.onReaderLeft = { [weak self] r in self?.readerLeft(r) }
+        LiveObjects.created(.source)
     }
+
+    deinit { LiveObjects.destroyed(.source) }
 
     // MARK: publishing (home loop)
 

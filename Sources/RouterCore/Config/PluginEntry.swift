@@ -9,7 +9,7 @@ public struct PluginEntry: Equatable, Sendable {
     public let explicitPath: Bool
     public let table: [String: ConfigValue]
 
-    static let coreKeys: Set<String> = ["enabled", "port", "path"]
+    static let coreKeys: Set<String> = ["enabled", "port", "path", "max_connections", "max_connections_per_ip"]
 
     static func parse(name: String, table: [String: ConfigValue], document: ConfigDocument,
                       pluginDir: String) throws(ConfigError) -> PluginEntry {
@@ -20,6 +20,9 @@ public struct PluginEntry: Equatable, Sendable {
         let enabled = try reader.bool("enabled") ?? true
         let port = try reader.int("port", range: 0...65535)
         let explicit = try reader.string("path")
+        // Read again at each accept (a reload applies at once); checked here so a bad value is a config error.
+        _ = try reader.int("max_connections", range: 0...10_000_000)
+        _ = try reader.int("max_connections_per_ip", range: 0...10_000_000)
         let path: String
         if let explicit {
             path = explicit.hasPrefix("/") ? explicit : (document.directory + "/" + explicit)

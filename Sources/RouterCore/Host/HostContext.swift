@@ -22,6 +22,8 @@ public final class HostContext: @unchecked Sendable {
     var state: UnsafeMutableRawPointer?
 
     private let lock = NIOLock()
+    /// The caps on the connections this plugin's listeners accept.
+    let admission = ConnectionAdmission()
     private var config: [String: ConfigValue]
     private var strings = CStringPool()
     private var previousStrings: CStringPool?
@@ -57,6 +59,12 @@ public final class HostContext: @unchecked Sendable {
     // MARK: config
 
     func configValue(_ key: String) -> ConfigValue? { lock.withLock { ConfigValue.lookup(key, in: config) } }
+
+    /// An integer key of this plugin's table, 0 when unset (checked when the config was read).
+    func configInt(_ key: String) -> Int {
+        if case .int(let v)? = configValue(key) { return Int(v) }
+        return 0
+    }
 
     func intern(_ s: String) -> UnsafePointer<CChar> { lock.withLock { strings }.intern(s) }
 

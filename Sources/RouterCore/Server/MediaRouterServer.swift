@@ -95,6 +95,8 @@ public final class MediaRouterServer: @unchecked Sendable {
             manager.apply(current.plugins)
             manager.publishDescriptions()
             if current.settings.watchConfig { startWatcher(intervalMs: current.settings.watchIntervalMs) }
+            // Every plugin has started or been refused: listeners are bound (what a supervisor or a test waits for).
+            logger.notice("ready (plugins started)")
         }
     }
 

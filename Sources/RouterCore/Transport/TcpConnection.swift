@@ -26,7 +26,10 @@ final class TcpConnection: @unchecked Sendable {
         self.callbacks = callbacks
         self.user = user
         self.owner = owner
+        LiveObjects.created(.connection)
     }
+
+    deinit { LiveObjects.destroyed(.connection) }
 
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
 

@@ -39,6 +39,16 @@ final class TcpListener: @unchecked Sendable {
                 guard let owner, owner.alive.load(ordering: .relaxed) else {
                     return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
                 }
+                let ip = channel.remoteAddress?.ipAddress ?? "unknown"
+                let admission = owner.admission
+                if let full = admission.admit(ip: ip, maxTotal: owner.configInt("max_connections"),
+                                              maxPerIp: owner.configInt("max_connections_per_ip")) {
+                    if let n = admission.refusalsToLog() {
+                        owner.logger.notice("refused \(n) connection(s) over \(full) (last from \(ip))")
+                    }
+                    return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)   // NIO closes it
+                }
+                channel.closeFuture.whenComplete { _ in admission.release(ip: ip) }
                 let index = core.pollers.loops.firstIndex { $0 === channel.eventLoop } ?? 0
                 let conn = TcpConnection(id: core.ids.next(), channel: channel, loopIndex: index, callbacks: callbacks,
                                          user: userBox.value, owner: owner)

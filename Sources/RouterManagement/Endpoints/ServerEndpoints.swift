@@ -45,13 +45,17 @@ enum ServerEndpoints {
         })
     }
 
-    /// getStatistic's counts (also on_server_keepalive's `data`).
+    /// getStatistic's counts (also on_server_keepalive's `data`): the listed streams, readers and sessions,
+    /// and the core objects alive now (ZLMediaKit's ObjectStatistic), which a leak keeps above their baseline.
     static func statistic(_ m: ManagementService) -> [String: any Sendable] {
-        [
+        var out: [String: any Sendable] = [
             "MediaSource": m.core.bus.describeStreams().count, "Reader": m.core.bus.readerList.count,
             "TcpSession": m.server.sessions().count, "Plugin": m.server.pluginDescriptions.count,
             "Command": m.core.commandList().count,
         ]
+        for (name, count) in LiveObjects.snapshot() { out[name] = count }
+        for (name, bytes) in HeapFigures.snapshot() { out[name] = bytes }
+        return out
     }
 
     /// ZLMediaKit's rule: every key the server knows is applied, the others are skipped and reported

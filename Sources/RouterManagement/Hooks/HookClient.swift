@@ -55,6 +55,10 @@ final class HookClient: @unchecked Sendable {
             if let h = c.http { return h }
             var config = HTTPClient.Configuration()
             config.timeout = .init(connect: .seconds(5))
+            // AsyncHTTPClient otherwise retries a refused connect with backoff until the request's deadline: a
+            // hook server that is down held every publish and play for the whole timeoutSec. Our own retry
+            // (hook.retry, retry_delay) is the policy; a refusal fails the attempt at once.
+            config.connectionPool.retryConnectionEstablishment = false
             let h = HTTPClient(eventLoopGroup: group, configuration: config)
             c.http = h
             return h
