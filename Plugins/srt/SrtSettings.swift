@@ -30,7 +30,7 @@ struct SrtSettings: Sendable {
         ("payload_size", MR_CONFIG_INT, "largest SRT message sent to players, rounded down to whole TS packets (default 1316 = 7 x 188)"),
         ("peer_idle_timeout_ms", MR_CONFIG_INT, "a peer silent for this long is dropped (default 5000)"),
         ("connect_timeout_ms", MR_CONFIG_INT, "pulls and pushes: connect timeout (default 3000)"),
-        ("max_connections", MR_CONFIG_INT, "SRT connections at once, players and publishers; more are refused with 1402 overload (default 1000)"),
+        ("max_connections", MR_CONFIG_INT, "SRT connections at once, players and publishers; more are refused with 1402 overload (default 1000; 0 = no cap)"),
         ("takeover", MR_CONFIG_BOOL, "a second publisher replaces the first instead of being refused with 1409"),
         ("replace_silent_publisher_ms", MR_CONFIG_INT, "a caller publishing a stream whose SRT publisher has sent nothing for this long "
             + "replaces it (an encoder that died without closing returns within continue_push_ms) instead of being refused with 1409 "
@@ -52,7 +52,9 @@ struct SrtSettings: Sendable {
         s.payloadSize = min(max(TsMessages.packetSize, host.int("payload_size", default: TsMessages.defaultPayloadSize)), 1456)
         s.peerIdleTimeoutMs = max(1000, host.int("peer_idle_timeout_ms", default: 5000))
         s.connectTimeoutMs = max(500, host.int("connect_timeout_ms", default: 3000))
-        s.maxConnections = max(1, host.int("max_connections", default: 1000))
+        // 0 means no cap, as the core's max_connections of every other plugin table does.
+        let cap = host.int("max_connections", default: 1000)
+        s.maxConnections = cap <= 0 ? Int.max : cap
         s.takeover = host.bool("takeover", default: false)
         s.replaceSilentPublisherMs = max(0, host.int("replace_silent_publisher_ms", default: 1500))
         s.statsIntervalMs = max(100, host.int("stats_interval_ms", default: 1000))
