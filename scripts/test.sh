@@ -38,7 +38,7 @@ set -e
 # only (not when arguments pick tests), MR_FUZZ_SECONDS per target (0 skips it). Its lines start with "fuzz:"
 # and go to stdout only, never into the XCTest log the summary below is read from; a crash fails the run.
 fuzz_status=0
-fuzz_seconds=${MR_FUZZ_SECONDS:-6}
+fuzz_seconds=${MR_FUZZ_SECONDS:-3}
 if [[ $# -eq 0 && "$fuzz_seconds" != 0 ]]; then
   scripts/fuzz.sh --time "$fuzz_seconds" || fuzz_status=$?
 fi

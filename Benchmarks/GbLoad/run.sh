@@ -23,6 +23,8 @@ port = $HTTP
 [gb28181]
 port = 0
 port_range = "40000-49000"
+# Opening hundreds of servers one API call at a time takes longer than the default 15 s no-RTP timeout.
+timeout_sec = 600
 CONF
 "$BUILD/mediarouter" -c "$WORK/plugins.conf" > "$WORK/server.log" 2>&1 &
 SERVER=$!

@@ -73,7 +73,8 @@ final class RtspServerTests: XCTestCase {
         let rtsp = freePort(), rtmp = freePort(), http = freePort()
         let s = try server(rtsp: rtsp, rtmp: rtmp, http: http)
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/conv", seconds: 15)
+        // Four probes and two GStreamer runs take 12-14 s: a 15 s publish could end under the last one.
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/conv", seconds: 40)
         defer { publisher.terminate() }
         XCTAssertTrue(s.waitForLog("publish /live/conv"), s.log)
         let p = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/conv", seconds: 3, extra: ["-rtsp_transport", "tcp"])

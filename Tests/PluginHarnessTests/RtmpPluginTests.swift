@@ -150,11 +150,21 @@ final class RtmpPluginTests: XCTestCase {
         XCTAssertEqual(h.clock.armedTimers, 0)
     }
 
-    func testCompletedHandshakeCancelsTheTimeout() throws {
+    /// The timeout runs until publish or play is asked (`handshake_timeout_ms`): a client that completes the
+    /// handshake and then idles is closed like one that never shakes hands.
+    func testHandshakeAloneDoesNotCancelTheTimeout() throws {
         let h = try start()
         var s = try RtmpTestSession(h)
         _ = try s.handshake()
-        XCTAssertEqual(h.clock.armedTimers, 0, "the handshake timer is cancelled once C2 is in")
+        XCTAssertEqual(h.clock.armedTimers, 1, "still armed after C2")
+        h.advance(ms: 10_000)
+        XCTAssertTrue(s.connection.closedByPlugin, "handshaken but idle: closed at the timeout")
+    }
+
+    func testPublishCancelsTheTimeout() throws {
+        let h = try start()
+        let s = try publisher(h)
+        XCTAssertEqual(h.clock.armedTimers, 0, "the timer is cancelled once publish is asked")
         h.advance(ms: 60_000)
         XCTAssertTrue(s.connection.isOpen)
     }
