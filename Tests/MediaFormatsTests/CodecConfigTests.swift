@@ -72,4 +72,10 @@ final class CodecConfigTests: XCTestCase {
         XCTAssertEqual(NalUnits.normalize([0, 2, 0x65, 0x88][...], from: 2), [0, 0, 0, 2, 0x65, 0x88])
         XCTAssertEqual(removeEmulationPrevention([0, 0, 3, 1, 0, 0, 3][...]), [0, 0, 1, 0, 0])
     }
+
+    /// FuzzCodecConfig's finding: a scaling-list delta far outside -128...127 overflowed Int32 and trapped.
+    func testSpsWithAnAbsurdScalingListDeltaIsRefusedNotATrap() throws {
+        let input = try XCTUnwrap(Data(base64Encoded: "A2dTdHL///8AAP8AAAAAAP///6ZCwARSdFVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVCxwQAACAB"))
+        XCTAssertNil(H264SPS(nal: Array(input.dropFirst())[...]))
+    }
 }

@@ -58,7 +58,8 @@ public struct H264SPS: Equatable, Sendable {
     private static func skipScalingList(_ r: inout BitReader, size: Int) -> Bool {
         var last: Int32 = 8, next: Int32 = 8
         for _ in 0..<size where next != 0 {
-            guard let delta = r.se() else { return false }
+            // delta_scale is -128...127 (H.264 7.4.2.1.1.1); anything else is not an SPS (and would overflow).
+            guard let delta = r.se(), (-128...127).contains(delta) else { return false }
             next = (last + delta + 256) % 256
             if next != 0 { last = next }
         }
