@@ -24,7 +24,11 @@ struct ConsoleFiles {
     /// visible to Swift without _GNU_SOURCE).
     static var libraryPath: String? {
         let address = UInt(bitPattern: #dsohandle)
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        // Read to EOF: procfs files report size 0, and a whole-file read of a long map (every plugin's libraries
+        // mapped, as with the default plugins.conf) came back cut short, missing this library's lines.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps") else { return nil }
+        defer { try? handle.close() }
+        let maps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         for line in maps.split(separator: "\n") {
             // start-end perms offset dev inode path
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
