@@ -221,4 +221,25 @@ final class ConsoleTests: XCTestCase {
                       viewer.describe("document.querySelector('#player-stats').innerText"))
         shoot(viewer, s, "player-whep")
     }
+
+    /// The shipped plugins.conf (every plugin on, ports moved to free ones) serves the console at `/`: with all
+    /// plugins' libraries mapped, httpmux once failed to find its own folder and turned the console off.
+    func testTheShippedConfigServesTheConsole() throws {
+        let shipped = try String(contentsOf: Build.repoRoot.appendingPathComponent("plugins.conf"), encoding: .utf8)
+        var http = 0
+        let config = shipped.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard line.hasPrefix("port = ") else { return String(line) }
+            let port = freePort()
+            if line.contains("HTTP-FLV") { http = port }
+            return "port = \(port)"
+        }.joined(separator: "\n")
+        XCTAssertGreaterThan(http, 0, "the httpmux port line was not found")
+        let s = try ServerProcess(config: config)
+        try s.start()
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("plugin httpmux"), s.log)
+        XCTAssertFalse(s.log.contains("console is off"), s.log)
+        let root = talk(port: http, "GET / HTTP/1.0\r\n\r\n") ?? ""
+        XCTAssertTrue(root.hasPrefix("HTTP/1.1 200") && root.contains("console/app.js"), root)
+    }
 }
