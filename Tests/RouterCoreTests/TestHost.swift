@@ -87,6 +87,8 @@ final class Collector: @unchecked Sendable {
     private(set) var flags: [UInt32] = []
     private(set) var events: [Int32] = []
     private(set) var dts: [Int64] = []
+    /// Frames per on_frames call, in order.
+    private(set) var callSizes: [Int] = []
     private(set) var wrongThread = 0
     /// True when the callback runs where it should (the reader's loop).
     var onRightThread: () -> Bool = { true }
@@ -130,6 +132,7 @@ final class Collector: @unchecked Sendable {
         let api = HostAPITable.table.pointee
         lock.lock()
         if !onRightThread() { wrongThread += 1 }
+        callSizes.append(frames.count)
         for f in frames {
             dts.append(f.dts)
             guard let p = f.payload, api.buf_len(p) >= 8, let d = api.buf_data(p) else { flags.append(f.flags); seqs.append(UInt64.max); continue }

@@ -9,5 +9,8 @@ public struct BusSettings: Sendable, Equatable {
     /// Frames for readers on a loop are delivered at most this often (0 = at once): fewer, larger socket
     /// writes for some latency, like ZLMediaKit's mergeWriteMS and SRS's mw_latency.
     public var mergeWriteMs = 0
+    /// With `mergeWriteMs` 0: audio-only batches wait for the next video frame (at most one frame interval,
+    /// `AudioHold`), so players get one write per video frame instead of one per frame.
+    public var coalesceAudio = true
     public init() {}
 }

@@ -68,7 +68,7 @@ final class RingHub: @unchecked Sendable {
             mirror = existing
         } else {
             mirror = LoopMirror(loop: reader.loop, capacity: settings.ringCapacity, softLimit: settings.ringSoftLimit,
-                                mergeWriteMs: settings.mergeWriteMs)
+                                mergeWriteMs: settings.mergeWriteMs, coalesceAudio: settings.coalesceAudio)
             mirror.onReaderLeft = { [weak self] r in self?.readerLeft(r) }
             mirrors[reader.loopIndex] = mirror
         }
