@@ -16,23 +16,55 @@ log=$(mktemp)
 rerun_log=$(mktemp)
 trap 'rm -f "$log" "$rerun_log"' EXIT
 
-# Prints "passed failed" from an XCTest log's last summary line, nothing if it has none.
+# Prints "passed failed" summed over XCTest logs (each log's last summary line), nothing if one has none.
 counts() {
-  local summary
-  summary=$(grep -a "^[[:space:]]*Executed [0-9]* tests\?, with" "$1" | tail -n 1)
-  [[ -n "$summary" ]] || return 0
-  local total failed
-  total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-  failed=$(grep -a -c -E "^Test Case '.*' failed \(" "$1" || true)
+  local total=0 failed=0 summary f
+  for f in "$@"; do
+    summary=$(grep -a "^[[:space:]]*Executed [0-9]* tests\?, with" "$f" | tail -n 1)
+    [[ -n "$summary" ]] || return 0
+    total=$((total + $(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")))
+    failed=$((failed + $(grep -a -c -E "^Test Case '.*' failed \(" "$f" || true)))
+  done
   echo "$((total - failed)) $failed"
 }
 failures() { grep -a -E "(: error: |Test Case .* failed \()" "$1" | cut -c1-600 | tail -n 40 || true; }
 
+# The whole suite runs as MR_TEST_SHARDS (default 2) XCTest processes side by side: most integration cases
+# wait on real-time media (ffmpeg -re, players reading for seconds), so two at once halve the wall time on
+# this 2-core machine without starving each other. scripts/test-shards.py balances them by the last run's
+# case times (.build/test-times.txt) and keeps the Chromium cases in one shard. With arguments (a filter),
+# or MR_TEST_SHARDS=1, it is one `swift test` as before.
+shards=${MR_TEST_SHARDS:-2}
+xctest=.build/debug/MediaRouterPackageTests.xctest
+logs=("$log")
 set +e
-# All tests are XCTest; Swift Testing's empty run would otherwise print the last, misleading line.
-swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+if [[ $# -eq 0 && "$shards" -gt 1 && -x "$xctest" ]]; then
+  mapfile -t groups < <("$xctest" --list-tests 2>/dev/null | python3 scripts/test-shards.py "$shards" --times .build/test-times.txt)
+  logs=()
+  pids=()
+  for i in "${!groups[@]}"; do
+    shard_log=$(mktemp)
+    logs+=("$shard_log")
+    # Each shard's lines go to the console prefixed with its number; the raw log is what is counted.
+    ( "$xctest" "${groups[$i]}" > "$shard_log" 2>&1 ) &
+    pid=$!
+    pids+=("$pid")
+    ( tail -n +1 -F --pid="$pid" "$shard_log" 2>/dev/null | sed -u "s/^/[shard $i] /" ) &
+  done
+  status=0
+  for p in "${pids[@]}"; do wait "$p" || status=$?; done
+  sleep 1
+  cat "${logs[@]}" > "$log"
+  trap 'rm -f "$log" "$rerun_log" "${logs[@]}"' EXIT
+else
+  # All tests are XCTest; Swift Testing's empty run would otherwise print the last, misleading line.
+  swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+fi
 set -e
+# Case times for the next run's shard balance.
+grep -a -oE "^Test Case '[^']+' (passed|failed) \([0-9.]+ seconds\)" "$log" \
+  | sed -E "s/^Test Case '([^']+)' (passed|failed) \(([0-9.]+) seconds\)/\3 \1/" > .build/test-times.txt || true
 
 # A short run of every fuzz target (scripts/fuzz.sh, docs/reliability.md) after the tests: on the whole suite
 # only (not when arguments pick tests), MR_FUZZ_SECONDS per target (0 skips it). Its lines start with "fuzz:"
@@ -53,7 +85,7 @@ finish() {
   echo "$*"
   exit "$code"
 }
-read -r passed failed <<<"$(counts "$log")"
+read -r passed failed <<<"$(counts "${logs[@]}")"
 if [[ -z "${passed:-}" || $((passed + failed)) == 0 ]]; then
   # No summary: the test process died (a crash in a test) or nothing matched. Say where it stopped.
   echo "--- the test run ended without a summary (exit $status); its last lines ---"
