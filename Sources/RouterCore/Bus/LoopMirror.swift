@@ -68,22 +68,24 @@ final class LoopMirror: @unchecked Sendable {
         }
     }
 
-    /// The default delivery: a batch of only audio waits for the next video frame, at most one video frame
-    /// interval, so each player gets the audio and the video of one frame interval in one socket write (a third
-    /// of the writes of an AAC + 25 fps stream). Video is never held, so the video latency is unchanged.
+    /// The default delivery: a batch of only audio waits for the next video frame, at most until that frame is
+    /// due (`AudioHold`), so each player gets the audio and the video of one frame interval in one socket write
+    /// (a third of the writes of an AAC + 25 fps stream). Video is never held: its latency is unchanged.
     private func receiveHoldingAudio(_ batch: [(BusFrame, Bool)]) {
         guard var hold = audioHold else { return deliverAll() }
         defer { audioHold = hold }
+        let now = NIODeadline.now()
         if batch.contains(where: { !hold.mayWait($0.0, tracks: tracks) }) {
-            hold.observeVideo(batch, tracks: tracks)
+            hold.observeVideo(batch, tracks: tracks, now: now)
             hold.pending = false
             return deliverAll()
         }
         guard !hold.pending else { return }
+        guard let deadline = hold.deadline(now: now) else { return deliverAll() }
         hold.pending = true
         hold.generation &+= 1
         let generation = hold.generation
-        loop.scheduleTask(in: .microseconds(hold.waitLimitUs)) {
+        loop.scheduleTask(deadline: deadline) {
             guard var h = self.audioHold, h.pending, h.generation == generation else { return }
             h.pending = false
             self.audioHold = h
