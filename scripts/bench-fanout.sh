@@ -10,6 +10,7 @@
 #       ports in the same run, publishes the same source to both with one ffmpeg, plays nginx over RTMP with
 #       the same load tool after MediaRouter's players, and ends with a side-by-side table.
 #   SKIP_BUILD=1 uses the release build as it is (e.g. when another build holds SwiftPM's lock).
+#   BIN_DIR=.build/debug runs another build of the server and load tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh
@@ -35,7 +36,7 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
   # Build output is kept out of the report, but a failed build must say so.
   swift build -c release > "${TMPDIR:-/tmp}/mediarouter-bench-build.log" 2>&1 || { tail -20 "${TMPDIR:-/tmp}/mediarouter-bench-build.log"; exit 1; }
 fi
-bin=.build/release
+bin=${BIN_DIR:-.build/release}
 work=${BENCH_DIR:-/tmp/mediarouter-bench}
 mkdir -p "$work"
 counts=("$@")
