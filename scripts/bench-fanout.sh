@@ -52,7 +52,8 @@ ulimit -n "$(ulimit -Hn)"
 "$bin/mediarouter" -c "$work/bench.conf" 2> "$work/server.log" &
 server=$!
 nginx_master="" pub=""
-trap 'kill $server $pub $nginx_master 2>/dev/null || true' EXIT
+# The publisher goes first, so that its end is not reported as a broken pipe to a server already gone.
+trap 'kill $pub 2>/dev/null; wait $pub 2>/dev/null; kill $server $nginx_master 2>/dev/null || true' EXIT
 publish=("rtmp://127.0.0.1:$rtmp/live/bench")
 if [[ -n "$compare" ]]; then
   nport=$(free_port)

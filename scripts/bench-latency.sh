@@ -58,7 +58,7 @@ for merge in ${MERGES:-0 100}; do
       fi
       echo "merge_write_ms=$merge $proto $n players (load average $(cut -d' ' -f1 /proc/loadavg))"
       python3 "$g2g" play --url "$url" --seconds "$probe_seconds" --warmup 3 \
-        --label "$merge $proto $n $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$results"
+        --label "$merge $proto $n $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$results" || echo "probe failed ($proto, $n players)"
       [[ -z "$load" ]] || wait "$load" || echo "load tool failed: see $work/load-$merge-$proto-$n.txt"
     done
   done
