@@ -53,7 +53,8 @@ ulimit -n "$(ulimit -Hn)"
 server=$!
 nginx_master="" pub=""
 # The publisher goes first, so that its end is not reported as a broken pipe to a server already gone.
-trap 'kill $pub 2>/dev/null; wait $pub 2>/dev/null; kill $server $nginx_master 2>/dev/null || true' EXIT
+# (Each step || true: under set -e a failing step would end the trap and leave the servers running.)
+trap 'kill $pub 2>/dev/null || true; wait $pub 2>/dev/null || true; kill $server $nginx_master 2>/dev/null || true' EXIT
 publish=("rtmp://127.0.0.1:$rtmp/live/bench")
 if [[ -n "$compare" ]]; then
   nport=$(free_port)
