@@ -20,6 +20,7 @@ bench_server_conf() {
 log_level = "warning"
 watch_config = false
 merge_write_ms = $2
+coalesce_audio = ${COALESCE_AUDIO:-true}
 [rtmp]
 port = $3
 [httpmux]
