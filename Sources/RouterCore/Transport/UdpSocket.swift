@@ -25,6 +25,9 @@ final class UdpSocket: @unchecked Sendable {
     private(set) var corked = false
     /// Datagrams queued since the last flush, sent by it with sendmmsg (UdpDirectSend).
     private var pending: [(address: SocketAddress, payload: ByteBuffer)] = []
+    /// The previous flush's array, emptied with its capacity kept: swapped with `pending` so a flush allocates
+    /// nothing (copying `pending` out would make its next append reallocate).
+    private var spare: [(address: SocketAddress, payload: ByteBuffer)] = []
     private var pendingBytes = 0
     /// Datagrams written to the channel (behind a full socket buffer) since its last flush.
     private var unflushed = 0
@@ -88,9 +91,16 @@ final class UdpSocket: @unchecked Sendable {
             channel.flush()
         }
         guard !pending.isEmpty else { return }
-        let batch = pending
-        pending.removeAll(keepingCapacity: true)
+        // A flush re-entered from the channel (a writability callback that sends) finds `spare` empty and
+        // works on its own array; this one is ours alone until it is handed back.
+        var batch = spare
+        spare = []
+        swap(&batch, &pending)
         pendingBytes = 0
+        defer {
+            batch.removeAll(keepingCapacity: true)
+            spare = batch
+        }
         guard queueIsEmpty else { return toChannel(batch[...]) }
         let outcome = UdpDirectSend.send(descriptor: descriptor, batch[...])
         if outcome.failed > 0 { noteErrors(outcome.failed, outcome.error) }
