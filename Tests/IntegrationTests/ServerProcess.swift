@@ -37,13 +37,15 @@ final class ServerProcess {
     }
 
     /// A started server with RTMP, RTSP and HTTP on the given ports, plus `extra` config tables. `threads`
-    /// fixes the number of event loops for a test whose expectations depend on it (the default is per core).
-    static func started(rtmp: Int, rtsp: Int, http: Int, playWaitMs: Int = 5000, threads: Int? = nil, extra: String = "",
-                        launcher: [String] = [], name: String = #function) throws -> ServerProcess {
+    /// fixes the number of event loops for a test whose expectations depend on it (the default is per core);
+    /// `server` adds lines to the `[server]` table.
+    static func started(rtmp: Int, rtsp: Int, http: Int, playWaitMs: Int = 5000, threads: Int? = nil, server: String = "",
+                        extra: String = "", launcher: [String] = [], name: String = #function) throws -> ServerProcess {
         let s = try ServerProcess(config: """
             [server]
             play_wait_ms = \(playWaitMs)
             \(threads.map { "threads = \($0)" } ?? "")
+            \(server)
             [rtmp]
             port = \(rtmp)
             [rtsp]
