@@ -8,11 +8,11 @@ struct ServerMemory {
     let mediaBufferBytes: Int
     let heapInUseBytes: Int
 
-    static func read(_ s: ServerProcess, http: Int, file: StaticString = #filePath, line: UInt = #line) throws -> ServerMemory {
+    static func read(_ s: ServerProcess, http: Int, maxTime: Int = 5, file: StaticString = #filePath, line: UInt = #line) throws -> ServerMemory {
         let status = (try? String(contentsOfFile: "/proc/\(s.process.processIdentifier)/status", encoding: .utf8)) ?? ""
         let rssKb = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
             .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
-        let answer = try managementApi(http, "getStatistic", file: file, line: line)
+        let answer = try managementApi(http, "getStatistic", maxTime: maxTime, file: file, line: line)
         let data = try XCTUnwrap(answer["data"] as? [String: Any], "\(answer)", file: file, line: line)
         func figure(_ name: String) -> Int { (data[name] as? NSNumber)?.intValue ?? -1 }
         return ServerMemory(rssBytes: rssKb * 1024, mediaBufferBytes: figure("MediaBufferBytes"), heapInUseBytes: figure("HeapInUseBytes"))
