@@ -25,6 +25,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("auth_play", MR_CONFIG_BOOL, "authenticate players (default true when auth is on)"),
         ("takeover", MR_CONFIG_BOOL, "a second publisher replaces the first instead of being refused"),
         ("session_timeout_ms", MR_CONFIG_INT, "UDP sessions without RTCP or requests for this long are closed"),
+        ("header_timeout_ms", MR_CONFIG_INT, "close a connection whose request (the first one from its opening) is not whole within this (default 10000)"),
         ("stall_timeout_ms", MR_CONFIG_INT, "drop a TCP player that stops reading for this long"),
         ("pull", MR_CONFIG_LIST, "streams to pull: \"app/stream=rtsp://[user:pass@]host/path\""),
         ProxyLink.tlsVerifyConfigKey,

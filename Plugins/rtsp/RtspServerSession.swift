@@ -47,6 +47,10 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     private var seekAskedUs: Int64 = 0
     private var transports: [Int: RtspTrackTransport] = [:]
     private var lastActivityUs: Int64 = 0
+    /// When the message being received began (or the connection opened, before its first message); nil while
+    /// nothing is half-received. A slowloris client that drips a request never completes one, so this never
+    /// resets for it, whatever the session timeout says.
+    private var partialSinceUs: Int64?
     private var ticks = 0
     private var badChannelLogged = false
 
@@ -91,6 +95,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     func opened(_ conn: OpaquePointer) {
         core.opened()
         lastActivityUs = host.table.now_us()
+        partialSinceUs = lastActivityUs
         core.startTimer(afterMs: 1000, everyMs: 1000) { [unowned self] in tick() }
     }
 
@@ -139,6 +144,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
                 return fail("RTSP-over-HTTP session cookie '\(request.cookie)' is already in use")
             }
             input = .tunnelGet(cookie: request.cookie)
+            partialSinceUs = nil
             host.send(conn, RtspTunnelRequest.getResponse)
         case .post:
             guard let target = plugin.tunnels.target(request.cookie) else {
@@ -146,6 +152,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
                 return fail("RTSP-over-HTTP POST for an unknown session cookie")
             }
             input = .tunnelPost(target, RtspTunnelDecoder())
+            partialSinceUs = nil   // base64 of the GET session's requests, which that session times
             if !request.rest.isEmpty { request.rest.withUnsafeBytes { received(conn, $0) } }
         }
     }
@@ -160,6 +167,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         parser.append(bytes)
         do {
             while !closing, let input = try parser.next() {
+                partialSinceUs = parser.bufferedByteCount > 0 ? host.table.now_us() : nil
                 switch input {
                 case .message(let m):
                     lastActivityUs = host.table.now_us()
@@ -175,6 +183,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             reply(RtspMessage.response(status: 400, cseq: nil))
             return fail("bad RTSP input")
         }
+        if partialSinceUs == nil, parser.bufferedByteCount > 0 { partialSinceUs = host.table.now_us() }
         drainQueue()
     }
 
@@ -219,6 +228,9 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
     /// whose RTP stopped, a UDP player without RTCP or requests), and players get sender reports every 5 s.
     private func tick() {
         ticks += 1
+        if let since = partialSinceUs, host.table.now_us() - since > Int64(settings.headerTimeoutMs) * 1000 {
+            return fail("no whole request within \(settings.headerTimeoutMs) ms")
+        }
         let quiet = host.table.now_us() - lastActivityUs > Int64(settings.sessionTimeoutMs) * 1000
         let watched = state == .recording || !state.isPlaying || transports.values.contains { !$0.isTcp }
         if quiet, watched {

@@ -16,6 +16,7 @@ struct RtspSettings {
     var takeover = false
     var pullTransport = Transport.tcp
     var sessionTimeoutMs = 60_000
+    var headerTimeoutMs = 10_000
     var stallTimeoutMs = 10_000
     var multicastFirst: UInt32 = 0xEFFF_0001     // 239.255.0.1
     var multicastLast: UInt32 = 0xEFFF_FFFE
@@ -67,6 +68,7 @@ struct RtspSettings {
         }
         pullTransport = pt
         sessionTimeoutMs = max(5000, min(86_400_000, host.int("session_timeout_ms", default: 60_000)))
+        headerTimeoutMs = max(1000, min(600_000, host.int("header_timeout_ms", default: 10_000)))
         stallTimeoutMs = max(1000, min(3_600_000, host.int("stall_timeout_ms", default: 10_000)))
         let mrange = host.string("multicast_range", default: "239.255.0.1-239.255.255.254")
         let parts = mrange.split(separator: "-").map { Self.ipv4(String($0)) }

@@ -37,13 +37,15 @@ final class ServerProcess {
     }
 
     /// A started server with RTMP, RTSP and HTTP on the given ports, plus `extra` config tables. `threads`
-    /// fixes the number of event loops for a test whose expectations depend on it (the default is per core).
-    static func started(rtmp: Int, rtsp: Int, http: Int, playWaitMs: Int = 5000, threads: Int? = nil, extra: String = "",
-                        launcher: [String] = [], name: String = #function) throws -> ServerProcess {
+    /// fixes the number of event loops for a test whose expectations depend on it (the default is per core);
+    /// `server` adds lines to the `[server]` table.
+    static func started(rtmp: Int, rtsp: Int, http: Int, playWaitMs: Int = 5000, threads: Int? = nil, server: String = "",
+                        extra: String = "", launcher: [String] = [], name: String = #function) throws -> ServerProcess {
         let s = try ServerProcess(config: """
             [server]
             play_wait_ms = \(playWaitMs)
             \(threads.map { "threads = \($0)" } ?? "")
+            \(server)
             [rtmp]
             port = \(rtmp)
             [rtsp]
@@ -253,8 +255,9 @@ func waitUntil(timeout: TimeInterval = 10, _ condition: () -> Bool) -> Bool {
 
 /// A management API call (`path` is what follows /index/api/) through curl: its JSON answer, or
 /// ["unparsed": text] when the answer is not JSON.
-func managementApi(_ http: Int, _ path: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-    let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(http)/index/api/\(path)"], timeout: 10)
+func managementApi(_ http: Int, _ path: String, maxTime: Int = 5, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+    let (status, out) = try runCommand("/usr/bin/curl", ["-s", "--max-time", String(maxTime), "http://127.0.0.1:\(http)/index/api/\(path)"],
+                                       timeout: TimeInterval(maxTime + 5))
     XCTAssertEqual(status, 0, out, file: file, line: line)
     return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
 }

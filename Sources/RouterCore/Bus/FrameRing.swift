@@ -8,7 +8,8 @@ import PluginABI
 /// Confined to one event loop.
 final class FrameRing {
     let capacity: Int
-    /// Frames older than this many are dropped unless they belong to the newest GOP.
+    /// Frames older than this many are dropped unless they belong to the newest GOP (all of them when the ring
+    /// holds no GOP start).
     let softLimit: Int
     private var slots: [BusFrame?]
     private var gopStarts: [Bool]
@@ -49,7 +50,10 @@ final class FrameRing {
         cFrames[index] = frame.cFrame
         if gopStart { lastGopStart = head }
         head += 1
-        while count > softLimit, let gop = lastGopStart, tail < gop { evictOldest() }
+        // Without a GOP start in the ring (a source that has sent no keyframe yet, or whose GOP outgrew the ring)
+        // nothing here can start a new reader, so the soft limit holds too: a stream that never sends a keyframe
+        // would otherwise keep `capacity` frames.
+        while count > softLimit, lastGopStart.map({ tail < $0 }) ?? true { evictOldest() }
     }
 
     private func evictOldest() {

@@ -20,6 +20,14 @@ final class LoopMirror: @unchecked Sendable {
     private let mergeWriteMs: Int
     private var flushScheduled = false
     private var audioHold: AudioHold?
+    /// Frames the home loop has sent that this loop has not taken yet (`receive` pending in its task queue).
+    /// A home loop that writes faster than this loop delivers (a publisher flooding far above real time, its
+    /// readers here) would otherwise queue batches without bound: past a ring's worth the home loop sends
+    /// `lost` instead, which holds no frames.
+    let inFlight = ManagedAtomic<Int>(0)
+    /// Frames dropped for this loop whose `lost` task is not run yet: one task carries them all, so a flood
+    /// queues one small task per loop, not one per batch.
+    let lostPending = ManagedAtomic<Int>(0)
 
     init(loop: EventLoop, capacity: Int, softLimit: Int, mergeWriteMs: Int = 0, coalesceAudio: Bool = false) {
         self.loop = loop
@@ -56,6 +64,7 @@ final class LoopMirror: @unchecked Sendable {
     }
 
     func receive(_ batch: [(BusFrame, Bool)]) {
+        inFlight.wrappingDecrement(by: batch.count, ordering: .relaxed)
         guard liveJoins > 0 else { return }
         for (frame, gop) in batch { ring.append(frame, gopStart: gop) }
         if audioHold != nil { return receiveHoldingAudio(batch) }
@@ -91,6 +100,23 @@ final class LoopMirror: @unchecked Sendable {
             self.audioHold = h
             self.deliverAll()
         }
+    }
+
+    /// `count` frames the home loop dropped because this loop was a ring behind: every reader here goes on
+    /// from the next keyframe, as if the ring had evicted them under it (counted as skipped, said once per skip).
+    func lost(_ count: Int) {
+        guard liveJoins > 0 else { return }
+        let head = ring.head
+        for r in readers where !r.closed {
+            let dropped = Int64(count) + Int64(head - min(r.cursor, head))
+            r.cursor = head
+            r.skippedCount.wrappingIncrement(by: dropped, ordering: .relaxed)
+            guard !r.waitingForKey else { continue }
+            r.waitingForKey = true
+            r.pendingDiscontinuity = true
+            r.emit(MR_READER_SKIPPED, dropped)
+        }
+        ring.removeAll()
     }
 
     private func deliverAll() {

@@ -33,7 +33,14 @@ final class RingHub: @unchecked Sendable {
         guard !batch.isEmpty, !ended else { return }
         for (frame, gop) in batch { master.append(frame, gopStart: gop) }
         for case let mirror? in mirrors where mirror.interest.load(ordering: .relaxed) > 0 {
-            mirror.loop.execute { mirror.receive(batch) }
+            if mirror.inFlight.load(ordering: .relaxed) + batch.count > settings.ringCapacity {
+                if mirror.lostPending.loadThenWrappingIncrement(by: batch.count, ordering: .relaxed) == 0 {
+                    mirror.loop.execute { mirror.lost(mirror.lostPending.exchange(0, ordering: .relaxed)) }
+                }
+            } else {
+                mirror.inFlight.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                mirror.loop.execute { mirror.receive(batch) }
+            }
         }
     }
 
