@@ -28,6 +28,9 @@ public enum RtpPacketizers {
             return G711RtpPacketizer(payloadType: payloadType, ssrc: ssrc, channels: channels, maxPayload: maxPayload, firstSequence: firstSequence)
         case .opus:
             return OpusRtpPacketizer(payloadType: payloadType, ssrc: ssrc, firstSequence: firstSequence)
+        case .vp8:
+            return Vp8RtpPacketizer(payloadType: payloadType, ssrc: ssrc, maxPayload: maxPayload, firstSequence: firstSequence,
+                                    firstPictureId: UInt16(truncatingIfNeeded: firstSequence))
         default:
             // AV1, VP9, MP3...: no RTP payload format here yet.
             return nil
