@@ -77,4 +77,27 @@ extension WebrtcWhepTests {
         XCTAssertTrue(answer.text.contains("a=rtpmap:8 PCMA/8000"), answer.text)
         XCTAssertTrue(s.waitForLog("the source's video is h265, which the client did not offer (Chromium 136+ offers H265 where it has a decoder): playing audio only"), s.log)
     }
+
+    /// aiortc with libx265 (Clients/aiortc_h265.py) publishes H.265 over WHIP: depacketized onto the bus with
+    /// the parameter sets as the track's config, it plays over RTSP (ffprobe decodes HEVC) and over WHEP.
+    func testH265PublishedOverWhipPlaysOverRtspAndWhep() throws {
+        let http = freePort(), rtsp = freePort(), udp = freePort()
+        let s = try ServerProcess.started(rtmp: freePort(), rtsp: rtsp, http: http, extra: "[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"\n")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try background(Self.whipClient, ["http://127.0.0.1:\(http)/live/hw/whip", "--seconds", "15",
+                                                         "--testsrc", "--size", "320x240", "--codec", "H265"])
+        defer { publisher.0.terminate() }
+        XCTAssertTrue(s.waitForLog("DTLS connected", timeout: 15), s.log)
+        XCTAssertTrue(s.log.contains("answered (video H265/"), s.log)
+
+        let r = try whep("http://127.0.0.1:\(http)/live/hw/whep", seconds: 3, extra: ["--h265"])
+        print("H.265 WHIP to WHEP: \(r)")
+        XCTAssertEqual(r["video_codec"] as? String, "H265", "\(r)" + s.log)
+        XCTAssertGreaterThanOrEqual(r["video_frames"] as? Int ?? 0, 30, "\(r)" + s.log)
+        XCTAssertEqual(r["width"] as? Int, 320, "\(r)")
+        let p = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/live/hw", seconds: 2, extra: ["-rtsp_transport", "tcp"])
+        XCTAssertEqual(p.videoCodec, "hevc", s.log)
+        XCTAssertEqual(p.width, 320, s.log)
+        XCTAssertGreaterThan(p.videoFrames, 20, s.log)
+    }
 }

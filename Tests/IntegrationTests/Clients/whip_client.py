@@ -15,6 +15,10 @@ from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 
 async def run(url, seconds, testsrc, size="640x480", codec=None):
+    if codec == "H265":
+        # aiortc has no H.265: aiortc_h265.py adds libx265 and RFC 7798 packetizing to its send path.
+        import aiortc_h265
+        aiortc_h265.install()
     pc = RTCPeerConnection()
     if testsrc:
         from aiortc.contrib.media import MediaPlayer
@@ -52,7 +56,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--testsrc", action="store_true", help="a moving test pattern instead of a still frame")
     ap.add_argument("--size", default="640x480", help="the test pattern's size")
-    ap.add_argument("--codec", help="offer only this video codec (VP8, H264)")
+    ap.add_argument("--codec", help="offer only this video codec (VP8, H264, H265)")
     a = ap.parse_args()
     asyncio.run(run(a.url, a.seconds, a.testsrc, a.size, a.codec))
 
