@@ -2,16 +2,17 @@ import Foundation
 import XCTest
 
 /// Video codecs forwarded between WebRTC peers without transcoding: VP8 from an aiortc WHIP publisher to an
-/// aiortc WHEP player (and left out where a protocol cannot carry it), and H.265 from an RTSP publisher
+/// aiortc and a Chromium WHEP player (and left out where a protocol cannot carry it), and H.265 from an RTSP publisher
 /// (ffmpeg, libx265) to a WHEP player whose offer has H265: aiortc's own receive path (ICE, DTLS-SRTP, jitter
 /// buffer, NACK) with an RFC 7798 depayloader and PyAV's HEVC decoder added (Clients/aiortc_h265.py), since
 /// neither aiortc nor this machine's Chromium has H.265.
 extension WebrtcWhepTests {
     func testAiortcPublishesVp8OverWhipAndAnotherPlaysItAsVp8() throws {
         let http = freePort(), rtsp = freePort(), udp = freePort()
-        let s = try ServerProcess.started(rtmp: freePort(), rtsp: rtsp, http: http, extra: "[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"\n")
+        let s = try ServerProcess.started(rtmp: freePort(), rtsp: rtsp, http: http,
+                                          extra: "www_root = \"\(ChromiumTests.clients)\"\n[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"\n")
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        let publisher = try background(Self.whipClient, ["http://127.0.0.1:\(http)/live/w/whip", "--seconds", "20",
+        let publisher = try background(Self.whipClient, ["http://127.0.0.1:\(http)/live/w/whip", "--seconds", "25",
                                                          "--testsrc", "--size", "320x240", "--codec", "VP8"])
         defer { publisher.0.terminate() }
         XCTAssertTrue(s.waitForLog("webrtc publisher live/w from 127.0.0.1", timeout: 15), s.log)
@@ -27,6 +28,19 @@ extension WebrtcWhepTests {
         XCTAssertGreaterThanOrEqual(r["video_frames"] as? Int ?? 0, 60, out + s.log)
         XCTAssertEqual(r["width"] as? Int, 320, out)
         XCTAssertGreaterThan(r["audio_frames"] as? Int ?? 0, 50, out)
+
+        if ChromiumTests.chromiumInstalled() {
+            // Chromium's own stack and libvpx decoder, from a page on the server's origin.
+            let c = try ChromiumTests.run(page: "http://127.0.0.1:\(http)/whep_player.html?src=/live/w/whep&frames=50&timeout=12",
+                                          marker: "WHEP-RESULT ",
+                                          flags: ["--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns"],
+                                          pageTimeout: 12)
+            print("VP8 WHIP to Chromium WHEP: \(c.raw)")
+            XCTAssertEqual(c.string("status"), "ok", c.raw + "\n" + s.log)
+            XCTAssertEqual(c.string("codec"), "video/VP8", c.raw)
+            XCTAssertGreaterThanOrEqual(c.int("frames") ?? 0, 50, c.raw)
+            XCTAssertEqual(c.int("width"), 320, c.raw)
+        }
 
         // HTTP-FLV cannot carry VP8: the track is left out with a log line, the Opus one goes on.
         _ = try runCommand("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "1", "http://127.0.0.1:\(http)/live/w.live.flv"], timeout: 10)
