@@ -59,6 +59,7 @@ final class WebrtcIngest {
             case "h264": codec = .h264
             case "h265": codec = .h265
             case "vp8": codec = .vp8
+            case "vp9": codec = .vp9
             case "opus": codec = .opus
             case "pcma": codec = .pcma
             case "pcmu": codec = .pcmu
@@ -77,6 +78,8 @@ final class WebrtcIngest {
         guard !tracks.isEmpty else { return nil }
         hasVideo = tracks.values.contains { $0.codec.isVideo }
         for t in tracks.values { sink.expect(t.slot) }
+        // VP9 needs no config to be declared (its size is in each key frame).
+        for t in tracks.values where t.codec == .vp9 { sink.set(t.slot, MediaTrack(codec: .vp9)) }
         for t in tracks.values where !t.codec.isVideo {
             sink.set(t.slot, MediaTrack(codec: t.codec, sampleRate: t.codec == .opus ? 48_000 : t.clock.rate,
                                         channels: t.codec == .opus ? 2 : 1))

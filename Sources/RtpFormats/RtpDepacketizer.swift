@@ -46,8 +46,10 @@ public enum RtpDepacketizers {
             return OpusRtpDepacketizer()
         case .vp8:
             return Vp8RtpDepacketizer()
+        case .vp9:
+            return Vp9RtpDepacketizer()
         default:
-            // AV1, VP9, MP3...: no RTP payload format here yet.
+            // AV1, MP3...: no RTP payload format here yet.
             return nil
         }
     }

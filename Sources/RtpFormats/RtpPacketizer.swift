@@ -31,8 +31,11 @@ public enum RtpPacketizers {
         case .vp8:
             return Vp8RtpPacketizer(payloadType: payloadType, ssrc: ssrc, maxPayload: maxPayload, firstSequence: firstSequence,
                                     firstPictureId: UInt16(truncatingIfNeeded: firstSequence))
+        case .vp9:
+            return Vp9RtpPacketizer(payloadType: payloadType, ssrc: ssrc, maxPayload: maxPayload, firstSequence: firstSequence,
+                                    firstPictureId: UInt16(truncatingIfNeeded: firstSequence))
         default:
-            // AV1, VP9, MP3...: no RTP payload format here yet.
+            // AV1, MP3...: no RTP payload format here yet.
             return nil
         }
     }

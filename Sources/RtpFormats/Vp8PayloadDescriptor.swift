@@ -36,15 +36,8 @@ public struct Vp8PayloadDescriptor: Sendable, Equatable {
             let x = p[i]
             i += 1
             if x & 0x80 != 0 {
-                guard i < p.endIndex else { return nil }
-                if p[i] & 0x80 != 0 {
-                    guard i + 1 < p.endIndex else { return nil }
-                    pictureId = UInt16(p[i] & 0x7F) << 8 | UInt16(p[i + 1])
-                    i += 2
-                } else {
-                    pictureId = UInt16(p[i])
-                    i += 1
-                }
+                guard let id = VpxPictureId.read(p, at: &i) else { return nil }
+                pictureId = id
             }
             if x & 0x40 != 0 {
                 guard i < p.endIndex else { return nil }
@@ -68,6 +61,6 @@ public struct Vp8PayloadDescriptor: Sendable, Equatable {
     public func append(to out: inout [UInt8]) {
         let first = (nonReference ? 0x20 : 0) | (start ? 0x10 : 0) | partition
         guard let id = pictureId else { return out.append(first) }
-        out += [0x80 | first, 0x80, 0x80 | UInt8((id >> 8) & 0x7F), UInt8(id & 0xFF)]
+        out += [0x80 | first, 0x80] + VpxPictureId.bytes(id)
     }
 }

@@ -29,18 +29,8 @@ extension WebrtcWhepTests {
         XCTAssertEqual(r["width"] as? Int, 320, out)
         XCTAssertGreaterThan(r["audio_frames"] as? Int ?? 0, 50, out)
 
-        if ChromiumTests.chromiumInstalled() {
-            // Chromium's own stack and libvpx decoder, from a page on the server's origin.
-            let c = try ChromiumTests.run(page: "http://127.0.0.1:\(http)/whep_player.html?src=/live/w/whep&frames=50&timeout=12",
-                                          marker: "WHEP-RESULT ",
-                                          flags: ["--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns"],
-                                          pageTimeout: 12)
-            print("VP8 WHIP to Chromium WHEP: \(c.raw)")
-            XCTAssertEqual(c.string("status"), "ok", c.raw + "\n" + s.log)
-            XCTAssertEqual(c.string("codec"), "video/VP8", c.raw)
-            XCTAssertGreaterThanOrEqual(c.int("frames") ?? 0, 50, c.raw)
-            XCTAssertEqual(c.int("width"), 320, c.raw)
-        }
+        // Chromium's own stack and libvpx decoder, from a page on the server's origin.
+        if ChromiumTests.chromiumInstalled() { try chromiumPlays(s, http: http, stream: "live/w", codec: "video/VP8") }
 
         // HTTP-FLV cannot carry VP8: the track is left out with a log line, the Opus one goes on.
         _ = try runCommand("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "1", "http://127.0.0.1:\(http)/live/w.live.flv"], timeout: 10)
@@ -113,5 +103,41 @@ extension WebrtcWhepTests {
         XCTAssertEqual(p.videoCodec, "hevc", s.log)
         XCTAssertEqual(p.width, 320, s.log)
         XCTAssertGreaterThan(p.videoFrames, 20, s.log)
+    }
+}
+
+extension H265RtmpTests {
+    /// VP9 published over Enhanced RTMP (PyAV's FFmpeg 8, libvpx-vp9) plays in Chromium over WHEP as VP9
+    /// (RFC 9628 flexible mode from our packetizer, Chromium's libvpx decoder).
+    func testVp9PublishedOverEnhancedRtmpPlaysInChromiumOverWhep() throws {
+        guard ChromiumTests.chromiumInstalled() else { return }
+        let rtmp = freePort(), http = freePort(), udp = freePort()
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http,
+                                          extra: "www_root = \"\(ChromiumTests.clients)\"\n[webrtc]\nport = \(udp)\nbind = \"127.0.0.1\"\n")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = Process()
+        publisher.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        publisher.arguments = ["python3", Self.client, "publish", "rtmp://127.0.0.1:\(rtmp)/live/v9", "libvpx-vp9", "15"]
+        publisher.standardError = FileHandle.nullDevice
+        try publisher.run()
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/v9", timeout: 20), s.log)
+        try chromiumPlays(s, http: http, stream: "live/v9", codec: "video/VP9")
+    }
+}
+
+extension XCTestCase {
+    /// Headless Chromium plays `stream` over WHEP from the server's www_root page: 50 frames decoded, 320 wide,
+    /// in `codec` (getStats mimeType).
+    func chromiumPlays(_ s: ServerProcess, http: Int, stream: String, codec: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let c = try ChromiumTests.run(page: "http://127.0.0.1:\(http)/whep_player.html?src=/\(stream)/whep&frames=50&timeout=12",
+                                      marker: "WHEP-RESULT ",
+                                      flags: ["--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns"],
+                                      pageTimeout: 12)
+        print("\(stream) in Chromium over WHEP: \(c.raw)")
+        XCTAssertEqual(c.string("status"), "ok", c.raw + "\n" + s.log, file: file, line: line)
+        XCTAssertEqual(c.string("codec"), codec, c.raw, file: file, line: line)
+        XCTAssertGreaterThanOrEqual(c.int("frames") ?? 0, 50, c.raw, file: file, line: line)
+        XCTAssertEqual(c.int("width"), 320, c.raw, file: file, line: line)
     }
 }

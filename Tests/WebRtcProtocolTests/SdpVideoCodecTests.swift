@@ -16,7 +16,7 @@ final class SdpVideoCodecTests: XCTestCase {
         return o
     }
 
-    func h265(profile: Int?) -> SdpCodecPreference { SdpCodecPreference(encoding: "H265", clockRate: 90_000, h265ProfileId: profile) }
+    func h265(profile: Int?) -> SdpCodecPreference { SdpCodecPreference(encoding: "H265", clockRate: 90_000, profileId: profile) }
 
     func testH265SourceGetsTheOfferedPayloadTypeOfItsProfile() throws {
         let offer = try SdpSession(parsing: try SdpFixture.load("chromium156-h265-whep"))
@@ -74,5 +74,19 @@ final class SdpVideoCodecTests: XCTestCase {
         XCTAssertEqual(both.media.first { $0.kind == "video" }?.codec.encoding, "H264")
         let vp8Only = try SdpAnswerBuilder.answer(try SdpSession(parsing: aiortc), options: options(.receive, video: [.h265, .vp8]))
         XCTAssertEqual(vp8Only.media.first { $0.kind == "video" }?.codec.encoding, "VP8")
+    }
+
+    func testVp9PayloadTypeOfTheProfile() throws {
+        let offer = try SdpSession(parsing: try SdpFixture.load("chromium156-whep"))
+        func pt(_ pref: SdpCodecPreference) throws -> UInt8? {
+            var o = options(.send, video: [pref])
+            o.audioCodecs = [.opus]
+            return try SdpAnswerBuilder.answer(offer, options: o).media.first { $0.kind == "video" }?.payloadType
+        }
+        XCTAssertEqual(try pt(.vp9), 98, "profile-id=0 by default")
+        XCTAssertEqual(try pt(SdpCodecPreference(encoding: "VP9", clockRate: 90_000, profileId: 2)), 100)
+        XCTAssertEqual(try pt(SdpCodecPreference(encoding: "VP9", clockRate: 90_000, profileId: 3)), 37)
+        // A profile the client does not decode is not sent.
+        XCTAssertNil(try pt(SdpCodecPreference(encoding: "VP9", clockRate: 90_000, profileId: 7)))
     }
 }
