@@ -32,6 +32,10 @@ extension WebrtcWhepTests {
         // Chromium's own stack and libvpx decoder, from a page on the server's origin.
         if ChromiumTests.chromiumInstalled() { try chromiumPlays(s, http: http, stream: "live/w", codec: "video/VP8") }
 
+        // The API names it as ZLMediaKit does (CodecVP8 is its codec id 7).
+        let (_, list) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/index/api/getMediaList?app=live&stream=w"], timeout: 10)
+        XCTAssertTrue(list.contains("\"codec_id_name\":\"CodecVP8\""), list)
+
         // HTTP-FLV cannot carry VP8: the track is left out with a log line, the Opus one goes on.
         _ = try runCommand("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "1", "http://127.0.0.1:\(http)/live/w.live.flv"], timeout: 10)
         XCTAssertTrue(s.waitForLog("FLV/RTMP cannot carry vp8", timeout: 5), s.log)
