@@ -134,6 +134,7 @@ final class HlsStream: ReaderHandler, @unchecked Sendable {
     private func setUpMuxers(_ reader: OpaquePointer) {
         let tracks = (0..<host.table.reader_track_count(reader)).map { i in host.trackInfo(reader: reader, i).flatMap(MediaTrack.init) }
         hasVideo = tracks.contains { $0?.codec.isVideo == true }
+        if tracks.contains(where: { $0?.codec == .vp8 }) { host.log(MR_LOG_INFO, "HLS of \(key): vp8 cannot go into TS or fMP4 here, that track is left out") }
         ts = TsMuxer(tracks: tracks)
         parts = HlsPartCutter(tracks: tracks, partMs: plugin.settings.serving.partMs)
         let initSegment = parts?.initSegment()

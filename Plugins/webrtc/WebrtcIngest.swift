@@ -6,7 +6,7 @@ import RtpFormats
 import WebRtcProtocol
 
 /// A WHIP publisher's decrypted RTP into a bus source: per negotiated section a jitter buffer and a
-/// depacketizer; H.264 parameter sets seen in band become the track's config, and frames are held by
+/// depacketizer; H.264/H.265 parameter sets seen in band become the track's config (a VP8 key frame gives its size), and frames are held by
 /// SourceTracks until the video track has one. Where the offer allowed it, lost packets are asked for again
 /// (generic NACK; answered on the RTX stream when RTX was negotiated, else as plain retransmissions), and
 /// receiver reports tell the publisher what arrived.
@@ -28,8 +28,8 @@ final class WebrtcIngest {
         var firstTicks: Int64?
         var baseUs: Int64 = 0
         var dts = DtsEstimator()
-        var sps: [UInt8]?
-        var pps: [UInt8]?
+        /// In-band parameter sets by NAL unit type (H.264 SPS 7, PPS 8; H.265 VPS 32, SPS 33, PPS 34).
+        var parameterSets: [UInt8: [UInt8]] = [:]
     }
 
     private let host: PluginHost
@@ -57,6 +57,9 @@ final class WebrtcIngest {
             let codec: Codec
             switch n.codec.encoding.lowercased() {
             case "h264": codec = .h264
+            case "h265": codec = .h265
+            case "vp8": codec = .vp8
+            case "vp9": codec = .vp9
             case "opus": codec = .opus
             case "pcma": codec = .pcma
             case "pcmu": codec = .pcmu
@@ -75,6 +78,8 @@ final class WebrtcIngest {
         guard !tracks.isEmpty else { return nil }
         hasVideo = tracks.values.contains { $0.codec.isVideo }
         for t in tracks.values { sink.expect(t.slot) }
+        // VP9 needs no config to be declared (its size is in each key frame).
+        for t in tracks.values where t.codec == .vp9 { sink.set(t.slot, MediaTrack(codec: .vp9)) }
         for t in tracks.values where !t.codec.isVideo {
             sink.set(t.slot, MediaTrack(codec: t.codec, sampleRate: t.codec == .opus ? 48_000 : t.clock.rate,
                                         channels: t.codec == .opus ? 2 : 1))
@@ -161,20 +166,37 @@ final class WebrtcIngest {
         let pts = t.baseUs + t.clock.microseconds(ticks: ticks - (t.firstTicks ?? ticks))
         let video = t.codec.isVideo
         if video, u.key { hasKeyframe = true }
+        // VP8 has no config record: the first key frame's header gives the track its size.
+        if t.codec == .vp8, u.key, let h = Vp8FrameHeader(u.data[...]), sink.track(t.slot)?.width != h.width || sink.track(t.slot)?.height != h.height {
+            sink.set(t.slot, MediaTrack(codec: .vp8, width: h.width, height: h.height))
+        }
         sink.write(t.slot, flags: u.key && video ? UInt32(MR_FRAME_KEY) : 0, pts: pts, dts: video ? t.dts.dts(pts: pts) : pts, u.data)
     }
 
     private func learned(_ t: inout Track, _ nal: [UInt8]) {
-        guard t.codec == .h264, let first = nal.first else { return }
-        switch first & 0x1F {
-        case 7: t.sps = nal
-        case 8: t.pps = nal
-        default: return
+        guard let first = nal.first else { return }
+        let config: [UInt8]?
+        var size: (width: Int, height: Int)?
+        switch t.codec {
+        case .h264:
+            let type = first & 0x1F
+            guard type == 7 || type == 8 else { return }
+            t.parameterSets[type] = nal
+            guard let sps = t.parameterSets[7], let pps = t.parameterSets[8] else { return }
+            config = AVCDecoderConfig(sps: [sps], pps: [pps]).encode()
+            size = config.flatMap { AVCDecoderConfig($0[...])?.parsedSPS }.map { ($0.width, $0.height) }
+        case .h265:
+            let type = (first >> 1) & 0x3F
+            guard (32...34).contains(type) else { return }
+            t.parameterSets[type] = nal
+            guard let vps = t.parameterSets[32], let sps = t.parameterSets[33], let pps = t.parameterSets[34],
+                  let record = HEVCDecoderConfig(vps: vps, sps: sps, pps: pps) else { return }
+            config = record.encode()
+            size = record.dimensions
+        default:
+            return
         }
-        guard let sps = t.sps, let pps = t.pps else { return }
-        let config = AVCDecoderConfig(sps: [sps], pps: [pps]).encode()
-        guard sink.track(t.slot)?.config != config else { return }
-        let parsed = AVCDecoderConfig(config[...])?.parsedSPS
-        sink.set(t.slot, MediaTrack(codec: .h264, config: config, width: parsed?.width ?? 0, height: parsed?.height ?? 0))
+        guard let config, sink.track(t.slot)?.config != config else { return }
+        sink.set(t.slot, MediaTrack(codec: t.codec, config: config, width: size?.width ?? 0, height: size?.height ?? 0))
     }
 }

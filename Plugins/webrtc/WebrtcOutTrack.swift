@@ -8,7 +8,7 @@ struct WebrtcOutTrack {
     let codec: Codec
     let clock: RtpClock
     var packetizer: any RtpPacketizer
-    /// SPS/PPS from the track's extradata, put in front of a keyframe that lacks them (RTMP sends them out of band).
+    /// SPS/PPS (H.265: with the VPS) from the track's extradata, put in front of a keyframe that lacks them (RTMP sends them out of band).
     let parameterSets: [[UInt8]]
     var history: WebrtcSendHistory
     /// Where NACKed packets go when the player negotiated RTX (RFC 4588); nil: resent as they were.
@@ -35,8 +35,8 @@ struct WebrtcOutTrack {
     /// The access unit as sent: with the parameter sets in band before a keyframe that has none.
     /// With the B-frame filter, an in-band SPS is rewritten as the out-of-band ones were (see init).
     func accessUnit(_ data: UnsafeRawBufferPointer, key: Bool) -> [UInt8] {
-        guard codec == .h264, key else { return Array(data) }
-        guard !parameterSets.isEmpty, !Self.hasSps(data) else {
+        guard codec == .h264 || codec == .h265, key else { return Array(data) }
+        guard !parameterSets.isEmpty, !Self.hasSps(data, codec: codec) else {
             return reorder == nil ? Array(data) : H264ReorderFilter.accessUnit(Array(data)[...])
         }
         var au = NalUnits.lengthPrefixed(parameterSets.map { $0[...] })
@@ -44,11 +44,11 @@ struct WebrtcOutTrack {
         return au
     }
 
-    static func hasSps(_ data: UnsafeRawBufferPointer) -> Bool {
+    static func hasSps(_ data: UnsafeRawBufferPointer, codec: Codec) -> Bool {
         var i = 0
         while i + 5 <= data.count {
             let len = Int(data[i]) << 24 | Int(data[i + 1]) << 16 | Int(data[i + 2]) << 8 | Int(data[i + 3])
-            if data[i + 4] & 0x1F == 7 { return true }
+            if codec == .h265 ? (data[i + 4] >> 1) & 0x3F == 33 : data[i + 4] & 0x1F == 7 { return true }
             i += 4 + len
         }
         return false

@@ -165,7 +165,7 @@ final class WebrtcSession: ReaderHandler {
         for i in 0..<host.table.reader_track_count(reader) {
             if let info = host.trackInfo(reader: reader, i), let codec = CodecMapping.codec(info.codec) { infos[Int(i)] = (codec, info) }
         }
-        let video = infos.first { $0.value.0 == .h264 }
+        let video = infos.first { WebrtcVideoCodecs.sendable.contains($0.value.0) }
         let audio = infos.first { [.opus, .pcma, .pcmu].contains($0.value.0) }
         var options = SdpAnswerOptions(role: .send, credentials: IceCredentials(ufrag: ufrag, password: password),
                                        fingerprint: context.certificate.fingerprint, candidates: context.candidates)
@@ -174,11 +174,7 @@ final class WebrtcSession: ReaderHandler {
         options.rtx = context.settings.rtx && context.settings.nack
         if !context.settings.nack { options.feedback.removeAll { $0 == "nack" } }
         options.sessionId = UInt64.random(in: 1...UInt64(Int64.max))
-        options.videoCodecs = video.map { v in
-            let ed = v.value.1.extradataBytes
-            let profile = ed.count >= 4 ? H264ProfileLevelId(profileIdc: ed[1], profileIop: ed[2], levelIdc: ed[3]).profile : nil
-            return [SdpCodecPreference(encoding: "H264", clockRate: 90_000, h264Profile: profile)]
-        } ?? []
+        options.videoCodecs = video.map { WebrtcVideoCodecs.preference(for: $0.value.0, extradata: $0.value.1.extradataBytes) } ?? []
         options.audioCodecs = audio.map { a -> [SdpCodecPreference] in
             switch a.value.0 {
             case .opus: [.opus]
@@ -196,6 +192,10 @@ final class WebrtcSession: ReaderHandler {
             return fail(video == nil && audio == nil ? 406 : 400, "cannot answer: \(error)"
                         + (unsent.isEmpty ? "" : " (the source has \(unsent.joined(separator: ", ")), which WebRTC cannot carry)"))
         }
+        if let v = video, !result.media.contains(where: { $0.kind == "video" }) {
+            host.log(MR_LOG_INFO, "\(label): the source's video is \(v.value.0.rawValue), which the client did not offer"
+                     + (v.value.0 == .h265 ? " (Chromium 136+ offers H265 where it has a decoder)" : "") + ": playing audio only")
+        }
         for n in result.media {
             guard let ssrc = n.localSsrc, let source = n.kind == "video" ? video : audio else { continue }
             let (codec, info) = source.value
@@ -204,7 +204,7 @@ final class WebrtcSession: ReaderHandler {
                   let p = RtpPacketizers.make(codec: codec, payloadType: n.payloadType, ssrc: ssrc, clockRate: rate,
                                               channels: Int(max(1, info.channels)), maxPayload: 1200,
                                               firstSequence: UInt16.random(in: 0...UInt16.max)) else { continue }
-            let sets = codec == .h264 ? AVCDecoderConfig(info.extradataBytes[...]).map { $0.sps + $0.pps } ?? [] : []
+            let sets = WebrtcVideoCodecs.parameterSets(codec, extradata: info.extradataBytes)
             tracks[source.key] = WebrtcOutTrack(codec: codec, clock: clock, packetizer: p, parameterSets: sets,
                                                 history: WebrtcSendHistory(capacity: codec.isVideo ? 1024 : 256),
                                                 bframeFilter: context.settings.bframeFilter)
@@ -224,7 +224,7 @@ final class WebrtcSession: ReaderHandler {
         source = src
         var options = SdpAnswerOptions(role: .receive, credentials: IceCredentials(ufrag: ufrag, password: password),
                                        fingerprint: context.certificate.fingerprint, candidates: context.candidates)
-        options.videoCodecs = [.h264]
+        options.videoCodecs = WebrtcVideoCodecs.receivable
         options.rtx = context.settings.rtx && context.settings.nack
         if !context.settings.nack { options.feedback.removeAll { $0 == "nack" } }
         options.sessionId = UInt64.random(in: 1...UInt64(Int64.max))

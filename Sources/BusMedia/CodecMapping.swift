@@ -14,6 +14,7 @@ public enum CodecMapping {
         case MR_CODEC_AV1.rawValue: return .av1
         case MR_CODEC_VP9.rawValue: return .vp9
         case MR_CODEC_MP3.rawValue: return .mp3
+        case MR_CODEC_VP8.rawValue: return .vp8
         default: return nil
         }
     }
@@ -30,6 +31,7 @@ public enum CodecMapping {
         case .av1: v = MR_CODEC_AV1
         case .vp9: v = MR_CODEC_VP9
         case .mp3: v = MR_CODEC_MP3
+        case .vp8: v = MR_CODEC_VP8
         }
         return Int32(bitPattern: v.rawValue)
     }

@@ -47,6 +47,8 @@ public final class ContainerRingMuxer<C: LiveContainer>: RingMuxer {
         let tracks = (0..<host.table.ring_track_count(ring)).map { i in host.trackInfo(ring: ring, i).flatMap(MediaTrack.init) }
         container = C(tracks: tracks)
         hasVideo = container?.carriesVideo ?? false
+        // VP8 (from WebRTC publishers) has no mapping in TS or MP4 here: say so rather than leave it out silently.
+        if tracks.contains(where: { $0?.codec == .vp8 }) { host.log(MR_LOG_INFO, "\(C.self) cannot carry vp8: that track is left out") }
         guard var c = container, let buf = host.buffer(framing(c.header())) else { return }
         container = c
         _ = host.table.ring_set_header(ring, buf)

@@ -28,19 +28,25 @@ public struct FlvBodyMuxer: Sendable {
 
     /// Reads the ring's tracks; returns the bodies of the header: onMetaData and each codec config.
     public mutating func load(host: PluginHost, ring: OpaquePointer) -> [Body] {
-        load((0..<host.table.ring_track_count(ring)).map { host.trackInfo(ring: ring, $0) })
+        load(host, (0..<host.table.ring_track_count(ring)).map { host.trackInfo(ring: ring, $0) })
     }
 
     /// The same from a reader's tracks (a push client muxes for itself, not for a ring).
     public mutating func load(host: PluginHost, reader: OpaquePointer) -> [Body] {
-        load((0..<host.table.reader_track_count(reader)).map { host.trackInfo(reader: reader, $0) })
+        load(host, (0..<host.table.reader_track_count(reader)).map { host.trackInfo(reader: reader, $0) })
     }
 
-    private mutating func load(_ infos: [mr_track_info?]) -> [Body] {
+    /// Codecs FLV (and Enhanced RTMP) has no tag for: their tracks are left out, the rest plays.
+    static let unsupported: Set<Codec> = [.vp8]
+
+    private mutating func load(_ host: PluginHost, _ infos: [mr_track_info?]) -> [Body] {
         tracks = []
         metadata = FlvMetadata.Info()
         for info in infos {
-            guard let info, let codec = CodecMapping.codec(info.codec) else {
+            guard let info, let codec = CodecMapping.codec(info.codec), !Self.unsupported.contains(codec) else {
+                if let c = info.flatMap({ CodecMapping.codec($0.codec) }) {
+                    host.log(MR_LOG_INFO, "FLV/RTMP cannot carry \(c.rawValue): that track is left out")
+                }
                 tracks.append(nil)
                 continue
             }

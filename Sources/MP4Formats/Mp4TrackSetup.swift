@@ -66,7 +66,7 @@ struct Mp4TrackSetup: Sendable, Equatable {
             (timescale, width, height, defaultDuration) = (48000, 0, 0, 960)
             sampleEntry = Mp4SampleEntry.audio("Opus", channels: opus.channels, sampleRate: 48000, configBox: opus.dOps)
             codecString = "opus"
-        case .pcma, .pcmu, .av1, .vp9:
+        case .pcma, .pcmu, .av1, .vp9, .vp8:
             return nil
         }
     }

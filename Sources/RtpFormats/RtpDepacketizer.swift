@@ -1,10 +1,10 @@
 import MediaFormats
 
-/// One unit rebuilt from RTP, in the bus format: length-prefixed NAL units for video, raw frames for audio.
+/// One unit rebuilt from RTP, in the bus format: length-prefixed NAL units for H.264/H.265, one frame for VP8 and audio.
 public struct RtpAccessUnit: Sendable, Equatable {
     /// RTP timestamp of the unit.
     public var timestamp: UInt32
-    /// Video: an IDR (H.264) or IRAP (H.265) picture is present. Audio: always true.
+    /// Video: an IDR (H.264) or IRAP (H.265) picture is present, or a VP8 key frame. Audio: always true.
     public var key: Bool
     public var data: [UInt8]
 
@@ -44,8 +44,12 @@ public enum RtpDepacketizers {
             return G711RtpDepacketizer()
         case .opus:
             return OpusRtpDepacketizer()
+        case .vp8:
+            return Vp8RtpDepacketizer()
+        case .vp9:
+            return Vp9RtpDepacketizer()
         default:
-            // AV1, VP9, MP3...: no RTP payload format here yet.
+            // AV1, MP3...: no RTP payload format here yet.
             return nil
         }
     }

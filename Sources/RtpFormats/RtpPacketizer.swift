@@ -28,8 +28,14 @@ public enum RtpPacketizers {
             return G711RtpPacketizer(payloadType: payloadType, ssrc: ssrc, channels: channels, maxPayload: maxPayload, firstSequence: firstSequence)
         case .opus:
             return OpusRtpPacketizer(payloadType: payloadType, ssrc: ssrc, firstSequence: firstSequence)
+        case .vp8:
+            return Vp8RtpPacketizer(payloadType: payloadType, ssrc: ssrc, maxPayload: maxPayload, firstSequence: firstSequence,
+                                    firstPictureId: UInt16(truncatingIfNeeded: firstSequence))
+        case .vp9:
+            return Vp9RtpPacketizer(payloadType: payloadType, ssrc: ssrc, maxPayload: maxPayload, firstSequence: firstSequence,
+                                    firstPictureId: UInt16(truncatingIfNeeded: firstSequence))
         default:
-            // AV1, VP9, MP3...: no RTP payload format here yet.
+            // AV1, MP3...: no RTP payload format here yet.
             return nil
         }
     }

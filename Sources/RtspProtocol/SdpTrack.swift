@@ -53,6 +53,7 @@ public struct SdpTrack: Sendable, Equatable {
         case .mp3: return "MPA"
         case .av1: return "AV1"
         case .vp9: return "VP9"
+        case .vp8: return "VP8"
         }
     }
 }

@@ -50,7 +50,7 @@ public enum SdpWriter {
             let rate = track.clockRate > 0 ? track.clockRate : 8000
             let suffix = track.channels > 1 ? "/\(track.channels)" : ""
             lines = ["m=audio 0 RTP/AVP \(pt)", "a=rtpmap:\(pt) \(codec == .pcma ? "PCMA" : "PCMU")/\(rate)\(suffix)"]
-        case .av1, .vp9, .mp3:
+        case .av1, .vp9, .vp8, .mp3:
             return []
         }
         lines.append("a=control:\(clean(track.control ?? "trackID=\(index)"))")

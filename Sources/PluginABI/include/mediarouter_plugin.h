@@ -123,6 +123,7 @@ typedef enum mr_codec {
     MR_CODEC_AV1 = 7,    /* forwarded: one temporal unit, OBU stream; extradata: av1C */
     MR_CODEC_VP9 = 8,    /* forwarded: one frame; extradata: vpcC */
     MR_CODEC_MP3 = 9,    /* forwarded: one MPEG audio frame */
+    MR_CODEC_VP8 = 10,   /* forwarded: one frame (RFC 6386), no extradata; appended in 1.4 */
     MR_CODEC_DATA = 100  /* opaque data track (e.g. a derived ring's packets) */
 } mr_codec;
 

@@ -88,6 +88,7 @@ public struct TrackInfo: Sendable, Equatable {
         case MR_CODEC_AV1.rawValue: return "AV1"
         case MR_CODEC_VP9.rawValue: return "VP9"
         case MR_CODEC_MP3.rawValue: return "MP3"
+        case MR_CODEC_VP8.rawValue: return "VP8"
         case MR_CODEC_DATA.rawValue: return "data"
         default: return "unknown"
         }

@@ -82,6 +82,7 @@ enum MediaEndpoints {
         case "PCMA": return (3, "CodecG711A")
         case "PCMU": return (4, "CodecG711U")
         case "OPUS": return (5, "CodecOpus")
+        case "VP8": return (7, "CodecVP8")
         case "VP9": return (8, "CodecVP9")
         case "AV1": return (9, "CodecAV1")
         case "MP3": return (14, "CodecMP3")

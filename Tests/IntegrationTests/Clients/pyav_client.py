@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A real FFmpeg client (PyAV bundles FFmpeg 7+/8, whose FLV muxer and demuxer speak Enhanced RTMP) for
-codecs Debian 12's ffmpeg 5.1 cannot put in FLV, such as H.265.
+codecs Debian 12's ffmpeg 5.1 cannot put in FLV, such as H.265 and VP9.
 
   pyav_client.py publish URL CODEC SECONDS      encode synthetic video (+AAC) in real time and publish
   pyav_client.py play URL SECONDS               decode for SECONDS; print one JSON line of what it saw
@@ -17,7 +17,10 @@ def publish(url, codec, seconds):
     out = av.open(url, mode="w", format="flv")
     video = out.add_stream(codec, rate=25)
     video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
-    video.options = {"g": "25", "bf": "0"} if codec == "libx264" else {"x265-params": "keyint=25:bframes=0:log-level=error"}
+    video.options = {"libx264": {"g": "25", "bf": "0"},
+                     # Real time, no hidden alt-ref frames: one shown picture per FLV tag.
+                     "libvpx-vp9": {"g": "25", "deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}}.get(
+        codec, {"x265-params": "keyint=25:bframes=0:log-level=error"})
     audio = out.add_stream("aac", rate=44100)
     audio.layout = "mono"
     start = time.monotonic()

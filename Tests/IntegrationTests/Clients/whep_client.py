@@ -10,7 +10,10 @@ stream had in the same media time (timestamps at --fps, default 25). With --pli 
 (`pli_sent`), as a decoder that lost a picture does. With --mark S it reports the video frames decoded
 after S seconds (`video_frames_after_mark`) and the longest gap between two frames (`max_gap_s`).
 
-usage: whep_client.py URL [--seconds S] [--audio] [--patch] [--settle S] [--pli N] [--mark S]"""
+With --h265 the offer also has H265 (aiortc_h265.py adds it to aiortc's receive path); `video_codec` is the
+encoding the answer gave the video section.
+
+usage: whep_client.py URL [--seconds S] [--audio] [--patch] [--settle S] [--pli N] [--mark S] [--h265]"""
 import argparse, asyncio, json, re, time, urllib.parse
 
 from webrtc_http import http  # first: it pins aioice to loopback
@@ -71,6 +74,8 @@ async def run(url, seconds, audio=False, patch=False, settle=None, pli=0, mark=N
         await pc.close()
         return result
     result["audio_refused"] = "m=audio 0 " in body
+    video_section = body.split("m=video", 1)[-1].split("m=audio", 1)[0] if "m=video" in body else ""
+    result["video_codec"] = next(iter(re.findall(r"a=rtpmap:\d+ ([A-Za-z0-9]+)/", video_section)), "")
     # RFC 4588 negotiated: an rtx payload type and the FID group of our SSRCs.
     result["answer_rtx"] = " rtx/90000" in body and "a=ssrc-group:FID" in body
     result["etag"] = headers.get("ETag", "")
@@ -129,7 +134,11 @@ def main():
     ap.add_argument("--settle", type=float, help="report steady_fps: the frame rate after this many seconds of playing")
     ap.add_argument("--pli", type=int, default=0, help="send this many PLIs, 0.7 s apart, once video plays")
     ap.add_argument("--mark", type=float, help="report video_frames_after_mark: frames decoded after this many seconds")
+    ap.add_argument("--h265", action="store_true", help="offer H265 too (decoded with PyAV's HEVC decoder)")
     a = ap.parse_args()
+    if a.h265:
+        import aiortc_h265
+        aiortc_h265.install()
     print(json.dumps(asyncio.run(run(a.url, a.seconds, a.audio, a.patch, a.settle, a.pli, a.mark))))
 
 

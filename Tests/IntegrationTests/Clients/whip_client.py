@@ -1,27 +1,35 @@
 #!/usr/bin/env python3
-"""A WHIP publisher on aiortc: sends aiortc's synthetic video (H.264, the only video codec the server takes)
-and silence (Opus) for a while, then DELETEs the session. Prints one JSON line: HTTP status, ICE state,
+"""A WHIP publisher on aiortc: sends aiortc's synthetic video (H.264, which the server prefers, or the codec
+--codec names, e.g. VP8) and silence (Opus) for a while, then DELETEs the session. Prints one JSON line: HTTP status, ICE state,
 Location, the reason of a refusal.
 
 With --testsrc the video is FFmpeg's moving test pattern (640x480, 25 fps) instead of a still frame, so
 frames span several packets (what a loss test needs); --size changes its size (320x240 for a light source).
 
-usage: whip_client.py URL [--seconds S] [--testsrc] [--size WxH]"""
+usage: whip_client.py URL [--seconds S] [--testsrc] [--size WxH] [--codec NAME]"""
 import argparse, asyncio, json, urllib.parse
 
 from webrtc_http import http  # first: it pins aioice to loopback
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 
-async def run(url, seconds, testsrc, size="640x480"):
+async def run(url, seconds, testsrc, size="640x480", codec=None):
+    if codec == "H265":
+        # aiortc has no H.265: aiortc_h265.py adds libx265 and RFC 7798 packetizing to its send path.
+        import aiortc_h265
+        aiortc_h265.install()
     pc = RTCPeerConnection()
     if testsrc:
         from aiortc.contrib.media import MediaPlayer
         video = MediaPlayer(f"testsrc2=size={size}:rate=25", format="lavfi").video
     else:
         video = VideoStreamTrack()
-    pc.addTransceiver(video, direction="sendonly")
+    transceiver = pc.addTransceiver(video, direction="sendonly")
+    if codec:
+        # Only that codec (and RTX) in the offer: the server cannot pick another.
+        wanted = {f"video/{codec}".lower(), "video/rtx"}
+        transceiver.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType.lower() in wanted])
     pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     await pc.setLocalDescription(await pc.createOffer())
     loop = asyncio.get_running_loop()
@@ -48,8 +56,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--testsrc", action="store_true", help="a moving test pattern instead of a still frame")
     ap.add_argument("--size", default="640x480", help="the test pattern's size")
+    ap.add_argument("--codec", help="offer only this video codec (VP8, H264, H265)")
     a = ap.parse_args()
-    asyncio.run(run(a.url, a.seconds, a.testsrc, a.size))
+    asyncio.run(run(a.url, a.seconds, a.testsrc, a.size, a.codec))
 
 
 if __name__ == "__main__":
