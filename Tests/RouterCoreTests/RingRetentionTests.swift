@@ -46,6 +46,24 @@ final class RingRetentionTests: XCTestCase {
         XCTAssertEqual(seqs(ring), Array(400..<601))
     }
 
+    /// Slots follow the GOP length down, half at a time, and a steady GOP that needs more than the first 64
+    /// slots keeps its slots instead of resizing at every keyframe.
+    func testGopOnlyRingSlotsFollowShorterGopsWithoutChurn() {
+        let ring = FrameRing(capacity: 4096, softLimit: 1024)
+        ring.keepsOnlyLastGop = true
+        var seq = 0
+        func gop(_ length: Int) { for i in 0..<length { ring.append(frame(seq), gopStart: i == 0); seq += 1 } }
+        gop(1000)
+        gop(1)
+        XCTAssertEqual(ring.slotCount, 1024, "grown for a 1,000-frame GOP")
+        XCTAssertEqual(ring.count, 1)
+        gop(100)
+        XCTAssertEqual(ring.slotCount, 512, "a short GOP finished: half given back")
+        for _ in 0..<5 { gop(100) }
+        XCTAssertEqual(ring.slotCount, 256, "down to at most four times the GOP, and there it stays")
+        XCTAssertEqual(ring.count, 100)
+    }
+
     /// Through the bus: with no reader the source's home ring holds the newest GOP; a reader that stops reading
     /// for a while still gets every frame since it joined (its loop's copy keeps the window), and the home
     /// ring stays at one GOP all along.

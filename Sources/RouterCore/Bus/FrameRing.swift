@@ -15,7 +15,11 @@ final class FrameRing {
     /// Keep nothing older than the newest GOP (once there is one): for a ring only ever read from its newest
     /// keyframe (a source's home ring, which readers start from and never read further back).
     var keepsOnlyLastGop = false {
-        didSet { if keepsOnlyLastGop { trimToLastGop() } }
+        didSet {
+            guard keepsOnlyLastGop else { return }
+            trimToLastGop()
+            while slotCount / 2 >= max(Self.initialSlots, count * 2) { resize(to: slotCount / 2) }
+        }
     }
     static let initialSlots = 64
     /// Slots allocated now (doubling from 64, at most `capacity`); frame `seq` lives at `seq % slotCount`.
@@ -71,10 +75,12 @@ final class FrameRing {
     }
 
     private func trimToLastGop() {
-        guard let gop = lastGopStart else { return }
+        guard let gop = lastGopStart, tail < gop else { return }
+        let finished = Int(gop - tail)
         while tail < gop { evictOldest() }
-        // A ring that held a long window keeps no slots it no longer needs.
-        if slotCount > Self.initialSlots, count * 4 <= slotCount { resize(to: max(Self.initialSlots, slotCount / 2)) }
+        // Slots for GOPs four times longer than the one just finished are given back, half at a time, so a
+        // stream whose GOPs got shorter shrinks while one of steady GOPs never resizes back and forth.
+        if slotCount > Self.initialSlots, slotCount > 4 * finished { resize(to: max(Self.initialSlots, slotCount / 2)) }
     }
 
     private func evictOldest() {
