@@ -48,6 +48,15 @@ struct RtpSendPayload {
 
     var isEmpty: Bool { muxer == nil }
 
+    /// The RTP clock of the packets: 90 kHz for PS and TS, the track's own for ES.
+    var clock: RtpClock? {
+        switch muxer {
+        case .ps, .ts: return RtpClock(rate: 90000)
+        case .es(_, _, _, let rate): return RtpClock(rate: Int(rate))
+        case nil: return nil
+        }
+    }
+
     /// The sequence number of the next packet, so a muxer rebuilt for new tracks continues the numbering.
     var nextSequence: UInt16? {
         switch muxer {

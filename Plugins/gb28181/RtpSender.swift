@@ -1,3 +1,4 @@
+import Foundation
 import MediaFormats
 import MRPluginKit
 import PluginABI
@@ -21,6 +22,8 @@ struct RtpSenderSpec {
     let rtcpTimeoutUs: Int64
     /// startSendRtpTalk: the stream_id of the RTP server (same app) whose socket carries the packets back.
     var talkStream: String? = nil
+    /// startSendRtpPassive: how long the port waits for the platform to connect (ZLMediaKit's close_delay_ms).
+    var connectWaitMs: Int64 = 0
 
     var key: String { "\(vhost)/\(app)/\(stream)/\(ssrc)" }
 }
@@ -64,6 +67,18 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     private var stopped = false
     private var lastRtcpUs: Int64 = 0
     private var timer: OpaquePointer?
+    /// UDP: RTCP on the next port up (RFC 3550 11), as ZLMediaKit pairs them: sender reports go to the peer's
+    /// RTP port + 1, or to where its first RTCP came from. Without the pair (the port above taken), the
+    /// reports leave from the RTP socket.
+    private var rtcpUdp: OpaquePointer?
+    private var rtcpPeer: UdpPeer?
+    private var sawRtcpPeer = false
+    private var report: RtpSenderReportClock?
+    private var lastReportUs: Int64 = 0
+    /// RFC 3550 6.2's minimum interval, as ZLMediaKit sends them.
+    static let senderReportIntervalUs: Int64 = 5_000_000
+    /// startSendRtpPassive: the one-shot wait for the platform's connection.
+    private var connectWait: OpaquePointer?
     /// startSendRtp's answer, given when the stream is being read (nil) or the start failed (why): as
     /// ZLMediaKit, a stream that is not there (after the host's play wait) fails the call, with no hook.
     var onStarted: ((String?) -> Void)?
@@ -84,14 +99,24 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
 
     // MARK: transport (a worker, then the loop)
 
-    /// [worker] Binds the UDP socket on `port`; false when it is taken.
-    func bindUdp(port: UInt16, address: String) -> Bool {
+    /// [worker] Binds the UDP socket on `port` and its RTCP socket on `port + 1`; false when `port` is taken, or
+    /// with `pairRequired` (a port of the range) when `port + 1` is.
+    func bindUdp(port: UInt16, address: String, pairRequired: Bool) -> Bool {
         guard let dst = UdpPeer(ip: spec.dstHost, port: spec.dstPort) else { return false }
+        // RTCP first: a socket bound in vain is then the RTP one's only, which the worker may still drop.
+        var rtcp: OpaquePointer?
+        if port < .max {
+            rtcp = RtpUdpSocket.bind(host, address: address, port: port + 1, loop: loop, owner: self) { s, data, from in s.rtcpDatagram(data, from) }
+        }
+        if rtcp == nil && pairRequired { return false }
         guard let out = RtpUdpSocket.bind(host, address: address, port: port, loop: loop, owner: self, { s, data, _ in s.datagram(data) }) else {
+            if let rtcp { host.onLoop(loop) { [host] in host.table.udp_close(rtcp) } }
             return false
         }
         udp = out
+        rtcpUdp = rtcp
         peer = dst
+        rtcpPeer = spec.dstPort < .max ? UdpPeer(ip: spec.dstHost, port: spec.dstPort + 1) : nil
         localPort.withLock { $0 = host.table.udp_port(out) }
         return true
     }
@@ -102,15 +127,56 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         lastRtcpUs = host.table.now_us()
     }
 
-    /// [loop] udp_rtcp_timeout: checks once a second that RTCP still comes.
-    private func startRtcpWatch() {
-        guard spec.udp, spec.rtcpTimeoutUs > 0, timer == nil else { return }
+    /// On the RTCP port: the first report's address is where ours go from then on (a peer behind NAT is
+    /// reachable there, as ZLMediaKit does it).
+    private func rtcpDatagram(_ data: UnsafeBufferPointer<UInt8>, _ from: UdpPeer?) {
+        guard data.count >= 8, RtpPacket.isRtcp(Array(data.prefix(2))[...]) else { return }
+        if !sawRtcpPeer, let from {
+            rtcpPeer = from
+            sawRtcpPeer = true
+        }
+        lastRtcpUs = host.table.now_us()
+    }
+
+    /// [loop] UDP: once a second, a sender report when one is due, and with udp_rtcp_timeout the check that
+    /// the peer's RTCP still comes.
+    private func startRtcpTimer() {
+        guard spec.udp, spec.talkStream == nil, timer == nil else { return }
         lastRtcpUs = host.table.now_us()
         timer = host.table.timer_start(host.host, loop, 1000, 1000, { user, _ in
             guard let user else { return }
             let s = Unmanaged<RtpSender>.fromOpaque(user).takeUnretainedValue()
-            guard !s.stopped, s.host.table.now_us() - s.lastRtcpUs >= s.spec.rtcpTimeoutUs else { return }
+            guard !s.stopped else { return }
+            s.sendReportIfDue()
+            guard s.spec.rtcpTimeoutUs > 0, s.host.table.now_us() - s.lastRtcpUs >= s.spec.rtcpTimeoutUs else { return }
             s.finish(notify: true, reason: "no RTCP from the peer for \(s.spec.rtcpTimeoutUs / 1_000_000) s")
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// [loop] An RTCP sender report when none went out for 5 s (the first as soon as packets did).
+    private func sendReportIfDue() {
+        let now = host.table.now_us()
+        guard lastReportUs == 0 || now - lastReportUs >= Self.senderReportIntervalUs,
+              let sock = rtcpUdp ?? udp, let to = rtcpPeer,
+              let sr = report?.report(unixUs: Self.unixMicroseconds()) else { return }
+        lastReportUs = now
+        to.withSockaddr { a, l in batch.begin(to: a, length: l) }
+        batch.inline(sr.encode())
+        batch.send(host, sock)
+    }
+
+    static func unixMicroseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    /// [loop] startSendRtpPassive: a platform that has not connected within close_delay_ms is given up, with
+    /// on_send_rtp_stopped (ZLMediaKit: "wait tcp connection timeout").
+    func startConnectWait() {
+        guard spec.connectWaitMs > 0, listener != nil, !stopped else { return }
+        connectWait = host.table.timer_start(host.host, loop, spec.connectWaitMs, 0, { user, _ in
+            guard let user else { return }
+            let s = Unmanaged<RtpSender>.fromOpaque(user).takeUnretainedValue()
+            s.connectWait = nil   // a one-shot timer frees itself
+            guard !s.stopped, !s.accepted.withLock({ $0 }) else { return }
+            s.finish(notify: true, reason: "no TCP connection within \(s.spec.connectWaitMs) ms")
         }, Unmanaged.passUnretained(self).toOpaque())
     }
 
@@ -166,6 +232,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
                 return
             }
             self.conn = conn
+            if let w = connectWait { host.table.timer_cancel(w) }
+            connectWait = nil
             startReading()
         }
     }
@@ -185,7 +253,7 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     /// [loop] Opens the bus reader.
     func startReading() {
         guard !stopped else { return }
-        startRtcpWatch()
+        startRtcpTimer()
         let vhost = spec.vhost == "__defaultVhost__" ? nil : spec.vhost
         let (rc, out) = host.openReader(vhost: vhost, app: spec.app, stream: spec.stream, protocolName: "rtp-send",
                                         peer: "\(spec.dstHost):\(spec.dstPort)", loop: loop, box: box)
@@ -205,6 +273,8 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             if let next = payload?.nextSequence { sequence = next }
             let p = RtpSendPayload(kind: spec.kind, tracks: tracks, payloadType: spec.payloadType, ssrc: spec.ssrcValue, firstSequence: sequence)
             payload = p.isEmpty ? nil : p
+            // The counts go on across a change of tracks (RFC 3550 6.4.1: since transmission started).
+            if report == nil, spec.udp, let clock = p.clock { report = RtpSenderReportClock(ssrc: spec.ssrcValue, clock: clock) }
             waitingForKey = true
             host.log(MR_LOG_INFO, "\(label): sending \(tracks.compactMap { $0.map { "\($0.codec)" } }.joined(separator: ", ")) as \(spec.kind)\(payload == nil ? " (nothing to send)" : "")")
         case MR_READER_SKIPPED:
@@ -245,11 +315,14 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             talk.sendBack(packets)
         } else if let udp, let peer {
             stats.withLock { $0.packets += packets.count; $0.bytes += bytes }
+            let now = Self.unixMicroseconds()
             for p in packets {
                 peer.withSockaddr { a, l in batch.begin(to: a, length: l) }
                 batch.inline(p)
+                report?.sent(p[...], unixUs: now)
             }
             batch.send(host, udp)
+            if lastReportUs == 0 { sendReportIfDue() }
         } else if let conn {
             var framed: [UInt8] = []
             framed.reserveCapacity(bytes + 2 * packets.count)
@@ -311,8 +384,12 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         }
         if let t = timer { host.table.timer_cancel(t) }
         timer = nil
+        if let w = connectWait { host.table.timer_cancel(w) }
+        connectWait = nil
         if let u = udp { host.table.udp_close(u) }
         udp = nil
+        if let u = rtcpUdp { host.table.udp_close(u) }
+        rtcpUdp = nil
         if let c = conn {
             if connLoop == loop {
                 host.table.conn_close(c, 1)

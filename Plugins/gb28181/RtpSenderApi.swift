@@ -102,10 +102,15 @@ struct RtpSenderApi {
         if udp, UdpPeer(ip: dst, port: UInt16(dstPort)) == nil {
             return reply(.invalidArgs, ["msg": "dst_url must be an IP address for UDP"])
         }
-        let spec = RtpSenderSpec(vhost: r.string("vhost") ?? "__defaultVhost__", app: app, stream: stream, ssrc: ssrc, ssrcValue: ssrcValue,
-                                 dstHost: dst, dstPort: UInt16(dstPort), udp: udp, payloadType: UInt8(pt), kind: kind,
-                                 onlyAudio: flag(r, "only_audio") ?? false,
-                                 rtcpTimeoutUs: udp && flag(r, "udp_rtcp_timeout") == true ? Int64(plugin.settings.timeoutSec) * 1_000_000 : 0)
+        // ZLMediaKit's passive sender waits close_delay_ms (0 or absent: 5 s) for the platform to connect.
+        let closeDelay = r.int("close_delay_ms") ?? 0
+        guard closeDelay >= 0 else { return reply(.invalidArgs, ["msg": "close_delay_ms must not be negative"]) }
+        var draft = RtpSenderSpec(vhost: r.string("vhost") ?? "__defaultVhost__", app: app, stream: stream, ssrc: ssrc, ssrcValue: ssrcValue,
+                                  dstHost: dst, dstPort: UInt16(dstPort), udp: udp, payloadType: UInt8(pt), kind: kind,
+                                  onlyAudio: flag(r, "only_audio") ?? false,
+                                  rtcpTimeoutUs: udp && flag(r, "udp_rtcp_timeout") == true ? Int64(plugin.settings.timeoutSec) * 1_000_000 : 0)
+        if passive { draft.connectWaitMs = closeDelay > 0 ? Int64(closeDelay) : 5000 }
+        let spec = draft
         // ZLMediaKit restarts a sender started again with the same SSRC.
         if let old = plugin.senders.get(spec.key) {
             plugin.senders.remove(old)
@@ -134,12 +139,13 @@ struct RtpSenderApi {
                     return reply(.other, ["msg": "cannot listen on a local port"])
                 }
                 guard register() else { return }
-                host.log(MR_LOG_INFO, "\(s.label): waiting on port \(s.localPort.withLock { $0 })")
+                host.onLoop(loop) { s.startConnectWait() }
+                host.log(MR_LOG_INFO, "\(s.label): waiting \(spec.connectWaitMs) ms on port \(s.localPort.withLock { $0 })")
                 return reply(.success, ["local_port": Int(s.localPort.withLock { $0 })])
             }
             if udp {
                 guard PortBinding.bind(requested: srcPort, range: settings.portRange, registry: plugin.registry, {
-                    s.bindUdp(port: $0, address: settings.bind)
+                    s.bindUdp(port: $0, address: settings.bind, pairRequired: srcPort == 0)
                 }) else {
                     return reply(.other, ["msg": "cannot bind the local port (\(srcPort == 0 ? "range \(settings.portRange) exhausted" : "port \(srcPort) in use"))"])
                 }

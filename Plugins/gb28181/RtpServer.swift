@@ -100,7 +100,8 @@ final class RtpServer: @unchecked Sendable {
     /// Binds the port (UDP, or a TCP listener for tcp modes 1 and 2); false when it is taken.
     func bind(port wanted: UInt16) -> Bool {
         if spec.tcpMode == .udp {
-            guard let out = RtpUdpSocket.bind(host, address: spec.localIp, port: wanted, loop: loop, recvBuffer: 4 << 20, owner: self,
+            guard let out = RtpUdpSocket.bind(host, address: spec.localIp, port: wanted, loop: loop, recvBuffer: 4 << 20,
+                                              reusePort: spec.reusePort, owner: self,
                                               { s, data, from in s.datagram(data, from) }) else { return false }
             udp = out
             port = host.table.udp_port(out)

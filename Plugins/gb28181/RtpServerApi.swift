@@ -96,7 +96,11 @@ struct RtpServerApi {
             let bound = PortBinding.bind(requested: requested, range: settings.portRange, registry: plugin.registry) {
                 s.bind(port: $0)
             }
-            guard bound else { return reply(.other, ["msg": "cannot bind a port (\(requested == 0 ? "range \(settings.portRange) exhausted" : "port \(requested) in use"))"]) }
+            guard bound else {
+                let why = requested == 0 ? "range \(settings.portRange) exhausted"
+                    : "port \(requested) in use\(reuse ? "" : "; servers share a port only when each opens it with re_use_port=1")"
+                return reply(.other, ["msg": "cannot bind a port (\(why))"])
+            }
             guard plugin.registry.add(s) else {
                 s.close()
                 return reply(.invalidArgs, ["msg": "stream_id \(stream) already exists"])

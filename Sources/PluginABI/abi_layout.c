@@ -1,5 +1,5 @@
 /* The plugin ABI's layout, frozen (see CHANGELOG.md): every field offset and struct size of every
- * public struct and table of ABI 1.0 to 1.4, as LP64 (x86_64, aarch64) compilers lay them out, written as
+ * public struct and table of ABI 1.0 to 1.5, as LP64 (x86_64, aarch64) compilers lay them out, written as
  * literals. Compiled with the PluginABI target, so a field moved, removed or retyped in
  * mediarouter_plugin.h fails every build. Appending a field (a new minor) means appending its line here
  * and raising the struct's size: a deliberate, reviewed change. Fields are ABI 1.0 unless marked. */
@@ -85,13 +85,14 @@ MR_FROZEN(mr_udp_callbacks, on_datagram, 8);
 MR_FROZEN(mr_udp_callbacks, on_close, 16);
 
 /* mr_udp_options */
-MR_FROZEN_SIZE(mr_udp_options, 40);
+MR_FROZEN_SIZE(mr_udp_options, 48);
 MR_FROZEN(mr_udp_options, size, 0);
 MR_FROZEN(mr_udp_options, bind_address, 8);
 MR_FROZEN(mr_udp_options, port, 16);
 MR_FROZEN(mr_udp_options, loop, 20);
 MR_FROZEN(mr_udp_options, recv_buffer, 24);
 MR_FROZEN(mr_udp_options, multicast_group, 32);
+MR_FROZEN(mr_udp_options, reuse_port, 40); /* ABI 1.5 */
 
 /* mr_udp_datagram (ABI 1.3) */
 MR_FROZEN_SIZE(mr_udp_datagram, 32);

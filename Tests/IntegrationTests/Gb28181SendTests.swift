@@ -172,6 +172,91 @@ final class Gb28181SendTests: XCTestCase {
         }, s.log)
     }
 
+    /// close_delay_ms (ZLMediaKit: how long a passive sender waits for the platform's connection, 5 s when 0):
+    /// a sender nobody connects to stops after it with on_send_rtp_stopped and its port closes; one whose
+    /// platform connects in time sends on past it, until the platform hangs up.
+    func testPassiveSendGivesUpAfterCloseDelayWithoutAConnection() throws {
+        let hooks = try HookReceiver()
+        let (s, ff) = try serverPublishing(seconds: 8, extra: "[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"")
+        defer { ff.terminate(); s.stop() }
+        let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-delay.ps"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let fields = ["vhost": "__defaultVhost__", "app": "live", "stream": "cam", "pt": "96", "src_port": "0", "type": "1", "close_delay_ms": "1000"]
+        let began = Date().timeIntervalSince1970
+        let lonely = try post("startSendRtpPassive", fields.merging(["ssrc": "71"]) { $1 })
+        let served = try post("startSendRtpPassive", fields.merging(["ssrc": "72"]) { $1 })
+        let lonelyPort = try XCTUnwrap(lonely["local_port"] as? Int, "\(lonely)")
+        let servedPort = try XCTUnwrap(served["local_port"] as? Int, "\(served)")
+        let (rx, pipe) = try receiver("tcp", port: servedPort, out: out, seconds: 8, closeAfter: 2.5, connect: true)
+        XCTAssertTrue(hooks.wait("on_send_rtp_stopped", timeout: 4), s.log)
+        XCTAssertEqual(hooks.bodies("on_send_rtp_stopped").map { $0["ssrc"] as? String }, ["71"], "the connected one goes on")
+        XCTAssertLessThan(Date().timeIntervalSince1970 - began, 2.4, "stopped about 1 s after the start")
+        XCTAssertEqual(try post("listRtpSender", ["app": "live", "stream": "cam"])["data"] as? [String], ["72"])
+        XCTAssertTrue(waitUntil(timeout: 3) {
+            guard let fd = connectLoopback(port: lonelyPort, timeout: 1) else { return true }
+            close(fd)
+            return false
+        }, "the port of the sender given up is closed")
+        let sum = try summary(rx, pipe)
+        assertRtpFraming(sum, ssrc: 72)
+        XCTAssertGreaterThan(sum["last_packet_at"] as? Double ?? 0, began + 2, "sent well past close_delay_ms: \(sum)")
+        XCTAssertTrue(hooks.wait("on_send_rtp_stopped", count: 2, timeout: 5), s.log)
+        XCTAssertEqual(hooks.bodies("on_send_rtp_stopped").last?["ssrc"] as? String, "72")
+        XCTAssertTrue(s.log.contains("ssrc 71 passive stopped (no TCP connection within 1000 ms)"), s.log)
+    }
+
+    /// A UDP port and the one above it, both free now (RTP and its RTCP).
+    private func udpPortPair() -> Int {
+        for _ in 0..<20 {
+            let port = freePort()
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            addr.sin_port = UInt16(port + 1).bigEndian
+            let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            close(fd)
+            if rc == 0 { return port }
+        }
+        return freePort()
+    }
+
+    /// RTCP sender reports (RFC 3550 6.4.1) reach the platform's RTP port + 1: the first with the first packets,
+    /// then every 5 s, with the RTP stream's SSRC, a wall-clock NTP time, an RTP time beside the packets', and
+    /// counts that match what arrived.
+    func testUdpSendSendsRtcpSenderReportsToThePortAbove() throws {
+        let (s, ff) = try serverPublishing(seconds: 10)
+        defer { ff.terminate(); s.stop() }
+        let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-sr.ps"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let port = udpPortPair()
+        let (rx, pipe) = try receiver("udp", port: port, out: out, seconds: 7.5, extra: ["--sr"])
+        XCTAssertEqual(try start(["ssrc": "77", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "type": "1"])["code"] as? Int, 0)
+        let sum = try summary(rx, pipe)
+        assertRtpFraming(sum, ssrc: 77)
+        let reports = try XCTUnwrap(sum["sender_reports"] as? [[String: Any]], "\(sum)")
+        XCTAssertEqual(reports.count, 2, "at the start and 5 s later: \(reports)")
+        for r in reports {
+            XCTAssertEqual(r["ssrc"] as? Int, 77, "\(r)")
+            XCTAssertEqual(r["length_words"] as? Int, 6, "no report blocks: \(r)")
+            let at = r["at"] as? Double ?? 0
+            XCTAssertEqual(r["ntp_unix"] as? Double ?? 0, at, accuracy: 1, "NTP time is the wall clock: \(r)")
+            XCTAssertGreaterThan(r["packets"] as? Int ?? 0, 0, "\(r)")
+            XCTAssertLessThanOrEqual(r["packets"] as? Int ?? .max, sum["packets"] as? Int ?? 0, "\(r)")
+            XCTAssertLessThanOrEqual(r["octets"] as? Int ?? .max, sum["payload_bytes"] as? Int ?? 0, "payload octets only: \(r)")
+            if let last = r["last_timestamp"] as? Int, let rtp = r["rtp_time"] as? Int {
+                let ahead = Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: rtp) &- UInt32(truncatingIfNeeded: last))
+                XCTAssertTrue((-45000...90000).contains(Int(ahead)), "RTP time within a second of the packets': \(r)")
+            }
+        }
+        if reports.count == 2 {
+            XCTAssertEqual((reports[1]["at"] as? Double ?? 0) - (reports[0]["at"] as? Double ?? 0), 5.5, accuracy: 1, "\(reports)")
+            XCTAssertGreaterThan(reports[1]["packets"] as? Int ?? 0, reports[0]["packets"] as? Int ?? .max)
+            XCTAssertGreaterThan(reports[1]["octets"] as? Int ?? 0, reports[0]["octets"] as? Int ?? .max)
+        }
+        XCTAssertLessThan(reports.first?["received_packets"] as? Int ?? .max, 500, "the first report came with the first packets: \(reports)")
+    }
+
     /// type 0: the video track alone as RFC 6184 H.264 (PT 98 as wvp uses for ES), parameter sets in-band.
     func testUdpEsH264Send() throws {
         let (s, ff) = try serverPublishing(seconds: 4)

@@ -220,6 +220,36 @@ final class Gb28181Tests: XCTestCase {
         XCTAssertNotEqual(try post("openRtpServer", tcp2.merging(["stream_id": "R5", "re_use_port": "1"]) { $1 })["code"] as? Int, 0)
     }
 
+    /// re_use_port on UDP RTP servers (ABI 1.5's mr_udp_options.reuse_port, SO_REUSEPORT): two servers that
+    /// both ask for it share a port; one that does not ask, or that meets a port taken without it, fails
+    /// with a message that says why.
+    func testUdpReusePortLetsServersShareAPortOnlyWhenEachAsks() throws {
+        let s = try server()
+        defer { s.stop() }
+        let shared = freePort()
+        let udp = ["port": String(shared), "tcp_mode": "0", "app": "rtp"]
+        for id in ["U1", "U2"] {
+            let r = try post("openRtpServer", udp.merging(["stream_id": id, "re_use_port": "1"]) { $1 })
+            XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
+            XCTAssertEqual(r["port"] as? Int, shared)
+        }
+        let refused = try post("openRtpServer", udp.merging(["stream_id": "U3"]) { $1 })
+        XCTAssertNotEqual(refused["code"] as? Int, 0, "\(refused)")
+        XCTAssertEqual(refused["msg"] as? String,
+                       "cannot bind a port (port \(shared) in use; servers share a port only when each opens it with re_use_port=1)")
+        let listed = try XCTUnwrap(post("listRtpServer", [:])["data"] as? [[String: Any]])
+        XCTAssertEqual(Set(listed.filter { $0["port"] as? Int == shared }.compactMap { $0["stream_id"] as? String }), ["U1", "U2"])
+
+        let alone = freePort()
+        let first = try post("openRtpServer", ["port": String(alone), "tcp_mode": "0", "stream_id": "U4"])
+        XCTAssertEqual(first["code"] as? Int, 0, "\(first)")
+        let late = try post("openRtpServer", ["port": String(alone), "tcp_mode": "0", "stream_id": "U5", "re_use_port": "1"])
+        XCTAssertEqual(late["msg"] as? String, "cannot bind a port (port \(alone) in use)", "the port's first socket did not share it")
+        XCTAssertEqual(try post("closeRtpServer", ["stream_id": "U1"])["hit"] as? Int, 1)
+        XCTAssertEqual(try post("openRtpServer", udp.merging(["stream_id": "U6", "re_use_port": "1"]) { $1 })["code"] as? Int, 0,
+                       "a place freed in a shared port is taken again")
+    }
+
     /// The devices feeding RTP servers and the platforms startSendRtp sends to, in getAllSession (typeid
     /// gb28181) with their RTP numbers, in getMediaList's originSock, and closed by kick_session.
     func testSessionsInGetAllSessionAndKick() throws {

@@ -53,8 +53,8 @@ extern "C" {
 #endif
 
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 4
-#define MR_ABI_VERSION_STRING "1.4"
+#define MR_ABI_MINOR 5
+#define MR_ABI_VERSION_STRING "1.5"
 #define MR_PLUGIN_ENTRY_SYMBOL "mr_plugin_entry_v1"
 
 /* True when a table written with `size` bytes contains `field`. */
@@ -273,6 +273,10 @@ typedef struct mr_udp_options {
     int32_t loop;                /* -1 = round-robin */
     int32_t recv_buffer;         /* SO_RCVBUF bytes, 0 = system default */
     const char *multicast_group; /* join this group when set */
+    /* ABI 1.5: 1 = SO_REUSEPORT, so several sockets of the process may bind the same port (GB28181's
+     * openRtpServer re_use_port). The kernel then spreads datagrams from different peers over them. A host
+     * older than 1.5 reads only the fields its size covers and binds without it. */
+    int32_t reuse_port;
 } mr_udp_options;
 
 /* One datagram of udp_send_batch (ABI 1.3): the gathered pieces (see mr_iovec) sent to `to`. Everything

@@ -22,6 +22,10 @@ final class RingHub: @unchecked Sendable {
         self.bus = bus
         self.settings = bus.settings
         self.master = FrameRing(capacity: settings.ringCapacity, softLimit: settings.ringSoftLimit)
+        // Readers read their loop's mirror; the home ring is only ever read from its newest keyframe (a joining
+        // reader's or derived ring's start), so the window behind it would be memory nobody reads: a camera
+        // with no viewer holds one GOP.
+        master.keepsOnlyLastGop = true
         self.mirrors = Array(repeating: nil, count: bus.pollers.count)
         LiveObjects.created(.ring)
     }
@@ -57,6 +61,9 @@ final class RingHub: @unchecked Sendable {
     }
 
     var snapshot: [(BusFrame, Bool)] { master.snapshotFromLastGop() }
+
+    /// Home loop. Frames the home ring holds (its newest GOP), for tests and introspection.
+    var retainedFrames: Int { master.count }
 
     /// Home loop. Sends the reader to its loop's mirror with the current GOP.
     func join(_ reader: BusReader) {

@@ -22,7 +22,8 @@ enum UdpSocketFactory {
                      user: UnsafeMutableRawPointer?) throws -> UdpSocket {
         let loop = owner.core.pollers.loop(loopIndex)
         let address = try SocketAddress.makeAddressResolvingHost(settings.host, port: settings.port)
-        let fd = try boundDescriptor(address, reusePort: settings.reusePort, recvBuffer: settings.recvBuffer)
+        let fd = try boundDescriptor(address, reusePort: settings.reusePort, shared: settings.reusePort || settings.group != nil,
+                                     recvBuffer: settings.recvBuffer)
         let box = SocketBox()
         let channel = try DatagramBootstrap(group: loop)
             .channelOption(.maxMessagesPerRead, value: 16)
@@ -65,8 +66,12 @@ enum UdpSocketFactory {
         return sockets
     }
 
-    /// A non-blocking UDP socket bound to `address`. SO_REUSEADDR as before ABI 1.3; SO_REUSEPORT for groups.
-    static func boundDescriptor(_ address: SocketAddress, reusePort: Bool, recvBuffer: Int) throws -> CInt {
+    /// A non-blocking UDP socket bound to `address`. SO_REUSEPORT for groups and reuse_port sockets. SO_REUSEADDR
+    /// only for a socket meant to share its port (those, and multicast listeners): on UDP it lets every socket
+    /// that sets it bind the same port, so a second unicast bind of a port taken would succeed and silently
+    /// take the first one's datagrams, where a plugin scanning for a free port (or refusing a taken one) needs
+    /// the bind to fail.
+    static func boundDescriptor(_ address: SocketAddress, reusePort: Bool, shared: Bool, recvBuffer: Int) throws -> CInt {
         let type = CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue)
         let fd = socket(CInt(address.protocol.rawValue), type, 0)
         guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
@@ -78,7 +83,7 @@ enum UdpSocketFactory {
                 throw IOError(errnoCode: e, reason: what)
             }
         }
-        try set(SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
+        if shared { try set(SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR") }
         if reusePort { try set(SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT") }
         if recvBuffer > 0 { try set(SOL_SOCKET, SO_RCVBUF, CInt(clamping: recvBuffer), "SO_RCVBUF") }
         let rc = address.withSockAddr { Glibc.bind(fd, $0, socklen_t($1)) }

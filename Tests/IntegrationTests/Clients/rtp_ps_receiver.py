@@ -8,7 +8,7 @@ continuity, one timestamp per frame with the marker on its last packet), writes 
 
 It ends after --seconds, or --idle seconds without a packet once packets came; with --close-after (TCP)
 it closes the connection after that many seconds of receiving, as a platform hanging up."""
-import argparse, json, socket, struct, sys, time
+import argparse, json, select, socket, struct, sys, time
 
 
 def depay_h264(body, out):
@@ -113,12 +113,27 @@ def run_udp(args, c):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.bind(("127.0.0.1", args.port))
+    rtcp = None
+    reports = []
+    if args.sr:
+        # RFC 3550 11: RTCP on the RTP port + 1.
+        rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rtcp.bind(("127.0.0.1", args.port + 1))
     ready()
     s.settimeout(0.2)
     deadline = time.time() + args.seconds
     last = None
     last_rr = 0.0
     while time.time() < deadline:
+        if rtcp is not None:
+            readable, _, _ = select.select([s, rtcp], [], [], 0.2)
+            if rtcp in readable:
+                data, sender = rtcp.recvfrom(65536)
+                reports.append(sender_report(data, c))
+            if s not in readable:
+                if last is not None and time.time() - last > args.idle:
+                    break
+                continue
         try:
             data, sender = s.recvfrom(65536)
             if args.rtcp and time.time() - last_rr >= 0.5 and len(data) >= 12:
@@ -132,7 +147,17 @@ def run_udp(args, c):
             continue
         last = time.time()
         c.packet(data)
-    return {"closed_by": "timeout"}
+    return {"closed_by": "timeout", "sender_reports": reports}
+
+
+def sender_report(data, c):
+    """RFC 3550 6.4.1: the first packet of the compound must be an SR; what it says, beside what had arrived."""
+    if len(data) < 28 or data[0] >> 6 != 2 or data[1] != 200:
+        return {"bad": data.hex()}
+    ssrc, ntp_sec, ntp_frac, rtp_time, packets, octets = struct.unpack("!IIIIII", data[4:28])
+    return {"ssrc": ssrc, "ntp_unix": ntp_sec - 2208988800 + ntp_frac / 2**32, "rtp_time": rtp_time, "packets": packets,
+            "octets": octets, "at": time.time(), "length_words": struct.unpack("!H", data[2:4])[0],
+            "received_packets": c.packets, "received_payload": len(c.payload), "last_timestamp": c.last_ts}
 
 
 def run_tcp(args, c):
@@ -195,6 +220,7 @@ def main():
     a.add_argument("--close-after", type=float, default=None)
     a.add_argument("--connect", action="store_true", help="TCP: dial --port instead of listening on it")
     a.add_argument("--rtcp", action="store_true", help="UDP: send receiver reports back every 0.5 s")
+    a.add_argument("--sr", action="store_true", help="UDP: take sender reports on --port + 1 and list them")
     a.add_argument("--depay", choices=["h264"], default=None, help="ES: write the depacketized Annex B instead of payloads")
     args = a.parse_args()
     c = Checker(args.depay)
