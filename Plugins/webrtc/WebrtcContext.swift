@@ -7,14 +7,17 @@ final class WebrtcContext {
     let host: PluginHost
     let settings: WebrtcSettings
     let certificate: DtlsCertificate
+    /// Makes the "webrtc.rtp" ring a player reads (the plugin, which outlives every ring and context).
+    unowned let ringMuxers: RingMuxerFactory
     /// sockets[i] belongs to loop i: a session sends on its own loop's socket.
     let sockets: [OpaquePointer]
     let table = WebrtcSessionTable(limit: 2_000)
     /// The address checks are keyed by (the socket is bound to one port on every address).
     let localAddress: TransportAddress
 
-    init(host: PluginHost, settings: WebrtcSettings, certificate: DtlsCertificate, sockets: [OpaquePointer]) {
+    init(host: PluginHost, settings: WebrtcSettings, certificate: DtlsCertificate, sockets: [OpaquePointer], ringMuxers: RingMuxerFactory) {
         self.host = host
+        self.ringMuxers = ringMuxers
         self.settings = settings
         self.certificate = certificate
         self.sockets = sockets

@@ -2,56 +2,51 @@ import MediaFormats
 import RtpFormats
 import WebRtcProtocol
 
-/// One source track sent to a player: the negotiated payload type and our SSRC, the packetizer, the
-/// retransmission history and what the sender report needs.
+/// One source track sent to a player: the negotiated payload type, our SSRC and our own sequence numbering
+/// over the shared ring's packets, the retransmission history and what the sender report needs.
 struct WebrtcOutTrack {
     let codec: Codec
     let clock: RtpClock
-    var packetizer: any RtpPacketizer
-    /// SPS/PPS (H.265: with the VPS) from the track's extradata, put in front of a keyframe that lacks them (RTMP sends them out of band).
-    let parameterSets: [[UInt8]]
+    let payloadType: UInt8
+    let ssrc: UInt32
+    /// The next sequence number: this player's own, continuous whatever the ring's packets were numbered, so a
+    /// skip or a republished source shows the client no gap to NACK.
+    var sequence: UInt16
     var history: WebrtcSendHistory
     /// Where NACKed packets go when the player negotiated RTX (RFC 4588); nil: resent as they were.
     var rtx: RtxStream?
-    /// H.264 only, when `bframe_filter` is on: what keeps pictures in presentation order.
-    var reorder: H264ReorderFilter?
     var packets: UInt32 = 0
     var octets: UInt32 = 0
     var lastTimestamp: UInt32 = 0
     var lastSentUs: Int64 = 0
 
-    var ssrc: UInt32 { packetizer.ssrc }
-
-    init(codec: Codec, clock: RtpClock, packetizer: any RtpPacketizer, parameterSets: [[UInt8]], history: WebrtcSendHistory, bframeFilter: Bool) {
+    init(codec: Codec, clock: RtpClock, payloadType: UInt8, ssrc: UInt32, firstSequence: UInt16, history: WebrtcSendHistory) {
         self.codec = codec
         self.clock = clock
-        self.packetizer = packetizer
+        self.payloadType = payloadType & 0x7F
+        self.ssrc = ssrc
+        sequence = firstSequence
         self.history = history
-        reorder = codec == .h264 && bframeFilter ? H264ReorderFilter() : nil
-        self.parameterSets = reorder == nil ? parameterSets
-            : parameterSets.map { NalUnits.h264Type($0[...]) == 7 ? H264SpsReorderRewrite.withoutReordering($0[...]) ?? $0 : $0 }
     }
 
-    /// The access unit as sent: with the parameter sets in band before a keyframe that has none.
-    /// With the B-frame filter, an in-band SPS is rewritten as the out-of-band ones were (see init).
-    func accessUnit(_ data: UnsafeRawBufferPointer, key: Bool) -> [UInt8] {
-        guard codec == .h264 || codec == .h265, key else { return Array(data) }
-        guard !parameterSets.isEmpty, !Self.hasSps(data, codec: codec) else {
-            return reorder == nil ? Array(data) : H264ReorderFilter.accessUnit(Array(data)[...])
-        }
-        var au = NalUnits.lengthPrefixed(parameterSets.map { $0[...] })
-        au.append(contentsOf: data)
-        return au
-    }
-
-    static func hasSps(_ data: UnsafeRawBufferPointer, codec: Codec) -> Bool {
-        var i = 0
-        while i + 5 <= data.count {
-            let len = Int(data[i]) << 24 | Int(data[i + 1]) << 16 | Int(data[i + 2]) << 8 | Int(data[i + 3])
-            if codec == .h265 ? (data[i + 4] >> 1) & 0x3F == 33 : data[i + 4] & 0x1F == 7 { return true }
-            i += 4 + len
-        }
-        return false
+    /// Copies one of the ring's packets into `out` as this player's: payload type (the marker bit kept), sequence
+    /// number and SSRC rewritten; records it for retransmission. The packet is at least an RTP header (the
+    /// ring's reader checked) and has no header extension to rewrite (the ring's packetizers add none).
+    mutating func rewrite(_ packet: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: packet)
+        out[1] = out[1] & 0x80 | payloadType
+        out[2] = UInt8(truncatingIfNeeded: sequence >> 8)
+        out[3] = UInt8(truncatingIfNeeded: sequence)
+        out[8] = UInt8(truncatingIfNeeded: ssrc >> 24)
+        out[9] = UInt8(truncatingIfNeeded: ssrc >> 16)
+        out[10] = UInt8(truncatingIfNeeded: ssrc >> 8)
+        out[11] = UInt8(truncatingIfNeeded: ssrc)
+        history.record(sequence: sequence, packet: out)
+        lastTimestamp = UInt32(out[4]) << 24 | UInt32(out[5]) << 16 | UInt32(out[6]) << 8 | UInt32(out[7])
+        sequence &+= 1
+        packets &+= 1
+        octets &+= UInt32(truncatingIfNeeded: out.count - RtpPacket.headerSize)
     }
 
     /// RTCP sender report for now: the RTP time advanced from the last packet's by the wall time since.

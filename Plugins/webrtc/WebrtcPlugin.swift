@@ -3,7 +3,7 @@ import PluginABI
 import WebRtcProtocol
 
 /// The plugin: one UDP port bound on every loop, the WHEP routes, the session table.
-final class WebrtcPlugin: PluginLifecycle, PluginStatusReporting {
+final class WebrtcPlugin: PluginLifecycle, PluginStatusReporting, RingMuxerFactory {
     let host: PluginHost
     /// Set by start on control, read by every loop's datagram callback.
     private let running = LockedValue<WebrtcContext?>(nil)
@@ -28,7 +28,7 @@ final class WebrtcPlugin: PluginLifecycle, PluginStatusReporting {
             host.log(MR_LOG_ERROR, "cannot bind \(settings.bind):\(settings.port)/udp on every loop: \(host.lastError)")
             return Int32(MR_ERR_IO)
         }
-        let c = WebrtcContext(host: host, settings: settings, certificate: certificate, sockets: sockets)
+        let c = WebrtcContext(host: host, settings: settings, certificate: certificate, sockets: sockets, ringMuxers: self)
         running.withLock { $0 = c }
         guard WebrtcSignalling(context: c).addRoutes() else { return Int32(MR_ERR) }
         WebrtcSessionCommands.offer(host) { [running] in running.withLock { $0 } }
@@ -46,6 +46,11 @@ final class WebrtcPlugin: PluginLifecycle, PluginStatusReporting {
         }
         // The host closes the sockets.
         running.withLock { $0 = nil }
+    }
+
+    /// The "webrtc.rtp" ring of a source, made when its first WHEP player opens it.
+    func makeMuxer(for ring: OpaquePointer) -> RingMuxer? {
+        WebrtcRingMuxer(host: host, ring: ring, bframeFilter: context?.settings.bframeFilter ?? true)
     }
 
     var statusLine: String {

@@ -19,7 +19,7 @@ extension WebrtcSession {
             if key, tracks[index]?.codec.isVideo == true { keyframeDelivered() }
             let data = host.bytes(of: payload)
             if state == .playing {
-                sendFrame(track: index, key: key, pts: f.pts, data: data, nowUs: nowUs)
+                sendFrame(track: index, packets: data, nowUs: nowUs)
                 continue
             }
             if key, tracks[index]?.codec.isVideo == true {
@@ -27,7 +27,7 @@ extension WebrtcSession {
                 pendingBytes = 0
             }
             guard pendingBytes + data.count <= Self.pendingLimit else { continue }
-            pending.append((index, key, f.pts, Array(data)))
+            pending.append((index, Array(data)))
             pendingBytes += data.count
         }
         flushBatch()
@@ -39,36 +39,28 @@ extension WebrtcSession {
         pendingBytes = 0
         let nowUs = WallClock.microseconds()
         for f in held {
-            f.data.withUnsafeBytes { sendFrame(track: f.track, key: f.key, pts: f.pts, data: $0, nowUs: nowUs) }
+            f.packets.withUnsafeBytes { sendFrame(track: f.track, packets: $0, nowUs: nowUs) }
         }
         flushBatch()
     }
 
-    /// Packetizes one frame, keeps each packet for retransmission, encrypts and queues it in the batch.
-    private func sendFrame(track index: Int, key: Bool, pts: Int64, data: UnsafeRawBufferPointer, nowUs: Int64) {
-        guard var t = tracks[index], let outbound, let peer else { return }
-        if t.reorder?.admit(pts: pts, key: key) == false {
-            tracks[index] = t
-            host.stat("bframes_dropped", add: 1)
-            counters.bframesDropped += 1
-            return
+    /// Sends one frame of the shared ring (WebrtcRingMuxer): each packet made this player's, kept for
+    /// retransmission, encrypted and queued in the batch.
+    private func sendFrame(track index: Int, packets payload: UnsafeRawBufferPointer, nowUs: Int64) {
+        // Taken out of the dictionary while it is changed: a copy left in it would share the history's buffers,
+        // and the first write would copy all of them (measured: half the server's CPU at 200 players).
+        guard let outbound, let peer, var t = tracks.removeValue(forKey: index) else { return }
+        defer { tracks[index] = t }
+        counters.bframesDropped += WebrtcRingMuxer.dropped(payload)
+        var sent = 0
+        WebrtcRingMuxer.forEachPacket(payload) { packet in
+            t.rewrite(packet, into: &scratch)
+            do { try outbound.protectRtp(&scratch) } catch { return }
+            queue(scratch, to: peer)
+            sent += 1
         }
-        let timestamp = t.clock.timestamp(microseconds: pts)
-        let au = t.accessUnit(data, key: key)
-        var packets: [[UInt8]] = []
-        t.packetizer.packetize(au[...], timestamp: timestamp) { packets.append(Array($0)) }
-        for var p in packets {
-            let sequence = UInt16(p[2]) << 8 | UInt16(p[3])
-            t.history.record(sequence: sequence, packet: p)
-            t.packets &+= 1
-            t.octets &+= UInt32(truncatingIfNeeded: p.count - RtpPacket.headerSize)
-            do { try outbound.protectRtp(&p) } catch { continue }
-            queue(p, to: peer)
-        }
-        t.lastTimestamp = timestamp
         t.lastSentUs = nowUs
-        tracks[index] = t
-        host.stat("rtp_packets_out", add: Int64(packets.count))
+        host.stat("rtp_packets_out", add: Int64(sent))
     }
 
     private func queue(_ datagram: [UInt8], to address: WebrtcPeerAddress) {

@@ -88,9 +88,11 @@ final class WebrtcSession: ReaderHandler {
     var tracks: [Int: WebrtcOutTrack] = [:]
     /// Frames since the last keyframe while the handshake runs, sent once SRTP is ready (the reader starts on
     /// the GOP cache: the first picture shows without a PLI round trip).
-    var pending: [(track: Int, key: Bool, pts: Int64, data: [UInt8])] = []
+    var pending: [(track: Int, packets: [UInt8])] = []
     var pendingBytes = 0
     var batch = UdpBatchBuilder()
+    /// [loop] The packet being rewritten and encrypted: one buffer for all, so sending allocates nothing.
+    var scratch: [UInt8] = []
 
     var host: PluginHost { context.host }
     var label: String {
@@ -133,8 +135,9 @@ final class WebrtcSession: ReaderHandler {
             guard allowed else { return fail(403, "\(publishing ? "publish" : "play") denied: \(reason)") }
             if publishing { return publish() }
             state = .waitingSource
-            let (rc, out) = host.openReader(vhost: target.vhost, app: target.app, stream: target.stream, protocolName: "webrtc",
-                                            peer: target.peer, loop: loop, box: box)
+            scratch.reserveCapacity(1500)
+            let (rc, out) = host.openReader(vhost: target.vhost, app: target.app, stream: target.stream, format: WebrtcRingMuxer.format,
+                                            muxer: context.ringMuxers, protocolName: "webrtc", peer: target.peer, loop: loop, box: box)
             guard rc == MR_OK, let out else { return fail(500, "cannot play: \(host.lastError)") }
             reader = out
         }
@@ -200,14 +203,14 @@ final class WebrtcSession: ReaderHandler {
             guard let ssrc = n.localSsrc, let source = n.kind == "video" ? video : audio else { continue }
             let (codec, info) = source.value
             let rate = Int(n.codec.clockRate)
-            guard let clock = RtpClock(rate: rate),
-                  let p = RtpPacketizers.make(codec: codec, payloadType: n.payloadType, ssrc: ssrc, clockRate: rate,
-                                              channels: Int(max(1, info.channels)), maxPayload: 1200,
-                                              firstSequence: UInt16.random(in: 0...UInt16.max)) else { continue }
-            let sets = WebrtcVideoCodecs.parameterSets(codec, extradata: info.extradataBytes)
-            tracks[source.key] = WebrtcOutTrack(codec: codec, clock: clock, packetizer: p, parameterSets: sets,
-                                                history: WebrtcSendHistory(capacity: codec.isVideo ? 1024 : 256),
-                                                bframeFilter: context.settings.bframeFilter)
+            guard rate == WebrtcRingMuxer.clockRate(codec, info), let clock = RtpClock(rate: rate) else {
+                host.log(MR_LOG_WARNING, "\(label): \(n.kind) negotiated at \(rate) Hz, the shared packets are at "
+                         + "\(WebrtcRingMuxer.clockRate(codec, info)) Hz: not sent")
+                continue
+            }
+            tracks[source.key] = WebrtcOutTrack(codec: codec, clock: clock, payloadType: n.payloadType, ssrc: ssrc,
+                                                firstSequence: UInt16.random(in: 0...UInt16.max),
+                                                history: WebrtcSendHistory(capacity: codec.isVideo ? 1024 : 256))
             if let pt = n.rtxPayloadType, let rtxSsrc = n.localRtxSsrc {
                 tracks[source.key]?.rtx = RtxStream(payloadType: pt, ssrc: rtxSsrc, firstSequence: UInt16.random(in: 0...UInt16.max))
             }
@@ -269,15 +272,19 @@ final class WebrtcSession: ReaderHandler {
         let tuple = FiveTuple(local: context.localAddress, remote: address.transport)
         switch ice.handle(datagram: bytes[...], tuple: tuple, nowMs: nowMs) {
         case .reply(let out, _, let event):
-            send([out], to: address)
+            var selected = false
             if case .selected(_, let pair, _) = event, pair.remote == address.transport {
+                // Bound before the reply leaves: the client's first DTLS record, sent as soon as the reply is in,
+                // may reach another loop's socket before this one binds, and would wait for its retransmission.
+                selected = true
                 peer = address
                 counters.peer = address.transport.description
                 context.table.bind(address.transport, to: self)
-                if let d = dtls, d.isClient, !dtlsStarted {
-                    dtlsStarted = true
-                    send(d.start(), to: address)
-                }
+            }
+            send([out], to: address)
+            if selected, let d = dtls, d.isClient, !dtlsStarted {
+                dtlsStarted = true
+                send(d.start(), to: address)
             }
         case .payload(_, .dtls):
             handleDtls(bytes, from: address)

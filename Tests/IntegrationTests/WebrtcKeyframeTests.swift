@@ -27,13 +27,6 @@ extension WebrtcWhepTests {
         return (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? ["raw": text]
     }
 
-    /// The webrtc plugin's stat `name` in /metrics, 0 when absent.
-    func webrtcStat(_ http: Int, _ name: String) -> Int {
-        let text = talk(port: http, "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n") ?? ""
-        let prefix = "mediarouter_plugin_stat{plugin=\"webrtc\",name=\"\(name)\"} "
-        return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }.map { Int($0) } ?? 0
-    }
-
     func webrtcSessions(_ http: Int) throws -> [[String: Any]] {
         let answer = try SrtTools.api(http, "getAllSession")
         return (answer["data"] as? [[String: Any]] ?? []).filter { $0["protocol"] as? String == "webrtc" }
@@ -205,5 +198,14 @@ extension WebrtcWhepTests {
         XCTAssertGreaterThan(r["video_frames_after_mark"] as? Int ?? 0, 40, "the second publisher's pictures decode: \(r)\n\(s.log)", file: file, line: line)
         XCTAssertFalse(s.log.contains("ended: the stream ended"), s.log, file: file, line: line)
         XCTAssertFalse(s.log.contains("did not return within"), s.log, file: file, line: line)
+    }
+}
+
+extension XCTestCase {
+    /// The webrtc plugin's stat `name` in /metrics, 0 when absent.
+    func webrtcStat(_ http: Int, _ name: String) -> Int {
+        let text = talk(port: http, "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n") ?? ""
+        let prefix = "mediarouter_plugin_stat{plugin=\"webrtc\",name=\"\(name)\"} "
+        return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }.map { Int($0) } ?? 0
     }
 }

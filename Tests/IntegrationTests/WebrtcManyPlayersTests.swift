@@ -46,5 +46,12 @@ final class WebrtcManyPlayersTests: XCTestCase {
         }
         XCTAssertEqual(players.filter { ($0["url"] as? String ?? "").contains("stream=w") }.count, 10, out)
         XCTAssertTrue(s.waitForLog("ended: deleted by the client", count: 20), s.log)
+        // Each source's frames are packetized once (the "webrtc.rtp" ring) and every player sends those packets:
+        // ten players per source send several times what was packetized (measured 5.7 times: the ring runs from the
+        // first player's start to the last one's end, a player for 8 s of it); a packetizer per player would make it 1.
+        let packetized = webrtcStat(http, "rtp_packetized"), sent = webrtcStat(http, "rtp_packets_out")
+        print("RTP packets: \(packetized) packetized, \(sent) sent")
+        XCTAssertGreaterThan(packetized, 0, "the players read the shared ring")
+        XCTAssertGreaterThanOrEqual(sent, 3 * packetized, "packetized \(packetized), sent \(sent)")
     }
 }
