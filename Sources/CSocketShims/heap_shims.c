@@ -9,9 +9,15 @@ void mr_shim_heap(size_t *in_use, size_t *held_free) {
     *in_use = info.uordblks + info.hblkhd;
     *held_free = info.fordblks;
 }
+
+void mr_shim_heap_trim(void) {
+    malloc_trim(0);
+}
 #else
 void mr_shim_heap(size_t *in_use, size_t *held_free) {
     *in_use = 0;
     *held_free = 0;
 }
+
+void mr_shim_heap_trim(void) {}
 #endif

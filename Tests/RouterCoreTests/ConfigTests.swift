@@ -10,6 +10,13 @@ final class ConfigTests: XCTestCase {
         do { _ = try validate(text); return nil } catch let e as ConfigError { return e } catch { return nil }
     }
 
+    func testGopCacheFollowsReaderMaxLagUnlessSet() throws {
+        XCTAssertEqual(try validate("[server]\n").settings.bus.ringSoftLimit, 512)
+        XCTAssertEqual(try validate("[server]\nreader_max_lag = 300\n").settings.bus.ringSoftLimit, 300)
+        XCTAssertEqual(try validate("[server]\nreader_max_lag = 300\ngop_cache_frames = 2000\n").settings.bus.ringSoftLimit, 2000)
+        XCTAssertEqual(try validate("[server]\nreader_max_lag = 9000\n").settings.bus.ringSoftLimit, 4096, "never past ring_frames")
+    }
+
     func testValidFileGivesSettingsAndEntriesInFileOrder() throws {
         let c = try validate("""
         [server]

@@ -21,6 +21,15 @@ final class MediaBufferTests: XCTestCase {
         api.buf_release(s)
     }
 
+    func testStorageIsTheRequestedSizeNotThePowerOfTwoAbove() {
+        // Ring frames never grow; NIO's rounding would hold 16 KiB for a 9 KiB frame.
+        for n in [1, 1000, 9000, 70_000] {
+            let b = MediaBuffer(capacity: n)
+            XCTAssertEqual(b.byteBuffer.readableBytes, n)
+            XCTAssertEqual(b.byteBuffer.capacity, n)
+        }
+    }
+
     func testSliceOutOfRangeIsRefused() throws {
         let b = try XCTUnwrap(api.buf_alloc(16))
         XCTAssertNil(api.buf_slice(b, 10, 7))

@@ -9,4 +9,7 @@
  * mallinfo2 does not exist. */
 void mr_shim_heap(size_t *in_use, size_t *held_free);
 
+/* Returns the allocator's free pages to the kernel (glibc malloc_trim(0)); nothing where it does not exist. */
+void mr_shim_heap_trim(void);
+
 #endif

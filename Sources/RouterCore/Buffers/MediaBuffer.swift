@@ -1,5 +1,6 @@
-import NIOCore
+import Glibc
 import NIOConcurrencyHelpers
+@_spi(CustomByteBufferAllocator) import NIOCore
 
 /// The reference-counted buffer behind `mr_buf`.
 ///
@@ -23,8 +24,7 @@ public final class MediaBuffer: @unchecked Sendable {
 
     /// A new writable buffer of `count` bytes (contents unspecified).
     public init(capacity count: Int) {
-        var buffer = Self.allocator.buffer(capacity: max(count, 1))
-        buffer.moveWriterIndex(forwardBy: count)
+        var buffer = Self.exactBuffer(count)
         self.count = count
         self.baseAddress = count == 0
             ? Self.emptyByte
@@ -32,6 +32,19 @@ public final class MediaBuffer: @unchecked Sendable {
         self.storage = buffer
         self.foreign = nil
         LiveObjects.buffer(bytes: count, alive: true)
+    }
+
+    /// `count` writable bytes in storage of exactly that size. NIO rounds a new buffer's capacity up to a
+    /// power of two, which for media frames (a ring holds about a thousand of them per format) wastes a
+    /// third of the ring's memory on average; these buffers never grow, so the rounding buys nothing.
+    private static func exactBuffer(_ count: Int) -> ByteBuffer {
+        if count > 0, let raw = malloc(count) {
+            // The default allocator frees with free(3), which is what malloc's memory needs.
+            return ByteBuffer(takingOwnershipOf: UnsafeMutableRawBufferPointer(start: raw, count: count), allocator: allocator)
+        }
+        var buffer = allocator.buffer(capacity: max(count, 1))
+        buffer.moveWriterIndex(forwardBy: count)
+        return buffer
     }
 
     /// Copies `bytes`.

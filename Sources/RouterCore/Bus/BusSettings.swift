@@ -1,7 +1,8 @@
 /// Bus limits from `[server]`; fixed for the life of a source.
 public struct BusSettings: Sendable, Equatable {
     public var ringCapacity = 4096
-    public var ringSoftLimit = 1024
+    /// Frames kept before the newest GOP: readerMaxLag, as no reader at the default lag is sent older ones.
+    public var ringSoftLimit = 512
     public var readerMaxLag = 512
     public var playWaitMs = 3000
     public var reconnectWindowMs = 0

@@ -25,7 +25,7 @@ public struct ServerSettings: Equatable, Sendable {
         ("none_reader_ms", "integer", "a stream with no readers this long raises the none-reader event"),
         ("reader_max_lag", "integer", "frames a reader may fall behind before it skips to a keyframe"),
         ("ring_frames", "integer", "hard bound of frames a ring keeps"),
-        ("gop_cache_frames", "integer", "frames kept beyond the newest GOP for lagging readers"),
+        ("gop_cache_frames", "integer", "frames kept beyond the newest GOP for lagging readers; default: reader_max_lag"),
         ("merge_write_ms", "integer", "deliver frames to players at most this often (0 = at once): fewer socket writes"),
         ("coalesce_audio", "boolean", "with merge_write_ms = 0, audio waits for the next video frame (at most one frame interval, 50 ms)"),
         ("auth_timeout_ms", "integer", "how long an auth question waits for its handler"),
@@ -55,7 +55,10 @@ public struct ServerSettings: Equatable, Sendable {
         if let v = try reader.int("none_reader_ms", range: 100...86_400_000) { s.bus.noneReaderMs = v }
         if let v = try reader.int("reader_max_lag", range: 1...1_000_000) { s.bus.readerMaxLag = v }
         if let v = try reader.int("ring_frames", range: 64...1_000_000) { s.bus.ringCapacity = v }
-        if let v = try reader.int("gop_cache_frames", range: 1...1_000_000) { s.bus.ringSoftLimit = v }
+        // Unset, it follows reader_max_lag: frames older than that are never sent to a reader (one that far
+        // behind skips to the newest keyframe), and each ring held them: 3.5 MB of a 2 Mbit/s stream's
+        // source ring and again of every derived ring at the former 1024.
+        s.bus.ringSoftLimit = try reader.int("gop_cache_frames", range: 1...1_000_000) ?? s.bus.readerMaxLag
         s.bus.ringSoftLimit = min(s.bus.ringSoftLimit, s.bus.ringCapacity)
         if let v = try reader.int("merge_write_ms", range: 0...1000) { s.bus.mergeWriteMs = v }
         if let v = try reader.bool("coalesce_audio") { s.bus.coalesceAudio = v }

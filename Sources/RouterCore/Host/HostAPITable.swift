@@ -275,7 +275,7 @@ enum HostAPITable {
             guard conn.channel.eventLoop.inEventLoop else { return LastError.fail(MR_ERR_THREAD, "conn_send off the connection's loop") }
             guard count >= 0, count <= 4096, count == 0 || list != nil else { return LastError.fail(MR_ERR_INVALID, "bad buffer list") }
             // The fan-out hot path: no array, one write per buffer, one flush.
-            return conn.send(count: count) { i in list.flatMap { buf($0[i]) }?.byteBuffer }
+            return conn.sendPaced(count: count) { i in list.flatMap { buf($0[i]) }?.byteBuffer }
         }
         api.conn_send_vec = { c, vec, count in
             guard let conn = TcpConnection.from(c) else { return LastError.fail(MR_ERR_INVALID, "no connection") }
@@ -302,7 +302,7 @@ enum HostAPITable {
             }
             // Pieces are taken in order, so the inline runs are consumed front to back.
             var inlineAt = inline.readerIndex
-            return conn.send(count: count) { i in
+            return conn.sendPaced(count: count) { i in
                 let v = vec[i]
                 if let b = buf(v.buf) {
                     let whole = b.byteBuffer
@@ -318,14 +318,17 @@ enum HostAPITable {
             guard p != nil || n == 0 else { return LastError.fail(MR_ERR_INVALID, "no data") }
             var b = conn.channel.allocator.buffer(capacity: n)
             b.writeBytes(UnsafeRawBufferPointer(start: p, count: n))
-            return conn.send([b])
+            return conn.sendPaced(count: 1) { _ in b }
         }
         api.conn_cork = { c, on in TcpConnection.from(c)?.setCorked(on != 0) }
         api.conn_set_nodelay = { c, on in
             guard let conn = TcpConnection.from(c) else { return }
             conn.channel.setOption(.socketOption(.tcp_nodelay), value: on != 0 ? 1 : 0).whenFailure { _ in }
         }
-        api.conn_writable = { c in (TcpConnection.from(c)?.channel.isWritable ?? false) ? 1 : 0 }
+        api.conn_writable = { c in
+            guard let conn = TcpConnection.from(c) else { return 0 }
+            return conn.channel.isWritable && !conn.heldWritability ? 1 : 0
+        }
         api.conn_pending_bytes = { c in
             guard let conn = TcpConnection.from(c), conn.channel.eventLoop.inEventLoop else { return 0 }
             return ((try? conn.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? nil).map { Int($0) } ?? 0

@@ -13,6 +13,7 @@ public final class MediaRouterServer: @unchecked Sendable {
     private let executableDir: String
     private var current: ServerConfig
     private var watcher: ConfigWatcher?
+    private var trimmer: HeapTrimmer?
     private var logger: Logger
     public let logLevel: NIOLockedValueBox<Logger.Level>
 
@@ -95,6 +96,7 @@ public final class MediaRouterServer: @unchecked Sendable {
             manager.apply(current.plugins)
             manager.publishDescriptions()
             if current.settings.watchConfig { startWatcher(intervalMs: current.settings.watchIntervalMs) }
+            trimmer = HeapTrimmer(queue: control)
             // Every plugin has started or been refused: listeners are bound (what a supervisor or a test waits for).
             logger.notice("ready (plugins started)")
         }
@@ -158,6 +160,8 @@ public final class MediaRouterServer: @unchecked Sendable {
         control.sync {
             watcher?.stop()
             watcher = nil
+            trimmer?.stop()
+            trimmer = nil
             logger.info("stopping")
             manager.stopAll()
         }

@@ -15,6 +15,15 @@ final class TcpConnection: @unchecked Sendable {
     var closed = false
     var closeReason: mr_close_reason?
     var errorMessage: String?
+    /// A large send waiting to go to NIO in chunks (TcpConnection+Backlog.swift); empty in the steady state.
+    var backlog: [ByteBuffer] = []
+    var backlogNext = 0
+    var chunkInFlight = false
+    /// The plugin is held "not writable" because of the backlog.
+    var heldWritability = false
+    var pluginSeesWritable = true
+    /// A graceful close asked for while the backlog drained.
+    var closeWhenDrained = false
     private(set) lazy var peerText = OwnedCString(channel.remoteAddress.map(Self.format) ?? "unknown")
     private(set) lazy var localText = OwnedCString(channel.localAddress.map(Self.format) ?? "unknown")
 
@@ -75,6 +84,8 @@ final class TcpConnection: @unchecked Sendable {
         if closeReason == nil { closeReason = MR_CLOSE_LOCAL }
         if abort {
             channel.close(promise: nil)
+        } else if !backlog.isEmpty {
+            closeWhenDrained = true   // the backlog's bytes go first; its last chunk closes
         } else {
             // NIO fails writes still queued at close: close once the last queued write has completed,
             // so the peer gets every byte the plugin sent.
@@ -101,6 +112,7 @@ final class TcpConnection: @unchecked Sendable {
         let message = errorMessage ?? Self.describe(reason)
         owner?.forget(self)
         context = nil
+        dropBacklog()
         // NIO may report a close from inside a write or close call; the plugin hears of it from the loop,
         // never re-entrantly from inside a host call.
         channel.eventLoop.execute {
@@ -156,8 +168,10 @@ final class TcpConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        guard !connection.closed, let cb = connection.callbacks.onWritable else { return }
-        cb(connection.user, connection.handle, context.channel.isWritable ? 1 : 0)
+        // While a backlog drains the plugin stays paused; it hears "writable" when the backlog is gone.
+        let writable = context.channel.isWritable
+        guard !(writable && connection.heldWritability) else { return }
+        connection.tellWritable(writable)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

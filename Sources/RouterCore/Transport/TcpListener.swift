@@ -33,8 +33,15 @@ final class TcpListener: @unchecked Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(.init(rawValue: SO_REUSEPORT)), value: reusePort ? 1 : 0)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
+            // NIO's queue of a player that does not keep up holds up to `high` bytes of frames, two buffers
+            // each, in a ring that keeps its largest size: 64 KiB (a quarter second of a 2 Mbit/s stream, on
+            // top of the kernel's socket buffer) bounds that ring to about 64 entries where 256 KiB took 256.
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
             .childChannelOption(.maxMessagesPerRead, value: 4)
+            // NIO keeps each connection's receive buffer for reuse at the largest size it reached. A player
+            // sends one request (HTTP, RTSP) or a handshake and then only reads, so starting at NIO's 2 KiB
+            // held 1.5 KiB per player for nothing; a publisher's reads double it up to the same 64 KiB cap.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
             .childChannelInitializer { [weak owner] channel in
                 guard let owner, owner.alive.load(ordering: .relaxed) else {
                     return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
