@@ -141,6 +141,7 @@ let package = Package(
             ]
         ),
         // Benchmarks: run release builds by hand (see docs/benchmarks.md); they are not timed tests.
+        // The counting malloc is also linked by FanoutGuardTests (so into the package's test binary).
         .target(name: "CMallocCounter", path: "Benchmarks/CMallocCounter"),
         .executableTarget(
             name: "mediarouter-busbench",
@@ -166,7 +167,7 @@ let package = Package(
         .testTarget(name: "RouterManagementTests", dependencies: ["RouterManagement"]),
         .testTarget(
             name: "RouterCoreTests",
-            dependencies: ["RouterCore", "PluginABI"]
+            dependencies: ["RouterCore", "PluginABI", "TestSupport"]
         ),
         // Helpers shared by the unit-test targets (a seeded generator for the fuzz cases).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -195,6 +196,16 @@ let package = Package(
             path: "Tests/PluginHarness"
         ),
         .testTarget(name: "PluginHarnessTests", dependencies: ["PluginHarness", "RouterCore", "PluginABI", "RtmpProtocol", "MediaFormats"]),
+        // CI's regression guard on the fan-out path: allocations and loop user CPU per delivery at 100 readers.
+        .testTarget(
+            name: "FanoutGuardTests",
+            dependencies: [
+                "RouterCore", "PluginABI", "PluginHarness", "CMallocCounter", "TestSupport",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["PluginABI"],

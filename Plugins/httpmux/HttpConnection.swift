@@ -403,8 +403,11 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
         let bytes = timeline.send(host, conn, frames) { out, buf, data, shift in
             // WebSocket frames keep their header (the tag lengths do not change); the tags inside are rewritten.
             let from = websocket ? WebSocket.headerLength(data) : 0
-            guard FlvTagRebase.isWholeTags(data, from: from) else { return false }
-            if from > 0 { out.range(buf, 0, from) }
+            if from > 0 {
+                // append checks the tags itself; the header range must only go out when they are whole.
+                guard FlvTagRebase.isWholeTags(data, from: from) else { return false }
+                out.range(buf, 0, from)
+            }
             return FlvTagRebase.append(&out, buf: buf, data: data, from: from, shiftMs: shift)
         }
         core.countOut(bytes)

@@ -43,7 +43,7 @@ public struct BusTrack: Equatable, Sendable {
     }
 
     /// The C form, valid inside `body` (the extradata is borrowed for the call).
-    func withInfo<T>(_ body: (inout mr_track_info) -> T) -> T {
+    public func withInfo<T>(_ body: (inout mr_track_info) -> T) -> T {
         extradata.withUnsafeBufferPointer { e in
             var info = mr_track_info()
             info.size = UInt32(MemoryLayout<mr_track_info>.size)

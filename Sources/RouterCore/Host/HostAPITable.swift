@@ -292,13 +292,14 @@ enum HostAPITable {
                     guard v.bytes != nil || v.len == 0, v.len <= 1 << 20 else { return LastError.fail(MR_ERR_INVALID, "bad inline bytes at \(i)") }
                 }
             }
-            // All inline runs go into one small buffer, written first and then sliced: one allocation per
-            // call however many pieces a player's packet rewrite needs.
+            // All inline runs go into the connection's scratch buffer, written first and then sliced: no
+            // allocation per call once the previous call's slices have left NIO's queue.
             var inlineTotal = 0
             for i in 0..<count where vec[i].buf == nil { inlineTotal += vec[i].len }
-            var inline = conn.channel.allocator.buffer(capacity: max(inlineTotal, 1))
-            for i in 0..<count where vec[i].buf == nil {
-                inline.writeBytes(UnsafeRawBufferPointer(start: vec[i].bytes, count: vec[i].len))
+            let inline = conn.inlineScratch(inlineTotal) { scratch in
+                for i in 0..<count where vec[i].buf == nil {
+                    scratch.writeBytes(UnsafeRawBufferPointer(start: vec[i].bytes, count: vec[i].len))
+                }
             }
             // Pieces are taken in order, so the inline runs are consumed front to back.
             var inlineAt = inline.readerIndex

@@ -24,6 +24,10 @@ final class TcpConnection: @unchecked Sendable {
     var pluginSeesWritable = true
     /// A graceful close asked for while the backlog drained.
     var closeWhenDrained = false
+    /// conn_send_vec's inline runs (a player's rewritten packet headers), sent as slices of it. NIO drops
+    /// the slices once the socket took them, usually within the same call, so the next call finds the
+    /// storage unique and reuses it; while slices are still queued, `clear` gives it fresh storage.
+    private var scratch: ByteBuffer?
     private(set) lazy var peerText = OwnedCString(channel.remoteAddress.map(Self.format) ?? "unknown")
     private(set) lazy var localText = OwnedCString(channel.localAddress.map(Self.format) ?? "unknown")
 
@@ -68,6 +72,24 @@ final class TcpConnection: @unchecked Sendable {
         if !corked { context.flush() }
         return Int32(MR_OK)
     }
+
+    /// The scratch buffer emptied, at least `count` bytes, filled by `fill`; the caller slices the copy it gets.
+    /// A buffer grown past `scratchKept` (a plugin sent large inline bytes once) is not kept.
+    func inlineScratch(_ count: Int, _ fill: (inout ByteBuffer) -> Void) -> ByteBuffer {
+        if var s = scratch, s.capacity >= count {
+            scratch = nil   // `s` is then the only reference: the storage stays unique while it is cleared and written
+            s.clear()
+            fill(&s)
+            scratch = s
+            return s
+        }
+        var s = channel.allocator.buffer(capacity: max(count, 256))
+        fill(&s)
+        scratch = s.capacity <= Self.scratchKept ? s : nil
+        return s
+    }
+
+    static let scratchKept = 4096
 
     func setCorked(_ on: Bool) {
         corked = on

@@ -1,0 +1,28 @@
+/// The fan-out guard's thresholds, from measured values with a margin (docs/benchmarks.md, "Regression
+/// guard"). Allocations are counted on the loop threads and repeat exactly from run to run; the margin is
+/// half an allocation per delivery, so one more allocation per delivery fails. The user-CPU budgets are about
+/// twice the measured figure, because CI machines are shared: they catch a gross regression only.
+///
+/// Measured in the debug build `scripts/test.sh` runs, where unspecialized generic code in NIO's write path
+/// allocates about three times per write; a release build allocates about 0.05 times per delivery (the
+/// server's own figure) and spends far less CPU, so the debug CPU budgets hold there too.
+enum FanoutBudget {
+    /// Bus alone: 0.16 per delivery measured (16 per frame at 100 readers, all O(loops) per frame).
+    static let busAllocationsPerDelivery = 0.5
+    /// 520-590 ns measured.
+    static let busUserNsPerDelivery = 1_200.0
+    #if DEBUG
+    /// 3.36 measured: NIO's writev path in a debug build; nothing of ours allocates per delivery.
+    static let httpFlvAllocationsPerDelivery = 3.9
+    #else
+    static let httpFlvAllocationsPerDelivery = 0.5
+    #endif
+    /// 43-46 µs measured in a debug build (NIO unoptimized dominates).
+    static let httpFlvUserNsPerDelivery = 90_000.0
+
+    /// An AVCDecoderConfigurationRecord (Baseline, 176x144) for the synthetic H.264 tracks.
+    static let avcC: [UInt8] = [
+        0x01, 0x42, 0xC0, 0x0D, 0xFF, 0xE1, 0x00, 0x18, 0x67, 0x42, 0xC0, 0x0D, 0xD9, 0x01, 0x41, 0xFB, 0x01, 0x10, 0x00, 0x00,
+        0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x03, 0x20, 0xF1, 0x42, 0xA4, 0x80, 0x01, 0x00, 0x05, 0x68, 0xCB, 0x83, 0xCB, 0x20,
+    ]
+}
