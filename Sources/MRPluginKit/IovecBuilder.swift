@@ -29,23 +29,11 @@ public struct IovecBuilder {
     public mutating func range(_ buf: OpaquePointer, _ offset: Int, _ len: Int) {
         guard len > 0 else { return }
         // Adjacent ranges of the same buffer merge into one piece.
-        let n = vec.count
-        // `mr_iovec.buf` imports as an implicitly unwrapped optional: compare it as an optional.
-        let lastBuf: OpaquePointer? = n > 0 ? vec[n - 1].buf : nil
-        if lastBuf == buf, vec[n - 1].offset + vec[n - 1].len == offset {
-            vec[n - 1].len += len
+        if let last = pieces.last, last.buf == buf, last.offset + last.len == offset {
+            pieces[pieces.count - 1].len += len
         } else {
-            vec.append(mr_iovec(buf: buf, offset: offset, len: len, bytes: nil))
+            pieces.append((buf, offset, len))
         }
-    }
-
-    /// Inline bytes from memory: one copy into the scratch (the rebase helpers' packet headers).
-    @inlinable
-    public mutating func inline(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        let start = scratch.count
-        scratch.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: bytes.count))
-        addInline(start, bytes.count)
     }
 
     @inlinable
@@ -53,17 +41,10 @@ public struct IovecBuilder {
         guard !bytes.isEmpty else { return }
         let start = scratch.count
         scratch.append(contentsOf: bytes)
-        addInline(start, bytes.count)
-    }
-
-    /// Records `len` scratch bytes at `start` as a piece, merged with an inline piece just before them.
-    @inlinable
-    mutating func addInline(_ start: Int, _ len: Int) {
-        let n = vec.count
-        if n > 0, vec[n - 1].buf == nil, vec[n - 1].offset + vec[n - 1].len == start {
-            vec[n - 1].len += len
+        if let last = pieces.last, last.buf == nil, last.offset + last.len == start {
+            pieces[pieces.count - 1].len += bytes.count
         } else {
-            vec.append(mr_iovec(buf: nil, offset: start, len: len, bytes: nil))
+            pieces.append((nil, start, bytes.count))
         }
     }
 
@@ -96,11 +77,11 @@ extension IovecBuilder {
     /// The bytes the gathered pieces add up to, reading buffers through `bytes` (tests, debugging).
     public func assembled(_ bytes: (OpaquePointer) -> UnsafeRawBufferPointer) -> [UInt8] {
         var out: [UInt8] = []
-        for p in vec {
+        for p in piecesForInspection {
             if let b = p.buf {
                 out.append(contentsOf: bytes(b)[p.offset..<(p.offset + p.len)])
             } else {
-                out.append(contentsOf: scratch[p.offset..<(p.offset + p.len)])
+                out.append(contentsOf: scratchForInspection[p.offset..<(p.offset + p.len)])
             }
         }
         return out
