@@ -4,15 +4,17 @@ import PluginABI
 /// scratch array. One builder per player, reused for every packet, so building allocates nothing in the
 /// steady state.
 ///
+/// The vector is built as pieces come (an inline piece holds its scratch offset in `offset` until `send`
+/// points it into the scratch), so sending walks nothing but the vector it hands to the host.
+///
 /// Memory is per player, so a thousand players multiply it: the builder starts empty (the first frames
-/// size it), the iovec array for the host call is a temporary (on the stack for ordinary counts), and
-/// capacity grown by a burst (the GOP a new player is sent at once, a few hundred pieces) is let go after
-/// that send instead of being kept at its high-water mark for the player's life.
+/// size it), and capacity grown by a burst (the GOP a new player is sent at once, a few hundred pieces) is
+/// let go after that send instead of being kept at its high-water mark for the player's life.
 public struct IovecBuilder {
     // Visible to inlinable code: `inline` is specialized in its callers (an unspecialized generic call per
     // packet header cost about 6 % of the server's CPU in the HTTP-FLV fan-out profile).
     @usableFromInline var scratch: [UInt8] = []
-    @usableFromInline var pieces: [(buf: OpaquePointer?, offset: Int, len: Int)] = []
+    @usableFromInline var vec: [mr_iovec] = []
 
     /// Beyond these a send's capacity is a burst's, not the steady state's (a frame is two or three pieces
     /// and a dozen header bytes; one loop pass of a 100 ms merge is a few dozen pieces).
@@ -21,19 +23,29 @@ public struct IovecBuilder {
 
     public init() {}
 
-    public var isEmpty: Bool { pieces.isEmpty }
-    var piecesForInspection: [(buf: OpaquePointer?, offset: Int, len: Int)] { pieces }
-    var scratchForInspection: [UInt8] { scratch }
-    var retainedCapacity: (pieces: Int, scratch: Int) { (pieces.capacity, scratch.capacity) }
+    public var isEmpty: Bool { vec.isEmpty }
+    var retainedCapacity: (pieces: Int, scratch: Int) { (vec.capacity, scratch.capacity) }
 
     public mutating func range(_ buf: OpaquePointer, _ offset: Int, _ len: Int) {
         guard len > 0 else { return }
         // Adjacent ranges of the same buffer merge into one piece.
-        if let last = pieces.last, last.buf == buf, last.offset + last.len == offset {
-            pieces[pieces.count - 1].len += len
+        let n = vec.count
+        // `mr_iovec.buf` imports as an implicitly unwrapped optional: compare it as an optional.
+        let lastBuf: OpaquePointer? = n > 0 ? vec[n - 1].buf : nil
+        if lastBuf == buf, vec[n - 1].offset + vec[n - 1].len == offset {
+            vec[n - 1].len += len
         } else {
-            pieces.append((buf, offset, len))
+            vec.append(mr_iovec(buf: buf, offset: offset, len: len, bytes: nil))
         }
+    }
+
+    /// Inline bytes from memory: one copy into the scratch (the rebase helpers' packet headers).
+    @inlinable
+    public mutating func inline(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let start = scratch.count
+        scratch.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: bytes.count))
+        addInline(start, bytes.count)
     }
 
     @inlinable
@@ -41,47 +53,52 @@ public struct IovecBuilder {
         guard !bytes.isEmpty else { return }
         let start = scratch.count
         scratch.append(contentsOf: bytes)
-        if let last = pieces.last, last.buf == nil, last.offset + last.len == start {
-            pieces[pieces.count - 1].len += bytes.count
+        addInline(start, bytes.count)
+    }
+
+    /// Records `len` scratch bytes at `start` as a piece, merged with an inline piece just before them.
+    @inlinable
+    mutating func addInline(_ start: Int, _ len: Int) {
+        let n = vec.count
+        if n > 0, vec[n - 1].buf == nil, vec[n - 1].offset + vec[n - 1].len == start {
+            vec[n - 1].len += len
         } else {
-            pieces.append((nil, start, bytes.count))
+            vec.append(mr_iovec(buf: nil, offset: start, len: len, bytes: nil))
         }
     }
 
     /// Sends everything gathered and empties the builder.
     public mutating func send(_ host: PluginHost, _ conn: OpaquePointer) {
         defer { reset() }
-        guard !pieces.isEmpty else { return }
+        guard !vec.isEmpty else { return }
         scratch.withUnsafeBytes { raw in
-            withUnsafeTemporaryAllocation(of: mr_iovec.self, capacity: pieces.count) { vec in
-                for (i, p) in pieces.enumerated() {
-                    if let b = p.buf {
-                        vec.initializeElement(at: i, to: mr_iovec(buf: b, offset: p.offset, len: p.len, bytes: nil))
-                    } else {
-                        vec.initializeElement(at: i, to: mr_iovec(buf: nil, offset: 0, len: p.len,
-                                                                  bytes: raw.baseAddress.map { $0 + p.offset }))
-                    }
+            vec.withUnsafeMutableBufferPointer { v in
+                guard let first = v.baseAddress else { return }
+                for i in v.indices where v[i].buf == nil {
+                    v[i].bytes = raw.baseAddress.map { $0 + v[i].offset }
+                    v[i].offset = 0
                 }
-                _ = host.table.conn_send_vec(conn, vec.baseAddress, pieces.count)
+                _ = host.table.conn_send_vec(conn, first, v.count)
             }
         }
     }
 
     mutating func reset() {
-        if pieces.capacity > Self.keptPieces { pieces = [] } else { pieces.removeAll(keepingCapacity: true) }
+        if vec.capacity > Self.keptPieces { vec = [] } else { vec.removeAll(keepingCapacity: true) }
         if scratch.capacity > Self.keptScratch { scratch = [] } else { scratch.removeAll(keepingCapacity: true) }
     }
 }
 
 extension IovecBuilder {
-    /// The bytes the gathered pieces add up to, reading buffers through `bytes` (tests, debugging).
+    /// The bytes the gathered pieces add up to, reading buffers through `bytes` (tests, debugging). Only before
+    /// `send`, while inline pieces still hold their scratch offsets.
     public func assembled(_ bytes: (OpaquePointer) -> UnsafeRawBufferPointer) -> [UInt8] {
         var out: [UInt8] = []
-        for p in piecesForInspection {
+        for p in vec {
             if let b = p.buf {
                 out.append(contentsOf: bytes(b)[p.offset..<(p.offset + p.len)])
             } else {
-                out.append(contentsOf: scratchForInspection[p.offset..<(p.offset + p.len)])
+                out.append(contentsOf: scratch[p.offset..<(p.offset + p.len)])
             }
         }
         return out
