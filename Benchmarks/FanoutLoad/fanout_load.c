@@ -802,6 +802,16 @@ int main(int argc, char **argv) {
                cpu, cpu / window * 100, delivered > 0 ? cpu / (delivered / 1e9) * 1000 : 0, rss);
     }
     printf("load tool CPU: %.2f s in the window (%.0f%% of one core)\n", own, own / window * 100);
+    /* Players neither failed nor playing: usually a server that has not accepted or answered them yet. */
+    int connecting = 0, handshaking = 0, silent = 0, no_frame = 0;
+    for (int i = 0; i < players; i++) {
+        if (ps[i].state == S_CONNECTING) connecting++;
+        if (ps[i].state == S_HANDSHAKE) { handshaking++; if (ps[i].bytes == 0) silent++; }
+        if (ps[i].state == S_PLAYING && ps[i].first_frame_ms < 0) no_frame++;
+    }
+    if (connecting + handshaking + no_frame > 0)
+        printf("stalled players: %d connecting, %d in the handshake (%d of them received nothing), %d playing without a video frame\n",
+               connecting, handshaking, silent, no_frame);
     fflush(stdout);
     return 0;
 }
