@@ -36,6 +36,8 @@
 enum kind { K_HTTP, K_RTMP, K_RTSP };
 enum state { S_CONNECTING, S_HANDSHAKE, S_PLAYING, S_DEAD };
 enum rtsp_step { R_OPTIONS, R_DESCRIBE, R_SETUP, R_PLAY };
+/* Why a player failed: the tool's own parse or response checks, or the connection. */
+enum cause { C_PROTOCOL, C_CONNECT, C_CLOSED, C_RESET, C_COUNT };
 
 #define LOWAT 32768
 #define MAX_TRACKS 8
@@ -63,6 +65,7 @@ struct player {
     int fd;
     enum state state;
     int failed;
+    enum cause cause;
     long long bytes;
     long long start_ns;
     int first_frame_ms; /* -1 until the first video frame */
@@ -136,7 +139,7 @@ static void flush_out(struct player *p) {
         ssize_t n = send(p->fd, p->out + p->out_off, p->out_len - p->out_off, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { watch(p, EPOLLIN | EPOLLOUT); return; }
-        if (n <= 0) { kill_player(p); return; }
+        if (n <= 0) { p->cause = C_RESET; kill_player(p); return; }
         p->out_off += (size_t)n;
     }
     p->out_len = p->out_off = 0;
@@ -568,13 +571,16 @@ static void start_player(struct player *p) {
     p->state = S_CONNECTING;
     struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = p};
     if (epoll_ctl(ep, EPOLL_CTL_ADD, p->fd, &ev) < 0) { close(p->fd); p->failed = 1; p->state = S_DEAD; return; }
-    if (connect(p->fd, (struct sockaddr *)&T.addr, T.addr_len) < 0 && errno != EINPROGRESS) kill_player(p);
+    if (connect(p->fd, (struct sockaddr *)&T.addr, T.addr_len) < 0 && errno != EINPROGRESS) {
+        p->cause = C_CONNECT;
+        kill_player(p);
+    }
 }
 
 static void on_connected(struct player *p) {
     int err = 0;
     socklen_t len = sizeof err;
-    if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) { kill_player(p); return; }
+    if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) { p->cause = C_CONNECT; kill_player(p); return; }
     p->state = S_HANDSHAKE;
     switch (T.kind) {
     case K_HTTP: http_start(p); break;
@@ -597,7 +603,7 @@ static void on_event(struct player *p, uint32_t events) {
     int counting = p->state == S_PLAYING && p->first_frame_ms >= 0;
     ssize_t n = recv(p->fd, counting ? NULL : rbuf, sizeof rbuf, counting ? MSG_TRUNC : 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-    if (n <= 0) { kill_player(p); return; }
+    if (n <= 0) { p->cause = n == 0 ? C_CLOSED : C_RESET; kill_player(p); return; }
     p->bytes += n;
     if (counting) return;
     int handshaking = p->state == S_HANDSHAKE;
@@ -803,8 +809,9 @@ int main(int argc, char **argv) {
     }
     printf("load tool CPU: %.2f s in the window (%.0f%% of one core)\n", own, own / window * 100);
     /* Players neither failed nor playing: usually a server that has not accepted or answered them yet. */
-    int connecting = 0, handshaking = 0, silent = 0, no_frame = 0;
+    int connecting = 0, handshaking = 0, silent = 0, no_frame = 0, causes[C_COUNT] = {0};
     for (int i = 0; i < players; i++) {
+        if (ps[i].failed) causes[ps[i].cause]++;
         if (ps[i].state == S_CONNECTING) connecting++;
         if (ps[i].state == S_HANDSHAKE) { handshaking++; if (ps[i].bytes == 0) silent++; }
         if (ps[i].state == S_PLAYING && ps[i].first_frame_ms < 0) no_frame++;
@@ -812,6 +819,9 @@ int main(int argc, char **argv) {
     if (connecting + handshaking + no_frame > 0)
         printf("stalled players: %d connecting, %d in the handshake (%d of them received nothing), %d playing without a video frame\n",
                connecting, handshaking, silent, no_frame);
+    if (failures > 0)
+        printf("failures by cause: %d connect, %d closed by the server, %d reset or write error, %d bad response or stream\n",
+               causes[C_CONNECT], causes[C_CLOSED], causes[C_RESET], causes[C_PROTOCOL]);
     fflush(stdout);
     return 0;
 }
