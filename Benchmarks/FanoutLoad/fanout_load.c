@@ -809,16 +809,19 @@ int main(int argc, char **argv) {
     }
     printf("load tool CPU: %.2f s in the window (%.0f%% of one core)\n", own, own / window * 100);
     /* Players neither failed nor playing: usually a server that has not accepted or answered them yet. */
-    int connecting = 0, handshaking = 0, silent = 0, no_frame = 0, causes[C_COUNT] = {0};
+    int connecting = 0, handshaking = 0, silent = 0, no_frame = 0, causes[C_COUNT] = {0}, steps[4] = {0};
     for (int i = 0; i < players; i++) {
         if (ps[i].failed) causes[ps[i].cause]++;
         if (ps[i].state == S_CONNECTING) connecting++;
-        if (ps[i].state == S_HANDSHAKE) { handshaking++; if (ps[i].bytes == 0) silent++; }
+        if (ps[i].state == S_HANDSHAKE) { handshaking++; if (ps[i].bytes == 0) silent++; steps[ps[i].step]++; }
         if (ps[i].state == S_PLAYING && ps[i].first_frame_ms < 0) no_frame++;
     }
     if (connecting + handshaking + no_frame > 0)
         printf("stalled players: %d connecting, %d in the handshake (%d of them received nothing), %d playing without a video frame\n",
                connecting, handshaking, silent, no_frame);
+    if (T.kind == K_RTSP && handshaking > 0)
+        printf("RTSP players in the handshake waiting for: OPTIONS %d, DESCRIBE %d, SETUP %d, PLAY %d\n",
+               steps[R_OPTIONS], steps[R_DESCRIBE], steps[R_SETUP], steps[R_PLAY]);
     if (failures > 0)
         printf("failures by cause: %d connect, %d closed by the server, %d reset or write error, %d bad response or stream\n",
                causes[C_CONNECT], causes[C_CLOSED], causes[C_RESET], causes[C_PROTOCOL]);
