@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fan-out benchmark: one 2 Mbit/s H.264+AAC stream published over RTMP, played by N HTTP-FLV, RTMP or
-# RTSP/TCP players from mediarouter-bench on the same machine. Reports per-player delivery, time to first frame,
+# RTSP/TCP players from a load tool on the same machine. Reports per-player delivery, time to first frame,
 # server CPU per delivered Gbit and RSS. Not a test: run it by hand on a quiet machine.
 #   scripts/bench-fanout.sh [players...]     default: 1000 2000
 #   PROTOCOLS="rtsp" scripts/bench-fanout.sh 1000   only some players (http, rtmp, rtsp, ts, fmp4; default
@@ -11,6 +11,10 @@
 #       the same load tool after MediaRouter's players, and ends with a side-by-side table.
 #   SKIP_BUILD=1 uses the release build as it is (e.g. when another build holds SwiftPM's lock).
 #   BIN_DIR=.build/debug runs another build of the server and load tool.
+#   LOAD_TOOL=c (default) plays with Benchmarks/FanoutLoad/fanout_load.c (one thread, epoll, players that wake
+#   only when 32 KiB are queued), built with cc into the bench directory; it also reports its own CPU.
+#   LOAD_TOOL=swift plays with mediarouter-bench (SwiftNIO), which at a few thousand players takes much of
+#   the CPU the server needs on a small machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh
@@ -39,6 +43,13 @@ fi
 bin=${BIN_DIR:-.build/release}
 work=${BENCH_DIR:-/tmp/mediarouter-bench}
 mkdir -p "$work"
+case ${LOAD_TOOL:=c} in
+  c)
+    cc -O2 -o "$work/fanout_load" Benchmarks/FanoutLoad/fanout_load.c
+    load_tool=("$work/fanout_load") ;;
+  swift) load_tool=("$bin/mediarouter-bench") ;;
+  *) echo "LOAD_TOOL: c or swift" >&2; exit 2 ;;
+esac
 counts=("$@")
 [[ ${#counts[@]} -gt 0 ]] || counts=(1000 2000)
 
@@ -90,7 +101,7 @@ else
 fi
 pub=$!
 sleep 3
-echo "source: $kbps kbit/s; server pid $server; $(nproc) cores; merge_write_ms=${MERGE_WRITE_MS:-0}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "source: $kbps kbit/s; server pid $server; $(nproc) cores; merge_write_ms=${MERGE_WRITE_MS:-0}; load tool $LOAD_TOOL; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [[ -z "$compare" ]] || echo "nginx-rtmp $(dpkg-query -W -f='${Version}' libnginx-mod-rtmp) on port $nport, worker pid $nginx_worker"
 results=()
 for n in "${counts[@]}"; do
@@ -112,7 +123,7 @@ for n in "${counts[@]}"; do
     echo
     echo "== $n players: $name $url (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     out="$work/result-$n-$name-${url%%:*}.txt"
-    "$bin/mediarouter-bench" --url "$url" --players "$n" --seconds "${BENCH_SECONDS:-20}" --expect-kbps "$kbps" --server-pid "$pid" | tee "$out"
+    "${load_tool[@]}" --url "$url" --players "$n" --seconds "${BENCH_SECONDS:-20}" --expect-kbps "$kbps" --server-pid "$pid" | tee "$out"
     results+=("$n $name ${url%%:*} $out")
     sleep 3
   done
