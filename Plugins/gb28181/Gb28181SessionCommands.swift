@@ -34,22 +34,22 @@ enum Gb28181SessionCommands {
     /// A device feeding an RTP server: the publisher of its stream.
     static func item(_ s: RtpServer) -> [String: Any] {
         let i = s.info.withLock { $0 }
-        return ["id": "recv-\(s.sessionId)", "local_ip": i.localIp, "local_port": Int(s.port), "peer_ip": i.peerIp, "peer_port": i.peerPort,
-                "vhost": "", "app": s.spec.app, "stream": s.spec.streamId, "role": "publisher",
-                "protocol": s.spec.tcpMode == .udp ? "rtp-udp" : "rtp-tcp",
-                "stats": ["ssrc": Int(i.ssrc), "packets": i.packets, "bytes": i.bytes, "lost": i.lost, "reordered": i.reordered,
-                          "dropped_ssrc": i.droppedSsrc, "dropped_peer": i.droppedPeer, "tcp_mode": s.spec.tcpMode.rawValue]]
+        return PluginSessionItem(id: "recv-\(s.sessionId)", peer: (i.peerIp, i.peerPort), local: (i.localIp, Int(s.port)), vhost: "",
+                                 app: s.spec.app, stream: s.spec.streamId, role: "publisher",
+                                 protocolName: s.spec.tcpMode == .udp ? "rtp-udp" : "rtp-tcp",
+                                 stats: ["ssrc": Int(i.ssrc), "packets": i.packets, "bytes": i.bytes, "lost": i.lost, "reordered": i.reordered,
+                                         "dropped_ssrc": i.droppedSsrc, "dropped_peer": i.droppedPeer, "tcp_mode": s.spec.tcpMode.rawValue]).dictionary
     }
 
     /// A platform startSendRtp sends to: a player of the stream.
     static func item(_ s: RtpSender) -> [String: Any] {
         let st = s.stats.withLock { $0 }
-        return ["id": "send-\(s.sessionId)", "local_ip": s.localIp, "local_port": Int(s.localPort.withLock { $0 }),
-                "peer_ip": s.spec.dstHost, "peer_port": Int(s.spec.dstPort),
-                "vhost": s.spec.vhost == "__defaultVhost__" ? "" : s.spec.vhost, "app": s.spec.app, "stream": s.spec.stream, "role": "player",
-                "protocol": s.spec.udp ? "rtp-udp" : "rtp-tcp",
-                "stats": ["ssrc": Int(s.spec.ssrcValue), "packets": st.packets, "bytes": st.bytes, "dropped_frames": st.dropped,
-                          "type": s.spec.kind.rawValue]]
+        return PluginSessionItem(id: "send-\(s.sessionId)", peer: (s.spec.dstHost, Int(s.spec.dstPort)),
+                                 local: (s.localIp, Int(s.localPort.withLock { $0 })),
+                                 vhost: s.spec.vhost == "__defaultVhost__" ? "" : s.spec.vhost, app: s.spec.app, stream: s.spec.stream,
+                                 role: "player", protocolName: s.spec.udp ? "rtp-udp" : "rtp-tcp",
+                                 stats: ["ssrc": Int(s.spec.ssrcValue), "packets": st.packets, "bytes": st.bytes, "dropped_frames": st.dropped,
+                                         "type": s.spec.kind.rawValue]).dictionary
     }
 }
 

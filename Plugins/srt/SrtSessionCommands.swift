@@ -26,17 +26,9 @@ enum SrtSessionCommands {
 
     /// One session in the shape PluginSessions reads; the id is libsrt's socket id.
     static func item(_ s: SrtSession) -> [String: Any] {
-        let (peerIP, peerPort) = split(s.peer)
-        let (localIP, localPort) = split(SrtLibrary.local(s.sock))
         let i = s.identity
-        return ["id": "\(s.sock)", "peer_ip": peerIP, "peer_port": peerPort, "local_ip": localIP, "local_port": localPort,
-                "vhost": i.vhost ?? "", "app": i.app, "stream": i.stream, "role": i.role.rawValue, "protocol": i.protocolName,
-                "stats": s.stats.report(s.sock)]
-    }
-
-    /// "ip:port" (IPv6 addresses have colons of their own: the port is after the last).
-    static func split(_ address: String) -> (String, Int) {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return (address, 0) }
-        return (String(address[..<colon]), port)
+        return PluginSessionItem(id: "\(s.sock)", peer: PluginSessionItem.split(s.peer), local: PluginSessionItem.split(SrtLibrary.local(s.sock)),
+                                 vhost: i.vhost ?? "", app: i.app, stream: i.stream, role: i.role.rawValue, protocolName: i.protocolName,
+                                 stats: s.stats.report(s.sock)).dictionary
     }
 }

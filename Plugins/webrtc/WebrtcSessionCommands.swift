@@ -25,17 +25,9 @@ enum WebrtcSessionCommands {
     /// One session in the shape PluginSessions reads; the id is the one in its WHIP/WHEP Location.
     static func item(_ s: WebrtcSession, local: TransportAddress) -> [String: Any] {
         let counters = s.published.withLock { $0 }
-        let (peerIP, peerPort) = split(counters.peer.isEmpty ? s.target.peer : counters.peer)
-        return ["id": s.id, "peer_ip": peerIP, "peer_port": peerPort, "local_ip": "\(local.ip)", "local_port": Int(local.port),
-                "vhost": s.target.vhost ?? "", "app": s.target.app, "stream": s.target.stream,
-                "role": s.publishing ? "publisher" : "player", "protocol": "webrtc",
-                "stats": counters.report(publishing: s.publishing)]
-    }
-
-    /// "ip:port", "[v6]:port" or a bare v6 "a:b::c:port" (the port is after the last colon).
-    static func split(_ address: String) -> (String, Int) {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return (address, 0) }
-        let ip = address[..<colon]
-        return (String(ip.hasPrefix("[") && ip.hasSuffix("]") ? ip.dropFirst().dropLast() : ip), port)
+        return PluginSessionItem(id: s.id, peer: PluginSessionItem.split(counters.peer.isEmpty ? s.target.peer : counters.peer),
+                                 local: ("\(local.ip)", Int(local.port)), vhost: s.target.vhost ?? "", app: s.target.app,
+                                 stream: s.target.stream, role: s.publishing ? "publisher" : "player", protocolName: "webrtc",
+                                 stats: counters.report(publishing: s.publishing)).dictionary
     }
 }

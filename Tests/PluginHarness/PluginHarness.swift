@@ -35,6 +35,9 @@ public final class PluginHarness: @unchecked Sendable {
         let table = try ConfigDocument.parse(text: "[\(plugin)]\n\(config)\n", path: "harness:\(plugin)").plugin(plugin) ?? [:]
         var settings = server
         settings.threads = threads
+        // Probes see every frame as it is written: holding audio for the next video frame is the core's
+        // delivery timing (AudioHoldTests), which would make a probe's last audio frames arrive on a timer.
+        settings.bus.coalesceAudio = false
         var logger = Logger(label: "harness")
         logger.logLevel = ProcessInfo.processInfo.environment["MR_HARNESS_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let pollers = Pollers(threads: threads)

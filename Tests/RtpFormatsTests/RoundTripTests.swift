@@ -162,7 +162,7 @@ final class RoundTripTests: XCTestCase {
     }
 
     func testFactoriesRefuseWhatTheyCannotDo() {
-        XCTAssertNil(RtpPacketizers.make(codec: .vp9, payloadType: 96, ssrc: 1, clockRate: 90000, channels: 0))
+        XCTAssertNil(RtpPacketizers.make(codec: .mp3, payloadType: 96, ssrc: 1, clockRate: 90000, channels: 2))
         XCTAssertNil(RtpPacketizers.make(codec: .h264, payloadType: 96, ssrc: 1, clockRate: 90000, channels: 0, maxPayload: 2))
         XCTAssertNil(RtpPacketizers.make(codec: .h265, payloadType: 96, ssrc: 1, clockRate: 90000, channels: 0, maxPayload: 3))
         XCTAssertNil(RtpPacketizers.make(codec: .aac, payloadType: 96, ssrc: 1, clockRate: 48000, channels: 2, maxPayload: 4))

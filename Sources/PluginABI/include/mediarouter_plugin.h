@@ -230,7 +230,7 @@ typedef struct mr_listen_options {
     uint32_t size;
     const char *bind_address;    /* "0.0.0.0" if NULL */
     uint16_t port;               /* 0 = pick a free port; listener_port() tells which */
-    int32_t backlog;             /* 0 = default (256) */
+    int32_t backlog;             /* 0 = default (1024 since 1.5; 256 before) */
     const char *tls_cert_path;   /* PEM; TLS when both cert and key are set */
     const char *tls_key_path;
     /* ABI 1.3: 1 = SO_REUSEPORT, so this port may also be the local port of tcp_connect calls with

@@ -229,7 +229,7 @@ enum HostAPITable {
                 }
             }
             do {
-                let l = try TcpListener.bind(owner: ctx, host: host, port: Int(o.port), backlog: o.backlog > 0 ? Int(o.backlog) : 256,
+                let l = try TcpListener.bind(owner: ctx, host: host, port: Int(o.port), backlog: o.backlog > 0 ? Int(o.backlog) : TcpListener.defaultBacklog,
                                              reusePort: o.reuse_port != 0, tls: tls, callbacks: callbacks, user: user)
                 ctx.logger.info("listening on \(tls == nil ? "tcp" : "tls") \(host):\(l.port)")
                 out.pointee = l.handle
