@@ -33,7 +33,8 @@ final class TcpListener: @unchecked Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(.init(rawValue: SO_REUSEPORT)), value: reusePort ? 1 : 0)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
+            .childChannelOption(.writeBufferWaterMark, value: TcpSendQueue.waterMark)
+            .childChannelOption(TcpSendQueue.kernelUnsentOption, value: TcpSendQueue.kernelUnsentLimit)
             .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelInitializer { [weak owner] channel in
                 guard let owner, owner.alive.load(ordering: .relaxed) else {
@@ -81,7 +82,8 @@ enum TcpConnector {
         var bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeoutMs)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
+            .channelOption(.writeBufferWaterMark, value: TcpSendQueue.waterMark)
+            .channelOption(TcpSendQueue.kernelUnsentOption, value: TcpSendQueue.kernelUnsentLimit)
             .channelInitializer { channel in
                 let conn = TcpConnection(id: core.ids.next(), channel: channel, loopIndex: loopIndex,
                                          callbacks: callbacks, user: userBox.value, owner: owner)
