@@ -44,7 +44,6 @@ final class ThinLinkPlayerTests: XCTestCase {
 
         let late = try ServerMemory.read(s, http: http)
         let skipped = skippedFrames(http) - skippedEarly
-        print("DEBUG skipped \(skipped) read \(reader.bytesRead - readEarly) \(early.description) -> \(late.description)")
         // In the window the stream made window x (25 video + ~43 AAC) frames at ~125 KB/s; the reader took
         // 10 KB/s. What it did not take was skipped, less what one lag (maxLag) and the socket buffers hold.
         let produced = Int(window * (25 + 43))
