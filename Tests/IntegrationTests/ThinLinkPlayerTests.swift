@@ -7,11 +7,15 @@ import XCTest
 /// at full rate.
 final class ThinLinkPlayerTests: XCTestCase {
     func testASlowReaderSkipsToKeyframesWithFlatMemoryWhileANormalPlayerKeepsUp() throws {
-        throw XCTSkip("unfinished: the 10 kbit/s reader saw no skip and the heap grew 3 MB in 6 s (docs/reliability.md, Faults)")
         let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
         let maxLag = 100
-        let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 3000, server: "reader_max_lag = \(maxLag)",
-                                          extra: "stall_timeout_ms = 30000")
+        // Small rings (a GOP is 25 video + ~43 AAC frames): they are full before the baseline, so what grows
+        // after it is what the slow player makes the server hold. A 3 s stall timeout: the slow reader, paused
+        // nearly all the time (its 192 KB between NIO's watermarks takes 19 s at 10 KB/s), must not be taken
+        // for a stopped one.
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 3000,
+                                          server: "reader_max_lag = \(maxLag)\nring_frames = 256\ngop_cache_frames = 64",
+                                          extra: "stall_timeout_ms = 3000")
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         // About 1 Mbit/s: a hundred times the reader's link.
         let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/a", seconds: 30,
@@ -24,9 +28,12 @@ final class ThinLinkPlayerTests: XCTestCase {
         let localPort = try XCTUnwrap(reader.localPort)
         reader.start()
         defer { reader.stop() }
-        sleep(2)
+        // Its socket queues are full within 3 s (NIO's 256 KB and the kernel's 16 KB unsent at 125 KB/s), so
+        // the reader is paused; the rings are full within one.
+        sleep(4)
         let early = try ServerMemory.read(s, http: http)
         let skippedEarly = skippedFrames(http)
+        let readEarly = reader.bytesRead
         let window = 6.0
         let windowStart = Date()
 
@@ -41,9 +48,13 @@ final class ThinLinkPlayerTests: XCTestCase {
         // 10 KB/s. What it did not take was skipped, less what one lag (maxLag) and the socket buffers hold.
         let produced = Int(window * (25 + 43))
         XCTAssertGreaterThan(skipped, produced / 2 - maxLag, "skipped \(skipped) of \(produced) frames")
+        // Still served (past the 3 s stall timeout twice over) and still reading.
         XCTAssertTrue(reader.isOpen, "the slow reader was disconnected: \(s.log)")
-        XCTAssertLessThan(reader.bytesRead, Int((Date().timeIntervalSince(windowStart) + 2.5) * 10_240) + 64 * 1024)
-        XCTAssertTrue(s.log.contains("player 127.0.0.1:\(localPort) of live/a fell behind: skipped"), s.log)
+        XCTAssertGreaterThan(reader.bytesRead - readEarly, Int(window * 5_000), "the slow reader got nothing")
+        XCTAssertFalse(s.log.contains("stopped reading; closing it"), s.log)
+        // Said once per pause, not at each of the window's ~8 GOPs (it stays paused ~19 s at a time).
+        let said = s.log.components(separatedBy: "player 127.0.0.1:\(localPort) of live/a fell behind: skipped").count - 1
+        XCTAssertTrue((1...2).contains(said), "said \(said) times: \(s.log)")
         // What the reader did not take is not queued: at 1 Mbit/s the window's ~700 KB would show.
         let growth = late.heapInUseBytes - early.heapInUseBytes
         XCTAssertLessThan(growth, Int(window * 125_000 / 4), "heap grew \(growth >> 10) KB: \(early.description) -> \(late.description)")

@@ -19,6 +19,8 @@ public final class BusReader: @unchecked Sendable {
     var paused = false
     var waitingForKey = false
     var pendingDiscontinuity = false
+    /// Skipped (and said so) during the current pause; cleared at the first delivery after it.
+    var skippedWhilePaused = false
     var pendingHeader: MediaBuffer?
     var closed = false
     var attached = false

@@ -125,7 +125,7 @@ final class LoopMirror: @unchecked Sendable {
         while i < readers.count {
             let r = readers[i]
             i += 1
-            if !r.paused, !r.closed { deliver(to: r) }
+            if !r.closed { deliver(to: r) }
         }
     }
 
@@ -142,7 +142,7 @@ final class LoopMirror: @unchecked Sendable {
     func deliver(to reader: BusReader) {
         // A reader paused before its first delivery (RTSP between DESCRIBE and PLAY) gets nothing, not even
         // the header, until it is resumed.
-        guard !reader.paused else { return }
+        guard !reader.paused else { return fallBehind(reader) }
         if let header = reader.pendingHeader {
             reader.pendingHeader = nil
             var f = mr_frame(track: 0, flags: FrameFlags.header, pts: 0, dts: 0,
@@ -152,8 +152,9 @@ final class LoopMirror: @unchecked Sendable {
         }
         let head = ring.head
         if reader.cursor < ring.tail || Int(head - reader.cursor) > reader.maxLag {
-            skip(reader, head: head)
+            _ = skip(reader, head: head, announce: !reader.skippedWhilePaused)
         }
+        reader.skippedWhilePaused = false
         if reader.waitingForKey {
             guard let gop = ring.nextGopStart(from: reader.cursor) else { reader.cursor = head; return }
             reader.cursor = gop
@@ -186,7 +187,21 @@ final class LoopMirror: @unchecked Sendable {
         }
     }
 
-    private func skip(_ reader: BusReader, head: UInt64) {
+    /// A reader paused because its socket is full (a player on a thin link) goes on falling behind: once it is
+    /// more than its lag behind, it skips now instead of when it resumes. Its socket queue (NIO's watermarks)
+    /// takes (high - low) / link rate to drain, 20 s for 192 KB at 10 KB/s; until then its counters would say
+    /// nothing, and it would resume to a ring that had long evicted its place. Said once per pause: a thin link
+    /// skips at every GOP while it waits.
+    private func fallBehind(_ reader: BusReader) {
+        // Paused before it had anything (RTSP before PLAY, the HLS plugin's counting readers): not behind.
+        guard reader.deliveredCount.load(ordering: .relaxed) > 0 else { return }
+        let head = ring.head
+        guard reader.cursor < ring.tail || Int(head - reader.cursor) > reader.maxLag else { return }
+        if skip(reader, head: head, announce: !reader.skippedWhilePaused) { reader.skippedWhilePaused = true }
+    }
+
+    /// Returns false when there was no keyframe to skip to.
+    private func skip(_ reader: BusReader, head: UInt64, announce: Bool = true) -> Bool {
         let target: UInt64
         if let gop = ring.lastGopStart, gop > reader.cursor || reader.cursor < ring.tail {
             target = gop
@@ -194,13 +209,14 @@ final class LoopMirror: @unchecked Sendable {
             target = ring.tail
             reader.waitingForKey = true
         } else {
-            return  // no newer keyframe to jump to: keep going rather than jump backwards
+            return false  // no newer keyframe to jump to: keep going rather than jump backwards
         }
         let dropped = Int64(target - min(reader.cursor, target))
         reader.cursor = target
         reader.skippedCount.wrappingIncrement(by: dropped, ordering: .relaxed)
         reader.pendingDiscontinuity = true
-        reader.emit(MR_READER_SKIPPED, dropped)
+        if announce { reader.emit(MR_READER_SKIPPED, dropped) }
+        return true
     }
 
     /// Removes a reader (on this loop). Returns true if it was attached here.

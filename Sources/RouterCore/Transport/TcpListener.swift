@@ -38,10 +38,8 @@ final class TcpListener: @unchecked Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(.init(rawValue: SO_REUSEPORT)), value: reusePort ? 1 : 0)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            // NIO's queue of a player that does not keep up holds up to `high` bytes of frames, two buffers
-            // each, in a ring that keeps its largest size: 64 KiB (a quarter second of a 2 Mbit/s stream, on
-            // top of the kernel's socket buffer) bounds that ring to about 64 entries where 256 KiB took 256.
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
+            .childChannelOption(.writeBufferWaterMark, value: TcpSendQueue.waterMark)
+            .childChannelOption(TcpSendQueue.kernelUnsentOption, value: TcpSendQueue.kernelUnsentLimit)
             .childChannelOption(.maxMessagesPerRead, value: 4)
             // NIO keeps each connection's receive buffer for reuse at the largest size it reached. A player
             // sends one request (HTTP, RTSP) or a handshake and then only reads, so starting at NIO's 2 KiB
@@ -93,7 +91,8 @@ enum TcpConnector {
         var bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeoutMs)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
+            .channelOption(.writeBufferWaterMark, value: TcpSendQueue.waterMark)
+            .channelOption(TcpSendQueue.kernelUnsentOption, value: TcpSendQueue.kernelUnsentLimit)
             .channelInitializer { channel in
                 let conn = TcpConnection(id: core.ids.next(), channel: channel, loopIndex: loopIndex,
                                          callbacks: callbacks, user: userBox.value, owner: owner)
