@@ -67,6 +67,9 @@ struct player {
     int failed;
     enum cause cause;
     long long bytes;
+    /* The last read and the longest time between two reads (or from the window's start or to its end) in the
+       measuring window: a player whose stream stalled (a reload, a reconnect) shows it here. */
+    long long last_read_ns, max_gap_ns;
     long long start_ns;
     int first_frame_ms; /* -1 until the first video frame */
     uint8_t *in;        /* handshake / response bytes not yet consumed */
@@ -99,6 +102,7 @@ static struct {
 
 static int ep;
 static uint8_t rbuf[1 << 20];
+static int measuring;
 
 static long long now_ns(void) {
     struct timespec t;
@@ -605,6 +609,11 @@ static void on_event(struct player *p, uint32_t events) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
     if (n <= 0) { p->cause = n == 0 ? C_CLOSED : C_RESET; kill_player(p); return; }
     p->bytes += n;
+    if (measuring) {
+        long long t = now_ns();
+        if (t - p->last_read_ns > p->max_gap_ns) p->max_gap_ns = t - p->last_read_ns;
+        p->last_read_ns = t;
+    }
     if (counting) return;
     int handshaking = p->state == S_HANDSHAKE;
     switch (T.kind) {
@@ -773,9 +782,19 @@ int main(int argc, char **argv) {
     long long t0 = now_ns();
     double cpu0 = 0, cpu1 = 0, own0 = own_cpu();
     int have_cpu = server_pid > 0 && read_proc_cpu(server_pid, &cpu0);
-    for (int i = 0; i < players; i++) before[i] = received(&ps[i]);
+    for (int i = 0; i < players; i++) { before[i] = received(&ps[i]); ps[i].last_read_ns = t0; ps[i].max_gap_ns = 0; }
+    measuring = 1;
     run_until(t0 + (long long)seconds * 1000000000LL, ps, players, t_start, ramp);
-    double window = (now_ns() - t0) / 1e9;
+    measuring = 0;
+    long long t1 = now_ns();
+    double window = (t1 - t0) / 1e9;
+    double *gaps = malloc(sizeof(double) * (size_t)players);
+    if (!gaps) { perror("malloc"); return 1; }
+    for (int i = 0; i < players; i++) {
+        long long tail = t1 - ps[i].last_read_ns;
+        gaps[i] = (double)(tail > ps[i].max_gap_ns ? tail : ps[i].max_gap_ns) / 1e6;
+    }
+    qsort(gaps, (size_t)players, sizeof *gaps, cmp_double);
     have_cpu = have_cpu && read_proc_cpu(server_pid, &cpu1);
     double own = own_cpu() - own0;
     double rss = server_pid > 0 ? read_proc_rss_mb(server_pid) : 0;
@@ -802,6 +821,8 @@ int main(int argc, char **argv) {
     printf("time to first video frame ms: p50 %.0f, p99 %.0f, max %.0f (%d players)\n",
            pct(ttff, nff, 0.5), pct(ttff, nff, 0.99), nff ? ttff[nff - 1] : 0, nff);
     printf("delivered: %.3f Gbit in the window\n", delivered / 1e9);
+    printf("longest time without data per player ms: p50 %.0f, p99 %.0f, max %.0f\n",
+           pct(gaps, players, 0.5), pct(gaps, players, 0.99), gaps[players - 1]);
     if (have_cpu) {
         double cpu = cpu1 - cpu0;
         printf("server CPU: %.2f s in the window (%.0f%% of one core); %.1f ms per delivered Gbit; RSS %.0f MB\n",
