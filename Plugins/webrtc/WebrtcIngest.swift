@@ -60,6 +60,7 @@ final class WebrtcIngest {
             case "h265": codec = .h265
             case "vp8": codec = .vp8
             case "vp9": codec = .vp9
+            case "av1": codec = .av1
             case "opus": codec = .opus
             case "pcma": codec = .pcma
             case "pcmu": codec = .pcmu
@@ -78,8 +79,8 @@ final class WebrtcIngest {
         guard !tracks.isEmpty else { return nil }
         hasVideo = tracks.values.contains { $0.codec.isVideo }
         for t in tracks.values { sink.expect(t.slot) }
-        // VP9 needs no config to be declared (its size is in each key frame).
-        for t in tracks.values where t.codec == .vp9 { sink.set(t.slot, MediaTrack(codec: .vp9)) }
+        // VP9 and AV1 need no config to be declared (the size is in each key frame or sequence header).
+        for t in tracks.values where t.codec == .vp9 || t.codec == .av1 { sink.set(t.slot, MediaTrack(codec: t.codec)) }
         for t in tracks.values where !t.codec.isVideo {
             sink.set(t.slot, MediaTrack(codec: t.codec, sampleRate: t.codec == .opus ? 48_000 : t.clock.rate,
                                         channels: t.codec == .opus ? 2 : 1))

@@ -5,12 +5,12 @@ import WebRtcProtocol
 /// source's config. Everything is forwarded as it is: a peer gets a codec only when it offered it.
 enum WebrtcVideoCodecs {
     /// A player can get these when its offer has them.
-    static let sendable: Set<Codec> = [.h264, .h265, .vp8, .vp9]
+    static let sendable: Set<Codec> = [.h264, .h265, .vp8, .vp9, .av1]
 
     /// What a publisher may send, best first: H.264 converts to every other protocol, H.265 to most, VP9 to
-    /// Enhanced RTMP, VP8 only to WebRTC players (aiortc and Chromium offer VP8 first; the answer takes H.264
-    /// when both have it).
-    static let receivable: [SdpCodecPreference] = [.h264, .h265, .vp9, .vp8]
+    /// Enhanced RTMP, AV1 and VP8 only to WebRTC players (aiortc and Chromium offer VP8 first; the answer takes
+    /// H.264 when both have it).
+    static let receivable: [SdpCodecPreference] = [.h264, .h265, .vp9, .av1, .vp8]
 
     /// The answer's preference for a source track: its H.264 profile or H.265 profile-id, so the payload
     /// type the player decodes with describes the stream.
@@ -29,6 +29,10 @@ enum WebrtcVideoCodecs {
         case .vp9:
             // Profile 0 (8-bit 4:2:0), what every VP9 decoder takes and what the encoders send by default.
             return [.vp9]
+        case .av1:
+            // seq_profile from the av1C record (its second byte's top 3 bits); Main (0) without one.
+            let profile = extradata.count >= 2 && extradata[0] == 0x81 ? Int(extradata[1] >> 5) : 0
+            return [SdpCodecPreference(encoding: "AV1", clockRate: 90_000, profileId: profile)]
         default:
             return []
         }

@@ -1,6 +1,7 @@
 import MediaFormats
 
-/// One unit rebuilt from RTP, in the bus format: length-prefixed NAL units for H.264/H.265, one frame for VP8 and audio.
+/// One unit rebuilt from RTP, in the bus format: length-prefixed NAL units for H.264/H.265, one frame for VP8/VP9 and audio,
+/// a low-overhead temporal unit (OBUs with sizes) for AV1.
 public struct RtpAccessUnit: Sendable, Equatable {
     /// RTP timestamp of the unit.
     public var timestamp: UInt32
@@ -48,8 +49,10 @@ public enum RtpDepacketizers {
             return Vp8RtpDepacketizer()
         case .vp9:
             return Vp9RtpDepacketizer()
+        case .av1:
+            return Av1RtpDepacketizer()
         default:
-            // AV1, MP3...: no RTP payload format here yet.
+            // MP3...: no RTP payload format here yet.
             return nil
         }
     }

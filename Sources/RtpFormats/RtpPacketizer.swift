@@ -34,8 +34,10 @@ public enum RtpPacketizers {
         case .vp9:
             return Vp9RtpPacketizer(payloadType: payloadType, ssrc: ssrc, maxPayload: maxPayload, firstSequence: firstSequence,
                                     firstPictureId: UInt16(truncatingIfNeeded: firstSequence))
+        case .av1:
+            return Av1RtpPacketizer(payloadType: payloadType, ssrc: ssrc, maxPayload: maxPayload, firstSequence: firstSequence)
         default:
-            // AV1, MP3...: no RTP payload format here yet.
+            // MP3...: no RTP payload format here yet.
             return nil
         }
     }

@@ -5,7 +5,8 @@ public struct SdpCodecPreference: Sendable, Equatable {
     /// For H.264: the profile of the stream we will send (a player) so its payload type matches; nil when
     /// receiving (any packetization-mode=1 profile, in the order below).
     public var h264Profile: H264ProfileLevelId.Profile?
-    /// For H.265 (general_profile_idc) and VP9 (its profile): the stream we will send, matched against `profile-id`.
+    /// For H.265 (general_profile_idc), VP9 and AV1 (their profile): the stream we will send, matched against
+    /// `profile-id` (`profile` for AV1).
     public var profileId: Int?
 
     public init(encoding: String, clockRate: UInt32, h264Profile: H264ProfileLevelId.Profile? = nil, profileId: Int? = nil) {
@@ -19,6 +20,7 @@ public struct SdpCodecPreference: Sendable, Equatable {
     public static let h265 = SdpCodecPreference(encoding: "H265", clockRate: 90_000)
     public static let vp8 = SdpCodecPreference(encoding: "VP8", clockRate: 90_000)
     public static let vp9 = SdpCodecPreference(encoding: "VP9", clockRate: 90_000)
+    public static let av1 = SdpCodecPreference(encoding: "AV1", clockRate: 90_000)
     public static let opus = SdpCodecPreference(encoding: "opus", clockRate: 48_000)
     public static let pcma = SdpCodecPreference(encoding: "PCMA", clockRate: 8_000)
     public static let pcmu = SdpCodecPreference(encoding: "PCMU", clockRate: 8_000)
@@ -47,10 +49,11 @@ enum SdpCodecSelection {
                 guard let hit = h265(m, matching, profileId: pref.profileId) else { continue }
                 return hit
             }
-            if pref.encoding.lowercased() == "vp9" {
-                // RFC 9628 6: profile-id defaults to 0; a player decodes the profile its payload type names.
+            // RFC 9628 6 (profile-id) and the AV1 payload format 7.2 (profile): both default to 0; a player decodes
+            // the profile its payload type names.
+            if let key = ["vp9": "profile-id", "av1": "profile"][pref.encoding.lowercased()] {
                 let profile = pref.profileId ?? 0
-                if let hit = matching.first(where: { Int(sdpFormatParameters(m.formatParameters[$0.0] ?? "").first { $0.key == "profile-id" }?.value ?? "0") == profile }) {
+                if let hit = matching.first(where: { Int(sdpFormatParameters(m.formatParameters[$0.0] ?? "").first { $0.key == key }?.value ?? "0") == profile }) {
                     return hit
                 }
                 if pref.profileId == nil { return matching[0] }

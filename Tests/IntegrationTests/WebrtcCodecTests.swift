@@ -114,6 +114,17 @@ extension H265RtmpTests {
     /// VP9 published over Enhanced RTMP (PyAV's FFmpeg 8, libvpx-vp9) plays in Chromium over WHEP as VP9
     /// (RFC 9628 flexible mode from our packetizer, Chromium's libvpx decoder).
     func testVp9PublishedOverEnhancedRtmpPlaysInChromiumOverWhep() throws {
+        try enhancedRtmpPlaysInChromium(encoder: "libvpx-vp9", stream: "live/v9", codec: "video/VP9")
+    }
+
+    /// AV1 published over Enhanced RTMP (PyAV's FFmpeg 8, SVT-AV1 in low-delay mode) plays in Chromium over WHEP
+    /// as AV1 (our AOM payload format packetizer, Chromium's dav1d decoder).
+    func testAv1PublishedOverEnhancedRtmpPlaysInChromiumOverWhep() throws {
+        try enhancedRtmpPlaysInChromium(encoder: "libsvtav1", stream: "live/a1", codec: "video/AV1")
+    }
+
+    /// PyAV publishes `encoder`'s video (+AAC) over Enhanced RTMP for 15 s; Chromium plays it over WHEP in `codec`.
+    private func enhancedRtmpPlaysInChromium(encoder: String, stream: String, codec: String) throws {
         guard ChromiumTests.chromiumInstalled() else { return }
         let rtmp = freePort(), http = freePort(), udp = freePort()
         let s = try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http,
@@ -121,12 +132,13 @@ extension H265RtmpTests {
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         let publisher = Process()
         publisher.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        publisher.arguments = ["python3", Self.client, "publish", "rtmp://127.0.0.1:\(rtmp)/live/v9", "libvpx-vp9", "15"]
+        publisher.arguments = ["python3", Self.client, "publish", "rtmp://127.0.0.1:\(rtmp)/\(stream)", encoder, "15"]
+        publisher.standardOutput = FileHandle.nullDevice
         publisher.standardError = FileHandle.nullDevice
         try publisher.run()
         defer { publisher.terminate() }
-        XCTAssertTrue(s.waitForLog("publish /live/v9", timeout: 20), s.log)
-        try chromiumPlays(s, http: http, stream: "live/v9", codec: "video/VP9")
+        XCTAssertTrue(s.waitForLog("publish /\(stream)", timeout: 20), s.log)
+        try chromiumPlays(s, http: http, stream: stream, codec: codec)
     }
 }
 

@@ -90,3 +90,29 @@ final class SdpVideoCodecTests: XCTestCase {
         XCTAssertNil(try pt(SdpCodecPreference(encoding: "VP9", clockRate: 90_000, profileId: 7)))
     }
 }
+
+extension SdpVideoCodecTests {
+    /// Chromium 156 offers AV1 profile 0 (PT 45) and 1 (PT 47): a player gets the payload type of the source's
+    /// seq_profile with Chromium's fmtp echoed; a publisher offering AV1 and H.264 is answered H.264, AV1 alone AV1.
+    func testAv1BothWays() throws {
+        let offer = try SdpSession(parsing: try SdpFixture.load("chromium156-whep"))
+        func answer(_ pref: SdpCodecPreference) throws -> SdpAnswer {
+            var o = options(.send, video: [pref])
+            o.audioCodecs = [.opus]
+            return try SdpAnswerBuilder.answer(offer, options: o)
+        }
+        let main = try answer(.av1)
+        XCTAssertEqual(main.media.first { $0.kind == "video" }?.payloadType, 45)
+        XCTAssertTrue(main.sdp.contains("a=rtpmap:45 AV1/90000"), main.sdp)
+        XCTAssertTrue(main.sdp.contains("a=fmtp:45 level-idx=5;profile=0;tier=0"), main.sdp)
+        XCTAssertEqual(try answer(SdpCodecPreference(encoding: "AV1", clockRate: 90_000, profileId: 1)).media.first { $0.kind == "video" }?.payloadType, 47)
+        // Profile 2 (Professional) is not offered: audio only.
+        XCTAssertEqual(try answer(SdpCodecPreference(encoding: "AV1", clockRate: 90_000, profileId: 2)).media.map(\.kind), ["audio"])
+
+        let whip = try SdpFixture.load("chromium156-whip")
+        let both = try SdpAnswerBuilder.answer(try SdpSession(parsing: whip), options: options(.receive, video: [.h264, .h265, .vp9, .av1, .vp8]))
+        XCTAssertEqual(both.media.first { $0.kind == "video" }?.codec.encoding, "H264")
+        let av1Only = try SdpAnswerBuilder.answer(try SdpSession(parsing: whip), options: options(.receive, video: [.av1, .vp8]))
+        XCTAssertEqual(av1Only.media.first { $0.kind == "video" }?.codec.encoding, "AV1")
+    }
+}

@@ -19,7 +19,9 @@ def publish(url, codec, seconds):
     video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
     video.options = {"libx264": {"g": "25", "bf": "0"},
                      # Real time, no hidden alt-ref frames: one shown picture per FLV tag.
-                     "libvpx-vp9": {"g": "25", "deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}}.get(
+                     "libvpx-vp9": {"g": "25", "deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"},
+                     # Low-delay prediction, no lookahead: a packet per input frame from the first one.
+                     "libsvtav1": {"g": "25", "preset": "12", "svtav1-params": "pred-struct=1:lookahead=0"}}.get(
         codec, {"x265-params": "keyint=25:bframes=0:log-level=error"})
     audio = out.add_stream("aac", rate=44100)
     audio.layout = "mono"
