@@ -43,6 +43,14 @@ declare -A dict=([FuzzAmf]=amf [FuzzRtmpChunk]=amf [FuzzRtmpSession]=amf [FuzzRt
 
 build_log=$scratch/build.log
 mkdir -p "$scratch"
+# SwiftPM keeps the build plan of the main package (a path dependency here) when a source file is added to
+# it, and the next build fails with "cannot find X in scope": when the list of sources changed since the last
+# build, the plan is dropped and made again.
+sources_list=$(find Sources Plugins Fuzz/Sources -name '*.swift' -o -name '*.c' -o -name '*.h' | sort | sha1sum)
+if [[ "$(cat "$scratch/sources.sha1" 2>/dev/null)" != "$sources_list" ]]; then
+  rm -f "$scratch/debug.yaml" "$scratch"/*/debug/description.json
+  echo "$sources_list" > "$scratch/sources.sha1"
+fi
 start=$SECONDS
 # One product at a time: a plain `swift build` would also build everything else in the main package (the
 # server, benchmarks, every plugin, the management API and its HTTP client) with the sanitizers, for nothing.

@@ -10,7 +10,7 @@ public func fuzzRtp(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     guard let selector = bytes.first else { return 0 }
     var rest = bytes.dropFirst()
-    let codecs: [Codec] = [.h264, .h265, .aac, .aac, .pcma, .opus]
+    let codecs: [Codec] = [.h264, .h265, .aac, .aac, .pcma, .opus, .vp8, .vp9, .av1]
     let codec = codecs[Int(selector) % codecs.count]
     var latm: [UInt8]?
     if selector % 6 == 3 {
