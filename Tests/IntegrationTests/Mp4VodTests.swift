@@ -97,7 +97,7 @@ final class Mp4VodTests: XCTestCase {
         // the seek, both tracks moved together. And clear errors for files that are not there or not MP4.
         let seeker = Process()
         seeker.executableURL = URL(fileURLWithPath: "/bin/sh")
-        seeker.arguments = ["-c", "sleep 1.5; curl -s 'http://127.0.0.1:\(http)/index/api/seekRecordStamp?app=vod&stream=clock.mp4&stamp=12000'"]
+        seeker.arguments = ["-c", "sleep 1.5; curl -s --max-time 10 'http://127.0.0.1:\(http)/index/api/seekRecordStamp?app=vod&stream=clock.mp4&stamp=12000'"]
         let seekOut = Pipe()
         seeker.standardOutput = seekOut
         try seeker.run()
