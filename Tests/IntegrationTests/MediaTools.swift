@@ -65,11 +65,13 @@ enum MediaTools {
     }
 
     /// Decodes a file or URL with ffprobe: codecs, size, decoded frame counts, packet timestamps per track.
-    static func probe(_ input: String, seconds: Double? = nil, timeout: TimeInterval = 30, extra: [String] = []) throws -> Probe {
+    /// With `from`, ffprobe seeks there first (over RTSP, a PLAY with a Range) and reads `seconds` from it.
+    static func probe(_ input: String, seconds: Double? = nil, from: Double? = nil, timeout: TimeInterval = 30,
+                      extra: [String] = []) throws -> Probe {
         var args = extra + ["-hide_banner", "-v", "error", "-count_frames",
                     "-show_entries", "stream=codec_type,codec_name,width,height,nb_read_frames:packet=codec_type,dts_time,flags",
                     "-of", "compact=p=0:nk=0"]
-        if let seconds { args += ["-read_intervals", "%+\(seconds)"] }
+        if let seconds { args += ["-read_intervals", "\(from.map { String($0) } ?? "")%+\(seconds)"] }
         let (status, out) = try runCommand("/usr/bin/ffprobe", args + [input], timeout: timeout)
         guard status == 0 else { throw NSError(domain: "ffprobe", code: Int(status), userInfo: [NSLocalizedDescriptionKey: out]) }
         var p = Probe()

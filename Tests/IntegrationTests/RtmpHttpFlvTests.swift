@@ -123,6 +123,12 @@ final class RtmpHttpFlvTests: XCTestCase {
         let p = try MediaTools.probe(file)
         // One connection, one file: frames of both publishers, timestamps moving forward across the gap.
         XCTAssertGreaterThan(p.videoFrames, 100, "\(p.videoFrames) frames: the player kept playing across the publisher's return")
+        // The recorder copied 6 s of the player's timeline: more frames than that holds are frames sent twice
+        // (a GOP cache replayed to the resumed player).
+        XCTAssertLessThanOrEqual(p.videoFrames, 6 * 25 + 3, "6 s at 25 fps: no video frame twice")
+        XCTAssertLessThanOrEqual(p.audioFrames, 6 * 44_100 / 1024 + 4, "6 s of 44.1 kHz AAC: no audio frame twice")
         XCTAssertTrue(MediaTools.isMonotonic(p.videoDts))
+        // The returning publisher's timestamps are moved to follow the last frame: both tracks by the same amount.
+        MediaTools.assertAligned(p, "a player across the publisher's return")
     }
 }
