@@ -6,6 +6,8 @@
 # the players' read interval (the load tool reads 32 KiB at a time: about 130 ms at 2 Mbit/s). Not a test:
 # run it by hand; its last result is in docs/reliability.md.
 #   scripts/bench-reload.sh [players]          SKIP_BUILD=1 uses the release build as it is; BENCH_DIR for logs.
+#   RESTART=httpmux scripts/bench-reload.sh    the control: restart the players' own plugin instead, which the
+#                                              measurement must show (failures, a long time without data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh
@@ -24,7 +26,13 @@ src="$work/source-2mbps.flv"
 bench_encode_source "$src"
 kbps=$(ffprobe -v error -show_entries format=bit_rate -of default=nw=1:nk=1 "$src" | awk '{printf "%d", $1/1000}')
 
-rtmp=$(free_port); http=$(free_port); rtsp=$(free_port); rtsp2=$(free_port)
+rtmp=$(free_port); http=$(free_port); rtsp=$(free_port); moved=$(free_port)
+restart=${RESTART:-rtsp}
+case $restart in
+  rtsp) old_port=$rtsp ;;
+  httpmux) old_port=$http ;;
+  *) echo "RESTART is rtsp or httpmux" >&2; exit 2 ;;
+esac
 conf="$work/reload.conf"
 bench_server_conf "$conf" 0 "$rtmp" "$http" "$rtsp"
 sed -i 's/^log_level = "warning"/log_level = "info"/' "$conf"
@@ -43,19 +51,19 @@ echo "source: $kbps kbit/s; $players HTTP-FLV players; ${seconds} s window; relo
 load=$!
 # The ramp (500 players a second), the tool's 2 s settle, then half the window.
 sleep "$(python3 -c "print($players / 500 + 2 + $seconds / 2)")"
-sed -i "/^\[rtsp\]/,/^port/ s/^port = $rtsp/port = $rtsp2/" "$conf"
+sed -i "/^\[$restart\]/,/^port/ s/^port = $old_port/port = $moved/" "$conf"
 kill -HUP "$server"
-echo "reloaded at $(date +%T): rtsp moves from $rtsp to $rtsp2"
+echo "reloaded at $(date +%T): $restart moves from $old_port to $moved"
 wait "$load" || true
 cat "$work/load.txt"
-if grep -q "plugin rtsp: restarting for its new config" "$work/server.log"; then
-  echo "server: the rtsp plugin restarted for its new config"
+if grep -q "plugin $restart: restarting for its new config" "$work/server.log"; then
+  echo "server: the $restart plugin restarted for its new config"
 else
-  echo "server: NO rtsp restart in the log (the reload did not happen as planned)"; exit 1
+  echo "server: NO $restart restart in the log (the reload did not happen as planned)"; exit 1
 fi
-python3 - "$rtsp2" <<'PY'
+python3 - "$moved" "$restart" <<'PY'
 import socket, sys
 s = socket.socket(); s.settimeout(2)
 s.connect(("127.0.0.1", int(sys.argv[1])))
-print(f"server: rtsp listens on its new port {sys.argv[1]}")
+print(f"server: {sys.argv[2]} listens on its new port {sys.argv[1]}")
 PY
