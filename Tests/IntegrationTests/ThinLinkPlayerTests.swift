@@ -55,9 +55,11 @@ final class ThinLinkPlayerTests: XCTestCase {
         // Said once per pause, not at each of the window's ~8 GOPs (it stays paused ~19 s at a time).
         let said = s.log.components(separatedBy: "player 127.0.0.1:\(localPort) of live/a fell behind: skipped").count - 1
         XCTAssertTrue((1...2).contains(said), "said \(said) times: \(s.log)")
-        // What the reader did not take is not queued: at 1 Mbit/s the window's ~700 KB would show.
+        // What the reader did not take is not queued: at 1 Mbit/s the window's ~700 KB would show. Half of it is
+        // the bound for the heap: the normal player's session and the API calls come and go in the same window
+        // (+190 KB seen once with the suite's other shard running beside it; +22 to +35 KB alone).
         let growth = late.heapInUseBytes - early.heapInUseBytes
-        XCTAssertLessThan(growth, Int(window * 125_000 / 4), "heap grew \(growth >> 10) KB: \(early.description) -> \(late.description)")
+        XCTAssertLessThan(growth, Int(window * 125_000 / 2), "heap grew \(growth >> 10) KB: \(early.description) -> \(late.description)")
         XCTAssertLessThan(late.mediaBufferBytes - early.mediaBufferBytes, Int(window * 125_000 / 4),
                           "\(early.description) -> \(late.description)")
     }
