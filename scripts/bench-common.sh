@@ -29,3 +29,13 @@ port = $4
 port = $5
 CONF
 }
+
+# bench_prepare NAME: the Swift toolchain on PATH, the test packages installed, and the release build made
+# (its log in $TMPDIR/mediarouter-NAME-build.log) unless SKIP_BUILD is set.
+bench_prepare() {
+  [[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
+  scripts/install-deps.sh --test
+  [[ -n "${SKIP_BUILD:-}" ]] && return 0
+  local log="${TMPDIR:-/tmp}/mediarouter-$1-build.log"
+  swift build -c release > "$log" 2>&1 || { tail -20 "$log"; exit 1; }
+}

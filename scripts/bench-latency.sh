@@ -11,11 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh
-[[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
-scripts/install-deps.sh --test
-if [[ -z "${SKIP_BUILD:-}" ]]; then
-  swift build -c release > "${TMPDIR:-/tmp}/mediarouter-latency-build.log" 2>&1 || { tail -20 "${TMPDIR:-/tmp}/mediarouter-latency-build.log"; exit 1; }
-fi
+bench_prepare latency
 bin=${BIN_DIR:-.build/release}
 g2g=Benchmarks/Latency/g2g.py
 work=${BENCH_DIR:-/tmp/mediarouter-latency}
