@@ -9,6 +9,13 @@ final class HlsTests: XCTestCase {
         try runCommand("/usr/bin/curl", ["-s", "-m", "15", "-w", "\n%{http_code}", url], timeout: 20)
     }
 
+    /// The HLS muxers reading live/`stream` (getMediaPlayerList's readers whose peer is "hls"; the players' own
+    /// sessions, also protocol hls, have their addresses).
+    private func muxers(_ http: Int, _ stream: String) -> Int {
+        let list = (try? managementApi(http, "getMediaPlayerList?app=live&stream=\(stream)"))?["data"] as? [[String: Any]] ?? []
+        return list.filter { $0["protocol"] as? String == "hls" && $0["peer_ip"] as? String == "hls" }.count
+    }
+
     func testTsAndFmp4VariantsPlayWithSegmentsOnKeyframes() throws {
         let rtmp = freePort(), http = freePort(), rtsp = freePort()
         let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 3000,
@@ -48,11 +55,14 @@ final class HlsTests: XCTestCase {
         XCTAssertTrue(try get("http://127.0.0.1:\(http)/live/a/hls.99999.ts").1.hasSuffix("404"))
         XCTAssertTrue(try get("http://127.0.0.1:\(http)/live/none/hls.m3u8").1.hasSuffix("404"))
         XCTAssertTrue(try get("http://127.0.0.1:\(http)/live/a/other.txt").1.hasSuffix("404"))
-        // Nobody asks for b any more: its muxer stops.
+        // Nobody asks for b any more: its muxer stops, seen as its reader of the stream going away (a's stays).
+        XCTAssertEqual(muxers(http, "b"), 1, "b's HLS muxer reads the stream while it is asked for")
         for _ in 0..<9 {
             _ = try get("http://127.0.0.1:\(http)/live/a/hls.m3u8")
             usleep(1_000_000)
         }
+        XCTAssertEqual(muxers(http, "b"), 0, "b's muxer still reads the stream after idle_ms without a request")
+        XCTAssertEqual(muxers(http, "a"), 1, "a's muxer, asked every second, stopped")
         XCTAssertTrue(s.log.contains("HLS of /live/b: no request for 6 s; muxing stops"), s.log)
         XCTAssertFalse(s.log.contains("HLS of /live/a: no request"), s.log)
     }

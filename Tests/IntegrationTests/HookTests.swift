@@ -116,8 +116,12 @@ final class HookTests: XCTestCase {
         let allowed = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/h", seconds: 4)
         defer { allowed.terminate() }
         XCTAssertTrue(server.waitForLog("/live/h from"), server.log)
+        // A player read by hand from now to its close: continue_push_ms keeps it connected after the publisher left.
+        let waiting = RawHttpPlayer(port: http, path: "/live/h.live.flv")
+        waiting.start()
+        defer { waiting.stop() }
         let played = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/h", seconds: 1, timeout: 15)
-        XCTAssertGreaterThan(played.videoFrames, 0)
+        XCTAssertGreaterThan(played.videoFrames, 15, "a second at 25 fps")
         XCTAssertTrue(server.waitForLog("modify_stamp accepted but not applied"), server.log)
         let describe = exchange(port: rtsp, "DESCRIBE rtsp://127.0.0.1:\(rtsp)/live/h RTSP/1.0\r\nCSeq: 1\r\n\r\n")
         XCTAssertEqual(describe.status, 403, "enable_rtsp false refuses RTSP players: \(describe.text)")
@@ -136,6 +140,13 @@ final class HookTests: XCTestCase {
 
         XCTAssertTrue(r.wait("on_stream_changed", count: 3, where: { $0["regist"] as? Bool == true }), server.log)
         XCTAssertTrue(exits(allowed, within: 10))
+        // The player got the stream until the publisher left and was closed only when the window ran out; without
+        // the answer's window (reconnect_window_ms is 0 here) the close follows the last data at once.
+        let closedAt = try XCTUnwrap(waiting.waitForClose(timeout: 5), "the player is still connected 5 s after the window")
+        let lastData = try XCTUnwrap(waiting.lastDataAt, "the player got nothing")
+        XCTAssertGreaterThan(waiting.bytesRead, 30_000, "about 3 s of a ~300 kbit/s stream")
+        let kept = closedAt.timeIntervalSince(lastData)
+        XCTAssertTrue(kept > 1.2 && kept < 3.5, "the player was closed \(kept) s after its last data, continue_push_ms 1500")
         XCTAssertTrue(server.waitForLog("publisher did not return within 1500 ms"), server.log)
         XCTAssertTrue(r.wait("on_stream_changed", count: 3, where: { $0["regist"] as? Bool == false }), server.log)
         let registered = r.bodies("on_stream_changed").filter { $0["regist"] as? Bool == true }
@@ -209,7 +220,7 @@ final class HookTests: XCTestCase {
         defer { publisher.terminate() }
         XCTAssertEqual(probed.wait(timeout: .now() + 25), .success)
         let probe = try XCTUnwrap(result).get()
-        XCTAssertGreaterThan(probe.videoFrames, 0, "the waiting player got the stream started in answer")
+        XCTAssertGreaterThan(probe.videoFrames, 15, "the waiting player got the stream started in answer: a second at 25 fps")
     }
 
     /// An idle stream: on_stream_none_reader first says keep it, then (after a player came and left) close:true,
@@ -243,7 +254,7 @@ final class HookTests: XCTestCase {
 
         try r.rules(["on_stream_none_reader": ["code": 0, "close": true]])
         let played = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/live/idle", seconds: 0.5, timeout: 15)
-        XCTAssertGreaterThan(played.videoFrames, 0)
+        XCTAssertGreaterThan(played.videoFrames, 8, "half a second at 25 fps")
         XCTAssertTrue(r.wait("on_stream_none_reader", count: 2), server.log)
         let body = try XCTUnwrap(r.bodies("on_stream_none_reader").last)
         XCTAssertEqual(body["stream"] as? String, "idle")
@@ -267,7 +278,7 @@ final class HookTests: XCTestCase {
         let added = try api(http, "addStreamProxy?app=pulled&stream=copy&url=rtmp://127.0.0.1:\(rtmp)/live/origin")
         XCTAssertEqual(added["code"] as? Int, 0, "\(added)")
         let played = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/pulled/copy", seconds: 1, timeout: 15)
-        XCTAssertGreaterThan(played.videoFrames, 0)
+        XCTAssertGreaterThan(played.videoFrames, 15, "a second at 25 fps")
         XCTAssertTrue(r.wait("on_stream_none_reader", where: { $0["app"] as? String == "pulled" }), server.log)
         XCTAssertTrue(waitUntil(timeout: 5) { (try? self.api(http, "isMediaOnline?app=pulled&stream=copy")["online"] as? Bool) == false },
                       server.log)

@@ -173,10 +173,12 @@ private func boundPort(type: Int32, port: Int) -> Int {
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 
-/// A TCP connection to a loopback port with a receive timeout, or nil.
-func connectLoopback(port: Int, timeout: TimeInterval) -> Int32? {
+/// A TCP connection to a loopback port with a receive timeout, or nil. `receiveBuffer` (SO_RCVBUF, set before
+/// the connect so the window is small from the start) makes a player whose kernel queue fills at once.
+func connectLoopback(port: Int, timeout: TimeInterval, receiveBuffer: Int32? = nil) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
+    if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")

@@ -24,21 +24,19 @@ final class SlowPlayerTests: XCTestCase {
         defer { publisher.terminate() }
         XCTAssertTrue(s.waitForLog("publish /live/fat"), s.log)
 
-        // The stalled player: a tiny receive buffer, one request, then it never reads.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var small: Int32 = 4096
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(http).bigEndian
-        XCTAssertEqual(withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }, 0)
-        let request = "GET /live/fat.live.flv HTTP/1.1\r\nHost: x\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        // The stalled player: a tiny receive buffer, one request, then it does not read.
+        let stalled = RawHttpPlayer(port: http, path: "/live/fat.live.flv", receiveBuffer: 4096)
+        XCTAssertGreaterThanOrEqual(stalled.fd, 0)
+        defer { stalled.stop() }
 
         XCTAssertTrue(s.waitForLog("stopped reading; closing it", timeout: 30), s.log)
+        // Seen from the player: what its kernel queues still hold, then the close. A server that only said so
+        // (or kept the connection paused) would go on sending the 8 Mbit/s stream once it is read again.
+        let drainStart = Date()
+        stalled.start()
+        let closedAt = stalled.waitForClose(timeout: 5)
+        XCTAssertNotNil(closedAt, "the stalled player's socket is still open, \(stalled.bytesRead) bytes read since: \(s.log)")
+        print("stalled player: \(stalled.bytesRead) bytes left in the queues, closed \(closedAt.map { $0.timeIntervalSince(drainStart) } ?? -1) s after reading again")
         let p = try MediaTools.probe("http://127.0.0.1:\(http)/live/fat.live.flv", seconds: 2)
         XCTAssertGreaterThan(p.videoFrames, 35, "the other player was not held back")
     }
