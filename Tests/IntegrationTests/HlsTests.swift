@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 
 /// Live HLS from memory, both variants: ffprobe plays them, segments follow the configured duration and
-/// start on keyframes, unknown segments and streams are 404, other paths still reach static files, and
-/// muxing stops when nobody asks.
+/// start on keyframes, unknown segments and streams are 404, other paths still reach static files,
+/// muxing stops when nobody asks, and a publisher returning within the reconnect window gives a discontinuity.
 final class HlsTests: XCTestCase {
     private func get(_ url: String) throws -> (Int32, String) {
         try runCommand("/usr/bin/curl", ["-s", "-m", "15", "-w", "\n%{http_code}", url], timeout: 20)
@@ -65,5 +65,45 @@ final class HlsTests: XCTestCase {
         XCTAssertEqual(muxers(http, "a"), 1, "a's muxer, asked every second, stopped")
         XCTAssertTrue(s.log.contains("HLS of /live/b: no request for 6 s; muxing stops"), s.log)
         XCTAssertFalse(s.log.contains("HLS of /live/a: no request"), s.log)
+    }
+
+    /// README: "a new publisher after a drop gives #EXT-X-DISCONTINUITY". The publisher leaves and another
+    /// returns within reconnect_window_ms: the muxer goes on (same reader), and the first segment of the
+    /// returning publisher, not only the muxer's first, carries the tag.
+    func testRepublishWithinTheReconnectWindowMarksADiscontinuity() throws {
+        let rtmp = freePort(), http = freePort(), rtsp = freePort()
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 3000,
+                                          server: "reconnect_window_ms = 5000", extra: "[hls]\nsegment_ms = 1000")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let url = "rtmp://127.0.0.1:\(rtmp)/live/r"
+        let first = try MediaTools.publish(url, seconds: 4)
+        defer { first.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/r"), s.log)
+        // Segment sequence number -> whether EXT-X-DISCONTINUITY precedes it, over every playlist seen.
+        var marked: [Int: Bool] = [:]
+        let poll = { [self] in
+            let (_, text) = try get("http://127.0.0.1:\(http)/live/r/hls.m3u8")
+            var sequence = -1, flag = false
+            for line in text.split(separator: "\n") {
+                if line.hasPrefix("#EXT-X-MEDIA-SEQUENCE:") { sequence = Int(line.dropFirst(22)) ?? -1 }
+                if line == "#EXT-X-DISCONTINUITY" { flag = true }
+                if !line.hasPrefix("#"), line.contains(".ts"), sequence >= 0 {
+                    marked[sequence] = flag
+                    sequence += 1
+                    flag = false
+                }
+            }
+        }
+        while first.isRunning { try poll(); usleep(500_000) }
+        let lastBefore = try XCTUnwrap(marked.keys.max(), "no segment while the first publisher ran")
+        let second = try MediaTools.publish(url, seconds: 6)
+        defer { second.terminate() }
+        for _ in 0..<10 { try poll(); usleep(500_000) }
+        let after = marked.filter { $0.key > lastBefore }
+        XCTAssertGreaterThanOrEqual(after.count, 2, "the muxer went on with the returning publisher: \(marked.sorted { $0.key < $1.key })")
+        XCTAssertEqual(marked.filter { $0.key > marked.keys.min() ?? 0 && $0.value }.count, 1,
+                       "exactly one segment besides the muxer's first is marked: \(marked.sorted { $0.key < $1.key })")
+        XCTAssertTrue(after.contains { $0.value }, "the returning publisher's segment is marked: \(marked.sorted { $0.key < $1.key })")
+        XCTAssertEqual(muxers(http, "r"), 1, "one muxer throughout")
     }
 }
