@@ -66,8 +66,10 @@ final class SrtAccessTests: XCTestCase {
         let junk = (0..<512).map { String(format: "%02x", UInt8(truncatingIfNeeded: $0 &* 131 &+ 7)) }.joined()
         XCTAssertEqual(try SrtTools.client(port: srt, streamId: "", args: ["--streamid-hex", junk]), "rejected 1400")
         XCTAssertTrue(s.waitForLog("refused 127.0.0.1"), s.log)
-        // A publisher whose payload is not MPEG-TS is dropped.
-        _ = try SrtTools.client(port: srt, streamId: "#!::r=live/junk,m=publish", args: ["--send-junk", "3"])
+        // A publisher whose payload is not MPEG-TS is dropped: its sends fail within the 3 s it tries.
+        let junkRun = try SrtTools.clientLines(port: srt, streamId: "#!::r=live/junk,m=publish", args: ["--send-junk", "3"])
+        XCTAssertEqual(junkRun.first, "connected", "\(junkRun)")
+        XCTAssertTrue(junkRun.contains { $0.hasPrefix("closed by server") }, "the junk publisher was not hung up on: \(junkRun)")
         XCTAssertTrue(s.waitForLog("the payload is not MPEG-TS"), s.log)
 
         // The good stream went on.

@@ -21,9 +21,16 @@ enum SrtTools {
 
     /// The ctypes caller's first line: "connected", "rejected <code>", or what went wrong.
     static func client(port: Int, streamId: String, args: [String] = [], timeout: TimeInterval = 15) throws -> String {
+        let out = try clientLines(port: port, streamId: streamId, args: args, timeout: timeout)
+        return out.first ?? ""
+    }
+
+    /// Every line srt_client.py printed: after "connected", a `--send-junk` run says "closed by server: ..."
+    /// when the server hangs up on it.
+    static func clientLines(port: Int, streamId: String, args: [String] = [], timeout: TimeInterval = 15) throws -> [String] {
         let (_, out) = try runCommand("/usr/bin/python3", ["\(clients)/srt_client.py", "127.0.0.1", String(port), streamId] + args,
                                       timeout: timeout)
-        return out.split(separator: "\n").first.map(String.init) ?? out
+        return out.split(separator: "\n").map(String.init)
     }
 
     static func process(_ path: String, _ args: [String], stdout: String? = nil) throws -> Process {
