@@ -106,4 +106,23 @@ final class HlsTests: XCTestCase {
         XCTAssertTrue(after.contains { $0.value }, "the returning publisher's segment is marked: \(marked.sorted { $0.key < $1.key })")
         XCTAssertEqual(muxers(http, "r"), 1, "one muxer throughout")
     }
+
+    /// max_stream_sessions = 1: a second player of the stream (another User-Agent, so another session) is
+    /// answered 503 while the first goes on being served.
+    func testMaxStreamSessionsRefusesTheNextPlayerWith503() throws {
+        let rtmp = freePort(), http = freePort(), rtsp = freePort()
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 3000,
+                                          extra: "[hls]\nsegment_ms = 1000\nmax_stream_sessions = 1")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/s", seconds: 10)
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/s"), s.log)
+        let url = "http://127.0.0.1:\(http)/live/s/hls.m3u8"
+        let play = { (agent: String) in
+            try runCommand("/usr/bin/curl", ["-s", "-m", "15", "-A", agent, "-o", "/dev/null", "-w", "%{http_code}", url], timeout: 20).1
+        }
+        XCTAssertEqual(try play("first-player"), "200")
+        XCTAssertEqual(try play("second-player"), "503", "a second session of the stream over max_stream_sessions")
+        XCTAssertEqual(try play("first-player"), "200", "the first player's session is still served")
+    }
 }

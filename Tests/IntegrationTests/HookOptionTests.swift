@@ -46,6 +46,22 @@ final class HookOptionTests: XCTestCase {
         XCTAssertEqual(exchange(port: http, "GET /live/p.live.flv HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 3).status, 200)
     }
 
+    /// stream_changed_schemas = "rtmp/ts": on_stream_changed only for those two, though rtsp and fmp4 also serve
+    /// the stream (without the option every schema is sent: HookTests).
+    func testStreamChangedSchemasFiltersTheRegistrations() throws {
+        let r = try HookReceiver()
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: r.table(["on_stream_changed"], extra: "stream_changed_schemas = \"rtmp/ts\""))
+        defer { s.stop() }
+        let pub = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/sc", seconds: 2)
+        defer { pub.terminate() }
+        XCTAssertTrue(r.wait("on_stream_changed", count: 2, where: { $0["regist"] as? Bool == true }), s.log)
+        XCTAssertTrue(r.wait("on_stream_changed", count: 4, timeout: 15), "the unregistrations: \(r.bodies("on_stream_changed"))")
+        let schemas = r.bodies("on_stream_changed").map { "\($0["regist"] as? Bool == true ? "+" : "-")\($0["schema"] as? String ?? "?")" }
+        XCTAssertEqual(Set(schemas), ["+rtmp", "+ts", "-rtmp", "-ts"], "\(schemas)")
+        XCTAssertEqual(schemas.count, 4, "\(schemas)")
+    }
+
     /// alive_interval = 1: keepalives arrive about once a second with getStatistic's counts.
     func testServerKeepaliveArrivesEveryAliveInterval() throws {
         let r = try HookReceiver()

@@ -96,6 +96,29 @@ final class HotReloadTests: XCTestCase {
         XCTAssertFalse(server.log.contains("plugin testsink stopped"), "the sink was never touched")
     }
 
+    /// watch_config = false: a changed file is not applied, however often it would be checked, until SIGHUP.
+    func testWatchConfigOffWaitsForSighup() throws {
+        let (first, second) = (freePort(), freePort())
+        let text = { (rtmp: Int) in "[server]\nwatch_config = false\nwatch_interval_ms = 100\n[rtmp]\nport = \(rtmp)\n" }
+        let server = try ServerProcess(config: text(first))
+        try server.start()
+        defer { XCTAssertEqual(server.stop(), 0, server.log) }
+        let listening = { (port: Int) -> Bool in
+            guard let fd = connectLoopback(port: port, timeout: 0.2) else { return false }
+            close(fd)
+            return true
+        }
+        XCTAssertTrue(listening(first), server.log)
+        try server.rewrite(text(second))
+        // Fifteen watch intervals: a watcher would have moved rtmp by now.
+        usleep(1_500_000)
+        XCTAssertFalse(listening(second), "the changed file was applied without SIGHUP: \(server.log)")
+        XCTAssertTrue(listening(first))
+        server.signal(SIGHUP)
+        XCTAssertTrue(waitUntil(timeout: 5) { listening(second) }, server.log)
+        XCTAssertFalse(listening(first))
+    }
+
     func testInvalidConfigOnReloadChangesNothing() throws {
         let sinkPort = freePort()
         let server = try ServerProcess(config: config(sinkPort: sinkPort, fps: 50, extra: ""))

@@ -4,6 +4,23 @@ import XCTest
 /// Routes another plugin registers through the host, served on httpmux's port: a whole answer and a
 /// streamed (chunked) one, over a kept-alive connection, next to a 404 for what nobody serves.
 final class HttpRouteTests: XCTestCase {
+    /// max_body_bytes (2048 here, the default is 1 MiB): a body within it reaches the route, a larger one is
+    /// answered 413 without being read.
+    func testMaxBodyBytesAnswers413ToALargerBody() throws {
+        let http = freePort()
+        let s = try ServerProcess(config: "[httpmux]\nport = \(http)\nmax_body_bytes = 2048\n")
+        try s.start()
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let post = { (size: Int) in
+            exchange(port: http, "POST /index/api/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+                     + "Content-Length: \(size)\r\n\r\n" + String(repeating: "a", count: size))
+        }
+        let within = post(1500)
+        XCTAssertEqual(within.status, 200, within.text)
+        let over = post(4000)
+        XCTAssertEqual(over.status, 413, over.text)
+    }
+
     func testRoutesOfAnotherPluginAreServedByHttpmux() throws {
         let http = freePort(), sink = freePort()
         let s = try ServerProcess(config: """
