@@ -180,6 +180,11 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         }, Unmanaged.passUnretained(self).toOpaque())
     }
 
+    /// TCP active without a requested src_port: the range its port came from, and how many more of it to
+    /// try. A port of the range may be taken by a listener (ours or another process's) between the pick
+    /// and the bind: the dial moves on to the next one rather than failing the call.
+    var redial: (range: ClosedRange<Int>, left: Int)?
+
     /// [any thread] Dials the peer from `port`; `onStarted` answers.
     func connect(from port: UInt16) -> Bool {
         var options = mr_connect_options()
@@ -212,6 +217,12 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     }
 
     func connectFailed(_ message: String) {
+        if let r = redial, r.left > 0, message.contains(String(cString: strerror(EADDRINUSE))), let plugin, !stopped {
+            redial = (r.range, r.left - 1)
+            let port = UInt16(plugin.registry.nextPort(in: r.range))
+            host.log(MR_LOG_DEBUG, "\(label): local port \(localPort.withLock { $0 }) in use, dialling from \(port)")
+            if connect(from: port) { return }
+        }
         host.log(MR_LOG_WARNING, "\(label): connect failed: \(message)")
         stopped = true
         plugin?.senders.remove(self)
