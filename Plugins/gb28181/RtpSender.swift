@@ -341,7 +341,11 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             let count = packets.count
             if connLoop == loop {
                 guard host.table.conn_pending_bytes(conn) <= Self.maxPendingBytes else { return congested() }
-                if host.send(conn, framed) != MR_OK { return finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
+                let rc = host.send(conn, framed)
+                // A connection the platform closed refuses sends before its on_close reaches this loop: that
+                // callback ends the sender, with the platform's own reason (closed or reset).
+                if rc == Int32(MR_ERR_CLOSED) { return }
+                if rc != MR_OK { return finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
                 sent(count, bytes)
             } else {
                 // The queue is read on the connection's loop; the verdict comes back to ours.
