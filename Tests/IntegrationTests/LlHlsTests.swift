@@ -82,13 +82,7 @@ final class LlHlsTests: XCTestCase {
             deny_play = ["live/denied"]
             \(shellTable)
             """, name: name)
-        let publisher: Process
-        do {
-            publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/ll", seconds: 60)
-        } catch {
-            s.stop()
-            throw error
-        }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/ll", to: s, seconds: 60)
         XCTAssertTrue(s.waitForLog("publish /live/ll"), s.log)
         return Live(server: s, publisher: publisher, base: "http://127.0.0.1:\(http)/live/ll/", http: http, diskRoot: diskRoot,
                     jar: scratch.appendingPathComponent("cookies").path, shellPort: shellPort)
