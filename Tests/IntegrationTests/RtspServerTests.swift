@@ -6,6 +6,9 @@ import XCTest
 final class RtspServerTests: XCTestCase {
     private func server(rtsp: Int, rtmp: Int, http: Int, extra: String = "") throws -> ServerProcess {
         let udp = 20000 + Int.random(in: 0..<2000) * 10
+        // The multicast player binds the group's ports the server names: not the default 40000 of every server
+        // (ffprobe met it taken once), but a band below the ephemeral ports and away from the others used here.
+        let multicast = 12000 + Int.random(in: 0..<500) * 16
         let s = try ServerProcess(config: """
             [server]
             play_wait_ms = 5000
@@ -14,6 +17,7 @@ final class RtspServerTests: XCTestCase {
             [rtsp]
             port = \(rtsp)
             udp_port_range = "\(udp)-\(udp + 9)"
+            multicast_port = \(multicast)
             \(extra)
             [rtmp]
             port = \(rtmp)
