@@ -120,14 +120,15 @@ final class Gb28181SendTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let (rx, pipe, port) = try receiver("tcp", out: out, seconds: 15, closeAfter: 3)
         // The first port of the range, the one the sender takes first, held by a listener of another process
-        // (seen in the suite: the other shard's): it dials from the next one.
+        // (seen in the suite: the other shard's): it dials from the next one. A port some other socket holds
+        // already is as taken, but then the check below cannot tell which one the sender tried first.
         let taken = try XCTUnwrap(s.portRange.first)
-        let holder = try XCTUnwrap(listenLoopback(port: taken), "port \(taken) is free")
-        defer { close(holder) }
+        let holder = listenLoopback(port: taken)
+        defer { if let holder { close(holder) } }
         let r = try start(["ssrc": "305419896", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "0", "type": "1"])
         XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
         let local = r["local_port"] as? Int ?? 0
-        XCTAssertTrue(s.portRange.contains(local) && local != taken, "\(r)")
+        XCTAssertTrue(s.portRange.contains(local) && (holder == nil || local != taken), "\(r)")
         let sum = try summary(rx, pipe)
         XCTAssertEqual(sum["closed_by"] as? String, "us", "\(sum)")
         XCTAssertEqual(sum["peer_port"] as? Int, local, "dialled from the local port it answered")
