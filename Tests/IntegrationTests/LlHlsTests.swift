@@ -3,7 +3,7 @@ import XCTest
 
 /// LL-HLS on the fMP4 playlist (parts, preload hint, blocking reloads), HLS players counted as bus readers
 /// through their sessions (and refused by the play auth), and the disk copy of the playlists and segments:
-/// one case each, each with its own server and publisher (about 10, 25 and 10 s).
+/// one case each, each with its own server and publisher (about 5, 15 and 6 s).
 final class LlHlsTests: XCTestCase {
     private struct Reply {
         var code = 0
