@@ -180,6 +180,11 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
         }, Unmanaged.passUnretained(self).toOpaque())
     }
 
+    /// TCP active without a requested src_port: the range its port came from, and how many more of it to
+    /// try. A port of the range may be taken by a listener (ours or another process's) between the pick
+    /// and the bind: the dial moves on to the next one rather than failing the call.
+    var redial: (range: ClosedRange<Int>, left: Int)?
+
     /// [any thread] Dials the peer from `port`; `onStarted` answers.
     func connect(from port: UInt16) -> Bool {
         var options = mr_connect_options()
@@ -212,6 +217,12 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
     }
 
     func connectFailed(_ message: String) {
+        if let r = redial, r.left > 0, message.contains(String(cString: strerror(EADDRINUSE))), let plugin, !stopped {
+            redial = (r.range, r.left - 1)
+            let port = UInt16(plugin.registry.nextPort(in: r.range))
+            host.log(MR_LOG_DEBUG, "\(label): local port \(localPort.withLock { $0 }) in use, dialling from \(port)")
+            if connect(from: port) { return }
+        }
         host.log(MR_LOG_WARNING, "\(label): connect failed: \(message)")
         stopped = true
         plugin?.senders.remove(self)
@@ -330,7 +341,11 @@ final class RtpSender: ReaderHandler, ConnectionHandler, ConnectionFactory, @unc
             let count = packets.count
             if connLoop == loop {
                 guard host.table.conn_pending_bytes(conn) <= Self.maxPendingBytes else { return congested() }
-                if host.send(conn, framed) != MR_OK { return finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
+                let rc = host.send(conn, framed)
+                // A connection the platform closed refuses sends before its on_close reaches this loop: that
+                // callback ends the sender, with the platform's own reason (closed or reset).
+                if rc == Int32(MR_ERR_CLOSED) { return }
+                if rc != MR_OK { return finish(notify: true, reason: "TCP send failed: \(host.lastError)") }
                 sent(count, bytes)
             } else {
                 // The queue is read on the connection's loop; the verdict comes back to ours.

@@ -159,10 +159,12 @@ struct RtpSenderApi {
                 return
             }
             let port = srcPort != 0 ? UInt16(srcPort) : UInt16(plugin.registry.nextPort(in: settings.portRange))
+            if srcPort == 0 { s.redial = (settings.portRange, min(settings.portRange.count, 2000) - 1) }
             s.onStarted = { error in
                 if let error { return reply(.other, ["msg": error]) }
-                host.log(MR_LOG_INFO, "\(s.label): connected from port \(port)")
-                reply(.success, ["local_port": Int(port)])
+                let local = s.localPort.withLock { $0 }
+                host.log(MR_LOG_INFO, "\(s.label): connected from port \(local)")
+                reply(.success, ["local_port": Int(local)])
             }
             guard register() else { return }
             host.onLoop(loop) {

@@ -8,11 +8,14 @@ final class Gb28181Harness {
     let secret = "gbsecret"
     let http = freePort(), rtmp = freePort(), rtsp = freePort()
     let fixedPort: Int
+    /// Where openRtpServer and the senders pick their ports, a random 100 of them per server.
+    let portRange: ClosedRange<Int>
     let server: ServerProcess
 
     init(fixedPort: Int = 0, timeout: Int = 15, extra: String = "", file: StaticString = #filePath, line: UInt = #line) throws {
         self.fixedPort = fixedPort == 0 ? freePort() : fixedPort
         let low = 40000 + Int.random(in: 0..<200) * 100
+        portRange = low...(low + 99)
         server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
             [api]
             secret = "\(secret)"

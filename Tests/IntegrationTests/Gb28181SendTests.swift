@@ -19,8 +19,10 @@ final class Gb28181SendTests: XCTestCase {
         return (s, ff)
     }
 
-    private func receiver(_ transport: String, port: Int, out: String, seconds: Double, closeAfter: Double? = nil,
-                          connect: Bool = false, extra: [String] = []) throws -> (Process, Pipe) {
+    /// Clients/rtp_ps_receiver.py on `port`, or when listening with port 0 on one the system chooses (a port
+    /// picked beforehand may be taken by the time the receiver binds it, by the other shard's tests); the port.
+    private func receiver(_ transport: String, port: Int = 0, out: String, seconds: Double, closeAfter: Double? = nil,
+                          connect: Bool = false, extra: [String] = []) throws -> (Process, Pipe, port: Int) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", Build.repoRoot.appendingPathComponent("Tests/IntegrationTests/Clients/rtp_ps_receiver.py").path,
@@ -30,14 +32,20 @@ final class Gb28181SendTests: XCTestCase {
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
         try p.run()
+        return (p, pipe, listeningPort(pipe))
+    }
+
+    /// The port in a client's first line, "listening N".
+    private func listeningPort(_ pipe: Pipe) -> Int {
         var first = Data()
         while !first.contains(UInt8(ascii: "\n")) {
             let chunk = pipe.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             first += chunk
         }
-        XCTAssertEqual(String(decoding: first, as: UTF8.self), "listening\n")
-        return (p, pipe)
+        let line = String(decoding: first, as: UTF8.self)
+        XCTAssertTrue(line.hasPrefix("listening ") && line.hasSuffix("\n"), line)
+        return Int(line.dropFirst("listening ".count).dropLast()) ?? 0
     }
 
     private func summary(_ p: Process, _ pipe: Pipe) throws -> [String: Any] {
@@ -68,8 +76,7 @@ final class Gb28181SendTests: XCTestCase {
         defer { ff.terminate(); s.stop() }
         let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-udp.ps"
         defer { if ProcessInfo.processInfo.environment["KEEP"] == nil { try? FileManager.default.removeItem(atPath: out) } }
-        let port = freePort()
-        let (rx, pipe) = try receiver("udp", port: port, out: out, seconds: 15)
+        let (rx, pipe, port) = try receiver("udp", out: out, seconds: 15)
         let r = try start(["ssrc": "1234", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "type": "1"])
         XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
         XCTAssertGreaterThan(r["local_port"] as? Int ?? 0, 0, "\(r)")
@@ -91,8 +98,7 @@ final class Gb28181SendTests: XCTestCase {
         defer { ff.terminate(); s.stop() }
         let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-stop.ps"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let port = freePort()
-        let (rx, pipe) = try receiver("udp", port: port, out: out, seconds: 12)
+        let (rx, pipe, port) = try receiver("udp", out: out, seconds: 12)
         XCTAssertEqual(try start(["ssrc": "777", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "use_ps": "1"])["code"] as? Int, 0)
         Thread.sleep(forTimeInterval: 2)
         let stopped = try post("stopSendRtp", ["vhost": "__defaultVhost__", "app": "live", "stream": "cam", "ssrc": "777"])
@@ -112,11 +118,17 @@ final class Gb28181SendTests: XCTestCase {
         defer { ff.terminate(); s.stop() }
         let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-tcp.ps"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let port = freePort()
-        let (rx, pipe) = try receiver("tcp", port: port, out: out, seconds: 15, closeAfter: 3)
+        let (rx, pipe, port) = try receiver("tcp", out: out, seconds: 15, closeAfter: 3)
+        // The first port of the range, the one the sender takes first, held by a listener of another process
+        // (seen in the suite: the other shard's): it dials from the next one. A port some other socket holds
+        // already is as taken, but then the check below cannot tell which one the sender tried first.
+        let taken = try XCTUnwrap(s.portRange.first)
+        let holder = listenLoopback(port: taken)
+        defer { if let holder { close(holder) } }
         let r = try start(["ssrc": "305419896", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "0", "type": "1"])
         XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
         let local = r["local_port"] as? Int ?? 0
+        XCTAssertTrue(s.portRange.contains(local) && (holder == nil || local != taken), "\(r)")
         let sum = try summary(rx, pipe)
         XCTAssertEqual(sum["closed_by"] as? String, "us", "\(sum)")
         XCTAssertEqual(sum["peer_port"] as? Int, local, "dialled from the local port it answered")
@@ -138,8 +150,7 @@ final class Gb28181SendTests: XCTestCase {
         defer { ff.terminate(); s.stop() }
         let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-udp.ts"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let port = freePort()
-        let (rx, pipe) = try receiver("udp", port: port, out: out, seconds: 12)
+        let (rx, pipe, port) = try receiver("udp", out: out, seconds: 12)
         let r = try start(["ssrc": "4321", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "type": "2"])
         XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
         let sum = try summary(rx, pipe)
@@ -160,7 +171,7 @@ final class Gb28181SendTests: XCTestCase {
                                                  "src_port": "0", "type": "1"])
         XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
         let port = try XCTUnwrap(r["local_port"] as? Int, "\(r)")
-        let (rx, pipe) = try receiver("tcp", port: port, out: out, seconds: 12, closeAfter: 2.5, connect: true)
+        let (rx, pipe, _) = try receiver("tcp", port: port, out: out, seconds: 12, closeAfter: 2.5, connect: true)
         let sum = try summary(rx, pipe)
         assertRtpFraming(sum, ssrc: 99)
         let probe = try MediaTools.probe(out, extra: ["-f", "mpeg"])
@@ -187,7 +198,7 @@ final class Gb28181SendTests: XCTestCase {
         let served = try post("startSendRtpPassive", fields.merging(["ssrc": "72"]) { $1 })
         let lonelyPort = try XCTUnwrap(lonely["local_port"] as? Int, "\(lonely)")
         let servedPort = try XCTUnwrap(served["local_port"] as? Int, "\(served)")
-        let (rx, pipe) = try receiver("tcp", port: servedPort, out: out, seconds: 8, closeAfter: 2.5, connect: true)
+        let (rx, pipe, _) = try receiver("tcp", port: servedPort, out: out, seconds: 8, closeAfter: 2.5, connect: true)
         XCTAssertTrue(hooks.wait("on_send_rtp_stopped", timeout: 4), s.log)
         XCTAssertEqual(hooks.bodies("on_send_rtp_stopped").map { $0["ssrc"] as? String }, ["71"], "the connected one goes on")
         XCTAssertLessThan(Date().timeIntervalSince1970 - began, 2.4, "stopped about 1 s after the start")
@@ -205,22 +216,6 @@ final class Gb28181SendTests: XCTestCase {
         XCTAssertTrue(s.log.contains("ssrc 71 passive stopped (no TCP connection within 1000 ms)"), s.log)
     }
 
-    /// A UDP port and the one above it, both free now (RTP and its RTCP).
-    private func udpPortPair() -> Int {
-        for _ in 0..<20 {
-            let port = freePort()
-            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = UInt16(port + 1).bigEndian
-            let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            close(fd)
-            if rc == 0 { return port }
-        }
-        return freePort()
-    }
-
     /// RTCP sender reports (RFC 3550 6.4.1) reach the platform's RTP port + 1: the first with the first packets,
     /// then every 5 s, with the RTP stream's SSRC, a wall-clock NTP time, an RTP time beside the packets', and
     /// counts that match what arrived.
@@ -229,8 +224,7 @@ final class Gb28181SendTests: XCTestCase {
         defer { ff.terminate(); s.stop() }
         let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-sr.ps"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let port = udpPortPair()
-        let (rx, pipe) = try receiver("udp", port: port, out: out, seconds: 7.5, extra: ["--sr"])
+        let (rx, pipe, port) = try receiver("udp", out: out, seconds: 7.5, extra: ["--sr"])
         XCTAssertEqual(try start(["ssrc": "77", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "type": "1"])["code"] as? Int, 0)
         let sum = try summary(rx, pipe)
         assertRtpFraming(sum, ssrc: 77)
@@ -263,8 +257,7 @@ final class Gb28181SendTests: XCTestCase {
         defer { ff.terminate(); s.stop() }
         let out = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-es.h264"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let port = freePort()
-        let (rx, pipe) = try receiver("udp", port: port, out: out, seconds: 12, extra: ["--depay", "h264"])
+        let (rx, pipe, port) = try receiver("udp", out: out, seconds: 12, extra: ["--depay", "h264"])
         let r = try start(["ssrc": "55", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "type": "0", "pt": "98"])
         XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
         let sum = try summary(rx, pipe)
@@ -284,9 +277,8 @@ final class Gb28181SendTests: XCTestCase {
         defer { ff.terminate(); s.stop() }
         let dir = NSTemporaryDirectory() + "mr-gbsend-\(getpid())-rtcp"
         defer { try? FileManager.default.removeItem(atPath: dir + "-silent.ps"); try? FileManager.default.removeItem(atPath: dir + "-rr.ps") }
-        let silentPort = freePort(), rrPort = freePort()
-        let (silent, silentPipe) = try receiver("udp", port: silentPort, out: dir + "-silent.ps", seconds: 7)
-        let (rr, rrPipe) = try receiver("udp", port: rrPort, out: dir + "-rr.ps", seconds: 7, extra: ["--rtcp"])
+        let (silent, silentPipe, silentPort) = try receiver("udp", out: dir + "-silent.ps", seconds: 7)
+        let (rr, rrPipe, rrPort) = try receiver("udp", out: dir + "-rr.ps", seconds: 7, extra: ["--rtcp"])
         for (ssrc, port) in [("1", silentPort), ("2", rrPort)] {
             let r = try start(["ssrc": ssrc, "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "1", "type": "1", "udp_rtcp_timeout": "1"])
             XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
@@ -322,14 +314,17 @@ final class Gb28181SendTests: XCTestCase {
         let (s, ff) = try serverPublishing(seconds: 30, timeout: 3, extra: "[hook]\nenable = true\non_send_rtp_stopped = \"\(hooks.url("on_send_rtp_stopped"))\"",
                                            publishExtra: ["-s", "640x480", "-qp", "0"])
         defer { ff.terminate(); s.stop() }
-        let port = freePort()
+        let sinkOut = Pipe()
         let sink = try Gb28181Harness.launch("/usr/bin/env", ["python3", "-c", """
-            import socket, time
+            import socket, sys, time
             l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            l.bind(("127.0.0.1", \(port))); l.listen(1); c, _ = l.accept(); time.sleep(120)
-            """])
+            l.bind(("127.0.0.1", 0)); l.listen(1); print("listening %d" % l.getsockname()[1]); sys.stdout.flush()
+            c, _ = l.accept(); time.sleep(120)
+            """], output: sinkOut.fileHandleForWriting)
         defer { sink.terminate() }
-        Thread.sleep(forTimeInterval: 0.5)
+        // Only the child writes: a sink that dies must end the read of its first line.
+        try sinkOut.fileHandleForWriting.close()
+        let port = listeningPort(sinkOut)
         let r = try start(["ssrc": "4242", "dst_url": "127.0.0.1", "dst_port": String(port), "is_udp": "0", "type": "1"])
         XCTAssertEqual(r["code"] as? Int, 0, "\(r)")
         XCTAssertTrue(s.waitForLog("the TCP peer does not keep up", timeout: 25), s.log)

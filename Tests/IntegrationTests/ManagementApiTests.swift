@@ -20,7 +20,8 @@ final class ManagementApiTests: XCTestCase {
 
     private func code(_ r: [String: Any]) -> Int? { r["code"] as? Int }
 
-    func testZlmApiEnvelopeStreamsSessionsSettingsAndPlugins() throws {
+    /// A server with the API secret "s3cret" demanded of loopback callers too, and the mp4 plugin running.
+    private func startServer(name: String = #function) throws -> (ServerProcess, rtmp: Int) {
         let (rtmp, rtsp) = (freePort(), freePort())
         http = freePort()
         let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, extra: """
@@ -29,16 +30,47 @@ final class ManagementApiTests: XCTestCase {
             [api]
             secret = "s3cret"
             loopback_exempt = false
-            """)
-        defer { server.stop() }
-        let pub = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/cam", seconds: 30)
-        defer { pub.terminate() }
-        XCTAssertTrue(server.waitForLog("publish /live/cam", timeout: 10), server.log)
+            """, name: name)
+        return (server, rtmp)
+    }
 
+    /// ffmpeg publishing live/cam over RTMP, long enough that the stream only ends when the test ends it.
+    private func publishCam(_ server: ServerProcess, rtmp: Int) throws -> Process {
+        let pub = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/cam", seconds: 30)
+        XCTAssertTrue(server.waitForLog("publish /live/cam", timeout: 10), server.log)
+        return pub
+    }
+
+    /// The secret and bad input: clear ZLMediaKit codes in the envelope, and the API goes on after them.
+    func testSecretAndBadInputAnswerInTheEnvelope() throws {
+        let (server, _) = try startServer()
+        defer { server.stop() }
         // The secret, ZLMediaKit's -100.
         XCTAssertEqual(code(try call("getMediaList", secret: nil)), -100)
         XCTAssertEqual(code(try call("getMediaList", secret: "wrong")), -100)
 
+        // Bad input: clear errors in the envelope.
+        XCTAssertEqual(code(try call("noSuchEndpoint")), -500)
+        XCTAssertEqual(code(try call("isMediaOnline", "app=live")), -300, "missing stream")
+        XCTAssertEqual(code(try call("kick_session", "id=abc")), -300, "id of the wrong type")
+        XCTAssertEqual(code(try call("getAllSession", "local_port=x")), -300)
+        XCTAssertEqual(code(try call("version", body: "{\"broken\": ")), -300, "malformed JSON")
+        let hugeFile = NSTemporaryDirectory() + "mr-api-huge-\(getpid())"
+        try Data(count: 3 << 20).write(to: URL(fileURLWithPath: hugeFile))
+        defer { try? FileManager.default.removeItem(atPath: hugeFile) }
+        let (_, huge) = try runCommand("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                                                         "--data-binary", "@\(hugeFile)", "http://127.0.0.1:\(http)/index/api/version"],
+                                       timeout: 15)
+        XCTAssertEqual(huge, "413", "a 3 MB body is refused")
+        XCTAssertEqual(code(try call("version")), 0, "the API goes on after bad requests")
+    }
+
+    /// getMediaList, getMediaPlayerList and isMediaOnline after an RTMP publish, in ZLMediaKit's schema.
+    func testStreamsAndPlayersAfterAnRtmpPublish() throws {
+        let (server, rtmp) = try startServer()
+        defer { server.stop() }
+        let pub = try publishCam(server, rtmp: rtmp)
+        defer { pub.terminate() }
         // getMediaList after an RTMP publish, in ZLMediaKit's schema.
         XCTAssertTrue(waitUntil { ((try? self.call("getMediaList", "schema=rtmp"))?["data"] as? [Any])?.count == 1 })
         let list = try call("getMediaList", "schema=rtmp&app=live&stream=cam")
@@ -81,24 +113,15 @@ final class ManagementApiTests: XCTestCase {
         XCTAssertEqual(try call("isMediaOnline", "schema=rtmp&app=live&stream=cam")["online"] as? Bool, true)
         XCTAssertEqual(try call("isMediaOnline", "app=live&stream=nothing")["online"] as? Bool, false)
 
-        // Bad input: clear errors in the envelope.
-        XCTAssertEqual(code(try call("noSuchEndpoint")), -500)
-        XCTAssertEqual(code(try call("isMediaOnline", "app=live")), -300, "missing stream")
-        XCTAssertEqual(code(try call("kick_session", "id=abc")), -300, "id of the wrong type")
-        XCTAssertEqual(code(try call("getAllSession", "local_port=x")), -300)
-        XCTAssertEqual(code(try call("version", body: "{\"broken\": ")), -300, "malformed JSON")
-        let hugeFile = NSTemporaryDirectory() + "mr-api-huge-\(getpid())"
-        try Data(count: 3 << 20).write(to: URL(fileURLWithPath: hugeFile))
-        defer { try? FileManager.default.removeItem(atPath: hugeFile) }
-        let (_, huge) = try runCommand("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
-                                                         "--data-binary", "@\(hugeFile)", "http://127.0.0.1:\(http)/index/api/version"],
-                                       timeout: 15)
-        XCTAssertEqual(huge, "413", "a 3 MB body is refused")
-        XCTAssertEqual(code(try call("version")), 0, "the API goes on after bad requests")
         // Form bodies work as well as JSON and queries.
         XCTAssertEqual(try call("isMediaOnline", secret: nil, body: "secret=s3cret&app=live&stream=cam&schema=rtmp",
                                 contentType: "application/x-www-form-urlencoded")["online"] as? Bool, true)
+    }
 
+    /// setServerConfig and checkConfig: saved, visible in getServerConfig and in behaviour; protected keys refused.
+    func testSetServerConfigIsSavedShownAndApplied() throws {
+        let (server, rtmp) = try startServer()
+        defer { server.stop() }
         // setServerConfig: saved, visible in getServerConfig, and in behaviour (a shorter play wait).
         let set = try call("setServerConfig", body: "{\"secret\":\"s3cret\",\"server.play_wait_ms\":\"700\"}")
         XCTAssertEqual(code(set), 0, "\(set)")
@@ -134,15 +157,26 @@ final class ManagementApiTests: XCTestCase {
         XCTAssertEqual(named.first?["general.mediaServerId"], "edge-7")
         XCTAssertEqual(named.first?["api.media_server_id"], "edge-7")
         XCTAssertEqual(code(try call("setServerConfig", "bad%20name=1")), -300)
+    }
 
-        // Sessions: the publisher is listed on the RTMP port, and kicking it ends the stream.
+    /// Sessions: the publisher is listed on the RTMP port, and kicking it ends the stream.
+    func testKickSessionEndsThePublish() throws {
+        let (server, rtmp) = try startServer()
+        defer { server.stop() }
+        let pub = try publishCam(server, rtmp: rtmp)
+        defer { pub.terminate() }
         let sessions = try XCTUnwrap((try call("getAllSession", "local_port=\(rtmp)"))["data"] as? [[String: Any]])
         XCTAssertEqual(sessions.count, 1, "\(sessions)")
         let id = try XCTUnwrap(sessions.first?["id"] as? String)
         XCTAssertEqual(code(try call("kick_session", "id=\(id)")), 0, server.log)
         XCTAssertTrue(waitUntil(timeout: 20) { (try? self.call("isMediaOnline", "app=live&stream=cam"))?["online"] as? Bool == false },
                       server.log)
+    }
 
+    /// Plugins listed and disabled through the API, and checkConfig validating without applying.
+    func testPluginsAreManagedAndConfigCheckedThroughTheApi() throws {
+        let (server, _) = try startServer()
+        defer { server.stop() }
         // Plugins: listed, disabled through the API (saved to the file), their endpoints gone with them.
         let plugins = try XCTUnwrap((try call("getPluginList"))["data"] as? [[String: Any]])
         XCTAssertEqual(plugins.first { $0["name"] as? String == "mp4" }?["state"] as? String, "running")

@@ -16,6 +16,17 @@ enum MediaTools {
         return p
     }
 
+    /// `publish` to a server just started, which is stopped again when ffmpeg cannot be started: no server
+    /// outlives the test that started it.
+    static func publish(_ url: String, to server: ServerProcess, seconds: Int) throws -> Process {
+        do {
+            return try publish(url, seconds: seconds)
+        } catch {
+            server.stop()
+            throw error
+        }
+    }
+
     static func publishArguments(_ url: String, seconds: Int, format: String = "flv", bframes: Int = 0,
                                  extra: [String] = []) -> [String] {
         ["-hide_banner", "-loglevel", "error", "-re",

@@ -36,24 +36,50 @@ final class Mp4VodTests: XCTestCase {
         return (mean * 219 / 255 + 16) / 10
     }
 
-    func testVodPlaysOverEveryProtocolAtRealTimeAndSeeksOverRtsp() throws {
+    /// A server playing the files of a fresh vod_root: clock.mp4 (20 s) and junk.mp4 (not an MP4).
+    private struct Vod {
+        let server: ServerProcess
+        let rtmp: Int, rtsp: Int, http: Int
+        let root: URL
+    }
+
+    private func vodServer(name: String = #function) throws -> Vod {
         let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("mr-vod-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
-        _ = try makeClock(in: root)
+        try FileManager.default.copyItem(atPath: try clock(), toPath: root.appendingPathComponent("clock.mp4").path)
         try Data("not an mp4 at all".utf8).write(to: root.appendingPathComponent("junk.mp4"))
         let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 1500, extra: """
             [mp4]
             vod_root = "\(root.path)"
             [hls]
-            """)
-        defer { server.stop() }
+            """, name: name)
         XCTAssertTrue(server.waitForLog("plugin mp4"), server.log)
+        return Vod(server: server, rtmp: rtmp, rtsp: rtsp, http: http, root: root)
+    }
 
+    private func finish(_ v: Vod) {
+        v.server.stop()
+        try? FileManager.default.removeItem(at: v.root)
+    }
+
+    /// clock.mp4, made once per run.
+    private func clock() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mr-vod-\(getpid())-clock")
+        let path = dir.appendingPathComponent("clock.mp4").path
+        if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            _ = try makeClock(in: dir)
+        }
+        return path
+    }
+
+    func testVodPlaysAtRealTimeOverHttpFlvRtmpAndHls() throws {
+        let v = try vodServer()
+        defer { finish(v) }
         // Real time: 3 s of the stream take about 3 s, and hold about 75 frames.
         let start = Date()
-        let flv = try MediaTools.probe("http://127.0.0.1:\(http)/vod/clock.mp4.live.flv", seconds: 3)
+        let flv = try MediaTools.probe("http://127.0.0.1:\(v.http)/vod/clock.mp4.live.flv", seconds: 3)
         let took = Date().timeIntervalSince(start)
         XCTAssertEqual(flv.videoCodec, "h264")
         XCTAssertEqual(flv.audioCodec, "aac")
@@ -67,58 +93,72 @@ final class Mp4VodTests: XCTestCase {
         XCTAssertTrue((110...(3 * 44_100 / 1024 + 4)).contains(flv.audioFrames), "\(flv.audioFrames) AAC frames in 3 s")
         MediaTools.assertAligned(flv, "VOD over HTTP-FLV")
 
-        let overRtmp = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/vod/clock.mp4", seconds: 2)
+        let overRtmp = try MediaTools.probe("rtmp://127.0.0.1:\(v.rtmp)/vod/clock.mp4", seconds: 2)
         XCTAssertEqual(overRtmp.videoCodec, "h264", "ffmpeg asks for mp4:clock.mp4")
         XCTAssertEqual(overRtmp.audioCodec, "aac")
         XCTAssertGreaterThan(overRtmp.videoFrames, 30)
-        let hls = try MediaTools.probe("http://127.0.0.1:\(http)/vod/clock.mp4/hls.m3u8", seconds: 2)
+        let hls = try MediaTools.probe("http://127.0.0.1:\(v.http)/vod/clock.mp4/hls.m3u8", seconds: 2)
         XCTAssertEqual(hls.videoCodec, "h264")
         XCTAssertGreaterThan(hls.videoFrames, 20)
+    }
 
+    func testVodOverRtspAnnouncesItsLengthAndSeeksToKeyframes() throws {
+        let v = try vodServer()
+        defer { finish(v) }
         // RTSP: the SDP announces the length, and a seek lands on the keyframe at or before the time asked for.
-        let sdp = try XCTUnwrap(talk(port: rtsp, "DESCRIBE rtsp://127.0.0.1:\(rtsp)/vod/clock.mp4 RTSP/1.0\r\nCSeq: 1\r\n\r\n"))
+        let sdp = try XCTUnwrap(talk(port: v.rtsp, "DESCRIBE rtsp://127.0.0.1:\(v.rtsp)/vod/clock.mp4 RTSP/1.0\r\nCSeq: 1\r\n\r\n"))
         XCTAssertTrue(sdp.contains("a=range:npt=0.000-19.9") || sdp.contains("a=range:npt=0.000-20.0"), "a 20 s file: \(sdp)")
         for seek in [10.0, 4.5, 15.2] {
-            let t = try XCTUnwrap(try firstPictureTime("rtsp://127.0.0.1:\(rtsp)/vod/clock.mp4", seek: seek), "seek \(seek)")
-            XCTAssertTrue(t >= seek - 1.2 && t <= seek + 0.2, "a seek to \(seek) s shows the picture of \(t) s\n\(server.log)")
+            let t = try XCTUnwrap(try firstPictureTime("rtsp://127.0.0.1:\(v.rtsp)/vod/clock.mp4", seek: seek), "seek \(seek)")
+            XCTAssertTrue(t >= seek - 1.2 && t <= seek + 0.2, "a seek to \(seek) s shows the picture of \(t) s\n\(v.server.log)")
         }
         // After a seek over RTSP (ffprobe seeks to 10 s, a keyframe, and reads 2 s) both tracks go on without a
         // hole or a repeated stamp. A constant offset between them is invisible here: ffmpeg puts each RTP
-        // track's first packet at the Range start. The HTTP-FLV player across seekRecordStamp below sees one.
-        let sought = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/vod/clock.mp4", seconds: 2, from: 10, extra: ["-rtsp_transport", "tcp"])
+        // track's first packet at the Range start. The HTTP-FLV player across seekRecordStamp (its own case) sees one.
+        let sought = try MediaTools.probe("rtsp://127.0.0.1:\(v.rtsp)/vod/clock.mp4", seconds: 2, from: 10, extra: ["-rtsp_transport", "tcp"])
         MediaTools.assertAligned(sought, "RTSP after a seek to 10 s")
         XCTAssertLessThanOrEqual(sought.videoFrames, 2 * 25 + 3, "2 s at 25 fps after the seek: no video frame twice")
         XCTAssertLessThanOrEqual(sought.audioFrames, 2 * 44_100 / 1024 + 4, "2 s of AAC after the seek: no audio frame twice")
         // Without a seek the picture comes from the start of the file... or from wherever the shared stream is now:
         // what matters is that no seek leaves the player waiting.
-        XCTAssertNotNil(try firstPictureTime("rtsp://127.0.0.1:\(rtsp)/vod/clock.mp4", seek: 0))
+        XCTAssertNotNil(try firstPictureTime("rtsp://127.0.0.1:\(v.rtsp)/vod/clock.mp4", seek: 0))
+    }
 
+    func testSeekRecordStampMovesAPlayingHttpFlvPlayerOnWithBothTracks() throws {
+        let v = try vodServer()
+        defer { finish(v) }
         // ZLMediaKit's seek endpoint, called while an HTTP-FLV player plays: the player's timeline goes on across
-        // the seek, both tracks moved together. And clear errors for files that are not there or not MP4.
+        // the seek, both tracks moved together.
         let seeker = Process()
         seeker.executableURL = URL(fileURLWithPath: "/bin/sh")
-        seeker.arguments = ["-c", "sleep 1.5; curl -s --max-time 10 'http://127.0.0.1:\(http)/index/api/seekRecordStamp?app=vod&stream=clock.mp4&stamp=12000'"]
+        seeker.arguments = ["-c", "sleep 1.5; curl -s --max-time 10 'http://127.0.0.1:\(v.http)/index/api/seekRecordStamp?app=vod&stream=clock.mp4&stamp=12000'"]
         let seekOut = Pipe()
         seeker.standardOutput = seekOut
         try seeker.run()
-        let acrossSeek = try MediaTools.probe("http://127.0.0.1:\(http)/vod/clock.mp4.live.flv", seconds: 3)
+        let acrossSeek = try MediaTools.probe("http://127.0.0.1:\(v.http)/vod/clock.mp4.live.flv", seconds: 3)
         seeker.waitUntilExit()
         let seekReply = String(decoding: seekOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertTrue(server.log.contains("seek to 12000 ms lands on 12000 ms"), server.log)
+        XCTAssertTrue(v.server.log.contains("seek to 12000 ms lands on 12000 ms"), v.server.log)
         MediaTools.assertAligned(acrossSeek, "HTTP-FLV across seekRecordStamp")
         XCTAssertLessThanOrEqual(acrossSeek.videoFrames, 3 * 25 + 3, "3 s at 25 fps: no video frame twice")
         XCTAssertLessThanOrEqual(acrossSeek.audioFrames, 3 * 44_100 / 1024 + 4, "3 s of AAC: no audio frame twice")
         XCTAssertTrue(seekReply.contains("\"code\":0") && seekReply.contains("\"stamp\":12000"), seekReply)
-        let (_, missingSeek) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(http)/index/api/seekRecordStamp?app=vod&stream=none.mp4&stamp=1"], timeout: 10)
+    }
+
+    /// Clear errors for files that are not there or not MP4.
+    func testMissingAndNonMp4FilesAreRefusedWithTheReasonLogged() throws {
+        let v = try vodServer()
+        defer { finish(v) }
+        let (_, missingSeek) = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(v.http)/index/api/seekRecordStamp?app=vod&stream=none.mp4&stamp=1"], timeout: 10)
         XCTAssertTrue(missingSeek.contains("\"code\":-500"), missingSeek)
         // The player is told the stream is not there; the log says why, file by file. (Names that would leave
         // vod_root: PathTraversalTests.)
         for name in ["none.mp4", "junk.mp4"] {
-            let refused = MediaTools.probeFailure("rtmp://127.0.0.1:\(rtmp)/vod/\(name)")
+            let refused = MediaTools.probeFailure("rtmp://127.0.0.1:\(v.rtmp)/vod/\(name)")
             XCTAssertTrue(refused?.contains("Server error: No such stream: vod/\(name)") == true, "\(name): \(refused ?? "it played")")
         }
-        XCTAssertTrue(server.log.contains("VOD vod/none.mp4: no file \(root.path)/none.mp4"), server.log)
-        XCTAssertTrue(server.log.contains("VOD vod/junk.mp4: \(root.path)/junk.mp4: "), server.log)
+        XCTAssertTrue(v.server.log.contains("VOD vod/none.mp4: no file \(v.root.path)/none.mp4"), v.server.log)
+        XCTAssertTrue(v.server.log.contains("VOD vod/junk.mp4: \(v.root.path)/junk.mp4: "), v.server.log)
     }
 
     /// vod_loop: a 1 s file plays on past its end with timestamps that keep going forward; without it the

@@ -50,125 +50,161 @@ final class ProxyApiTests: XCTestCase {
         """
     }
 
-    func testProxiesPushersAndSnapThroughTheApi() throws {
+    /// A server whose snapshots go under a fresh folder, with ZLMediaKit's default picture `logo.png` there (not
+    /// made yet), and ffmpeg publishing live/src over RTMP; `dead` is a port nothing listens on.
+    private struct Publishing {
+        let server: ServerProcess, publisher: Process
+        let rtmp: Int, rtsp: Int, http: Int, dead: Int
+        let dir: URL
+        var snapRoot: String { dir.appendingPathComponent("snap").path }
+        var logo: String { dir.appendingPathComponent("logo.png").path }
+    }
+
+    private func serverPublishing(name: String = #function) throws -> Publishing {
         let rtmp = freePort(), rtsp = freePort(), http = freePort(), dead = freePort()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mr-proxyapi-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let snapRoot = dir.appendingPathComponent("snap").path
-        let logo = dir.appendingPathComponent("logo.png").path
-        let s = try ServerProcess(config: config(rtmp: rtmp, rtsp: rtsp, http: http, snapRoot: snapRoot, defaultSnap: logo))
+        let s = try ServerProcess(config: config(rtmp: rtmp, rtsp: rtsp, http: http, snapRoot: dir.appendingPathComponent("snap").path,
+                                                 defaultSnap: dir.appendingPathComponent("logo.png").path), name: name)
         try s.start()
-        defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/src", seconds: 60)
-        defer { publisher.terminate() }
+        let publisher = try MediaTools.publish("rtmp://127.0.0.1:\(rtmp)/live/src", to: s, seconds: 60)
         XCTAssertTrue(s.waitForLog("publish /live/src"), s.log)
+        return Publishing(server: s, publisher: publisher, rtmp: rtmp, rtsp: rtsp, http: http, dead: dead, dir: dir)
+    }
 
+    private func finish(_ p: Publishing) {
+        p.publisher.terminate()
+        XCTAssertEqual(p.server.stop(), 0, p.server.log)
+        try? FileManager.default.removeItem(at: p.dir)
+    }
+
+    /// addStreamProxy of live/src back into the server as proxy/r1 (RTMP) and proxy/s1 (RTSP), both online.
+    private func addPulls(_ p: Publishing) throws {
         // Pulls over RTMP and RTSP, chosen by the URL's scheme.
-        let r1 = try api(http, "addStreamProxy", ["vhost": "__defaultVhost__", "app": "proxy", "stream": "r1",
-                                                   "url": "rtmp://127.0.0.1:\(rtmp)/live/src", "retry_count": "-1", "timeout_sec": "5",
-                                                   "enable_hls": "1", "enable_mp4": "0"])
+        let r1 = try api(p.http, "addStreamProxy", ["vhost": "__defaultVhost__", "app": "proxy", "stream": "r1",
+                                                     "url": "rtmp://127.0.0.1:\(p.rtmp)/live/src", "retry_count": "-1", "timeout_sec": "5",
+                                                     "enable_hls": "1", "enable_mp4": "0"])
         XCTAssertEqual(code(r1), 0, "\(r1)")
         XCTAssertEqual(data(r1)["key"] as? String, "__defaultVhost__/proxy/r1")
-        let s1 = try api(http, "addStreamProxy", ["app": "proxy", "stream": "s1", "url": "rtsp://127.0.0.1:\(rtsp)/live/src", "rtp_type": "0"])
+        let s1 = try api(p.http, "addStreamProxy", ["app": "proxy", "stream": "s1", "url": "rtsp://127.0.0.1:\(p.rtsp)/live/src", "rtp_type": "0"])
         XCTAssertEqual(code(s1), 0, "\(s1)")
         XCTAssertEqual(data(s1)["key"] as? String, "__defaultVhost__/proxy/s1")
-        XCTAssertTrue(waitUntil(timeout: 10) { self.online(http, "proxy", "r1") && self.online(http, "proxy", "s1") }, s.log)
+        XCTAssertTrue(waitUntil(timeout: 10) { self.online(p.http, "proxy", "r1") && self.online(p.http, "proxy", "s1") }, p.server.log)
+    }
 
-        let viaRtmp = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/proxy/r1", seconds: 2)
+    /// Pulls over RTMP and RTSP play and are listed; a key is used once; bad requests are answered clearly.
+    func testPullsPlayAreListedAndTheirKeysAreUsedOnce() throws {
+        let p = try serverPublishing()
+        defer { finish(p) }
+        try addPulls(p)
+        let viaRtmp = try MediaTools.probe("rtmp://127.0.0.1:\(p.rtmp)/proxy/r1", seconds: 2)
         XCTAssertEqual(viaRtmp.videoCodec, "h264")
         XCTAssertEqual(viaRtmp.audioCodec, "aac")
         XCTAssertGreaterThan(viaRtmp.videoFrames, 20)
-        let viaRtsp = try MediaTools.probe("rtsp://127.0.0.1:\(rtsp)/proxy/s1", seconds: 2, extra: ["-rtsp_transport", "tcp"])
+        let viaRtsp = try MediaTools.probe("rtsp://127.0.0.1:\(p.rtsp)/proxy/s1", seconds: 2, extra: ["-rtsp_transport", "tcp"])
         XCTAssertEqual(viaRtsp.videoCodec, "h264")
         XCTAssertEqual(viaRtsp.audioCodec, "aac")
         XCTAssertGreaterThan(viaRtsp.videoFrames, 20)
 
-        let list = try api(http, "listStreamProxy")
+        let list = try api(p.http, "listStreamProxy")
         let items = list["data"] as? [[String: Any]] ?? []
         XCTAssertEqual(Set(items.compactMap { $0["key"] as? String }), ["__defaultVhost__/proxy/r1", "__defaultVhost__/proxy/s1"], "\(list)")
         for item in items {
             XCTAssertEqual((item["status"] as? NSNumber)?.intValue, 0, "\(item)")
             XCTAssertEqual((item["src"] as? [String: Any])?["app"] as? String, "proxy")
         }
-        let info = try api(http, "getProxyInfo", ["key": "__defaultVhost__/proxy/s1"])
-        XCTAssertEqual(data(info)["url"] as? String, "rtsp://127.0.0.1:\(rtsp)/live/src", "\(info)")
-        XCTAssertEqual(code(try api(http, "getProxyInfo", ["key": "__defaultVhost__/proxy/none"])), -500)
+        let info = try api(p.http, "getProxyInfo", ["key": "__defaultVhost__/proxy/s1"])
+        XCTAssertEqual(data(info)["url"] as? String, "rtsp://127.0.0.1:\(p.rtsp)/live/src", "\(info)")
+        XCTAssertEqual(code(try api(p.http, "getProxyInfo", ["key": "__defaultVhost__/proxy/none"])), -500)
 
         // A key is used once, whichever plugin holds it; bad requests are answered clearly.
-        for url in ["rtmp://127.0.0.1:\(rtmp)/live/src", "rtsp://127.0.0.1:\(rtsp)/live/src"] {
-            let again = try api(http, "addStreamProxy", ["app": "proxy", "stream": "r1", "url": url])
+        for url in ["rtmp://127.0.0.1:\(p.rtmp)/live/src", "rtsp://127.0.0.1:\(p.rtsp)/live/src"] {
+            let again = try api(p.http, "addStreamProxy", ["app": "proxy", "stream": "r1", "url": url])
             XCTAssertEqual(code(again), -1, "\(again)")
             XCTAssertEqual(again["msg"] as? String, "This stream already exists")
         }
-        let scheme = try api(http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "foo://127.0.0.1/live/src"])
+        let scheme = try api(p.http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "foo://127.0.0.1/live/src"])
         XCTAssertEqual(code(scheme), -300, "\(scheme)")
         XCTAssertTrue((scheme["msg"] as? String ?? "").contains("no running plugin pulls this url; pulled: rtmp://"), "\(scheme)")
         // http URLs are pulled by path: .flv/.ts by httpmux (and .m3u8 by hls, not running here); others by nobody.
-        let mp4 = try api(http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "http://127.0.0.1:\(http)/live/src.live.mp4"])
+        let mp4 = try api(p.http, "addStreamProxy", ["app": "proxy", "stream": "x", "url": "http://127.0.0.1:\(p.http)/live/src.live.mp4"])
         XCTAssertEqual(code(mp4), -300, "\(mp4)")
         XCTAssertTrue((mp4["msg"] as? String ?? "").contains("http://…{.flv,.ts}"), "\(mp4)")
-        XCTAssertEqual(code(try api(http, "addStreamProxy", ["app": "proxy", "stream": "x"])), -300)
+        XCTAssertEqual(code(try api(p.http, "addStreamProxy", ["app": "proxy", "stream": "x"])), -300)
+    }
 
+    /// A reload keeps the API's proxies; delStreamProxy ends one.
+    func testReloadKeepsTheApisProxiesAndDeleteEndsThem() throws {
+        let p = try serverPublishing()
+        defer { finish(p) }
+        try addPulls(p)
         // A reload that changes the pull list, and one that restarts the rtsp plugin, keep the API's proxies.
-        try s.rewrite(config(rtmp: rtmp, rtsp: rtsp, http: http, snapRoot: snapRoot, defaultSnap: logo,
-                             extraRtmp: "pull = [\"cfg/dead=rtmp://127.0.0.1:\(dead)/live/x\"]", extraRtsp: "multicast_ttl = 8"))
-        XCTAssertTrue(s.waitForLog("plugin rtsp: restarting for its new config"), s.log)
-        XCTAssertTrue(s.waitForLog("pull cfg/dead <- rtmp://127.0.0.1:\(dead)/live/x"), s.log)
-        XCTAssertTrue(waitUntil(timeout: 10) { self.online(http, "proxy", "s1") }, s.log)
-        let afterReload = (try api(http, "listStreamProxy"))["data"] as? [[String: Any]] ?? []
+        try p.server.rewrite(config(rtmp: p.rtmp, rtsp: p.rtsp, http: p.http, snapRoot: p.snapRoot, defaultSnap: p.logo,
+                                    extraRtmp: "pull = [\"cfg/dead=rtmp://127.0.0.1:\(p.dead)/live/x\"]", extraRtsp: "multicast_ttl = 8"))
+        XCTAssertTrue(p.server.waitForLog("plugin rtsp: restarting for its new config"), p.server.log)
+        XCTAssertTrue(p.server.waitForLog("pull cfg/dead <- rtmp://127.0.0.1:\(p.dead)/live/x"), p.server.log)
+        XCTAssertTrue(waitUntil(timeout: 10) { self.online(p.http, "proxy", "s1") }, p.server.log)
+        let afterReload = (try api(p.http, "listStreamProxy"))["data"] as? [[String: Any]] ?? []
         XCTAssertEqual(Set(afterReload.compactMap { $0["key"] as? String }),
                        ["__defaultVhost__/proxy/r1", "__defaultVhost__/proxy/s1", "__defaultVhost__/cfg/dead"])
-        XCTAssertTrue(online(http, "proxy", "r1"), "a reload that does not restart the rtmp plugin leaves its pulls running")
+        XCTAssertTrue(online(p.http, "proxy", "r1"), "a reload that does not restart the rtmp plugin leaves its pulls running")
 
-        let del = try api(http, "delStreamProxy", ["key": "__defaultVhost__/proxy/r1"])
+        let del = try api(p.http, "delStreamProxy", ["key": "__defaultVhost__/proxy/r1"])
         XCTAssertEqual(flag(del), true, "\(del)")
-        XCTAssertTrue(waitUntil(timeout: 5) { !self.online(http, "proxy", "r1") }, "the deleted proxy's stream goes")
-        XCTAssertEqual(flag(try api(http, "delStreamProxy", ["key": "__defaultVhost__/proxy/r1"])), false)
+        XCTAssertTrue(waitUntil(timeout: 5) { !self.online(p.http, "proxy", "r1") }, "the deleted proxy's stream goes")
+        XCTAssertEqual(flag(try api(p.http, "delStreamProxy", ["key": "__defaultVhost__/proxy/r1"])), false)
+    }
 
+    func testPusherProxyPushesToThisServer() throws {
+        let p = try serverPublishing()
+        defer { finish(p) }
         // A push to this same server.
-        let push = try api(http, "addStreamPusherProxy", ["schema": "rtmp", "vhost": "__defaultVhost__", "app": "live", "stream": "src",
-                                                          "dst_url": "rtmp://127.0.0.1:\(rtmp)/pushed/x"])
+        let push = try api(p.http, "addStreamPusherProxy", ["schema": "rtmp", "vhost": "__defaultVhost__", "app": "live", "stream": "src",
+                                                            "dst_url": "rtmp://127.0.0.1:\(p.rtmp)/pushed/x"])
         XCTAssertEqual(code(push), 0, "\(push)")
         let pushKey = data(push)["key"] as? String ?? ""
         XCTAssertTrue(pushKey.hasPrefix("rtmp/__defaultVhost__/live/src/"), pushKey)
-        XCTAssertTrue(waitUntil(timeout: 10) { self.online(http, "pushed", "x") }, s.log)
-        let pushed = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/pushed/x", seconds: 2)
+        XCTAssertTrue(waitUntil(timeout: 10) { self.online(p.http, "pushed", "x") }, p.server.log)
+        let pushed = try MediaTools.probe("rtmp://127.0.0.1:\(p.rtmp)/pushed/x", seconds: 2)
         XCTAssertEqual(pushed.videoCodec, "h264")
         XCTAssertGreaterThan(pushed.videoFrames, 20)
-        let pushers = (try api(http, "listStreamPusherProxy"))["data"] as? [[String: Any]] ?? []
+        let pushers = (try api(p.http, "listStreamPusherProxy"))["data"] as? [[String: Any]] ?? []
         XCTAssertEqual(pushers.compactMap { $0["key"] as? String }, [pushKey])
-        XCTAssertEqual(code(try api(http, "addStreamPusherProxy", ["app": "live", "stream": "src", "dst_url": "srt://127.0.0.1:9/x"])), -300)
-        XCTAssertEqual(flag(try api(http, "delStreamPusherProxy", ["key": pushKey])), true)
-        XCTAssertTrue(waitUntil(timeout: 5) { !self.online(http, "pushed", "x") }, "the push stops")
+        XCTAssertEqual(code(try api(p.http, "addStreamPusherProxy", ["app": "live", "stream": "src", "dst_url": "srt://127.0.0.1:9/x"])), -300)
+        XCTAssertEqual(flag(try api(p.http, "delStreamPusherProxy", ["key": pushKey])), true)
+        XCTAssertTrue(waitUntil(timeout: 5) { !self.online(p.http, "pushed", "x") }, "the push stops")
+    }
 
+    func testGetSnapAnswersTheJpegFromItsCacheAndElseTheDefaultPicture() throws {
+        let p = try serverPublishing()
+        defer { finish(p) }
         // getSnap answers the JPEG itself; a second call within expire_sec comes from the cache.
-        let source = "rtmp://127.0.0.1:\(rtmp)/live/src"
-        let (type1, jpeg1, took1) = try snap(http, source, to: dir.appendingPathComponent("a.jpg").path)
+        let source = "rtmp://127.0.0.1:\(p.rtmp)/live/src"
+        let (type1, jpeg1, took1) = try snap(p.http, source, to: p.dir.appendingPathComponent("a.jpg").path)
         XCTAssertEqual(type1, "image/jpeg", String(decoding: jpeg1.prefix(300), as: UTF8.self))
-        let picture = try MediaTools.probe(dir.appendingPathComponent("a.jpg").path)
+        let picture = try MediaTools.probe(p.dir.appendingPathComponent("a.jpg").path)
         XCTAssertEqual(picture.videoCodec, "mjpeg")
         XCTAssertEqual(picture.width, 320)
         XCTAssertEqual(picture.height, 240)
-        let (type2, jpeg2, took2) = try snap(http, source, to: dir.appendingPathComponent("b.jpg").path)
+        let (type2, jpeg2, took2) = try snap(p.http, source, to: p.dir.appendingPathComponent("b.jpg").path)
         XCTAssertEqual(type2, "image/jpeg")
         XCTAssertEqual(jpeg1, jpeg2, "served from the cache")
         XCTAssertLessThan(took2, took1, "the cached answer is faster (\(took2) s vs \(took1) s)")
-        let badSnap = try api(http, "getSnap", ["url": "/etc/passwd"])
+        let badSnap = try api(p.http, "getSnap", ["url": "/etc/passwd"])
         XCTAssertEqual(code(badSnap), -300, "\(badSnap)")
 
         // A snapshot that fails (nothing listens there) answers the default picture, ZLMediaKit's logo; while
         // that file is missing, the error envelope.
-        let failing = "rtsp://127.0.0.1:\(dead)/live/none"
-        let (typeNoLogo, noLogo, _) = try snap(http, failing, to: dir.appendingPathComponent("c").path)
+        let failing = "rtsp://127.0.0.1:\(p.dead)/live/none"
+        let (typeNoLogo, noLogo, _) = try snap(p.http, failing, to: p.dir.appendingPathComponent("c").path)
         XCTAssertEqual(typeNoLogo, "application/json; charset=utf-8", String(decoding: noLogo, as: UTF8.self))
         XCTAssertTrue(String(decoding: noLogo, as: UTF8.self).contains("default_snap"), String(decoding: noLogo, as: UTF8.self))
         let (made, out) = try runCommand("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "color=red:s=32x32",
-                                                             "-frames:v", "1", logo], timeout: 20)
+                                                             "-frames:v", "1", p.logo], timeout: 20)
         XCTAssertEqual(made, 0, out)
-        let (typeLogo, answered, _) = try snap(http, failing, to: dir.appendingPathComponent("d.png").path)
+        let (typeLogo, answered, _) = try snap(p.http, failing, to: p.dir.appendingPathComponent("d.png").path)
         XCTAssertEqual(typeLogo, "image/png", String(decoding: answered.prefix(300), as: UTF8.self))
-        XCTAssertEqual(answered, try Data(contentsOf: URL(fileURLWithPath: logo)))
+        XCTAssertEqual(answered, try Data(contentsOf: URL(fileURLWithPath: p.logo)))
     }
 
     /// HTTP-FLV and HTTP-TS pulls (httpmux) of the server's own live.flv and live.ts outputs, played back over RTMP.

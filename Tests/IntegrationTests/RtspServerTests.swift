@@ -6,6 +6,9 @@ import XCTest
 final class RtspServerTests: XCTestCase {
     private func server(rtsp: Int, rtmp: Int, http: Int, extra: String = "") throws -> ServerProcess {
         let udp = 20000 + Int.random(in: 0..<2000) * 10
+        // The multicast player binds the group's ports the server names: not the default 40000 of every server
+        // (ffprobe met it taken once), but a band below the ephemeral ports and away from the others used here.
+        let multicast = 12000 + Int.random(in: 0..<500) * 16
         let s = try ServerProcess(config: """
             [server]
             play_wait_ms = 5000
@@ -14,6 +17,7 @@ final class RtspServerTests: XCTestCase {
             [rtsp]
             port = \(rtsp)
             udp_port_range = "\(udp)-\(udp + 9)"
+            multicast_port = \(multicast)
             \(extra)
             [rtmp]
             port = \(rtmp)
@@ -92,11 +96,21 @@ final class RtspServerTests: XCTestCase {
         XCTAssertEqual(m.audioCodec, "aac")
         XCTAssertGreaterThan(m.videoFrames, 60, "multicast")
         XCTAssertTrue(s.log.contains("multicast /live/conv to 239.255.0.1:"), s.log)
-        // GStreamer over TCP and over UDP: 50 decoded frames, then end of stream (exit 0).
+        // GStreamer over TCP and over UDP: 50 decoded frames, then end of stream with no error before it.
         for proto in ["tcp", "udp"] {
             let pipeline = "rtspsrc location=rtsp://127.0.0.1:\(rtsp)/live/conv protocols=\(proto) ! rtph264depay ! h264parse ! avdec_h264 ! identity eos-after=50 ! fakesink"
-            let (status, out) = try runCommand("/usr/bin/gst-launch-1.0", ["-q"] + pipeline.split(separator: " ").map(String.init), timeout: 20)
-            XCTAssertEqual(status, 0, "\(proto): \(out)")
+            let (status, out) = try runCommand("/usr/bin/gst-launch-1.0", pipeline.split(separator: " ").map(String.init), timeout: 20)
+            let eos = try XCTUnwrap(out.range(of: "Got EOS from element \"pipeline0\"."), "\(proto): \(out)")
+            XCTAssertFalse(out[..<eos.lowerBound].contains("ERROR"), "\(proto): \(out)")
+            // Shutting down after the EOS, gst-launch's PAUSED sends PAUSE and READY's close flushes the connection
+            // under that request's read a fraction of a millisecond later: rtspsrc 1.22 then posts "Could not
+            // write to resource (Received end-of-file)" from gst_rtspsrc_pause, although the server answers the
+            // TEARDOWN that follows on the same connection (seen once in 50 runs on the loaded machine).
+            // Only that: the errors are all its end-of-file, and the TEARDOWN (gst_rtspsrc_close) went through.
+            let shutdown = out[eos.upperBound...]
+            let pauseRace = shutdown.contains("gst_rtspsrc_pause ()") && !shutdown.contains("gst_rtspsrc_close ()")
+                && shutdown.components(separatedBy: "ERROR").count == shutdown.components(separatedBy: "Received end-of-file").count
+            XCTAssertTrue(status == 0 || pauseRace, "\(proto): \(out)")
         }
     }
 

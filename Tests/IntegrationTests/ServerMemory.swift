@@ -18,6 +18,19 @@ struct ServerMemory {
         return ServerMemory(rssBytes: rssKb * 1024, mediaBufferBytes: figure("MediaBufferBytes"), heapInUseBytes: figure("HeapInUseBytes"))
     }
 
+    /// The least of `samples` readings `apart` seconds apart, field by field: what the server holds throughout,
+    /// without the buffers of whatever happens to be in flight at one reading (a queue that grows is in all).
+    static func least(_ s: ServerProcess, http: Int, samples: Int = 4, apart: TimeInterval = 0.25,
+                      file: StaticString = #filePath, line: UInt = #line) throws -> ServerMemory {
+        var all: [ServerMemory] = []
+        for i in 0..<samples {
+            if i > 0 { Thread.sleep(forTimeInterval: apart) }
+            all.append(try read(s, http: http, file: file, line: line))
+        }
+        return ServerMemory(rssBytes: all.map(\.rssBytes).min() ?? 0, mediaBufferBytes: all.map(\.mediaBufferBytes).min() ?? 0,
+                            heapInUseBytes: all.map(\.heapInUseBytes).min() ?? 0)
+    }
+
     var description: String {
         "RSS \(rssBytes >> 20) MB, media buffers \(mediaBufferBytes >> 10) KB, heap in use \(heapInUseBytes >> 10) KB"
     }

@@ -173,20 +173,32 @@ private func boundPort(type: Int32, port: Int) -> Int {
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 
+/// A TCP listener on 127.0.0.1:`port` (to hold the port), or nil when it is taken.
+func listenLoopback(port: Int) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    guard withLoopback(port: port, { bind(fd, $0, $1) }) == 0, listen(fd, 1) == 0 else { close(fd); return nil }
+    return fd
+}
+
+/// `body` with 127.0.0.1:`port` as a socket address and its length.
+private func withLoopback(port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+}
+
 /// A TCP connection to a loopback port with a receive timeout, or nil. `receiveBuffer` (SO_RCVBUF, set before
 /// the connect so the window is small from the start) makes a player whose kernel queue fills at once.
 func connectLoopback(port: Int, timeout: TimeInterval, receiveBuffer: Int32? = nil) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = UInt16(port).bigEndian
-    let ok = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard ok == 0 else { close(fd); return nil }
+    guard withLoopback(port: port, { connect(fd, $0, $1) }) == 0 else { close(fd); return nil }
     var tv = timeval(tv_sec: Int(timeout), tv_usec: suseconds_t((timeout - timeout.rounded(.down)) * 1_000_000))
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     return fd

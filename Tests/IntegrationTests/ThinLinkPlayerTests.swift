@@ -31,7 +31,7 @@ final class ThinLinkPlayerTests: XCTestCase {
         // Its socket queues are full within 3 s (NIO's 256 KB and the kernel's 16 KB unsent at 125 KB/s), so
         // the reader is paused; the rings are full within one.
         sleep(4)
-        let early = try ServerMemory.read(s, http: http)
+        let early = try ServerMemory.least(s, http: http)
         let skippedEarly = skippedFrames(http)
         let readEarly = reader.bytesRead
         let window = 6.0
@@ -42,7 +42,7 @@ final class ThinLinkPlayerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(normal.videoFrames, 45, "the normal player was held back by the slow one")
         usleep(UInt32(max(0, window - Date().timeIntervalSince(windowStart)) * 1_000_000))
 
-        let late = try ServerMemory.read(s, http: http)
+        let late = try ServerMemory.least(s, http: http)
         let skipped = skippedFrames(http) - skippedEarly
         // In the window the stream made window x (25 video + ~43 AAC) frames at ~125 KB/s; the reader took
         // 10 KB/s. What it did not take was skipped, less what one lag (maxLag) and the socket buffers hold.
@@ -56,8 +56,10 @@ final class ThinLinkPlayerTests: XCTestCase {
         let said = s.log.components(separatedBy: "player 127.0.0.1:\(localPort) of live/a fell behind: skipped").count - 1
         XCTAssertTrue((1...2).contains(said), "said \(said) times: \(s.log)")
         // What the reader did not take is not queued: at 1 Mbit/s the window's ~700 KB would show. Half of it is
-        // the bound for the heap: the normal player's session and the API calls come and go in the same window
-        // (+190 KB seen once with the suite's other shard running beside it; +22 to +35 KB alone).
+        // the bound for the heap. One reading of it swings by up to ~250 KB with what is in flight at that instant
+        // (publisher chunks, API answers): single readings grew 150-195 KB in this window, and fell as much in
+        // the quiet windows after it (no leak), so the baseline and the end are each the least of a few readings
+        // (then 21-91 KB).
         let growth = late.heapInUseBytes - early.heapInUseBytes
         XCTAssertLessThan(growth, Int(window * 125_000 / 2), "heap grew \(growth >> 10) KB: \(early.description) -> \(late.description)")
         XCTAssertLessThan(late.mediaBufferBytes - early.mediaBufferBytes, Int(window * 125_000 / 4),

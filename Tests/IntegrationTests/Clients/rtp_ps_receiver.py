@@ -6,6 +6,9 @@ continuity, one timestamp per frame with the marker on its last packet), writes 
 
   rtp_ps_receiver.py --transport udp|tcp --port N --out FILE --seconds S [--close-after S] [--connect]
 
+With --port 0 it listens on a port the system chooses (for --sr, a pair); the first line it prints,
+"listening N", names the port.
+
 It ends after --seconds, or --idle seconds without a packet once packets came; with --close-after (TCP)
 it closes the connection after that many seconds of receiving, as a platform hanging up."""
 import argparse, json, select, socket, struct, sys, time
@@ -103,23 +106,32 @@ class Checker:
                 "last_packet_at": self.last_packet_at}
 
 
-def ready():
+def ready(port):
     # The test starts the server's sender only after this line.
-    print("listening")
+    print("listening %d" % port)
     sys.stdout.flush()
 
 
 def run_udp(args, c):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    s.bind(("127.0.0.1", args.port))
     rtcp = None
     reports = []
-    if args.sr:
-        # RFC 3550 11: RTCP on the RTP port + 1.
+    # A port the system chose may have its neighbour taken (RFC 3550 11: RTCP on the RTP port + 1): choose again.
+    for attempt in range(50):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.bind(("127.0.0.1", args.port))
+        if not args.sr:
+            break
         rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        rtcp.bind(("127.0.0.1", args.port + 1))
-    ready()
+        try:
+            rtcp.bind(("127.0.0.1", s.getsockname()[1] + 1))
+            break
+        except OSError:
+            rtcp.close()
+            s.close()
+            if args.port != 0 or attempt == 49:
+                raise
+    ready(s.getsockname()[1])
     s.settimeout(0.2)
     deadline = time.time() + args.seconds
     last = None
@@ -164,7 +176,7 @@ def run_tcp(args, c):
     deadline = time.time() + args.seconds
     if args.connect:
         # startSendRtpPassive: the server listens, we dial it.
-        ready()
+        ready(args.port)
         conn = socket.create_connection(("127.0.0.1", args.port), timeout=5)
         peer = conn.getpeername()
     else:
@@ -172,7 +184,7 @@ def run_tcp(args, c):
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.bind(("127.0.0.1", args.port))
         ls.listen(1)
-        ready()
+        ready(ls.getsockname()[1])
         ls.settimeout(args.seconds)
         try:
             conn, peer = ls.accept()
