@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 /// SRT publish and play with real clients: ffmpeg publishes with the access-control streamid and is played back
-/// over SRT, RTMP and HLS; GStreamer publishes with MediaMTX's form and srt-live-transmit plays.
+/// over SRT, RTMP and HLS; GStreamer publishes with MediaMTX's form and srt-live-transmit plays; a player's
+/// messages are no larger than payload_size.
 final class SrtServerTests: XCTestCase {
     private func server(srt: Int, http: Int, rtmp: Int = freePort(), extra: String = "", name: String = #function) throws -> ServerProcess {
         try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http,
@@ -86,5 +87,23 @@ final class SrtServerTests: XCTestCase {
             XCTAssertGreaterThan(p.videoFrames, 40, url)
             XCTAssertGreaterThan(p.audioFrames, 60, url)
         }
+    }
+
+    /// payload_size = 600: a player's SRT messages hold at most three TS packets (564 bytes), not the default
+    /// seven (1316), as a libsrt caller receives them.
+    func testPayloadSizeBoundsThePlayersMessages() throws {
+        let srt = freePort(), http = freePort()
+        let s = try server(srt: srt, http: http, extra: "payload_size = 600")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        XCTAssertTrue(s.waitForLog("[srt] listening on"), s.log)
+        let publisher = try SrtTools.publish(port: srt, streamId: "#!::r=live/ps,m=publish", seconds: 20)
+        defer { SrtTools.stop(publisher) }
+        XCTAssertTrue(s.waitForLog(": publishing"), s.log)
+        let lines = try SrtTools.clientLines(port: srt, streamId: "#!::r=live/ps,m=request", args: ["--read", "1.5"])
+        XCTAssertEqual(lines.first, "connected", "\(lines)")
+        let words = (lines.last ?? "").split(separator: " ")
+        XCTAssertEqual(words.first, "messages", "\(lines)")
+        XCTAssertGreaterThan(words.count == 4 ? Int(words[1]) ?? 0 : 0, 20, "\(lines)")
+        XCTAssertEqual(words.count == 4 ? Int(words[3]) : nil, 564, "600 rounded down to whole TS packets: \(lines)")
     }
 }

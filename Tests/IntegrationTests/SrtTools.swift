@@ -61,6 +61,13 @@ enum SrtTools {
         return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
     }
 
+    /// getAllSession's SRT entries (the plugin's `sessions` declaration), live from libsrt.
+    static func sessions(_ http: Int, _ params: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        let answer = try api(http, "getAllSession", params)
+        XCTAssertEqual((answer["code"] as? NSNumber)?.intValue, 0, "\(answer)", file: file, line: line)
+        return (answer["data"] as? [[String: Any]] ?? []).filter { $0["typeid"] as? String == "srt" }
+    }
+
     /// The value of one of the srt plugin's stats in /metrics (nil when absent).
     static func metric(http: Int, _ name: String) -> Int? {
         guard let text = talk(port: http, "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n") else { return nil }
