@@ -92,13 +92,9 @@ final class SrtServerTests: XCTestCase {
     /// payload_size = 600: a player's SRT messages hold at most three TS packets (564 bytes), not the default
     /// seven (1316), as a libsrt caller receives them.
     func testPayloadSizeBoundsThePlayersMessages() throws {
-        let srt = freePort(), http = freePort()
-        let s = try server(srt: srt, http: http, extra: "payload_size = 600")
+        let (s, srt, _, publisher) = try SrtTools.publishing("payload_size = 600", stream: "ps")
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        XCTAssertTrue(s.waitForLog("[srt] listening on"), s.log)
-        let publisher = try SrtTools.publish(port: srt, streamId: "#!::r=live/ps,m=publish", seconds: 20)
         defer { SrtTools.stop(publisher) }
-        XCTAssertTrue(s.waitForLog(": publishing"), s.log)
         let lines = try SrtTools.clientLines(port: srt, streamId: "#!::r=live/ps,m=request", args: ["--read", "1.5"])
         XCTAssertEqual(lines.first, "connected", "\(lines)")
         let words = (lines.last ?? "").split(separator: " ")
@@ -112,13 +108,9 @@ final class SrtServerTests: XCTestCase {
     /// more (the reader is paused). With the default 1 MiB the flight grows to about 1 s of the stream (some
     /// 77 packets here) and libsrt goes on sending and dropping.
     func testPlayerSendBufferKbBoundsWhatAStoppedPlayerIsSent() throws {
-        let srt = freePort(), http = freePort()
-        let s = try server(srt: srt, http: http, extra: "player_send_buffer_kb = 64")
+        let (s, srt, http, publisher) = try SrtTools.publishing("player_send_buffer_kb = 64", stream: "sb")
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        XCTAssertTrue(s.waitForLog("[srt] listening on"), s.log)
-        let publisher = try SrtTools.publish(port: srt, streamId: "#!::r=live/sb,m=publish", seconds: 20)
         defer { SrtTools.stop(publisher) }
-        XCTAssertTrue(s.waitForLog(": publishing"), s.log)
         let player = try SrtTools.process("/usr/bin/srt-live-transmit", ["-a:no", "-q", "srt://127.0.0.1:\(srt)?streamid=#!::r=live/sb,m=request",
                                                                          "file://con"])
         defer { kill(player.processIdentifier, SIGCONT); SrtTools.stop(player) }

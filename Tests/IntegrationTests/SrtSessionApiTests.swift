@@ -158,11 +158,8 @@ final class SrtSessionApiTests: XCTestCase {
     /// stats_interval_ms = 300: the plugin's counters in /metrics (added at each sample, unlike getAllSession's
     /// live numbers) move about every 300 ms under a steady publisher, not every 1000.
     func testStatsIntervalSetsTheCadenceOfTheMetrics() throws {
-        let srt = freePort(), http = freePort()
-        let s = try ServerProcess.started(rtmp: freePort(), rtsp: freePort(), http: http, extra: "[srt]\nport = \(srt)\nstats_interval_ms = 300")
+        let (s, _, http, publisher) = try SrtTools.publishing("stats_interval_ms = 300", stream: "si")
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
-        XCTAssertTrue(s.waitForLog("[srt] listening on"), s.log)
-        let publisher = try SrtTools.publish(port: srt, streamId: "#!::r=live/si,m=publish", seconds: 20)
         defer { SrtTools.stop(publisher) }
         XCTAssertTrue(waitUntil(timeout: 10) { (SrtTools.metric(http: http, "bytes_in") ?? 0) > 0 }, s.log)
         // Poll every 50 ms for 2.5 s; note when the total changes.

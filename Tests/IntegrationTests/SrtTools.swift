@@ -19,6 +19,17 @@ enum SrtTools {
         try MediaTools.publish(url(port: port, streamId: streamId, passphrase: passphrase), seconds: seconds, format: "mpegts")
     }
 
+    /// A server whose `[srt]` table holds `extra`, and ffmpeg publishing live/`stream` to it over SRT for 20 s,
+    /// once the server says it is publishing. The caller stops both.
+    static func publishing(_ extra: String, stream: String, name: String = #function) throws -> (ServerProcess, srt: Int, http: Int, Process) {
+        let srt = freePort(), http = freePort()
+        let s = try ServerProcess.started(rtmp: freePort(), rtsp: freePort(), http: http, extra: "[srt]\nport = \(srt)\n\(extra)", name: name)
+        XCTAssertTrue(s.waitForLog("[srt] listening on"), s.log)
+        let publisher = try publish(port: srt, streamId: "#!::r=live/\(stream),m=publish", seconds: 20)
+        XCTAssertTrue(s.waitForLog(": publishing"), s.log)
+        return (s, srt, http, publisher)
+    }
+
     /// The ctypes caller's first line: "connected", "rejected <code>", or what went wrong.
     static func client(port: Int, streamId: String, args: [String] = [], timeout: TimeInterval = 15) throws -> String {
         let out = try clientLines(port: port, streamId: streamId, args: args, timeout: timeout)
