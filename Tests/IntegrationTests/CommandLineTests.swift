@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// The executable's flags, signals, and how it survives bad plugins.
+/// The executable's flags, signals, how it survives bad plugins, and where it finds them (plugin_dir).
 final class CommandLineTests: XCTestCase {
     private func write(_ text: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("mr-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).conf").path
@@ -69,6 +69,35 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(server.stop(), 0, "SIGTERM is a graceful stop with exit 0")
         XCTAssertTrue(server.log.contains("plugin testsink stopped"), server.log)
         XCTAssertTrue(server.log.contains("INFO stopped"), server.log)
+    }
+
+    /// plugin_dir = "plugins" (relative: the config file's folder) holding only libmrplugin_mysink.so, a link to
+    /// the counting sink: [mysink] loads from there and counts [testsource]'s frames, [testsink] is not found
+    /// there (its port never answers) though it lies beside the executable.
+    func testPluginDirIsWherePluginsWithoutPathAreFound() throws {
+        let sinkPort = freePort(), missingPort = freePort()
+        let server = try ServerProcess(config: """
+            [server]
+            plugin_dir = "plugins"
+            [testsource]
+            path = "\(Build.plugin("testsource"))"
+            streams = ["live/d"]
+            [mysink]
+            streams = ["live/d"]
+            port = \(sinkPort)
+            [testsink]
+            streams = ["live/d"]
+            port = \(missingPort)
+            """)
+        let dir = server.dir.appendingPathComponent("plugins")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("libmrplugin_mysink.so").path,
+                                                   withDestinationPath: Build.plugin("testsink"))
+        try server.start()
+        XCTAssertTrue(waitUntil { (SinkStats.read(port: sinkPort, stream: "live/d")?.frames ?? 0) > 5 }, server.log)
+        XCTAssertNil(connectLoopback(port: missingPort, timeout: 1).map { close($0) }, "[testsink] was loaded from beside the executable")
+        XCTAssertTrue(server.log.contains("plugin testsink refused: \(dir.path)/libmrplugin_testsink.so: no such file"), server.log)
+        XCTAssertEqual(server.stop(), 0)
     }
 
     func testSigintAlsoStopsGracefully() throws {

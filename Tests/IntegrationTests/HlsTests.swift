@@ -3,7 +3,8 @@ import XCTest
 
 /// Live HLS from memory, both variants: ffprobe plays them, segments follow the configured duration and
 /// start on keyframes, unknown segments and streams are 404, other paths still reach static files,
-/// muxing stops when nobody asks, and a publisher returning within the reconnect window gives a discontinuity.
+/// muxing stops when nobody asks, a publisher returning within the reconnect window gives a discontinuity, and
+/// players over max_stream_sessions or max_sessions get 503.
 final class HlsTests: XCTestCase {
     private func get(_ url: String) throws -> (Int32, String) {
         try runCommand("/usr/bin/curl", ["-s", "-m", "15", "-w", "\n%{http_code}", url], timeout: 20)
@@ -118,11 +119,31 @@ final class HlsTests: XCTestCase {
         defer { publisher.terminate() }
         XCTAssertTrue(s.waitForLog("publish /live/s"), s.log)
         let url = "http://127.0.0.1:\(http)/live/s/hls.m3u8"
-        let play = { (agent: String) in
-            try runCommand("/usr/bin/curl", ["-s", "-m", "15", "-A", agent, "-o", "/dev/null", "-w", "%{http_code}", url], timeout: 20).1
-        }
-        XCTAssertEqual(try play("first-player"), "200")
-        XCTAssertEqual(try play("second-player"), "503", "a second session of the stream over max_stream_sessions")
-        XCTAssertEqual(try play("first-player"), "200", "the first player's session is still served")
+        XCTAssertEqual(try playlistStatus(url, agent: "first-player"), "200")
+        XCTAssertEqual(try playlistStatus(url, agent: "second-player"), "503", "a second session of the stream over max_stream_sessions")
+        XCTAssertEqual(try playlistStatus(url, agent: "first-player"), "200", "the first player's session is still served")
+    }
+
+    /// max_sessions = 1 counts players of every stream: a player of live/b is answered 503 while one of live/a
+    /// is served (one encoder publishes both through ffmpeg's tee, which needs the FLV sequence headers asked for).
+    func testMaxSessionsCountsThePlayersOfEveryStream() throws {
+        let rtmp = freePort(), http = freePort(), rtsp = freePort()
+        let s = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 3000,
+                                          extra: "[hls]\nsegment_ms = 1000\nmax_sessions = 1")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        let both = "[f=flv]rtmp://127.0.0.1:\(rtmp)/live/a|[f=flv]rtmp://127.0.0.1:\(rtmp)/live/b"
+        let publisher = try MediaTools.publish(both, seconds: 10, format: "tee", extra: ["-map", "0:v", "-map", "1:a", "-flags", "+global_header"])
+        defer { publisher.terminate() }
+        XCTAssertTrue(s.waitForLog("publish /live/a"), s.log)
+        XCTAssertTrue(s.waitForLog("publish /live/b"), s.log)
+        let url = { (stream: String) in "http://127.0.0.1:\(http)/live/\(stream)/hls.m3u8" }
+        XCTAssertEqual(try playlistStatus(url("a"), agent: "player-a"), "200", s.log)
+        XCTAssertEqual(try playlistStatus(url("b"), agent: "player-b"), "503", "a player of another stream over max_sessions")
+        XCTAssertEqual(try playlistStatus(url("a"), agent: "player-a"), "200", "the first player's session is still served")
+    }
+
+    /// The HTTP status of one playlist request by a player known by its User-Agent.
+    private func playlistStatus(_ url: String, agent: String) throws -> String {
+        try runCommand("/usr/bin/curl", ["-s", "-m", "15", "-A", agent, "-o", "/dev/null", "-w", "%{http_code}", url], timeout: 20).1
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// MP4 files played as streams (the mp4 plugin's VOD): every protocol plays them, at real time, and an RTSP
-/// seek lands within one GOP of the time asked for.
+/// seek lands within one GOP of the time asked for; vod_app names their app.
 final class Mp4VodTests: XCTestCase {
     /// A 20 s file whose picture brightness tells the time: luma = floor(10 * t), so a decoded frame says
     /// where in the file it comes from. GOP 25 frames (1 s) with B-frames, plus AAC.
@@ -161,18 +161,43 @@ final class Mp4VodTests: XCTestCase {
         XCTAssertTrue(v.server.log.contains("VOD vod/junk.mp4: \(v.root.path)/junk.mp4: "), v.server.log)
     }
 
-    /// vod_loop: a 1 s file plays on past its end with timestamps that keep going forward; without it the
-    /// stream ends with the file.
-    func testVodLoopStartsTheFileOver() throws {
+    /// A new folder holding short.mp4, a 1 s file (H.264 with a keyframe each second, AAC).
+    private func makeShort() throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("mr-vod-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
         let (status, out) = try runCommand("/usr/bin/ffmpeg", [
             "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25",
             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "1",
             "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac",
             root.appendingPathComponent("short.mp4").path], timeout: 60)
         XCTAssertEqual(status, 0, out)
+        return root
+    }
+
+    /// vod_app = "films": the file plays as films/short.mp4, and vod/short.mp4 is no stream.
+    func testVodAppNamesTheAppOfTheFiles() throws {
+        let root = try makeShort()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
+        let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 1000, extra: """
+            [mp4]
+            vod_root = "\(root.path)"
+            vod_app = "films"
+            """)
+        defer { server.stop() }
+        XCTAssertTrue(server.waitForLog("plugin mp4"), server.log)
+        let p = try MediaTools.probe("rtmp://127.0.0.1:\(rtmp)/films/short.mp4", seconds: 0.5, timeout: 10)
+        XCTAssertEqual(p.videoCodec, "h264")
+        XCTAssertGreaterThan(p.videoFrames, 5)
+        let refused = MediaTools.probeFailure("rtmp://127.0.0.1:\(rtmp)/vod/short.mp4")
+        XCTAssertTrue(refused?.contains("No such stream: vod/short.mp4") == true, refused ?? "vod/short.mp4 played")
+    }
+
+    /// vod_loop: a 1 s file plays on past its end with timestamps that keep going forward; without it the
+    /// stream ends with the file.
+    func testVodLoopStartsTheFileOver() throws {
+        let root = try makeShort()
+        defer { try? FileManager.default.removeItem(at: root) }
         for loop in [true, false] {
             let (rtmp, rtsp, http) = (freePort(), freePort(), freePort())
             let server = try ServerProcess.started(rtmp: rtmp, rtsp: rtsp, http: http, playWaitMs: 1500, extra: """

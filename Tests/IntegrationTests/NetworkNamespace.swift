@@ -46,12 +46,17 @@ final class NetworkNamespace {
         try runCommand(launcher[0], Array(launcher.dropFirst()) + command, timeout: timeout)
     }
 
-    /// A process started in the namespace (not waited for).
-    func start(_ command: [String]) throws -> Process {
+    /// A process started in the namespace (not waited for), its output to the file `stdout` if given.
+    func start(_ command: [String], stdout: String? = nil) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: launcher[0])
         p.arguments = Array(launcher.dropFirst()) + command
-        p.standardOutput = FileHandle.nullDevice
+        if let stdout {
+            FileManager.default.createFile(atPath: stdout, contents: nil)
+            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+        } else {
+            p.standardOutput = FileHandle.nullDevice
+        }
         p.standardError = FileHandle.nullDevice
         try p.run()
         return p

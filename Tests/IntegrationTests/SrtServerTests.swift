@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 /// SRT publish and play with real clients: ffmpeg publishes with the access-control streamid and is played back
-/// over SRT, RTMP and HLS; GStreamer publishes with MediaMTX's form and srt-live-transmit plays.
+/// over SRT, RTMP and HLS; GStreamer publishes with MediaMTX's form and srt-live-transmit plays; a player's
+/// messages are no larger than payload_size, and one that stops reading is held to player_send_buffer_kb.
 final class SrtServerTests: XCTestCase {
     private func server(srt: Int, http: Int, rtmp: Int = freePort(), extra: String = "", name: String = #function) throws -> ServerProcess {
         try ServerProcess.started(rtmp: rtmp, rtsp: freePort(), http: http,
@@ -86,5 +87,47 @@ final class SrtServerTests: XCTestCase {
             XCTAssertGreaterThan(p.videoFrames, 40, url)
             XCTAssertGreaterThan(p.audioFrames, 60, url)
         }
+    }
+
+    /// payload_size = 600: a player's SRT messages hold at most three TS packets (564 bytes), not the default
+    /// seven (1316), as a libsrt caller receives them.
+    func testPayloadSizeBoundsThePlayersMessages() throws {
+        let (s, srt, _, publisher) = try SrtTools.publishing("payload_size = 600", stream: "ps")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        defer { SrtTools.stop(publisher) }
+        let lines = try SrtTools.clientLines(port: srt, streamId: "#!::r=live/ps,m=request", args: ["--read", "1.5"])
+        XCTAssertEqual(lines.first, "connected", "\(lines)")
+        let words = (lines.last ?? "").split(separator: " ")
+        XCTAssertEqual(words.first, "messages", "\(lines)")
+        XCTAssertGreaterThan(words.count == 4 ? Int(words[1]) ?? 0 : 0, 20, "\(lines)")
+        XCTAssertEqual(words.count == 4 ? Int(words[3]) : nil, 564, "600 rounded down to whole TS packets: \(lines)")
+    }
+
+    /// player_send_buffer_kb = 64: a player that stops reading (srt-live-transmit under SIGSTOP, no ACKs) has
+    /// at most 44 packets (64 KiB / 1472) in flight, and once they fill the buffer the server sends it nothing
+    /// more (the reader is paused). With the default 1 MiB the flight grows to about 1 s of the stream (some
+    /// 77 packets here) and libsrt goes on sending and dropping.
+    func testPlayerSendBufferKbBoundsWhatAStoppedPlayerIsSent() throws {
+        let (s, srt, http, publisher) = try SrtTools.publishing("player_send_buffer_kb = 64", stream: "sb")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        defer { SrtTools.stop(publisher) }
+        let player = try SrtTools.process("/usr/bin/srt-live-transmit", ["-a:no", "-q", "srt://127.0.0.1:\(srt)?streamid=#!::r=live/sb,m=request",
+                                                                         "file://con"])
+        defer { kill(player.processIdentifier, SIGCONT); SrtTools.stop(player) }
+        XCTAssertTrue(s.waitForLog(": playing"), s.log)
+        Thread.sleep(forTimeInterval: 1)
+        kill(player.processIdentifier, SIGSTOP)
+        let stats = { () -> (flight: Int, sent: Int) in
+            let item = ((try? SrtTools.sessions(http)) ?? []).first { $0["role"] as? String == "player" }
+            let values = item?["stats"] as? [String: Any]
+            return ((values?["flight_packets"] as? NSNumber)?.intValue ?? -1, (values?["bytes_sent"] as? NSNumber)?.intValue ?? -1)
+        }
+        Thread.sleep(forTimeInterval: 1.5)
+        let first = stats()
+        Thread.sleep(forTimeInterval: 1)
+        let second = stats()
+        print("player_send_buffer_kb 64, player stopped: flight \(first.flight) then \(second.flight) packets, sent \(first.sent) then \(second.sent) bytes")
+        XCTAssertTrue((1...45).contains(first.flight) && (1...45).contains(second.flight), "\(first) \(second)\n\(s.log)")
+        XCTAssertEqual(first.sent, second.sent, "nothing more sent to the stopped player")
     }
 }

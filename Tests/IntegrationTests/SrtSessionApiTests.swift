@@ -4,13 +4,10 @@ import XCTest
 /// SRT connections in ZLMediaKit's session and stream endpoints (through the plugin's `sessions`
 /// declaration): ffmpeg publishes, srt-live-transmit plays; getAllSession lists both with libsrt's numbers,
 /// getMediaList shows the publisher's, /metrics the totals, kick_session closes the player. And ZLMediaKit's
-/// `srt.latencyMul`: a caller from an address whose RTT is known is offered RTT × latency_mul.
+/// `srt.latencyMul`: a caller from an address whose RTT is known is offered RTT × latency_mul. And the
+/// cadence of stats_interval_ms in /metrics.
 final class SrtSessionApiTests: XCTestCase {
-    private func srtSessions(_ http: Int, _ params: [String: String] = [:]) throws -> [[String: Any]] {
-        let answer = try SrtTools.api(http, "getAllSession", params)
-        XCTAssertEqual((answer["code"] as? NSNumber)?.intValue, 0, "\(answer)")
-        return (answer["data"] as? [[String: Any]] ?? []).filter { $0["typeid"] as? String == "srt" }
-    }
+    private func srtSessions(_ http: Int, _ params: [String: String] = [:]) throws -> [[String: Any]] { try SrtTools.sessions(http, params) }
 
     private func session(_ list: [[String: Any]], _ role: String) -> [String: Any]? { list.first { $0["role"] as? String == role } }
     private func stat(_ s: [String: Any]?, _ name: String) -> Double { ((s?["stats"] as? [String: Any])?[name] as? NSNumber)?.doubleValue ?? -1 }
@@ -156,5 +153,28 @@ final class SrtSessionApiTests: XCTestCase {
         defer { SrtTools.stop(second) }
         XCTAssertTrue(s.waitForLog(": playing", count: 2), s.log)
         XCTAssertTrue(waitUntil(timeout: 5) { stat(session((try? srtSessions(http)) ?? [], "player"), "latency_ms") == 120 }, s.log)
+    }
+
+    /// stats_interval_ms = 300: the plugin's counters in /metrics (added at each sample, unlike getAllSession's
+    /// live numbers) move about every 300 ms under a steady publisher, not every 1000.
+    func testStatsIntervalSetsTheCadenceOfTheMetrics() throws {
+        let (s, _, http, publisher) = try SrtTools.publishing("stats_interval_ms = 300", stream: "si")
+        defer { XCTAssertEqual(s.stop(), 0, s.log) }
+        defer { SrtTools.stop(publisher) }
+        XCTAssertTrue(waitUntil(timeout: 10) { (SrtTools.metric(http: http, "bytes_in") ?? 0) > 0 }, s.log)
+        // Poll every 50 ms for 2.5 s; note when the total changes.
+        var changes: [Date] = []
+        var last = SrtTools.metric(http: http, "bytes_in")
+        let end = Date().addingTimeInterval(2.5)
+        while Date() < end {
+            usleep(50_000)
+            let now = SrtTools.metric(http: http, "bytes_in")
+            if now != last { changes.append(Date()) }
+            last = now
+        }
+        let gaps = zip(changes.dropFirst(), changes).map { $0.timeIntervalSince($1) }.sorted()
+        print("stats_interval_ms 300: bytes_in changed \(changes.count) times in 2.5 s, gaps \(gaps)")
+        XCTAssertGreaterThanOrEqual(changes.count, 5, "\(gaps)")
+        XCTAssertLessThan(gaps.isEmpty ? 99 : gaps[gaps.count / 2], 0.6, "the median gap is about 300 ms: \(gaps)")
     }
 }

@@ -19,6 +19,17 @@ enum SrtTools {
         try MediaTools.publish(url(port: port, streamId: streamId, passphrase: passphrase), seconds: seconds, format: "mpegts")
     }
 
+    /// A server whose `[srt]` table holds `extra`, and ffmpeg publishing live/`stream` to it over SRT for 20 s,
+    /// once the server says it is publishing. The caller stops both.
+    static func publishing(_ extra: String, stream: String, name: String = #function) throws -> (ServerProcess, srt: Int, http: Int, Process) {
+        let srt = freePort(), http = freePort()
+        let s = try ServerProcess.started(rtmp: freePort(), rtsp: freePort(), http: http, extra: "[srt]\nport = \(srt)\n\(extra)", name: name)
+        XCTAssertTrue(s.waitForLog("[srt] listening on"), s.log)
+        let publisher = try publish(port: srt, streamId: "#!::r=live/\(stream),m=publish", seconds: 20)
+        XCTAssertTrue(s.waitForLog(": publishing"), s.log)
+        return (s, srt, http, publisher)
+    }
+
     /// The ctypes caller's first line: "connected", "rejected <code>", or what went wrong.
     static func client(port: Int, streamId: String, args: [String] = [], timeout: TimeInterval = 15) throws -> String {
         let out = try clientLines(port: port, streamId: streamId, args: args, timeout: timeout)
@@ -59,6 +70,13 @@ enum SrtTools {
             + params.sorted { $0.key < $1.key }.flatMap { ["--data-urlencode", "\($0.key)=\($0.value)"] }
         let (_, out) = try runCommand("/usr/bin/curl", args, timeout: 25)
         return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? ["unparsed": out]
+    }
+
+    /// getAllSession's SRT entries (the plugin's `sessions` declaration), live from libsrt.
+    static func sessions(_ http: Int, _ params: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        let answer = try api(http, "getAllSession", params)
+        XCTAssertEqual((answer["code"] as? NSNumber)?.intValue, 0, "\(answer)", file: file, line: line)
+        return (answer["data"] as? [[String: Any]] ?? []).filter { $0["typeid"] as? String == "srt" }
     }
 
     /// The value of one of the srt plugin's stats in /metrics (nil when absent).

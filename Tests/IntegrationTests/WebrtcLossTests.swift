@@ -134,16 +134,23 @@ final class WebrtcLossTests: XCTestCase {
         XCTAssertLessThan(off.decoded, 180, "without NACK the same loss must cost frames, or the test measures nothing: \(off)")
     }
 
+    /// What the WHIP publisher itself saw of the server's NACKs (whip_client.py's count of the sequence numbers
+    /// asked for and of those it resent on RTX), and the server's nack_sent in /metrics.
+    struct PublisherSide { let nacked: Int, rtxResent: Int, nackSentMetric: Int }
+
     /// aiortc publishes a moving pattern over WHIP while 5 % of what reaches the server is dropped; the
-    /// publish's end line says how many holes the depacketizer saw and what NACK recovered.
-    private func publisherRun(nack: Bool, name: String) throws -> (packets: Int, videoGaps: Int, nacked: Int, rtx: Int, frames: Int, line: String) {
+    /// publish's end line says how many holes the depacketizer saw and what NACK recovered, the publisher and
+    /// /metrics what was asked for.
+    private func publisherRun(nack: Bool, name: String) throws -> (packets: Int, videoGaps: Int, nacked: Int, rtx: Int, frames: Int,
+                                                                    client: PublisherSide, line: String) {
         let ns = try NetworkNamespace()
         defer { ns.close() }
         let s = try server(ns, nack: nack, name: name)
         defer { XCTAssertEqual(s.stop(), 0, s.log) }
         try ns.drop(udpPort: Self.udp, .toPort, probability: Self.loss)
+        let out = s.dir.appendingPathComponent("whip.json").path
         let publisher = try ns.start(["/usr/bin/env", "python3", Self.whip, "http://127.0.0.1:\(Self.http)/index/api/whip?app=live&stream=w",
-                                      "--seconds", "12", "--testsrc"])
+                                      "--seconds", "12", "--testsrc"], stdout: out)
         defer { publisher.terminate() }
         XCTAssertTrue(s.waitForLog("webrtc publisher live/w from 127.0.0.1", timeout: 15), s.log)
         XCTAssertTrue(s.waitForLog("DTLS connected", timeout: 15), s.log)
@@ -156,13 +163,18 @@ final class WebrtcLossTests: XCTestCase {
         if nack { XCTAssertTrue(probe.hasPrefix("h264"), probe + s.log) }
         XCTAssertTrue(s.waitForLog("RTX packets", timeout: 25), s.log)
         let line = s.log.split(separator: "\n").first { $0.contains("RTX packets") }.map(String.init) ?? ""
+        XCTAssertTrue(waitUntil(timeout: 10) { !publisher.isRunning }, "the publisher printed its counts")
+        let json = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").last { $0.hasPrefix("{") }
+        let r = json.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
+        let client = PublisherSide(nacked: (r["nacked"] as? NSNumber)?.intValue ?? -1, rtxResent: (r["rtx_resent"] as? NSNumber)?.intValue ?? -1,
+                                   nackSentMetric: metric(ns, "nack_sent"))
         // "...: N RTP packets in, G gaps (V in video); NACKed R (C recovered, A given up), X RTX packets"
         let numbers = line.split(separator: ":").last.map { $0.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) } } ?? []
         guard numbers.count >= 7 else {
             XCTFail("no end line: \(s.log)")
-            return (0, 0, 0, 0, frames, line)
+            return (0, 0, 0, 0, frames, client, line)
         }
-        return (numbers[0], numbers[2], numbers[3], numbers[6], frames, line)
+        return (numbers[0], numbers[2], numbers[3], numbers[6], frames, client, line)
     }
 
     func testPublishersAreAskedForLostPacketsUnderFivePercentLossAndHolesRemainWithout() throws {
@@ -174,9 +186,17 @@ final class WebrtcLossTests: XCTestCase {
         XCTAssertGreaterThan(on.rtx, 5, "the retransmissions come on the RTX stream aiortc offers: \(on)")
         XCTAssertLessThanOrEqual(Double(on.videoGaps), Double(on.packets) * 0.002, "holes left despite NACK: \(on)")
         XCTAssertGreaterThan(on.frames, 40, "\(on)")
+        // Seen from the publisher: it was asked for lost packets and resent them on RTX; what the server counted
+        // as RTX received cannot exceed that (5 % of the resends are dropped too).
+        XCTAssertGreaterThan(on.client.nacked, 5, "\(on)")
+        XCTAssertGreaterThan(on.client.rtxResent, 5, "\(on)")
+        XCTAssertLessThanOrEqual(on.rtx, on.client.rtxResent, "\(on)")
+        XCTAssertGreaterThan(on.client.nackSentMetric, 5, "\(on)")
         let off = try publisherRun(nack: false, name: "publisher-nack-off")
         print("WebRTC publisher, 5 % loss, NACK off: \(off)")
         XCTAssertEqual(off.nacked, 0, "\(off)")
+        XCTAssertEqual(off.client.nacked, 0, "the publisher was asked for nothing: \(off)")
+        XCTAssertEqual(off.client.nackSentMetric, 0, "\(off)")
         XCTAssertGreaterThan(Double(off.videoGaps), Double(off.packets) * 0.002,
                              "without NACK the same loss must leave holes, or the test measures nothing: \(off)")
     }

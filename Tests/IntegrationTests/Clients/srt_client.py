@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A tiny libsrt caller through ctypes, for what ffmpeg cannot show: the reject reason of a refused
-connection (srt_getrejectreason), and a publisher sending a payload that is not MPEG-TS.
+connection (srt_getrejectreason), a publisher sending a payload that is not MPEG-TS, a publisher that
+sends nothing, and the size of the messages a player receives.
 
 usage: srt_client.py HOST PORT STREAMID [--passphrase P] [--streamid-hex HEX] [--send-junk SECONDS]
-prints "connected" or "rejected <code>" (exit 0 either way), "error ..." (exit 1) otherwise."""
+                     [--hold SECONDS] [--read SECONDS]
+prints "connected" or "rejected <code>" (exit 0 either way), "error ..." (exit 1) otherwise; --read adds
+"messages <count> largest <bytes>"."""
 import argparse, ctypes, os, socket, struct, sys, time
 
 lib = ctypes.CDLL("libsrt.so.1.5")
-SRTO_SENDER, SRTO_PASSPHRASE, SRTO_STREAMID, SRTO_TRANSTYPE = 21, 26, 46, 50
+SRTO_RCVTIMEO, SRTO_SENDER, SRTO_PASSPHRASE, SRTO_STREAMID, SRTO_TRANSTYPE = 14, 21, 26, 46, 50
 
 def setopt(s, opt, value):
     if isinstance(value, bytes):
@@ -22,6 +25,9 @@ def main():
     ap.add_argument("--passphrase", default="")
     ap.add_argument("--streamid-hex", default="")
     ap.add_argument("--send-junk", type=float, default=0)
+    # Connected and silent: libsrt's keepalives only, no data.
+    ap.add_argument("--hold", type=float, default=0)
+    ap.add_argument("--read", type=float, default=0)
     a = ap.parse_args()
     lib.srt_startup()
     lib.srt_getlasterror_str.restype = ctypes.c_char_p
@@ -44,6 +50,16 @@ def main():
             print("closed by server: %s" % lib.srt_getlasterror_str().decode(), flush=True)
             break
         time.sleep(0.005)
+    time.sleep(a.hold)
+    if a.read > 0:
+        setopt(s, SRTO_RCVTIMEO, 500)
+        buf = ctypes.create_string_buffer(1500)
+        count, largest, end = 0, 0, time.time() + a.read
+        while time.time() < end:
+            n = lib.srt_recvmsg(s, buf, len(buf))
+            if n > 0:
+                count, largest = count + 1, max(largest, n)
+        print("messages %d largest %d" % (count, largest), flush=True)
     lib.srt_close(s)
     return 0
 
