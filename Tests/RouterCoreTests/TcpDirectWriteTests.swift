@@ -46,16 +46,7 @@ final class TcpDirectWriteTests: XCTestCase {
     private func connect(_ t: TestHost) throws -> (sender: Side, reader: Side, port: UInt16) {
         let sender = Side(pauseAtOpen: false)
         t.keepAlive.append(sender)
-        var options = mr_listen_options()
-        options.size = UInt32(MemoryLayout<mr_listen_options>.size)
-        var cbs = Side.callbacks
-        var listener: OpaquePointer?
-        let rc = "127.0.0.1".withCString { bind in
-            options.bind_address = bind
-            return t.api.tcp_listen(t.host, &options, &cbs, Unmanaged.passUnretained(sender).toOpaque(), &listener)
-        }
-        XCTAssertEqual(rc, Int32(MR_OK))
-        let port = t.api.listener_port(try XCTUnwrap(listener))
+        let port = try t.listen(Side.callbacks, user: sender)
         let reader = try dial(t, port: port)
         XCTAssertTrue(waitUntil { sender.connection != nil })
         return (sender, reader, port)
