@@ -15,6 +15,7 @@ final class TcpAcceptor: Sendable {
     let descriptor: CInt
     let port: UInt16
     private let stopping = ManagedAtomic<Bool>(false)
+    private let started = ManagedAtomic<Bool>(false)
     private let exited = DispatchSemaphore(value: 0)
 
     /// Blocks until listening; control thread only.
@@ -33,6 +34,7 @@ final class TcpAcceptor: Sendable {
 
     /// Starts the accept thread; `accepted` owns each descriptor it is given (non-blocking, close-on-exec).
     func start(_ accepted: @escaping @Sendable (CInt) -> Void) {
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let thread = Thread { [self] in
             run(accepted)
             exited.signal()
@@ -84,7 +86,7 @@ final class TcpAcceptor: Sendable {
     func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(descriptor, CInt(SHUT_RDWR))
-        exited.wait()
+        if started.load(ordering: .acquiring) { exited.wait() }
         close(descriptor)
     }
 }
