@@ -17,7 +17,9 @@ final class TcpAcceptorTests: XCTestCase {
         let acceptor = try TcpAcceptor(host: "127.0.0.1", port: 0, backlog: 16, reusePort: false)
         XCTAssertGreaterThan(acceptor.port, 0)
         let accepted = Accepted()
-        acceptor.start { fd in accepted.lock.withLock { accepted.fds.append(fd) } }
+        acceptor.start { fd in accepted.lock.withLock { accepted.fds.append(fd) } } ended: { e in
+            XCTFail("accepting ended with errno \(e) before stop")
+        }
         let clients = try (0..<3).map { _ in try XCTUnwrap(LoopbackSocket.connect(port: acceptor.port)) }
         defer { clients.forEach { close($0) } }
         XCTAssertTrue(waitUntil { accepted.list.count == 3 })

@@ -33,10 +33,11 @@ final class TcpAcceptor: Sendable {
     }
 
     /// Starts the accept thread; `accepted` owns each descriptor it is given (non-blocking, close-on-exec).
-    func start(_ accepted: @escaping @Sendable (CInt) -> Void) {
+    /// `ended` hears the errno if the socket stops accepting other than by `stop`.
+    func start(_ accepted: @escaping @Sendable (CInt) -> Void, ended: @escaping @Sendable (CInt) -> Void) {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let thread = Thread { [self] in
-            run(accepted)
+            if let e = run(accepted), !stopping.load(ordering: .acquiring) { ended(e) }
             exited.signal()
         }
         thread.name = "accept:\(port)"
@@ -44,23 +45,28 @@ final class TcpAcceptor: Sendable {
         thread.start()
     }
 
-    private func run(_ accepted: (CInt) -> Void) {
+    /// Accepts until the socket is shut down or fails: the errno it ended with.
+    private func run(_ accepted: (CInt) -> Void) -> CInt? {
         while !stopping.load(ordering: .acquiring) {
             let fd = mr_shim_accept(descriptor)
             if fd >= 0 {
                 accepted(fd)
                 continue
             }
-            switch errno {
-            case EINTR, ECONNABORTED, EPROTO, EPERM:
-                continue   // that connection's own problem (gone before it was accepted, a firewall rule)
+            let e = errno
+            switch e {
+            case EINVAL, EBADF, ENOTSOCK:
+                return e   // EINVAL after `stop`'s shutdown
             case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                 // Out of descriptors or memory: the connection waits in the queue until some are freed.
                 usleep(50_000)
             default:
-                return   // EINVAL after `stop`'s shutdown
+                // EINTR, ECONNABORTED, EPERM (a firewall rule), and the network errors Linux reports for the
+                // connection being accepted (ENETDOWN, EHOSTUNREACH, ...): that connection's own, go on.
+                continue
             }
         }
+        return nil
     }
 
     /// The port a descriptor is bound to (the kernel's pick for port 0).

@@ -46,6 +46,8 @@ final class TcpListener: @unchecked Sendable {
             }
             // A refused or failed connection is closed by NIO; nothing to report.
             connection(fd, owner: owner, tls: tls, callbacks: callbacks, user: userBox).whenFailure { _ in }
+        } ended: { [weak owner, port = acceptor.port] e in
+            owner?.logger.error("listener on port \(port) stopped accepting: \(IOError(errnoCode: e, reason: "accept"))")
         }
         owner.track(listener)
         return listener
