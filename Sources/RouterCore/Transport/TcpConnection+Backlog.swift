@@ -23,8 +23,8 @@ extension TcpConnection {
     /// Buffers of the backlog not yet handed to NIO.
     private var draining: Bool { backlogNext < backlog.count }
 
-    /// What the host's send calls use: straight to NIO in the steady state, through the backlog for a
-    /// burst. `buffer(i)` must not fail for a send that goes to the backlog (the callers check first).
+    /// What the host's send calls use: straight to the socket (TcpConnection+Direct.swift) or to NIO in the
+    /// steady state, through the backlog for a burst. `buffer(i)` must not fail for a send that goes to the backlog (the callers check first).
     func sendPaced(count: Int, _ buffer: (Int) -> ByteBuffer?) -> Int32 {
         guard count > Self.chunkBuffers || !backlog.isEmpty else {
             if let descriptor, writesDirectly { return sendDirect(descriptor: descriptor, count: count, buffer) }
