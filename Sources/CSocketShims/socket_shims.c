@@ -27,3 +27,25 @@ int mr_shim_sendmmsg(int fd, const mr_shim_datagram *datagrams, unsigned int cou
     }
     return sendmmsg(fd, msgs, n, MSG_DONTWAIT);
 }
+
+int mr_shim_accept(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+static __thread struct iovec mr_shim_scratch[MR_SHIM_IOV];
+
+struct iovec *mr_shim_iov(void) {
+    return mr_shim_scratch;
+}
+
+ssize_t mr_shim_sendv(int fd, unsigned int count, int more) {
+    struct msghdr msg;
+    if (count == 0 || count > MR_SHIM_IOV) {
+        errno = EINVAL;
+        return -1;
+    }
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = mr_shim_scratch;
+    msg.msg_iovlen = count;
+    return sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+}

@@ -8,7 +8,7 @@ import XCTest
 /// The whole default-configuration write path for HTTP-FLV: the httpmux plugin loaded in-process on the
 /// real host table, 100 players on real loopback sockets, one H.264 + AAC source. Each delivery is the bus
 /// hop, the player's timestamp rewrite (PlayerTimeline, FlvTagRebase), its iovec (IovecBuilder) and the
-/// host's conn_send_vec into NIO's write and flush. Budgets in FanoutBudget.
+/// host's conn_send_vec onto the socket (a direct sendmsg, TcpConnection+Direct). Budgets in FanoutBudget.
 final class HttpFlvFanoutCostTests: XCTestCase {
     func testHundredHttpFlvPlayersCostNoAllocationPerDelivery() throws {
         let players = 100, stepsPerRun = 150, batch = 10

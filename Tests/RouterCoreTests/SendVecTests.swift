@@ -48,16 +48,7 @@ final class SendVecTests: XCTestCase {
         defer { t.api.buf_release(body) }
         let sender = Sender(body: body)
         t.keepAlive.append(sender)
-        var options = mr_listen_options()
-        options.size = UInt32(MemoryLayout<mr_listen_options>.size)
-        var cbs = Sender.callbacks
-        var listener: OpaquePointer?
-        let rc = "127.0.0.1".withCString { bind in
-            options.bind_address = bind
-            return t.api.tcp_listen(t.host, &options, &cbs, Unmanaged.passUnretained(sender).toOpaque(), &listener)
-        }
-        XCTAssertEqual(rc, Int32(MR_OK))
-        let port = t.api.listener_port(try XCTUnwrap(listener))
+        let port = try t.listen(Sender.callbacks, user: sender)
 
         // A small receive buffer, so the sender's socket fills and NIO queues.
         let fd = try XCTUnwrap(LoopbackSocket.connect(port: port, receiveBuffer: 4096), "connect: errno \(errno)")

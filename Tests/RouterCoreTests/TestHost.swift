@@ -30,6 +30,22 @@ final class TestHost: @unchecked Sendable {
         core.pollers.shutdown()
     }
 
+    /// A plain TCP listener on 127.0.0.1 (a port of the kernel's choice) whose callbacks get `user`: its port.
+    func listen(_ callbacks: mr_conn_callbacks, user: AnyObject) throws -> UInt16 {
+        var options = mr_listen_options()
+        options.size = UInt32(MemoryLayout<mr_listen_options>.size)
+        var cbs = callbacks
+        var listener: OpaquePointer?
+        let rc = "127.0.0.1".withCString { bind in
+            options.bind_address = bind
+            return api.tcp_listen(host, &options, &cbs, Unmanaged.passUnretained(user).toOpaque(), &listener)
+        }
+        guard rc == MR_OK, let listener else {
+            throw NSError(domain: "tcp_listen", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: api.last_error().map { String(cString: $0) } ?? ""])
+        }
+        return api.listener_port(listener)
+    }
+
     func buffer(_ bytes: [UInt8]) -> OpaquePointer {
         bytes.withUnsafeBytes { api.buf_copy($0.baseAddress, $0.count)! }
     }

@@ -11,6 +11,7 @@ final class TransportTests: XCTestCase {
         var received = Data()
         var closes: [(Int32, String)] = []
         var opened = 0
+        var conns: [OpaquePointer] = []
         let echo: Bool
         init(echo: Bool) { self.echo = echo }
 
@@ -22,7 +23,7 @@ final class TransportTests: XCTestCase {
             c.size = UInt32(MemoryLayout<mr_conn_callbacks>.size)
             c.on_open = { user, conn in
                 let p = Unmanaged<Peer>.fromOpaque(user!).takeUnretainedValue()
-                p.lock.lock(); p.opened += 1; p.lock.unlock()
+                p.lock.lock(); p.opened += 1; p.conns.append(conn!); p.lock.unlock()
                 if !p.echo { _ = "ping over tls".withCString { HostAPITable.table.pointee.conn_send_bytes(conn, $0, strlen($0)) } }
             }
             c.on_data = { user, conn, data, len in
@@ -97,6 +98,9 @@ final class TransportTests: XCTestCase {
         let port = try listen(t, server, cert: cert, key: key)
         connect(t, client, port: port, tls: true, verify: false)
         XCTAssertTrue(waitUntil { client.text == "ping over tls" }, "got \(client.text)")
+        // NIOSSL must see every byte: a TLS connection never writes to its socket directly.
+        let accepted = try XCTUnwrap(server.lock.withLock { server.conns.first })
+        XCTAssertNil(TcpConnection.from(accepted)?.descriptor)
     }
 
     func testTlsClientThatVerifiesRefusesASelfSignedCertificate() throws {
@@ -120,6 +124,8 @@ final class TransportTests: XCTestCase {
         let port = try listen(t, server, cert: nil, key: nil)
         connect(t, client, port: port, tls: false, verify: false)
         XCTAssertTrue(waitUntil { client.text == "ping over tls" })
+        let accepted = try XCTUnwrap(server.lock.withLock { server.conns.first })
+        XCTAssertNotNil(TcpConnection.from(accepted)?.descriptor, "a plain accepted connection may write directly")
         connect(t, nobody, port: 1, tls: false, verify: false)
         XCTAssertTrue(waitUntil { nobody.closeReasons == [Int32(bitPattern: MR_CLOSE_CONNECT_FAILED.rawValue)] })
     }

@@ -2,9 +2,12 @@
 #define MEDIAROUTER_SOCKET_SHIMS_H
 
 /* What Swift's Glibc module hides behind _GNU_SOURCE: sendmmsg and struct mmsghdr, for the core's direct
- * UDP sends (RouterCore/Transport/UdpDirectSend.swift). */
+ * UDP sends (RouterCore/Transport/UdpDirectSend.swift); accept4 and MSG_MORE for its TCP listeners and direct
+ * TCP writes (TcpAcceptor.swift, TcpDirectWrite.swift). */
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 typedef struct mr_shim_datagram {
     const void *name;      /* a sockaddr_in / sockaddr_in6 */
@@ -16,5 +19,19 @@ typedef struct mr_shim_datagram {
 /* Sends up to `count` datagrams with one sendmmsg (MSG_DONTWAIT): the number sent, or -1 with errno set when
  * the first one failed. At most 1024 per call. */
 int mr_shim_sendmmsg(int fd, const mr_shim_datagram *datagrams, unsigned int count);
+
+/* accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC: the accepted descriptor, or -1 with errno set. */
+int mr_shim_accept(int fd);
+
+/* Entries of the calling thread's iovec scratch. */
+enum { MR_SHIM_IOV = 64 };
+
+/* The calling thread's iovec scratch (MR_SHIM_IOV entries), filled by the caller for mr_shim_sendv: one per
+ * thread, so a send needs no allocation and two loops never share it. */
+struct iovec *_Nonnull mr_shim_iov(void);
+
+/* sendmsg of the scratch's first `count` entries with MSG_DONTWAIT | MSG_NOSIGNAL, plus MSG_MORE when `more`:
+ * the bytes sent, or -1 with errno set. */
+ssize_t mr_shim_sendv(int fd, unsigned int count, int more);
 
 #endif

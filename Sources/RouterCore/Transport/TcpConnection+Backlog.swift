@@ -23,10 +23,13 @@ extension TcpConnection {
     /// Buffers of the backlog not yet handed to NIO.
     private var draining: Bool { backlogNext < backlog.count }
 
-    /// What the host's send calls use: straight to NIO in the steady state, through the backlog for a
-    /// burst. `buffer(i)` must not fail for a send that goes to the backlog (the callers check first).
+    /// What the host's send calls use: straight to the socket (TcpConnection+Direct.swift) or to NIO in the
+    /// steady state, through the backlog for a burst. `buffer(i)` must not fail for a send that goes to the backlog (the callers check first).
     func sendPaced(count: Int, _ buffer: (Int) -> ByteBuffer?) -> Int32 {
-        guard count > Self.chunkBuffers || !backlog.isEmpty else { return send(count: count, buffer) }
+        guard count > Self.chunkBuffers || !backlog.isEmpty else {
+            if let descriptor, writesDirectly { return sendDirect(descriptor: descriptor, count: count, buffer) }
+            return send(count: count, buffer)
+        }
         guard !closed, context != nil else { return LastError.fail(MR_ERR_CLOSED, "connection is closed") }
         for i in 0..<count {
             guard let b = buffer(i) else { return LastError.fail(MR_ERR_INVALID, "bad buffer at \(i)") }

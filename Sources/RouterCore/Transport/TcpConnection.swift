@@ -6,6 +6,10 @@ final class TcpConnection: @unchecked Sendable {
     let id: UInt64
     let channel: Channel
     let loopIndex: Int
+    /// The socket's descriptor when sends may bypass NIO (a plain connection the core accepted itself).
+    let descriptor: CInt?
+    /// Writes to NIO not yet completed, counted only when `descriptor` is set (TcpConnection+Direct.swift).
+    var nioWritesInFlight = 0
     let callbacks: ConnCallbacks
     var user: UnsafeMutableRawPointer?
     weak var owner: HostContext?
@@ -31,11 +35,12 @@ final class TcpConnection: @unchecked Sendable {
     private(set) lazy var peerText = OwnedCString(channel.remoteAddress.map(Self.format) ?? "unknown")
     private(set) lazy var localText = OwnedCString(channel.localAddress.map(Self.format) ?? "unknown")
 
-    init(id: UInt64, channel: Channel, loopIndex: Int, callbacks: ConnCallbacks, user: UnsafeMutableRawPointer?,
-         owner: HostContext) {
+    init(id: UInt64, channel: Channel, loopIndex: Int, descriptor: CInt? = nil, callbacks: ConnCallbacks,
+         user: UnsafeMutableRawPointer?, owner: HostContext) {
         self.id = id
         self.channel = channel
         self.loopIndex = loopIndex
+        self.descriptor = descriptor
         self.callbacks = callbacks
         self.user = user
         self.owner = owner
@@ -58,7 +63,9 @@ final class TcpConnection: @unchecked Sendable {
 
     func send(_ buffers: [ByteBuffer]) -> Int32 {
         guard !closed, let context else { return LastError.fail(MR_ERR_CLOSED, "connection is closed") }
-        for b in buffers { context.write(NIOAny(b), promise: nil) }
+        for (i, b) in buffers.enumerated() {
+            context.write(NIOAny(b), promise: i == buffers.count - 1 ? nioWritePromise(context) : nil)
+        }
         if !corked { context.flush() }
         return Int32(MR_OK)
     }
@@ -66,8 +73,12 @@ final class TcpConnection: @unchecked Sendable {
     func send(count: Int, _ buffer: (Int) -> ByteBuffer?) -> Int32 {
         guard !closed, let context else { return LastError.fail(MR_ERR_CLOSED, "connection is closed") }
         for i in 0..<count {
-            guard let b = buffer(i) else { return LastError.fail(MR_ERR_INVALID, "bad buffer at \(i)") }
-            context.write(NIOAny(b), promise: nil)
+            guard let b = buffer(i) else {
+                // What went before is queued: a direct write must still wait for it.
+                if i > 0, descriptor != nil { context.write(NIOAny(ByteBuffer()), promise: nioWritePromise(context)) }
+                return LastError.fail(MR_ERR_INVALID, "bad buffer at \(i)")
+            }
+            context.write(NIOAny(b), promise: i == count - 1 ? nioWritePromise(context) : nil)
         }
         if !corked { context.flush() }
         return Int32(MR_OK)
@@ -113,7 +124,9 @@ final class TcpConnection: @unchecked Sendable {
             // so the peer gets every byte the plugin sent.
             guard let context else { channel.close(promise: nil); return }
             let channel = self.channel
-            context.writeAndFlush(NIOAny(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
+            let written = nioWritePromise(context) ?? context.eventLoop.makePromise()
+            context.writeAndFlush(NIOAny(ByteBuffer()), promise: written)
+            written.futureResult.whenComplete { _ in channel.close(promise: nil) }
         }
     }
 

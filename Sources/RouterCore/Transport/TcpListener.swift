@@ -1,18 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
 import PluginABI
 
-/// A plugin's TCP listener (`mr_listener`). Accepted connections are spread over the loops by NIO.
+/// A plugin's TCP listener (`mr_listener`). The core accepts on its own socket (TcpAcceptor) and spreads
+/// the connections over the loops in turn, as NIO's server channel did; knowing each descriptor lets a plain
+/// connection write directly (TcpConnection+Direct.swift).
 final class TcpListener: @unchecked Sendable {
-    let channel: Channel
+    let acceptor: TcpAcceptor
     let port: UInt16
     weak var owner: HostContext?
 
-    private init(channel: Channel, owner: HostContext) {
-        self.channel = channel
-        self.port = UInt16(channel.localAddress?.port ?? 0)
+    private init(acceptor: TcpAcceptor, owner: HostContext) {
+        self.acceptor = acceptor
+        self.port = acceptor.port
         self.owner = owner
     }
 
@@ -31,21 +36,39 @@ final class TcpListener: @unchecked Sendable {
     /// Blocks until bound; control thread only.
     static func bind(owner: HostContext, host: String, port: Int, backlog: Int, reusePort: Bool, tls: NIOSSLContext?,
                      callbacks: ConnCallbacks, user: UnsafeMutableRawPointer?) throws -> TcpListener {
-        let core = owner.core
+        let acceptor = try TcpAcceptor(host: host, port: port, backlog: backlog, reusePort: reusePort)
+        let listener = TcpListener(acceptor: acceptor, owner: owner)
         let userBox = UnsafeSendable(user)
-        let bootstrap = ServerBootstrap(group: core.pollers.group)
-            .serverChannelOption(.backlog, value: Int32(backlog))
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.socketOption(.init(rawValue: SO_REUSEPORT)), value: reusePort ? 1 : 0)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: TcpSendQueue.waterMark)
-            .childChannelOption(TcpSendQueue.kernelUnsentOption, value: TcpSendQueue.kernelUnsentLimit)
-            .childChannelOption(.maxMessagesPerRead, value: 4)
+        acceptor.start { [weak owner] fd in
+            guard let owner else {
+                Glibc.close(fd)
+                return
+            }
+            // A refused or failed connection is closed by NIO; nothing to report.
+            connection(fd, owner: owner, tls: tls, callbacks: callbacks, user: userBox).whenFailure { _ in }
+        } ended: { [weak owner, port = acceptor.port] e in
+            owner?.logger.error("listener on port \(port) stopped accepting: \(IOError(errnoCode: e, reason: "accept"))")
+        }
+        owner.track(listener)
+        return listener
+    }
+
+    /// Hands an accepted descriptor to NIO on the next loop in turn, with the options NIO's server channel gave
+    /// its children.
+    private static func connection(_ fd: CInt, owner: HostContext, tls: NIOSSLContext?, callbacks: ConnCallbacks,
+                                   user: UnsafeSendable<UnsafeMutableRawPointer?>) -> EventLoopFuture<Channel> {
+        let core = owner.core
+        let index = core.pollers.nextIndex()
+        return ClientBootstrap(group: core.pollers.loop(index))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.writeBufferWaterMark, value: TcpSendQueue.waterMark)
+            .channelOption(TcpSendQueue.kernelUnsentOption, value: TcpSendQueue.kernelUnsentLimit)
+            .channelOption(.maxMessagesPerRead, value: 4)
             // NIO keeps each connection's receive buffer for reuse at the largest size it reached. A player
             // sends one request (HTTP, RTSP) or a handshake and then only reads, so starting at NIO's 2 KiB
             // held 1.5 KiB per player for nothing; a publisher's reads double it up to the same 64 KiB cap.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
-            .childChannelInitializer { [weak owner] channel in
+            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+            .channelInitializer { [weak owner] channel in
                 guard let owner, owner.alive.load(ordering: .relaxed) else {
                     return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
                 }
@@ -59,23 +82,19 @@ final class TcpListener: @unchecked Sendable {
                     return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)   // NIO closes it
                 }
                 channel.closeFuture.whenComplete { _ in admission.release(ip: ip) }
-                let index = core.pollers.loops.firstIndex { $0 === channel.eventLoop } ?? 0
-                let conn = TcpConnection(id: core.ids.next(), channel: channel, loopIndex: index, callbacks: callbacks,
-                                         user: userBox.value, owner: owner)
+                let conn = TcpConnection(id: core.ids.next(), channel: channel, loopIndex: index, descriptor: tls == nil ? fd : nil,
+                                         callbacks: callbacks, user: user.value, owner: owner)
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(TcpConnectionHandler(connection: conn))
                 }
             }
-        let channel = try bootstrap.bind(host: host, port: port).wait()
-        let listener = TcpListener(channel: channel, owner: owner)
-        owner.track(listener)
-        return listener
+            .withConnectedSocket(fd)
     }
 
     func close() {
         owner?.forget(self)
-        _ = try? channel.close().wait()
+        acceptor.stop()
     }
 }
 

@@ -72,26 +72,7 @@ enum UdpSocketFactory {
     /// take the first one's datagrams, where a plugin scanning for a free port (or refusing a taken one) needs
     /// the bind to fail.
     static func boundDescriptor(_ address: SocketAddress, reusePort: Bool, shared: Bool, recvBuffer: Int) throws -> CInt {
-        let type = CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue)
-        let fd = socket(CInt(address.protocol.rawValue), type, 0)
-        guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
-        func set(_ level: CInt, _ name: CInt, _ value: CInt, _ what: String) throws {
-            var v = value
-            guard setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
-                let e = errno
-                close(fd)
-                throw IOError(errnoCode: e, reason: what)
-            }
-        }
-        if shared { try set(SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR") }
-        if reusePort { try set(SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT") }
-        if recvBuffer > 0 { try set(SOL_SOCKET, SO_RCVBUF, CInt(clamping: recvBuffer), "SO_RCVBUF") }
-        let rc = address.withSockAddr { Glibc.bind(fd, $0, socklen_t($1)) }
-        guard rc == 0 else {
-            let e = errno
-            close(fd)
-            throw IOError(errnoCode: e, reason: "bind")
-        }
-        return fd
+        try BoundSocket.descriptor(address, type: CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue),
+                                   reuseAddress: shared, reusePort: reusePort, recvBuffer: recvBuffer)
     }
 }
