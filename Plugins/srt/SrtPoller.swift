@@ -69,7 +69,12 @@ final class SrtPoller: @unchecked Sendable {
     }
 
     func remove(_ sock: SRTSOCKET) {
-        _ = srt_epoll_remove_usock(eid, sock)
+        // libsrt's garbage collector retires a broken socket on its own (within about a second of the break) and
+        // wipes it from every epoll set itself; removing it again then fails inside libsrt, which logs two
+        // "internal program error" lines (Haivision/srt#1370). Only a socket libsrt still knows is removed here.
+        if srt_getsockstate(sock) != SRTS_NONEXIST {
+            _ = srt_epoll_remove_usock(eid, sock)
+        }
         owners.withLock { _ = $0.removeValue(forKey: sock) }
     }
 

@@ -7,6 +7,9 @@ EXPLAINED = [
     (r"web console files not found", "the console is not bundled in a build tree"),
     (r"\] (pull|push) .* giving up after 1 failed attempts \(retry_count 0\)",
      "a pull or push (retry_count 0) whose stream's publisher left: the soak's publishers vanish on purpose"),
+    (r"\[srt\] libsrt (epoll_remove_usock: : remove_usock: @\d+ not found|update_events: : epoll/update: IPE: update struck E\d+ which is NOT SUBSCRIBED)",
+     "libsrt's own race (Haivision/srt#1370): its garbage collector retired a broken socket between the plugin's "
+     "state check and its epoll removal (SrtPoller.remove); harmless, the socket is gone either way"),
 ]
 
 
