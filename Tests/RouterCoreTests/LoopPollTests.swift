@@ -30,7 +30,7 @@ final class LoopPollTests: XCTestCase {
         XCTAssertLessThan(waited, 1, "accepted after \(Int(waited * 1000)) ms")
     }
 
-    /// One walk of 200 players at 1 ms each: the loop polls within it, not only after it.
+    /// One walk of 400 players at 1 ms each: the loop polls within it, not only after it.
     func testALongWalkStopsForAPoll() throws {
         let t = TestHost(threads: 1)
         defer { t.shutdown() }
@@ -38,7 +38,7 @@ final class LoopPollTests: XCTestCase {
         t.write(src, seq: 0, key: true, loop: 0)
         let walkBegan = ManagedAtomic(false), slow = ManagedAtomic(true)
         var players: [Collector] = []
-        for i in 0..<200 {
+        for i in 0..<400 {
             let c = Collector()
             c.onFrame = { _ in
                 if i == 0 { walkBegan.store(true, ordering: .relaxed) }
@@ -50,13 +50,14 @@ final class LoopPollTests: XCTestCase {
         XCTAssertTrue(waitUntil { players.allSatisfy { $0.snapshot.seqs == [0] } })
         let (port, server) = try listen(t)
         let feeding = feed(t, src)
-        // Walks queued behind a loop that never polled would take minutes at 200 ms each.
+        // Walks queued behind a loop that never polled would take minutes at 400 ms each.
         defer { feeding.stop(); slow.store(false, ordering: .relaxed) }
-        // Connect as a walk begins: a loop that polls only between walks would accept 200 ms later.
+        // Connect as a walk begins: a loop that polls only between walks would accept 400 ms later; one that
+        // polls every few milliseconds within a walk, at once (the bound is room for a loaded machine).
         walkBegan.store(false, ordering: .relaxed)
         XCTAssertTrue(waitUntil { walkBegan.load(ordering: .relaxed) })
         let waited = try connectAndWaitForAccept(server, port: port)
-        XCTAssertLessThan(waited, 0.1, "accepted after \(Int(waited * 1000)) ms")
+        XCTAssertLessThan(waited, 0.2, "accepted after \(Int(waited * 1000)) ms")
     }
 
     /// A frame every millisecond from another thread (a batch queued on the loop during every walk) until stopped.
