@@ -44,9 +44,10 @@ struct DeliveryCost: CustomStringConvertible {
         runs.min { $0.userNsPerDelivery < $1.userNsPerDelivery } ?? DeliveryCost(deliveries: 0, frames: 0, allocations: 0, userSeconds: 0)
     }
 
-    /// Lets every loop run what is queued (a write may queue another hop).
+    /// Lets every loop run what is queued (a write may queue another hop), and the walks a busy loop put off
+    /// until it had polled its sockets (scheduled a fraction of a millisecond ahead, `WalkPacer`).
     static func settle(_ pollers: Pollers) {
-        for _ in 0..<3 { for l in pollers.loops { _ = try? l.submit {}.wait() } }
+        for _ in 0..<3 { for l in pollers.loops { _ = try? l.scheduleTask(in: .milliseconds(2)) {}.futureResult.wait() } }
     }
 
     /// Sums of the loop threads' user CPU and heap allocations, each read on its own thread: what the test

@@ -19,6 +19,7 @@ final class LoopMirror: @unchecked Sendable {
     var onReaderLeft: (@Sendable (BusReader) -> Void)?
     private let mergeWriteMs: Int
     private var flushScheduled = false
+    private var pacer = WalkPacer()
     private var audioHold: AudioHold?
     /// Frames the home loop has sent that this loop has not taken yet (`receive` pending in its task queue).
     /// A home loop that writes faster than this loop delivers (a publisher flooding far above real time, its
@@ -68,12 +69,12 @@ final class LoopMirror: @unchecked Sendable {
         guard liveJoins > 0 else { return }
         for (frame, gop) in batch { ring.append(frame, gopStart: gop) }
         if audioHold != nil { return receiveHoldingAudio(batch) }
-        guard mergeWriteMs > 0 else { return deliverAll() }
+        guard mergeWriteMs > 0 else { return walkSoon() }
         guard !flushScheduled else { return }
         flushScheduled = true
         loop.scheduleTask(in: .milliseconds(Int64(mergeWriteMs))) {
             self.flushScheduled = false
-            self.deliverAll()
+            self.walkSoon()
         }
     }
 
@@ -87,10 +88,10 @@ final class LoopMirror: @unchecked Sendable {
         if batch.contains(where: { !hold.mayWait($0.0, tracks: tracks) }) {
             hold.observeVideo(batch, tracks: tracks, now: now)
             hold.pending = false
-            return deliverAll()
+            return walkSoon(now: now)
         }
         guard !hold.pending else { return }
-        guard let deadline = hold.deadline(now: now) else { return deliverAll() }
+        guard let deadline = hold.deadline(now: now) else { return walkSoon(now: now) }
         hold.pending = true
         hold.generation &+= 1
         let generation = hold.generation
@@ -98,7 +99,7 @@ final class LoopMirror: @unchecked Sendable {
             guard var h = self.audioHold, h.pending, h.generation == generation else { return }
             h.pending = false
             self.audioHold = h
-            self.deliverAll()
+            self.walkSoon()
         }
     }
 
@@ -119,14 +120,45 @@ final class LoopMirror: @unchecked Sendable {
         ring.removeAll()
     }
 
+    /// Walks the readers now, or once the loop has polled its sockets (`WalkPacer`).
+    private func walkSoon(now: NIODeadline = .now()) {
+        guard !pacer.scheduled else { return }
+        guard pacer.mustWait(now: now) else { return deliverAll() }
+        scheduleWalk()
+    }
+
+    private func scheduleWalk() {
+        pacer.scheduled = true
+        // Armed from the end of the loop's queue: the batches that came during the walk go first, so the
+        // deadline is still ahead when the queue runs dry, and the loop polls before it walks again.
+        loop.execute {
+            self.loop.scheduleTask(in: WalkPacer.pollGap) {
+                self.pacer.scheduled = false
+                self.deliverAll()
+            }
+        }
+    }
+
     private func deliverAll() {
         guard liveJoins > 0 else { return }
-        var i = 0
+        pacer.begin(now: .now())
+        if pacer.resume == 0 { pacer.startHead = ring.head }
+        var i = pacer.resume
+        pacer.resume = 0
         while i < readers.count {
             let r = readers[i]
             i += 1
             if !r.closed { deliver(to: r) }
+            if pacer.shouldCut(done: i, count: readers.count) {
+                pacer.resume = i
+                pacer.ended(at: .now())
+                if !pacer.scheduled { scheduleWalk() }
+                return
+            }
         }
+        pacer.ended(at: .now())
+        // Frames that came while the walk was cut short reached only the readers after the cut.
+        if ring.head != pacer.startHead, !pacer.scheduled { scheduleWalk() }
     }
 
     func updateTracks(_ tracks: [TrackInfo]) {
@@ -222,20 +254,24 @@ final class LoopMirror: @unchecked Sendable {
     /// Removes a reader (on this loop). Returns true if it was attached here.
     @discardableResult
     func detach(_ reader: BusReader) -> Bool {
-        let wasHere = readers.contains { $0 === reader }
-        readers.removeAll { $0 === reader }
+        let index = readers.firstIndex { $0 === reader }
+        if let index {
+            readers.remove(at: index)
+            pacer.readerRemoved(at: index)
+        }
         liveJoins -= 1
         interest.wrappingDecrement(ordering: .relaxed)
         if liveJoins == 0 { ring.removeAll() }
         reader.bytesAtLeave.store(reader.bytesDelivered, ordering: .relaxed)
         onReaderLeft?(reader)
-        return wasHere
+        return index != nil
     }
 
     /// The source is gone: every reader gets ENDED then CLOSED.
     func endAll() -> [BusReader] {
         let ended = readers
         readers.removeAll()
+        pacer.resume = 0
         for r in ended where !r.closed {
             r.emit(MR_READER_ENDED)
             r.closed = true
