@@ -4,13 +4,15 @@
 # open-but-idle RTP servers. Reports the server's CPU per ingested Gbit, RSS per camera, frames each stream got
 # against the frames sent, and idle cost.
 #   Benchmarks/GbLoad/run.sh [BUILD_DIR] [CAMERAS...]   (defaults: .build/release 50 200 500)
+#   PERF=PREFIX records the server's measured window with `perf record -g` into PREFIX-N.data;
+#   IDLE_SERVERS=0 skips the idle servers.
 set -euo pipefail
 BUILD=${1:-.build/release}; shift || true
 COUNTS=${*:-50 200 500}
 WORK=$(mktemp -d /tmp/gb-bench.XXXX)
 HTTP=$((20000 + RANDOM % 20000))
 SECONDS_RUN=30
-cc -O2 -o "$WORK/gb_load" "$(dirname "$0")/gb_load.c"
+cc -O2 -pthread -o "$WORK/gb_load" "$(dirname "$0")/gb_load.c"
 # MPEG-2 program stream (ffmpeg's dvd/vob muxer: 2048-byte packs, a picture spread over several PES).
 ffmpeg -hide_banner -loglevel error -f lavfi -i testsrc=size=1280x720:rate=25 -t 20 \
   -c:v libx264 -preset ultrafast -g 50 -bf 0 -b:v 2000k -minrate 2000k -maxrate 2000k -bufsize 1000k -x264-params nal-hrd=cbr -f vob "$WORK/src.mpg"
@@ -47,7 +49,7 @@ for N in $COUNTS; do
   LOAD=$!
   sleep 8
   T0=$(ticks); S0=$(date +%s.%N)
-  sleep 15
+  if [ -n "${PERF:-}" ]; then perf record -q -g -p $SERVER -o "$PERF-$N.data" -- sleep 15 2>/dev/null; else sleep 15; fi
   T1=$(ticks); S1=$(date +%s.%N); R1=$(rss)
   wait $LOAD
   for i in $(seq 1 "$N"); do api "closeRtpServer?stream_id=cam$N-$i" > /dev/null; done
@@ -68,6 +70,7 @@ for N in $COUNTS; do
 done
 # Open-but-idle servers, as wvp pre-opens them.
 N=${IDLE_SERVERS:-1000}
+[ "$N" -gt 0 ] || exit 0
 R0=$(rss)
 for i in $(seq 1 "$N"); do api "openRtpServer?port=0&tcp_mode=0&stream_id=idle-$i" > /dev/null; done
 sleep 3
