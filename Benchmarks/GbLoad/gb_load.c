@@ -4,7 +4,7 @@
  *
  *   gb_load FILE HOST PORTS SECONDS [SSRC_BASE]
  *     PORTS: "10000" (every camera to one port, told apart by SSRC) or "30000,30002,..." (camera i to port i).
- *   Prints one line: cameras, packets, bytes, seconds, Mbit/s per camera, send errors, frames sent late.
+ *   Prints one line: cameras, packets, bytes, seconds, Mbit/s per camera, send errors, packs sent over 40 ms late (the sender falling behind).
  * A camera's frame goes out with one sendmmsg (the RTP headers point at the file, nothing is copied), and
  * GB_THREADS=n (default 1) splits the cameras over n threads, so the sender is not what limits the count. */
 #define _GNU_SOURCE
@@ -196,7 +196,7 @@ int main(int argc, char **argv) {
         packets += workers[i].packets; bytes += workers[i].bytes; errors += workers[i].errors; late += workers[i].late;
     }
     double elapsed = now_s() - sh.t0;
-    printf("cameras=%d packets=%llu bytes=%llu seconds=%.2f mbps_per_camera=%.3f send_errors=%llu late_frames=%llu\n", count, packets,
+    printf("cameras=%d packets=%llu bytes=%llu seconds=%.2f mbps_per_camera=%.3f send_errors=%llu late_packs=%llu\n", count, packets,
            bytes, elapsed, bytes * 8.0 / elapsed / 1e6 / count, errors, late);
     return 0;
 }
