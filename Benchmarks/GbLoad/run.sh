@@ -57,14 +57,18 @@ for N in $COUNTS; do
   CPU=$(echo "($T1-$T0)/$HZ" | bc -l); WIN=$(echo "$S1-$S0" | bc -l)
   BYTES=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' "$WORK/load.txt"); SENT_S=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$WORK/load.txt")
   GBPS=$(echo "$BYTES * 8 / $SENT_S / 1000000000" | bc -l)
-  # Frames per stream from the servers' closing lines, against 25 fps over the run.
+  # Frames per stream from the servers' closing lines, against 25 fps over the run. A sender that falls behind
+  # sends fewer (and the cameras it serves last fewer still); a stream is whole when none of its RTP packets was
+  # lost and its PS had no error, which the closing lines count too.
+  sum() { grep "rtp server rtp/cam$N-[0-9]* .*closed" "$WORK/server.log" | grep -o "$1" | awk '{s += $1} END {print s + 0}'; }
   FRAMES=$(grep -o "rtp server rtp/cam$N-[0-9]* .*closed: [0-9]* frames" "$WORK/server.log" | sed 's/.*closed: \([0-9]*\) frames/\1/' | sort -n)
   MIN=$(echo "$FRAMES" | head -1); MAX=$(echo "$FRAMES" | tail -1); GOT=$(echo "$FRAMES" | grep -c . || true)
   echo "cameras=$N $(cat "$WORK/load.txt" | cut -d' ' -f5-) ingest_gbps=$(echo "$GBPS" | cut -c1-5)" \
        "server_cpu_s=$(echo "$CPU" | cut -c1-5) window_s=$(echo "$WIN" | cut -c1-5)" \
        "cpu_s_per_ingested_gbit=$(echo "$CPU / $WIN / $GBPS" | bc -l | cut -c1-5)" \
        "rss_kb=$R1 rss_kb_per_camera=$(( (R1 - R0) / N ))" \
-       "streams_closed=$GOT frames_min=$MIN frames_max=$MAX expected=$(echo "$SENT_S * 25" | bc | cut -d. -f1)"
+       "streams_closed=$GOT frames_min=$MIN frames_max=$MAX expected=$(echo "$SENT_S * 25" | bc | cut -d. -f1)" \
+       "rtp_lost=$(sum "[0-9]* lost") ps_errors=$(sum "[0-9]* PS errors")"
   echo "warnings_so_far=$(grep -c "WARNING\|ERROR" "$WORK/server.log" || true)"
   sleep 2
 done
