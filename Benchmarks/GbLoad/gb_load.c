@@ -4,7 +4,9 @@
  *
  *   gb_load FILE HOST PORTS SECONDS [SSRC_BASE]
  *     PORTS: "10000" (every camera to one port, told apart by SSRC) or "30000,30002,..." (camera i to port i).
- *   Prints one line: cameras, packets, bytes, seconds, Mbit/s per camera, send errors. */
+ *   Prints one line: cameras, packets, bytes, seconds, Mbit/s per camera, send errors, packs sent over 40 ms late (the sender falling behind).
+ * A camera's frame goes out with one sendmmsg (the RTP headers point at the file, nothing is copied), and
+ * GB_THREADS=n (default 1) splits the cameras over n threads, so the sender is not what limits the count. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { MAX_CAMERAS = 4096, CHUNK = 1400 };
+enum { MAX_CAMERAS = 4096, CHUNK = 1400, BATCH = 256 };
 
 typedef struct { size_t offset, len; uint64_t scr90k; } pack_t;
 
@@ -40,6 +44,92 @@ static int scr_of(const uint8_t *p, size_t len, uint64_t *out) {
         return 0;
     }
     return -1;
+}
+
+/* What every sending thread shares (read-only once set up) and what one thread sends. */
+typedef struct {
+    const uint8_t *ps;
+    const pack_t *packs;
+    size_t n;
+    uint64_t first, span;
+    double t0, seconds;
+    uint32_t ssrc_base;
+    int count;
+    int *fds;
+    struct sockaddr_in *to;
+} shared_t;
+
+typedef struct {
+    const shared_t *sh;
+    int from, to;
+    unsigned long long packets, bytes, errors, late;
+} worker_t;
+
+static void *run(void *arg) {
+    worker_t *w = arg;
+    const shared_t *sh = w->sh;
+    int span_c = w->to - w->from;
+    size_t *next = calloc((size_t)span_c, sizeof(size_t));
+    uint16_t *seq = calloc((size_t)span_c, sizeof(uint16_t));
+    uint64_t *loops = calloc((size_t)span_c, sizeof(uint64_t));
+    double *start = calloc((size_t)span_c, sizeof(double));
+    static __thread uint8_t hdr[BATCH][12];
+    static __thread struct iovec iov[BATCH][2];
+    static __thread struct mmsghdr msgs[BATCH];
+    for (int k = 0; k < span_c; k++) {
+        int c = w->from + k;
+        /* Cameras start spread over one frame interval, as real ones are not in step. */
+        start[k] = sh->t0 + (double)c / sh->count * 0.04;
+        seq[k] = (uint16_t)(c * 7919);
+    }
+    while (now_s() - sh->t0 < sh->seconds) {
+        double t = now_s();
+        for (int k = 0; k < span_c; k++) {
+            int c = w->from + k;
+            uint32_t ssrc = sh->ssrc_base + (uint32_t)c;
+            for (;;) {
+                const pack_t *p = &sh->packs[next[k]];
+                double due = start[k] + (double)(loops[k] * sh->span + (p->scr90k - sh->first)) / 90000.0;
+                if (due > t) break;
+                if (t - due > 0.04) w->late++;
+                /* One frame: this pack and the following ones with the same SCR. */
+                size_t end = next[k];
+                while (end + 1 < sh->n && sh->packs[end + 1].scr90k == p->scr90k) end++;
+                size_t from = p->offset, to_off = sh->packs[end].offset + sh->packs[end].len;
+                uint32_t ts = (uint32_t)(loops[k] * sh->span + (p->scr90k - sh->first));
+                int m = 0;
+                for (size_t at = from; at < to_off; at += CHUNK) {
+                    size_t len = to_off - at < CHUNK ? to_off - at : CHUNK;
+                    int last = at + len >= to_off;
+                    uint8_t *h = hdr[m];
+                    h[0] = 0x80; h[1] = (uint8_t)(96 | (last ? 0x80 : 0));
+                    h[2] = (uint8_t)(seq[k] >> 8); h[3] = (uint8_t)seq[k]; seq[k]++;
+                    h[4] = (uint8_t)(ts >> 24); h[5] = (uint8_t)(ts >> 16); h[6] = (uint8_t)(ts >> 8); h[7] = (uint8_t)ts;
+                    h[8] = (uint8_t)(ssrc >> 24); h[9] = (uint8_t)(ssrc >> 16); h[10] = (uint8_t)(ssrc >> 8); h[11] = (uint8_t)ssrc;
+                    iov[m][0] = (struct iovec){ h, 12 };
+                    iov[m][1] = (struct iovec){ (void *)(sh->ps + at), len };
+                    msgs[m].msg_hdr = (struct msghdr){ .msg_name = &sh->to[c], .msg_namelen = sizeof sh->to[c],
+                                                       .msg_iov = iov[m], .msg_iovlen = 2 };
+                    m++;
+                    if (m == BATCH || last) {
+                        int sent = 0;
+                        while (sent < m) {
+                            int r = sendmmsg(sh->fds[c], msgs + sent, (unsigned)(m - sent), 0);
+                            if (r <= 0) { w->errors += (unsigned long long)(m - sent); break; }
+                            for (int i = sent; i < sent + r; i++) { w->packets++; w->bytes += msgs[i].msg_len; }
+                            sent += r;
+                        }
+                        m = 0;
+                    }
+                }
+                next[k] = end + 1;
+                if (next[k] >= sh->n) { next[k] = 0; loops[k]++; }
+            }
+        }
+        usleep(2000);
+    }
+    free(next); free(seq); free(loops); free(start);
+    return NULL;
 }
 
 int main(int argc, char **argv) {
@@ -82,11 +172,6 @@ int main(int argc, char **argv) {
 
     int *fds = calloc((size_t)count, sizeof(int));
     struct sockaddr_in *to = calloc((size_t)count, sizeof(struct sockaddr_in));
-    size_t *next = calloc((size_t)count, sizeof(size_t));
-    uint16_t *seq = calloc((size_t)count, sizeof(uint16_t));
-    uint64_t *loops = calloc((size_t)count, sizeof(uint64_t));
-    double *start = calloc((size_t)count, sizeof(double));
-    double t0 = now_s();
     for (int c = 0; c < count; c++) {
         fds[c] = socket(AF_INET, SOCK_DGRAM, 0);
         int buf = 1 << 20;
@@ -94,44 +179,24 @@ int main(int argc, char **argv) {
         to[c].sin_family = AF_INET;
         to[c].sin_port = htons((uint16_t)(single ? ports[0] : ports[c]));
         inet_pton(AF_INET, argv[2], &to[c].sin_addr);
-        /* Cameras start spread over one frame interval, as real ones are not in step. */
-        start[c] = t0 + (double)c / count * 0.04;
-        seq[c] = (uint16_t)(c * 7919);
     }
-    unsigned long long packets = 0, bytes = 0, errors = 0;
-    uint8_t pkt[12 + CHUNK];
-    while (now_s() - t0 < seconds) {
-        double t = now_s();
-        for (int c = 0; c < count; c++) {
-            for (;;) {
-                pack_t *p = &packs[next[c]];
-                double due = start[c] + (double)(loops[c] * span + (p->scr90k - first)) / 90000.0;
-                if (due > t) break;
-                /* One frame: this pack and the following ones with the same SCR. */
-                size_t end = next[c];
-                while (end + 1 < n && packs[end + 1].scr90k == p->scr90k) end++;
-                size_t from = p->offset, to_off = packs[end].offset + packs[end].len;
-                uint32_t ts = (uint32_t)(loops[c] * span + (p->scr90k - first));
-                for (size_t at = from; at < to_off; at += CHUNK) {
-                    size_t len = to_off - at < CHUNK ? to_off - at : CHUNK;
-                    int last = at + len >= to_off;
-                    uint32_t ssrc = ssrc_base + (uint32_t)c;
-                    pkt[0] = 0x80; pkt[1] = (uint8_t)(96 | (last ? 0x80 : 0));
-                    pkt[2] = (uint8_t)(seq[c] >> 8); pkt[3] = (uint8_t)seq[c]; seq[c]++;
-                    pkt[4] = (uint8_t)(ts >> 24); pkt[5] = (uint8_t)(ts >> 16); pkt[6] = (uint8_t)(ts >> 8); pkt[7] = (uint8_t)ts;
-                    pkt[8] = (uint8_t)(ssrc >> 24); pkt[9] = (uint8_t)(ssrc >> 16); pkt[10] = (uint8_t)(ssrc >> 8); pkt[11] = (uint8_t)ssrc;
-                    memcpy(pkt + 12, ps + at, len);
-                    if (sendto(fds[c], pkt, 12 + len, 0, (struct sockaddr *)&to[c], sizeof to[c]) < 0) errors++;
-                    else { packets++; bytes += 12 + len; }
-                }
-                next[c] = end + 1;
-                if (next[c] >= n) { next[c] = 0; loops[c]++; }
-            }
-        }
-        usleep(2000);
+    int threads = getenv("GB_THREADS") ? atoi(getenv("GB_THREADS")) : 1;
+    if (threads < 1) threads = 1;
+    if (threads > count) threads = count;
+    shared_t sh = { ps, packs, n, first, span, now_s(), seconds, ssrc_base, count, fds, to };
+    worker_t *workers = calloc((size_t)threads, sizeof(worker_t));
+    pthread_t *tids = calloc((size_t)threads, sizeof(pthread_t));
+    for (int i = 0; i < threads; i++) {
+        workers[i] = (worker_t){ .sh = &sh, .from = count * i / threads, .to = count * (i + 1) / threads };
+        pthread_create(&tids[i], NULL, run, &workers[i]);
     }
-    double elapsed = now_s() - t0;
-    printf("cameras=%d packets=%llu bytes=%llu seconds=%.2f mbps_per_camera=%.3f send_errors=%llu\n", count, packets, bytes,
-           elapsed, bytes * 8.0 / elapsed / 1e6 / count, errors);
+    unsigned long long packets = 0, bytes = 0, errors = 0, late = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(tids[i], NULL);
+        packets += workers[i].packets; bytes += workers[i].bytes; errors += workers[i].errors; late += workers[i].late;
+    }
+    double elapsed = now_s() - sh.t0;
+    printf("cameras=%d packets=%llu bytes=%llu seconds=%.2f mbps_per_camera=%.3f send_errors=%llu late_packs=%llu\n", count, packets,
+           bytes, elapsed, bytes * 8.0 / elapsed / 1e6 / count, errors, late);
     return 0;
 }

@@ -4,13 +4,15 @@
 # open-but-idle RTP servers. Reports the server's CPU per ingested Gbit, RSS per camera, frames each stream got
 # against the frames sent, and idle cost.
 #   Benchmarks/GbLoad/run.sh [BUILD_DIR] [CAMERAS...]   (defaults: .build/release 50 200 500)
+#   PERF=PREFIX records the server's measured window with `perf record -g` into PREFIX-N.data;
+#   IDLE_SERVERS=0 skips the idle servers.
 set -euo pipefail
 BUILD=${1:-.build/release}; shift || true
 COUNTS=${*:-50 200 500}
 WORK=$(mktemp -d /tmp/gb-bench.XXXX)
 HTTP=$((20000 + RANDOM % 20000))
 SECONDS_RUN=30
-cc -O2 -o "$WORK/gb_load" "$(dirname "$0")/gb_load.c"
+cc -O2 -pthread -o "$WORK/gb_load" "$(dirname "$0")/gb_load.c"
 # MPEG-2 program stream (ffmpeg's dvd/vob muxer: 2048-byte packs, a picture spread over several PES).
 ffmpeg -hide_banner -loglevel error -f lavfi -i testsrc=size=1280x720:rate=25 -t 20 \
   -c:v libx264 -preset ultrafast -g 50 -bf 0 -b:v 2000k -minrate 2000k -maxrate 2000k -bufsize 1000k -x264-params nal-hrd=cbr -f vob "$WORK/src.mpg"
@@ -47,7 +49,7 @@ for N in $COUNTS; do
   LOAD=$!
   sleep 8
   T0=$(ticks); S0=$(date +%s.%N)
-  sleep 15
+  if [ -n "${PERF:-}" ]; then perf record -q -g -p $SERVER -o "$PERF-$N.data" -- sleep 15 2>/dev/null; else sleep 15; fi
   T1=$(ticks); S1=$(date +%s.%N); R1=$(rss)
   wait $LOAD
   for i in $(seq 1 "$N"); do api "closeRtpServer?stream_id=cam$N-$i" > /dev/null; done
@@ -55,19 +57,24 @@ for N in $COUNTS; do
   CPU=$(echo "($T1-$T0)/$HZ" | bc -l); WIN=$(echo "$S1-$S0" | bc -l)
   BYTES=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' "$WORK/load.txt"); SENT_S=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$WORK/load.txt")
   GBPS=$(echo "$BYTES * 8 / $SENT_S / 1000000000" | bc -l)
-  # Frames per stream from the servers' closing lines, against 25 fps over the run.
+  # Frames per stream from the servers' closing lines, against 25 fps over the run. A sender that falls behind
+  # sends fewer (and the cameras it serves last fewer still); a stream is whole when none of its RTP packets was
+  # lost and its PS had no error, which the closing lines count too.
+  sum() { grep "rtp server rtp/cam$N-[0-9]* .*closed" "$WORK/server.log" | grep -o "$1" | awk '{s += $1} END {print s + 0}'; }
   FRAMES=$(grep -o "rtp server rtp/cam$N-[0-9]* .*closed: [0-9]* frames" "$WORK/server.log" | sed 's/.*closed: \([0-9]*\) frames/\1/' | sort -n)
   MIN=$(echo "$FRAMES" | head -1); MAX=$(echo "$FRAMES" | tail -1); GOT=$(echo "$FRAMES" | grep -c . || true)
   echo "cameras=$N $(cat "$WORK/load.txt" | cut -d' ' -f5-) ingest_gbps=$(echo "$GBPS" | cut -c1-5)" \
        "server_cpu_s=$(echo "$CPU" | cut -c1-5) window_s=$(echo "$WIN" | cut -c1-5)" \
        "cpu_s_per_ingested_gbit=$(echo "$CPU / $WIN / $GBPS" | bc -l | cut -c1-5)" \
        "rss_kb=$R1 rss_kb_per_camera=$(( (R1 - R0) / N ))" \
-       "streams_closed=$GOT frames_min=$MIN frames_max=$MAX expected=$(echo "$SENT_S * 25" | bc | cut -d. -f1)"
+       "streams_closed=$GOT frames_min=$MIN frames_max=$MAX expected=$(echo "$SENT_S * 25" | bc | cut -d. -f1)" \
+       "rtp_lost=$(sum "[0-9]* lost") ps_errors=$(sum "[0-9]* PS errors")"
   echo "warnings_so_far=$(grep -c "WARNING\|ERROR" "$WORK/server.log" || true)"
   sleep 2
 done
 # Open-but-idle servers, as wvp pre-opens them.
 N=${IDLE_SERVERS:-1000}
+[ "$N" -gt 0 ] || exit 0
 R0=$(rss)
 for i in $(seq 1 "$N"); do api "openRtpServer?port=0&tcp_mode=0&stream_id=idle-$i" > /dev/null; done
 sleep 3

@@ -58,6 +58,7 @@ final class RtpPayloadIngest {
         }
         if p.payloadType == 33 || (p.payload.first == 0x47 && p.payload.count % 188 == 0) {
             let out = ts.push(p.payload)
+            guard !out.isEmpty || !held.isEmpty else { return }
             emit(ts.tracks, out.map { ($0.track, $0.key, $0.pts, $0.dts, $0.data) })
             return
         }
@@ -70,6 +71,8 @@ final class RtpPayloadIngest {
             if loggedErrors == 0 { host.log(MR_LOG_WARNING, "\(label): \(ps.lastError ?? "PS error") (later errors are counted)") }
             loggedErrors = ps.errors
         }
+        // Most packets complete no frame: the track list (sorted out of the demuxer) is only made for those that do.
+        guard !out.isEmpty || !held.isEmpty else { return }
         emit(ps.tracks, out.map { ($0.track, $0.key, $0.pts, $0.dts, $0.data) })
     }
 

@@ -83,6 +83,9 @@ final class RtpServer: @unchecked Sendable {
     private var peers: Set<OpaquePointer> = []
     static let maxMultiplexStreams = 1000
     private var warnedPeer = false, warnedSsrc = false
+    /// The last datagram's bytes, reused for the next one once the packet is through (a reordered packet the
+    /// jitter buffer holds keeps its own copy: the array is no longer unique, so the next append makes another).
+    private var scratch: [UInt8] = []
 
     init(host: PluginHost, plugin: Gb28181Plugin, spec: RtpServerSpec, ssrc: UInt32, loop: Int32) {
         self.host = host
@@ -155,13 +158,16 @@ final class RtpServer: @unchecked Sendable {
             }
             return
         }
-        rtp(Array(data)[...], peerIp: from.ip, peerPort: Int(from.port)) { self.peer = from }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: data)
+        rtp(scratch[...], peerIp: from.ip, peerPort: Int(from.port)) { self.peer = from }
     }
 
-    /// One RTP packet from the (first) peer; `adopt` runs when it is the first good one.
-    func rtp(_ bytes: ArraySlice<UInt8>, peerIp: String, peerPort: Int, adopt: () -> Void = {}) {
+    /// One RTP packet from the (first) peer; `adopt` runs when it is the first good one. The peer's address is
+    /// only formatted for the first packet.
+    func rtp(_ bytes: ArraySlice<UInt8>, peerIp: @autoclosure () -> String, peerPort: Int, adopt: () -> Void = {}) {
         guard !closed, !RtpPacket.isRtcp(bytes), let p = RtpPacket(bytes) else { return }
-        if spec.multiplex { return stream(p.ssrc)?.rtp(bytes, peerIp: peerIp, peerPort: peerPort, adopt: adopt) ?? () }
+        if spec.multiplex { return stream(p.ssrc)?.rtp(bytes, peerIp: peerIp(), peerPort: peerPort, adopt: adopt) ?? () }
         let want = ssrc.withLock { $0 }
         if want != 0, p.ssrc != want {
             info.withLock { $0.droppedSsrc += 1 }
@@ -172,6 +178,7 @@ final class RtpServer: @unchecked Sendable {
             return
         }
         if source == nil {
+            let peerIp = peerIp()
             guard let s = host.openSource(vhost: nil, app: spec.app, stream: spec.streamId, protocolName: "rtp",
                                           peer: "\(peerIp):\(peerPort)", loop: loop, takeover: true) else {
                 host.log(MR_LOG_WARNING, "\(label): cannot publish: \(host.lastError)")
@@ -192,12 +199,11 @@ final class RtpServer: @unchecked Sendable {
         }
         let key = UInt64(p.ssrc) << 8 | UInt64(p.payloadType)
         if reorder[key] == nil, reorder.count >= Self.maxReorderStreams { return }
-        var buffer = reorder[key] ?? RtpJitterBuffer()
-        reorder[key] = nil
-        buffer.push(p)
-        while let (q, gap) = buffer.pop() { ingest?.packet(q, gapBefore: gap) }
-        reorder[key] = buffer
-        let lost = reorder.values.reduce(0) { $0 + $1.lost }, reordered = reorder.values.reduce(0) { $0 + $1.reordered }
+        // Changed in place (a copy out and back would copy the held packets too).
+        reorder[key, default: RtpJitterBuffer()].push(p)
+        while let (q, gap) = reorder[key]?.pop() { ingest?.packet(q, gapBefore: gap) }
+        var lost = 0, reordered = 0
+        for b in reorder.values { (lost, reordered) = (lost + b.lost, reordered + b.reordered) }
         info.withLock { $0.packets += 1; $0.bytes += bytes.count; $0.lost = lost; $0.reordered = reordered }
     }
 

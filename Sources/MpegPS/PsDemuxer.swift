@@ -94,7 +94,7 @@ public struct PsDemuxer: Sendable {
     }
 
     private mutating func pesPacket(_ id: UInt8, _ pes: PsPesPacket, into frames: inout [PsFrame]) {
-        if streams[id] == nil {
+        if streams.index(forKey: id) == nil {   // (comparing the value with nil would copy the stream out)
             guard !pes.payload.isEmpty, !ignored.contains(id) else { return }
             let codec = streamTypes[id].flatMap(PsStreamTypes.codec(streamType:)) ?? PsStreamTypes.guess(streamId: id, payload: pes.payload)
             guard let codec else {

@@ -1,3 +1,5 @@
+import MediaFormats
+
 /// Cuts one H.264 or H.265 stream's PES payloads into access units by their NAL units, as a program stream
 /// demuxer must when the PES are not aligned to frames: ffmpeg's `-f mpeg` fills 2 KiB packets, so a PES may
 /// begin with the tail of one frame, hold several small frames, or a frame may span many PES. A PTS applies
@@ -82,8 +84,12 @@ struct PsVideoAccessUnits: Sendable {
         let need = h265 ? 6 : 5   // start code and the header bytes that say whether a unit begins
         var j = scanFrom
         while j + need <= buffer.count {
-            if buffer[j + 2] > 1 { j += 3; continue }
-            guard buffer[j] == 0, buffer[j + 1] == 0, buffer[j + 2] == 1 else { j += 1; continue }
+            guard let at = buffer.withUnsafeBufferPointer({ NalUnits.nextStartCode($0, from: j) }), at + need <= buffer.count else {
+                // No start code with its header bytes here yet: the next push resumes where one could begin.
+                j = max(j, buffer.count - need + 1)
+                break
+            }
+            j = at
             let (begins, slice) = classify(j + 3)
             let lead = j > 0 && buffer[j - 1] == 0 ? j - 1 : j
             if !headStarted {

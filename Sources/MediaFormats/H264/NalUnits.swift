@@ -20,27 +20,45 @@ public enum NalUnits {
     /// Splits an Annex B byte stream on 00 00 01 / 00 00 00 01 start codes.
     public static func splitAnnexB(_ data: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
         var out: [ArraySlice<UInt8>] = []
-        var i = data.startIndex
-        var start: Int?
-        while i + 2 < data.endIndex {
-            if data[i] == 0, data[i + 1] == 0, data[i + 2] == 1 {
+        let base = data.startIndex
+        data.withUnsafeBufferPointer { d in
+            var start: Int?
+            var i = 0
+            while let at = nextStartCode(d, from: i) {
                 if let s = start {
-                    var end = i
-                    while end > s, data[end - 1] == 0 { end -= 1 }
-                    if end > s { out.append(data[s..<end]) }
+                    var end = at
+                    while end > s, d[end - 1] == 0 { end -= 1 }
+                    if end > s { out.append(data[(base + s)..<(base + end)]) }
                 }
-                i += 3
+                i = at + 3
                 start = i
+            }
+            if let s = start {
+                var end = d.count
+                while end > s, d[end - 1] == 0 { end -= 1 }   // trailing_zero_8bits
+                if end > s { out.append(data[(base + s)..<(base + end)]) }
+            }
+        }
+        return out
+    }
+
+    /// The offset of the first `00 00 01` at or after `from`, nil when there is none. Every byte of a frame
+    /// passes through this on ingest, so it looks at the third byte first: above 1, no start code can begin
+    /// at any of the three positions ending there, and the search moves on by three.
+    public static func nextStartCode(_ d: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        var i = max(0, from)
+        while i + 2 < d.count {
+            let third = d[i + 2]
+            if third > 1 {
+                i += 3
+            } else if third == 1 {
+                if d[i] == 0, d[i + 1] == 0 { return i }
+                i += 3
             } else {
                 i += 1
             }
         }
-        if let s = start {
-            var end = data.endIndex
-            while end > s, data[end - 1] == 0 { end -= 1 }   // trailing_zero_8bits
-            if end > s { out.append(data[s..<end]) }
-        }
-        return out
+        return nil
     }
 
     /// Joins NAL units with 4-byte lengths.
