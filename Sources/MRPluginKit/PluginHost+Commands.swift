@@ -59,8 +59,8 @@ extension PluginHost {
     }
 
     /// [control] Offers command `name`; `handler` gets the arguments object (empty when the text is not a JSON
-    /// object) on the caller's thread and answers through the reply, now or later. The handler lives as long
-    /// as the process (commands vanish with the plugin; a restarted plugin registers again).
+    /// object) on the caller's thread and answers through the reply, now or later. The handler lives until the
+    /// plugin instance is destroyed (commands vanish with the plugin; a restarted plugin registers again).
     @discardableResult
     public func offerCommand(_ name: String, _ handler: @escaping (_ args: [String: Any], _ reply: CommandReply) -> Void) -> Bool {
         guard hasCommands else {
@@ -81,6 +81,7 @@ extension PluginHost {
             Unmanaged<CommandHandlerBox>.fromOpaque(box).release()
             return false
         }
+        OfferedCommands.keep(box, host: host)
         return true
     }
 

@@ -30,13 +30,18 @@ public extension DescriptorBuilder {
             initialize: { host, api, state in
                 guard let host, let api, let factory = pluginFactory else { return Int32(MR_ERR_INVALID) }
                 ConnectionBridge.bridgeAPI = api
-                state?.pointee = PluginBox.retain(factory(PluginHost(host: host, api: api)) as AnyObject)
+                let plugin = PluginBox.retain(factory(PluginHost(host: host, api: api)) as AnyObject)
+                OfferedCommands.instance(plugin, host: host)
+                state?.pointee = plugin
                 return Int32(MR_OK)
             },
             start: { s in lifecycle(s)?.start() ?? Int32(MR_ERR_INVALID) },
             reconfigure: { s in lifecycle(s)?.reconfigure() ?? Int32(MR_RESTART) },
             stop: { s in lifecycle(s)?.stop() },
-            destroy: { s in PluginBox.release(s, as: AnyObject.self) },
+            destroy: { s in
+                OfferedCommands.destroyed(s)
+                PluginBox.release(s, as: AnyObject.self)
+            },
             status: { s in PluginStatusText.of(s) })
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// A parsed `plugins.conf`: the `[server]` table and one table per plugin, in file order.
 public struct ConfigDocument: Equatable, Sendable {
@@ -39,26 +38,21 @@ public struct ConfigDocument: Equatable, Sendable {
             throw ConfigError(file: path, line: line, table: nil, key: nil,
                               message: "TOML syntax: a table name starts with a letter, digit, '_', '-' or a quote")
         }
-        let root: TOMLTable
+        let root: [(key: String, value: ConfigValue)]
         do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(file: path, line: error.source.begin.line, table: nil, key: nil,
-                              message: "TOML syntax: \(error.description)")
+            root = try TomlTree.parse(text)
         } catch {
-            throw ConfigError(file: path, line: nil, table: nil, key: nil, message: "TOML syntax: \(error)")
+            throw ConfigError(file: path, line: error.line, table: nil, key: nil, message: "TOML syntax: \(error.message)")
         }
         let locator = ConfigLocator(text: text)
         var server: [String: ConfigValue] = [:]
         var plugins: [(String, [String: ConfigValue])] = []
         var core: [String: [String: ConfigValue]] = [:]
-        for name in root.keys {
-            guard let node = root[name] else { continue }
-            guard let table = node.table else {
+        for (name, value) in root {
+            guard case .table(let converted) = value else {
                 throw ConfigError(file: path, line: locator.line(table: nil, key: name), table: nil, key: name,
                                   message: "top-level keys are not allowed; put it under [server] or a plugin table")
             }
-            let converted = convert(table)
             if name == "server" {
                 server = converted
             } else if Self.coreTables.contains(name) {
@@ -79,27 +73,4 @@ public struct ConfigDocument: Equatable, Sendable {
     public func plugin(_ name: String) -> [String: ConfigValue]? { plugins.first { $0.name == name }?.table }
 
     public func line(table: String?, key: String?) -> Int? { ConfigLocator(text: text).line(table: table, key: key) }
-
-    private static func convert(_ table: TOMLTable) -> [String: ConfigValue] {
-        var out: [String: ConfigValue] = [:]
-        for key in table.keys {
-            if let node = table[key], let v = convert(node) { out[key] = v }
-        }
-        return out
-    }
-
-    private static func convert(_ node: TOMLValueConvertible) -> ConfigValue? {
-        switch node.type {
-        case .string: return node.string.map(ConfigValue.string)
-        case .int: return node.int.map { ConfigValue.int(Int64($0)) }
-        case .bool: return node.bool.map(ConfigValue.bool)
-        case .double: return node.double.map(ConfigValue.double)
-        case .table: return node.table.map { ConfigValue.table(convert($0)) }
-        case .array:
-            guard let array = node.array else { return nil }
-            return .list(array.compactMap { convert($0) })
-        default:
-            return .string(String(describing: node))
-        }
-    }
 }
