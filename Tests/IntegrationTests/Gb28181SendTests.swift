@@ -177,9 +177,11 @@ final class Gb28181SendTests: XCTestCase {
         let probe = try MediaTools.probe(out, extra: ["-f", "mpeg"])
         XCTAssertEqual(probe.videoCodec, "h264")
         XCTAssertGreaterThanOrEqual(probe.videoFrames, 40, "2.5 s of 25 fps: \(probe)")
-        // The receiver's close arrives as an orderly close or, with data still unread on its side, as a reset.
+        // The receiver's close arrives as an orderly close, or, with data still unread on its side, as a reset;
+        // or the server's next direct write meets the closed socket first (EPIPE).
         XCTAssertTrue(waitUntil(timeout: 10) {
-            s.log.contains("ssrc 99 passive stopped (closed by peer)") || s.log.contains("ssrc 99 passive stopped (read(descriptor")
+            ["(closed by peer)", "(read(descriptor", "(sendmsg: Broken pipe", "(sendmsg: Connection reset"]
+                .contains { s.log.contains("ssrc 99 passive stopped \($0)") }
         }, s.log)
     }
 
