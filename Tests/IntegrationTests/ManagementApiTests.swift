@@ -86,7 +86,7 @@ final class ManagementApiTests: XCTestCase {
             XCTAssertNotNil(item[field], "\(field) in \(item)")
         }
         let tracks = try XCTUnwrap(item["tracks"] as? [[String: Any]])
-        XCTAssertEqual(tracks.count, 2)
+        guard tracks.count == 2 else { return XCTFail("two tracks in \(item)") }
         XCTAssertEqual(tracks[0]["codec_id"] as? Int, 0)
         XCTAssertEqual(tracks[0]["codec_id_name"] as? String, "CodecH264")
         XCTAssertEqual(tracks[0]["codec_type"] as? Int, 0)
