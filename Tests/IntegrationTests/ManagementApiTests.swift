@@ -72,7 +72,12 @@ final class ManagementApiTests: XCTestCase {
         let pub = try publishCam(server, rtmp: rtmp)
         defer { pub.terminate() }
         // getMediaList after an RTMP publish, in ZLMediaKit's schema.
-        XCTAssertTrue(waitUntil { ((try? self.call("getMediaList", "schema=rtmp"))?["data"] as? [Any])?.count == 1 })
+        // The key is on the bus from the publish on; its protocol and tracks reach the list when the source's
+        // loop has taken the publisher's tracks (a moment later, longer under load).
+        XCTAssertTrue(waitUntil {
+            let items = (try? self.call("getMediaList", "schema=rtmp"))?["data"] as? [[String: Any]]
+            return items?.count == 1 && (items?.first?["tracks"] as? [Any])?.count == 2
+        })
         let list = try call("getMediaList", "schema=rtmp&app=live&stream=cam")
         XCTAssertEqual(code(list), 0)
         let item = try XCTUnwrap((list["data"] as? [[String: Any]])?.first, "\(list)")

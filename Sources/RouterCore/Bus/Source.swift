@@ -40,9 +40,6 @@ public final class Source: @unchecked Sendable {
     private var summaryProtocol = ""
     private var summaryPeer = ""
     private var summaryFormats: [String] = []
-    /// Set with the first summary (the publisher's tracks known): until then the source holds its key but is
-    /// not listed, as ZLMediaKit registers a MediaSource only once its tracks are ready.
-    private var summaryReady = false
 
     /// Readers of the source and of all its derived rings.
     let totalReaders = ManagedAtomic<Int>(0)
@@ -93,12 +90,8 @@ public final class Source: @unchecked Sendable {
             summaryProtocol = protocolName
             summaryPeer = peer
             summaryFormats = formats
-            summaryReady = true
         }
     }
-
-    /// Whether lists and APIs show the source yet (its publisher's tracks are known).
-    var isListed: Bool { summaryLock.withLock { summaryReady } }
 
     /// A returning publisher continues this source: its timestamps are shifted to follow the last frame.
     func resume() { resumePending = true }

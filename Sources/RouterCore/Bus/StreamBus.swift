@@ -269,9 +269,8 @@ public final class StreamBus: @unchecked Sendable {
 
     public var waitingCount: Int { lock.withLock { waiting.values.reduce(0) { $0 + $1.count } } }
 
-    /// The sources whose publisher is ready (tracks known), in key order.
     public func describeStreams() -> [[String: Any]] {
-        sourceList.filter(\.isListed).map { $0.describe() }
+        sourceList.map { $0.describe() }
             .sorted { "\($0["app"] ?? "")/\($0["stream"] ?? "")" < "\($1["app"] ?? "")/\($1["stream"] ?? "")" }
     }
 
