@@ -13,7 +13,8 @@ bench_encode_source() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# bench_server_conf FILE MERGE_WRITE_MS RTMP_PORT HTTP_PORT RTSP_PORT
+# bench_server_conf FILE MERGE_WRITE_MS RTMP_PORT HTTP_PORT RTSP_PORT (COALESCE_AUDIO and
+# TCP_NODELAY_WHILE_STREAMING from the environment, the shipped defaults otherwise)
 bench_server_conf() {
   cat > "$1" <<CONF
 [server]
@@ -21,6 +22,7 @@ log_level = "warning"
 watch_config = false
 merge_write_ms = $2
 coalesce_audio = ${COALESCE_AUDIO:-true}
+tcp_nodelay_while_streaming = ${TCP_NODELAY_WHILE_STREAMING:-false}
 [rtmp]
 port = $3
 [httpmux]

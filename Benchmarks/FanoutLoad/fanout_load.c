@@ -650,6 +650,25 @@ static int read_proc_cpu(int pid, double *out) {
     return 1;
 }
 
+/* The whole machine's busy time and its softirq part, in seconds (/proc/stat's first line). Loopback TCP
+ * delivers a segment on whatever CPU sends it, and a server whose queued bytes leave when the receiver's
+ * delayed ACK arrives (Nagle: nginx-rtmp sends a frame in 4 KiB chunks without TCP_NODELAY) has that
+ * transmit and the receiving stack run in the timer's softirq, charged to no process: the server's own
+ * figure then leaves it out. The machine's figure does not. */
+static int read_machine_cpu(double *busy, double *softirq) {
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return 0;
+    unsigned long long v[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (n != 8) return 0;
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    /* user nice system idle iowait irq softirq steal: busy is all but idle and iowait. */
+    *busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
+    *softirq = (double)v[6] / hz;
+    return 1;
+}
+
 static double read_proc_rss_mb(int pid) {
     char path[64], line[256];
     snprintf(path, sizeof path, "/proc/%d/status", pid);
@@ -782,6 +801,8 @@ int main(int argc, char **argv) {
     long long t0 = now_ns();
     double cpu0 = 0, cpu1 = 0, own0 = own_cpu();
     int have_cpu = server_pid > 0 && read_proc_cpu(server_pid, &cpu0);
+    double busy0 = 0, busy1 = 0, soft0 = 0, soft1 = 0;
+    int have_machine = read_machine_cpu(&busy0, &soft0);
     for (int i = 0; i < players; i++) { before[i] = received(&ps[i]); ps[i].last_read_ns = t0; ps[i].max_gap_ns = 0; }
     measuring = 1;
     run_until(t0 + (long long)seconds * 1000000000LL, ps, players, t_start, ramp);
@@ -796,6 +817,7 @@ int main(int argc, char **argv) {
     }
     qsort(gaps, (size_t)players, sizeof *gaps, cmp_double);
     have_cpu = have_cpu && read_proc_cpu(server_pid, &cpu1);
+    have_machine = have_machine && read_machine_cpu(&busy1, &soft1);
     double own = own_cpu() - own0;
     double rss = server_pid > 0 ? read_proc_rss_mb(server_pid) : 0;
 
@@ -829,6 +851,11 @@ int main(int argc, char **argv) {
                cpu, cpu / window * 100, delivered > 0 ? cpu / (delivered / 1e9) * 1000 : 0, rss);
     }
     printf("load tool CPU: %.2f s in the window (%.0f%% of one core)\n", own, own / window * 100);
+    if (have_machine) {
+        double busy = busy1 - busy0, other = busy - own - (have_cpu ? cpu1 - cpu0 : 0);
+        printf("machine CPU: %.2f s busy in the window (softirq %.2f s; neither server nor load tool %.2f s); %.1f ms per delivered Gbit\n",
+               busy, soft1 - soft0, other, delivered > 0 ? busy / (delivered / 1e9) * 1000 : 0);
+    }
     /* Players neither failed nor playing: usually a server that has not accepted or answered them yet. */
     int connecting = 0, handshaking = 0, silent = 0, no_frame = 0, causes[C_COUNT] = {0}, steps[4] = {0};
     for (int i = 0; i < players; i++) {

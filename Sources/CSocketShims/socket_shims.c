@@ -49,3 +49,9 @@ ssize_t mr_shim_sendv(int fd, unsigned int count, int more) {
     msg.msg_iovlen = count;
     return sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 }
+
+static __thread int mr_shim_delivering_now;
+
+void mr_shim_set_delivering(int on) { mr_shim_delivering_now = on; }
+
+int mr_shim_delivering(void) { return mr_shim_delivering_now; }

@@ -56,14 +56,7 @@ final class TcpDirectWriteTests: XCTestCase {
     private func dial(_ t: TestHost, port: UInt16) throws -> Side {
         let reader = Side(pauseAtOpen: true)
         t.keepAlive.append(reader)
-        var options = mr_connect_options()
-        options.size = UInt32(MemoryLayout<mr_connect_options>.size)
-        options.port = port
-        var cbs = Side.callbacks
-        XCTAssertEqual("127.0.0.1".withCString { h in
-            options.host = h
-            return t.api.tcp_connect(t.host, &options, &cbs, Unmanaged.passUnretained(reader).toOpaque())
-        }, Int32(MR_OK))
+        XCTAssertEqual(t.dial(port: port, Side.callbacks, user: reader), Int32(MR_OK))
         XCTAssertTrue(waitUntil { reader.connection != nil })
         return reader
     }

@@ -46,6 +46,18 @@ final class TestHost: @unchecked Sendable {
         return api.listener_port(listener)
     }
 
+    /// `tcp_connect` to 127.0.0.1:`port` with callbacks that get `user`: the call's status.
+    func dial(port: UInt16, _ callbacks: mr_conn_callbacks, user: AnyObject) -> Int32 {
+        var options = mr_connect_options()
+        options.size = UInt32(MemoryLayout<mr_connect_options>.size)
+        options.port = port
+        var cbs = callbacks
+        return "127.0.0.1".withCString { h in
+            options.host = h
+            return api.tcp_connect(host, &options, &cbs, Unmanaged.passUnretained(user).toOpaque())
+        }
+    }
+
     func buffer(_ bytes: [UInt8]) -> OpaquePointer {
         bytes.withUnsafeBytes { api.buf_copy($0.baseAddress, $0.count)! }
     }

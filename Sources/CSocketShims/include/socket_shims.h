@@ -34,4 +34,10 @@ struct iovec *_Nonnull mr_shim_iov(void);
  * the bytes sent, or -1 with errno set. */
 ssize_t mr_shim_sendv(int fd, unsigned int count, int more);
 
+/* Whether the calling thread is handing a bus reader its frames (RouterCore's LoopMirror.deliver): a TCP send
+ * made meanwhile carries a stream (TcpConnection+Streaming.swift). A thread variable, as the send reaches the
+ * core through the plugin's C callback with nothing else to say where it came from. */
+void mr_shim_set_delivering(int on);
+int mr_shim_delivering(void);
+
 #endif

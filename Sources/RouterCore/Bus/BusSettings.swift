@@ -13,5 +13,8 @@ public struct BusSettings: Sendable, Equatable {
     /// With `mergeWriteMs` 0: audio-only batches wait for the next video frame (at most one frame interval,
     /// `AudioHold`), so players get one write per video frame instead of one per frame.
     public var coalesceAudio = true
+    /// Connections that carry a stream keep TCP_NODELAY (false: Nagle's algorithm once frames flow,
+    /// TcpConnection+Streaming.swift).
+    public var nodelayWhileStreaming = false
     public init() {}
 }

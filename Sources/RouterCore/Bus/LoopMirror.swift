@@ -1,4 +1,5 @@
 import Atomics
+import CSocketShims
 import NIOCore
 import PluginABI
 
@@ -172,6 +173,10 @@ final class LoopMirror: @unchecked Sendable {
 
     /// Brings one reader up to the head of the ring, skipping to the newest keyframe if it lags too far.
     func deliver(to reader: BusReader) {
+        // What the plugin sends from these callbacks carries the stream (TcpConnection+Streaming.swift).
+        let outer = mr_shim_delivering()
+        mr_shim_set_delivering(1)
+        defer { mr_shim_set_delivering(outer) }
         // A reader paused before its first delivery (RTSP between DESCRIBE and PLAY) gets nothing, not even
         // the header, until it is resumed.
         guard !reader.paused else { return fallBehind(reader) }

@@ -28,6 +28,7 @@ public struct ServerSettings: Equatable, Sendable {
         ("gop_cache_frames", "integer", "frames kept beyond the newest GOP for lagging readers; default: reader_max_lag"),
         ("merge_write_ms", "integer", "deliver frames to players at most this often (0 = at once): fewer socket writes"),
         ("coalesce_audio", "boolean", "with merge_write_ms = 0, audio waits for the next video frame (at most one frame interval, 50 ms)"),
+        ("tcp_nodelay_while_streaming", "boolean", "keep TCP_NODELAY on connections that carry a stream (false: Nagle's algorithm once frames flow: fewer, fuller segments)"),
         ("auth_timeout_ms", "integer", "how long an auth question waits for its handler"),
         ("auth_default", "string", "allow or deny, when the auth handler does not answer in time"),
         ("command_timeout_ms", "integer", "how long a command call between plugins waits for its answer"),
@@ -62,6 +63,7 @@ public struct ServerSettings: Equatable, Sendable {
         s.bus.ringSoftLimit = min(s.bus.ringSoftLimit, s.bus.ringCapacity)
         if let v = try reader.int("merge_write_ms", range: 0...1000) { s.bus.mergeWriteMs = v }
         if let v = try reader.bool("coalesce_audio") { s.bus.coalesceAudio = v }
+        if let v = try reader.bool("tcp_nodelay_while_streaming") { s.bus.nodelayWhileStreaming = v }
         if let v = try reader.int("auth_timeout_ms", range: 1...600_000) { s.authTimeoutMs = v }
         if let v = try reader.string("auth_default") {
             guard v == "allow" || v == "deny" else { throw reader.error("auth_default", "expected \"allow\" or \"deny\", found \"\(v)\"") }

@@ -324,7 +324,8 @@ enum HostAPITable {
         api.conn_cork = { c, on in TcpConnection.from(c)?.setCorked(on != 0) }
         api.conn_set_nodelay = { c, on in
             guard let conn = TcpConnection.from(c) else { return }
-            conn.channel.setOption(.socketOption(.tcp_nodelay), value: on != 0 ? 1 : 0).whenFailure { _ in }
+            conn.nodelayChosen = true
+            conn.channel.setOption(.tcpOption(.tcp_nodelay), value: on != 0 ? 1 : 0).whenFailure { _ in }
         }
         api.conn_writable = { c in
             guard let conn = TcpConnection.from(c) else { return 0 }

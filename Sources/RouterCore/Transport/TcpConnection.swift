@@ -15,6 +15,10 @@ final class TcpConnection: @unchecked Sendable {
     weak var owner: HostContext?
     var context: ChannelHandlerContext?
     var corked = false
+    /// A bus reader's frames have been sent here (TcpConnection+Streaming.swift).
+    var streaming = false
+    /// The plugin set TCP_NODELAY itself (`conn_set_nodelay`): streaming leaves it as the plugin chose.
+    var nodelayChosen = false
     var opened = false
     var closed = false
     var closeReason: mr_close_reason?

@@ -60,7 +60,7 @@ final class TcpListener: @unchecked Sendable {
         let core = owner.core
         let index = core.pollers.nextIndex()
         return ClientBootstrap(group: core.pollers.loop(index))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(.writeBufferWaterMark, value: TcpSendQueue.waterMark)
             .channelOption(TcpSendQueue.kernelUnsentOption, value: TcpSendQueue.kernelUnsentLimit)
             .channelOption(.maxMessagesPerRead, value: 4)
@@ -109,7 +109,7 @@ enum TcpConnector {
         let userBox = UnsafeSendable(user)
         var bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeoutMs)))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(.writeBufferWaterMark, value: TcpSendQueue.waterMark)
             .channelOption(TcpSendQueue.kernelUnsentOption, value: TcpSendQueue.kernelUnsentLimit)
             .channelInitializer { channel in

@@ -149,6 +149,7 @@ enum ServerEndpoints {
             "server.reconnect_window_ms": "\(c.settings.bus.reconnectWindowMs)", "server.none_reader_ms": "\(c.settings.bus.noneReaderMs)",
             "server.merge_write_ms": "\(c.settings.bus.mergeWriteMs)",
             "server.coalesce_audio": c.settings.bus.coalesceAudio ? "1" : "0",
+            "server.tcp_nodelay_while_streaming": c.settings.bus.nodelayWhileStreaming ? "1" : "0",
             "api.secret": c.api.secret, "api.media_server_id": c.api.mediaServerId, "api.loopback_exempt": "\(c.api.loopbackExempt)",
             "hook.enable": "\(c.hook.enable)", "hook.timeoutSec": "\(c.hook.timeoutSec)", "hook.alive_interval": "\(c.hook.aliveIntervalSec)",
             "hook.retry": "\(c.hook.retry)", "hook.retry_delay": "\(c.hook.retryDelaySec)",

@@ -1,0 +1,21 @@
+import NIOCore
+
+/// TCP_NODELAY only while a connection is a handshake or a request: once a plugin sends a bus reader's frames
+/// on it (a player, a push), Nagle's algorithm is back unless `[server] tcp_nodelay_while_streaming` says
+/// otherwise or the plugin chose the option itself.
+///
+/// With TCP_NODELAY every frame leaves as its own segment at once. Without it, a frame written while an
+/// earlier small segment is still unacknowledged waits for that ACK and leaves with whatever came meanwhile:
+/// fewer, fuller segments, each of which costs the whole stack once on both ends (on loopback the receiving
+/// half runs in the sender's system call). A player reading as it plays acknowledges within a millisecond
+/// or two, so a frame waits that long at most; one that lets its buffer fill acknowledges at the delayed-ACK
+/// timer (40 ms here) and gets two frames per segment. nginx-rtmp and SRS (`tcp_nodelay off`) stream this
+/// way; docs/benchmarks.md has the CPU and glass-to-glass figures of both settings.
+extension TcpConnection {
+    func startStreaming() {
+        streaming = true
+        guard !nodelayChosen, let owner, !owner.core.bus.settings.nodelayWhileStreaming else { return }
+        // On this loop NIO sets the option at once; a socket already closing refuses it, which is fine.
+        channel.setOption(.tcpOption(.tcp_nodelay), value: 0).whenFailure { _ in }
+    }
+}
