@@ -681,6 +681,21 @@ static double read_proc_rss_mb(int pid) {
     return kb / 1024;
 }
 
+/* Private memory (smaps_rollup: Private_Clean + Private_Dirty), the part of RSS no other process shares:
+ * RSS also counts the text of the executable and its libraries, which the page cache maps whole. */
+static double read_proc_private_mb(int pid) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    double kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "Private_Clean:", 14) == 0) kb += strtod(line + 14, NULL);
+        else if (strncmp(line, "Private_Dirty:", 14) == 0) kb += strtod(line + 14, NULL);
+    fclose(f);
+    return kb / 1024;
+}
+
 static double own_cpu(void) {
     struct rusage u;
     getrusage(RUSAGE_SELF, &u);
@@ -820,6 +835,7 @@ int main(int argc, char **argv) {
     have_machine = have_machine && read_machine_cpu(&busy1, &soft1);
     double own = own_cpu() - own0;
     double rss = server_pid > 0 ? read_proc_rss_mb(server_pid) : 0;
+    double private_mb = server_pid > 0 ? read_proc_private_mb(server_pid) : 0;
 
     long long delivered_bytes = 0;
     int failures = 0, nff = 0, ok = 0;
@@ -847,8 +863,8 @@ int main(int argc, char **argv) {
            pct(gaps, players, 0.5), pct(gaps, players, 0.99), gaps[players - 1]);
     if (have_cpu) {
         double cpu = cpu1 - cpu0;
-        printf("server CPU: %.2f s in the window (%.0f%% of one core); %.1f ms per delivered Gbit; RSS %.0f MB\n",
-               cpu, cpu / window * 100, delivered > 0 ? cpu / (delivered / 1e9) * 1000 : 0, rss);
+        printf("server CPU: %.2f s in the window (%.0f%% of one core); %.1f ms per delivered Gbit; RSS %.0f MB (private %.0f MB)\n",
+               cpu, cpu / window * 100, delivered > 0 ? cpu / (delivered / 1e9) * 1000 : 0, rss, private_mb);
     }
     printf("load tool CPU: %.2f s in the window (%.0f%% of one core)\n", own, own / window * 100);
     if (have_machine) {
