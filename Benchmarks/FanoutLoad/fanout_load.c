@@ -669,31 +669,30 @@ static int read_machine_cpu(double *busy, double *softirq) {
     return 1;
 }
 
-static double read_proc_rss_mb(int pid) {
+/* The sum, in MB, of the kB fields of /proc/PID/FILE whose lines start with one of `keys` (NULL-ended). */
+static double read_proc_mb(int pid, const char *file, const char *const *keys) {
     char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
     FILE *f = fopen(path, "r");
     if (!f) return 0;
     double kb = 0;
     while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0) { kb = strtod(line + 6, NULL); break; }
+        for (const char *const *k = keys; *k; k++)
+            if (strncmp(line, *k, strlen(*k)) == 0) kb += strtod(line + strlen(*k), NULL);
     fclose(f);
     return kb / 1024;
+}
+
+static double read_proc_rss_mb(int pid) {
+    static const char *const keys[] = {"VmRSS:", NULL};
+    return read_proc_mb(pid, "status", keys);
 }
 
 /* Private memory (smaps_rollup: Private_Clean + Private_Dirty), the part of RSS no other process shares:
  * RSS also counts the text of the executable and its libraries, which the page cache maps whole. */
 static double read_proc_private_mb(int pid) {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    double kb = 0;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "Private_Clean:", 14) == 0) kb += strtod(line + 14, NULL);
-        else if (strncmp(line, "Private_Dirty:", 14) == 0) kb += strtod(line + 14, NULL);
-    fclose(f);
-    return kb / 1024;
+    static const char *const keys[] = {"Private_Clean:", "Private_Dirty:", NULL};
+    return read_proc_mb(pid, "smaps_rollup", keys);
 }
 
 static double own_cpu(void) {
