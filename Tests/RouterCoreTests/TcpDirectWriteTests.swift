@@ -113,6 +113,44 @@ final class TcpDirectWriteTests: XCTestCase {
         XCTAssertTrue(reader.bytes == expected)
     }
 
+    /// conn_send_vec writes its pieces straight from the shared buffers and the plugin's inline bytes; once
+    /// the socket is full, what it did not take must be copied before the call returns (a player reuses its
+    /// header scratch for the next frame).
+    func testVectorSendsKeepTheirInlineBytesWhenTheSocketFills() throws {
+        let t = TestHost()
+        defer { t.shutdown() }
+        let (sender, reader, _) = try connect(t)
+        let conn = try XCTUnwrap(sender.connection)
+        let pieces = 256
+        var expected = Data()
+        let payloads = (0..<pieces).map { i in t.buffer(Array(Self.piece(i).dropFirst(2))) }
+        defer { payloads.forEach { t.api.buf_release($0) } }
+        for i in 0..<pieces { expected.append(contentsOf: Self.piece(i)) }
+        let header = UnsafeMutableRawPointer.allocate(byteCount: 2, alignment: 1)
+        defer { header.deallocate() }
+        let box = UnsafeSendableBox((header, payloads))
+        let (directAtFirst, queuedAfter) = try onLoop(conn) { c -> (Bool, Int) in
+            let (header, payloads) = box.value
+            let direct = c.writesDirectly
+            for i in 0..<pieces {
+                header.storeBytes(of: UInt8(i >> 8 & 0xFF), as: UInt8.self)
+                header.storeBytes(of: UInt8(i & 0xFF), toByteOffset: 1, as: UInt8.self)
+                var vec = [mr_iovec(buf: nil, offset: 0, len: 2, bytes: UnsafeRawPointer(header)),
+                           mr_iovec(buf: payloads[i], offset: 0, len: 8190, bytes: nil)]
+                XCTAssertEqual(HostAPITable.table.pointee.conn_send_vec(conn, &vec, 2), Int32(MR_OK))
+                header.storeBytes(of: UInt16(0xEEEE), as: UInt16.self)   // the plugin reuses its scratch
+            }
+            return (direct, c.nioWritesInFlight)
+        }
+        XCTAssertTrue(directAtFirst)
+        XCTAssertGreaterThan(queuedAfter, 0, "the kernel took only part: the rest must wait in NIO")
+        let reading = try XCTUnwrap(reader.connection)
+        _ = try onLoop(reading) { _ in t.api.conn_set_reading(reading, 1) }
+        XCTAssertTrue(waitUntil(timeout: 10) { reader.bytes.count >= expected.count })
+        XCTAssertEqual(reader.bytes.count, expected.count)
+        XCTAssertTrue(reader.bytes == expected, "inline bytes lost, changed or reordered across the switch to NIO")
+    }
+
     func testPeerGoneMidWriteClosesAndTheListenerServesTheNextConnection() throws {
         let t = TestHost()
         defer { t.shutdown() }

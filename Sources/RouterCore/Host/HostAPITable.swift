@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import CSocketShims
 import NIOCore
 import NIOSSL
 import PluginABI
@@ -292,6 +293,27 @@ enum HostAPITable {
                     guard v.bytes != nil || v.len == 0, v.len <= 1 << 20 else { return LastError.fail(MR_ERR_INVALID, "bad inline bytes at \(i)") }
                 }
             }
+            conn.noteSend()
+            // Straight to the socket when nothing waits before it: the iovecs point into the shared buffers
+            // and the plugin's own inline bytes, which it holds for the call.
+            var sentDirectly: Int?
+            if let fd = conn.directDescriptor(count: count) {
+                let iov = mr_shim_iov()
+                var total = 0
+                for i in 0..<count {
+                    let v = vec[i]
+                    let p: UnsafeRawPointer? = if let b = buf(v.buf) { UnsafeRawPointer(b.baseAddress) + v.offset } else { v.bytes }
+                    iov[i] = iovec(iov_base: UnsafeMutableRawPointer(mutating: p), iov_len: v.len)
+                    total += v.len
+                }
+                switch TcpDirectWrite.send(descriptor: fd, count: count) {
+                case .sent(let n) where n == total: return Int32(MR_OK)
+                case .sent(let n): sentDirectly = n
+                case .failed(let e):
+                    conn.failDirect(e)
+                    return Int32(MR_OK)
+                }
+            }
             // All inline runs go into the connection's scratch buffer, written first and then sliced: no
             // allocation per call once the previous call's slices have left NIO's queue.
             var inlineTotal = 0
@@ -303,7 +325,7 @@ enum HostAPITable {
             }
             // Pieces are taken in order, so the inline runs are consumed front to back.
             var inlineAt = inline.readerIndex
-            return conn.sendPaced(count: count) { i in
+            let piece = { (i: Int) -> ByteBuffer? in
                 let v = vec[i]
                 if let b = buf(v.buf) {
                     let whole = b.byteBuffer
@@ -312,6 +334,13 @@ enum HostAPITable {
                 defer { inlineAt += v.len }
                 return inline.getSlice(at: inlineAt, length: v.len)
             }
+            if let sent = sentDirectly {
+                // The socket took part (or none) of it: the rest goes to NIO, inline runs copied above.
+                let rest = (0..<count).compactMap(piece)
+                conn.handOver(count: rest.count, after: sent) { rest[$0] }
+                return Int32(MR_OK)
+            }
+            return conn.sendPaced(count: count, piece)
         }
         api.conn_send_bytes = { c, p, n in
             guard let conn = TcpConnection.from(c) else { return LastError.fail(MR_ERR_INVALID, "no connection") }

@@ -1,4 +1,3 @@
-import CSocketShims
 import NIOCore
 import PluginABI
 
@@ -27,7 +26,7 @@ extension TcpConnection {
     /// What the host's send calls use: straight to the socket (TcpConnection+Direct.swift) or to NIO in the
     /// steady state, through the backlog for a burst. `buffer(i)` must not fail for a send that goes to the backlog (the callers check first).
     func sendPaced(count: Int, _ buffer: (Int) -> ByteBuffer?) -> Int32 {
-        if !streaming, mr_shim_delivering() != 0 { startStreaming() }
+        noteSend()
         guard count > Self.chunkBuffers || !backlog.isEmpty else {
             if let descriptor, writesDirectly { return sendDirect(descriptor: descriptor, count: count, buffer) }
             return send(count: count, buffer)

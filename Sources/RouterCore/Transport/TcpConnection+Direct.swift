@@ -1,3 +1,4 @@
+import CSocketShims
 import NIOCore
 import PluginABI
 
@@ -9,6 +10,13 @@ import PluginABI
 extension TcpConnection {
     var writesDirectly: Bool {
         descriptor != nil && nioWritesInFlight == 0 && backlog.isEmpty && !chunkInFlight && !corked && !closed && channel.isActive
+    }
+
+    /// The descriptor when a send of `count` pieces may go straight to the socket now, built by the caller
+    /// in the thread's iovec scratch (conn_send_vec: no ByteBuffer per piece, no copy of inline bytes).
+    func directDescriptor(count: Int) -> CInt? {
+        guard count <= Self.chunkBuffers, count <= Int(MR_SHIM_IOV), let descriptor, writesDirectly else { return nil }
+        return descriptor
     }
 
     /// The promise for the last buffer of a write to NIO on a connection that may write directly: direct
@@ -35,29 +43,34 @@ extension TcpConnection {
             let buffers = UnsafeBufferPointer(start: base, count: count)
             switch TcpDirectWrite.write(descriptor: descriptor, buffers) {
             case .sent(let n):
-                handOver(buffers, after: n)
+                handOver(count: count, after: n) { buffers[$0] }
             case .failed(let e):
-                // As NIO does for a failed write: the connection ends with the error.
-                if errorMessage == nil { errorMessage = "\(IOError(errnoCode: e, reason: "sendmsg"))" }
-                channel.close(promise: nil)
+                failDirect(e)
             }
             return Int32(MR_OK)
         }
     }
 
-    /// Gives NIO what the kernel did not take of `buffers` (the first `sent` bytes went out).
-    private func handOver(_ buffers: UnsafeBufferPointer<ByteBuffer>, after sent: Int) {
+    /// As NIO does for a failed write: the connection ends with the error.
+    func failDirect(_ e: Int32) {
+        if errorMessage == nil { errorMessage = "\(IOError(errnoCode: e, reason: "sendmsg"))" }
+        channel.close(promise: nil)
+    }
+
+    /// Gives NIO what the kernel did not take of the `count` buffers (the first `sent` bytes went out).
+    /// `buffer(i)` must not fail (the callers checked every piece before writing any).
+    func handOver(count: Int, after sent: Int, _ buffer: (Int) -> ByteBuffer?) {
         var skip = sent
         var first = 0
-        while first < buffers.count, skip >= buffers[first].readableBytes {
-            skip -= buffers[first].readableBytes
+        while first < count, let b = buffer(first), skip >= b.readableBytes {
+            skip -= b.readableBytes
             first += 1
         }
-        guard first < buffers.count, let context else { return }
-        for i in first..<buffers.count {
-            var b = buffers[i]
+        guard first < count, let context else { return }
+        for i in first..<count {
+            guard var b = buffer(i) else { continue }
             if i == first { b.moveReaderIndex(forwardBy: skip) }
-            context.write(NIOAny(b), promise: i == buffers.count - 1 ? nioWritePromise(context) : nil)
+            context.write(NIOAny(b), promise: i == count - 1 ? nioWritePromise(context) : nil)
         }
         context.flush()
     }

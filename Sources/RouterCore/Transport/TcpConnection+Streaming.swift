@@ -1,3 +1,4 @@
+import CSocketShims
 import NIOCore
 
 /// TCP_NODELAY only while a connection is a handshake or a request: once a plugin sends a bus reader's frames
@@ -12,7 +13,13 @@ import NIOCore
 /// timer (40 ms here) and gets two frames per segment. nginx-rtmp and SRS (`tcp_nodelay off`) stream this
 /// way; docs/benchmarks.md has the CPU and glass-to-glass figures of both settings.
 extension TcpConnection {
-    func startStreaming() {
+    /// Every send of the host's calls passes here first.
+    @inline(__always)
+    func noteSend() {
+        if !streaming, mr_shim_delivering() != 0 { startStreaming() }
+    }
+
+    private func startStreaming() {
         streaming = true
         guard !nodelayChosen, let owner, !owner.core.bus.settings.nodelayWhileStreaming else { return }
         // On this loop NIO sets the option at once; a socket already closing refuses it, which is fine.

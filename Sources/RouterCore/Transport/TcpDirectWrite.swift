@@ -33,19 +33,27 @@ enum TcpDirectWrite {
                 }
             }
             let last = next + n == buffers.count
-            var r: Int
-            repeat {
-                r = mr_shim_sendv(descriptor, UInt32(n), more || !last ? 1 : 0)
-            } while r < 0 && errno == EINTR
-            if r < 0 {
-                let e = errno
-                if e == EAGAIN || e == EWOULDBLOCK || total > 0 { return .sent(total) }
-                return .failed(e)
+            switch send(descriptor: descriptor, count: n, more: more || !last) {
+            case .failed(let e):
+                return total > 0 ? .sent(total) : .failed(e)
+            case .sent(let r):
+                total += r
+                if r < bytes { return .sent(total) }
             }
-            total += r
-            if r < bytes { return .sent(total) }
             next += n
         }
         return .sent(total)
+    }
+
+    /// One sendmsg of the first `count` entries the caller wrote into the thread's iovec scratch
+    /// (`mr_shim_iov`, at most MR_SHIM_IOV), the memory they point at held by the caller for the call.
+    static func send(descriptor: CInt, count: Int, more: Bool = false) -> Outcome {
+        var r: Int
+        repeat {
+            r = mr_shim_sendv(descriptor, UInt32(count), more ? 1 : 0)
+        } while r < 0 && errno == EINTR
+        guard r < 0 else { return .sent(r) }
+        let e = errno
+        return e == EAGAIN || e == EWOULDBLOCK ? .sent(0) : .failed(e)
     }
 }
