@@ -132,7 +132,7 @@ if [[ -n "$compare" ]]; then
   echo
   # Machine CPU: every CPU's busy time over the window (the load tool, softirqs charged to no process), per
   # delivered Gbit; the fair comparison when one server's segments leave from the receiver's delayed ACKs.
-  echo "| players | server | protocol | CPU per delivered Gbit | machine CPU per delivered Gbit | delivered / expected | players at >= 99% | failures | first frame p50 / p99 | server CPU | RSS | private memory |"
+  echo "| players | server | protocol | CPU per delivered Gbit | machine CPU per delivered Gbit | delivered / expected | players at >= 99% | failures | first frame p50 / p99 | server CPU | RSS | anonymous memory |"
   echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for r in "${results[@]}"; do
     read -r n name proto out <<< "$r"
@@ -144,7 +144,7 @@ if [[ -n "$compare" ]]; then
       /^time to first video frame/ { p50 = $8; sub(",", "", p50); p99 = $10; sub(",", "", p99) }
       /^delivered: / { gbit = $2 }
       /^machine CPU:/ { for (i = 1; i <= NF; i++) if ($i == "per") machine = $(i - 2) }
-      /^server CPU:/ { cpu = $8; gsub(/[(%]/, "", cpu); for (i = 1; i <= NF; i++) { if ($i == "per") mpg = $(i - 2); if ($i == "RSS") rss = $(i + 1); if ($i == "(private") priv = $(i + 1) } }
+      /^server CPU:/ { cpu = $8; gsub(/[(%]/, "", cpu); for (i = 1; i <= NF; i++) { if ($i == "per") mpg = $(i - 2); if ($i == "RSS") rss = $(i + 1); if ($i == "(anonymous") priv = $(i + 1) } }
       END { ratio = (win > 0) ? gbit * 1e6 / (n * kbps * win) * 100 : 0
             printf "| %d | %s | %s | %.0f ms | %.0f ms | %.1f %% | %s | %s | %s / %s ms | %s%% of a core | %s MB | %s MB |\n", n, name, proto, mpg, machine, ratio, ok, fail, p50, p99, cpu, rss, priv }' "$out"
   done

@@ -688,10 +688,10 @@ static double read_proc_rss_mb(int pid) {
     return read_proc_mb(pid, "status", keys);
 }
 
-/* Private memory (smaps_rollup: Private_Clean + Private_Dirty), the part of RSS no other process shares:
- * RSS also counts the text of the executable and its libraries, which the page cache maps whole. */
-static double read_proc_private_mb(int pid) {
-    static const char *const keys[] = {"Private_Clean:", "Private_Dirty:", NULL};
+/* Anonymous memory (smaps_rollup): heap, stacks, the allocator's arenas; RSS also counts the pages of the
+ * executable and its libraries that are mapped in, which this kernel maps in whole large folios. */
+static double read_proc_anon_mb(int pid) {
+    static const char *const keys[] = {"Anonymous:", NULL};
     return read_proc_mb(pid, "smaps_rollup", keys);
 }
 
@@ -834,7 +834,7 @@ int main(int argc, char **argv) {
     have_machine = have_machine && read_machine_cpu(&busy1, &soft1);
     double own = own_cpu() - own0;
     double rss = server_pid > 0 ? read_proc_rss_mb(server_pid) : 0;
-    double private_mb = server_pid > 0 ? read_proc_private_mb(server_pid) : 0;
+    double anon_mb = server_pid > 0 ? read_proc_anon_mb(server_pid) : 0;
 
     long long delivered_bytes = 0;
     int failures = 0, nff = 0, ok = 0;
@@ -862,8 +862,8 @@ int main(int argc, char **argv) {
            pct(gaps, players, 0.5), pct(gaps, players, 0.99), gaps[players - 1]);
     if (have_cpu) {
         double cpu = cpu1 - cpu0;
-        printf("server CPU: %.2f s in the window (%.0f%% of one core); %.1f ms per delivered Gbit; RSS %.0f MB (private %.0f MB)\n",
-               cpu, cpu / window * 100, delivered > 0 ? cpu / (delivered / 1e9) * 1000 : 0, rss, private_mb);
+        printf("server CPU: %.2f s in the window (%.0f%% of one core); %.1f ms per delivered Gbit; RSS %.0f MB (anonymous %.0f MB)\n",
+               cpu, cpu / window * 100, delivered > 0 ? cpu / (delivered / 1e9) * 1000 : 0, rss, anon_mb);
     }
     printf("load tool CPU: %.2f s in the window (%.0f%% of one core)\n", own, own / window * 100);
     if (have_machine) {
