@@ -633,7 +633,7 @@ static long long received(struct player *p) {
     return p->bytes + queued;
 }
 
-static int read_proc_cpu(int pid, double *out) {
+static int read_proc_cpu(int pid, double *out, double *user) {
     char path[64], text[4096];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
     FILE *f = fopen(path, "r");
@@ -647,6 +647,7 @@ static int read_proc_cpu(int pid, double *out) {
     unsigned long long ut = 0, st = 0;
     if (sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return 0;
     *out = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    *user = (double)ut / (double)sysconf(_SC_CLK_TCK);
     return 1;
 }
 
@@ -813,8 +814,8 @@ int main(int argc, char **argv) {
     double *kbps = malloc(sizeof(double) * (size_t)players), *ttff = malloc(sizeof(double) * (size_t)players);
     if (!before || !kbps || !ttff) { perror("malloc"); return 1; }
     long long t0 = now_ns();
-    double cpu0 = 0, cpu1 = 0, own0 = own_cpu();
-    int have_cpu = server_pid > 0 && read_proc_cpu(server_pid, &cpu0);
+    double cpu0 = 0, cpu1 = 0, user0 = 0, user1 = 0, own0 = own_cpu();
+    int have_cpu = server_pid > 0 && read_proc_cpu(server_pid, &cpu0, &user0);
     double busy0 = 0, busy1 = 0, soft0 = 0, soft1 = 0;
     int have_machine = read_machine_cpu(&busy0, &soft0);
     for (int i = 0; i < players; i++) { before[i] = received(&ps[i]); ps[i].last_read_ns = t0; ps[i].max_gap_ns = 0; }
@@ -830,7 +831,7 @@ int main(int argc, char **argv) {
         gaps[i] = (double)(tail > ps[i].max_gap_ns ? tail : ps[i].max_gap_ns) / 1e6;
     }
     qsort(gaps, (size_t)players, sizeof *gaps, cmp_double);
-    have_cpu = have_cpu && read_proc_cpu(server_pid, &cpu1);
+    have_cpu = have_cpu && read_proc_cpu(server_pid, &cpu1, &user1);
     have_machine = have_machine && read_machine_cpu(&busy1, &soft1);
     double own = own_cpu() - own0;
     double rss = server_pid > 0 ? read_proc_rss_mb(server_pid) : 0;
@@ -864,6 +865,8 @@ int main(int argc, char **argv) {
         double cpu = cpu1 - cpu0;
         printf("server CPU: %.2f s in the window (%.0f%% of one core); %.1f ms per delivered Gbit; RSS %.0f MB (anonymous %.0f MB)\n",
                cpu, cpu / window * 100, delivered > 0 ? cpu / (delivered / 1e9) * 1000 : 0, rss, anon_mb);
+        printf("server user-space CPU: %.2f s in the window (%.2f cores); %.1f ms per delivered Gbit\n",
+               user1 - user0, (user1 - user0) / window, delivered > 0 ? (user1 - user0) / (delivered / 1e9) * 1000 : 0);
     }
     printf("load tool CPU: %.2f s in the window (%.0f%% of one core)\n", own, own / window * 100);
     if (have_machine) {
