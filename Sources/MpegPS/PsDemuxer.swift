@@ -26,6 +26,26 @@ public struct PsDemuxer: Sendable {
         let track: Int
         /// Video only.
         var units: PsVideoAccessUnits?
+
+        mutating func decode(_ payload: ArraySlice<UInt8>, pts: Int64?, dts: Int64?, into frames: inout [PsFrame]) {
+            let track = self.track
+            frames += decoder.decode(payload, pts: pts, dts: dts).map {
+                PsFrame(track: track, pts: $0.pts, dts: $0.dts, key: $0.key, data: $0.data)
+            }
+        }
+
+        /// Runs `step` on the video access units and decodes the units it completes; true when `step` dropped a
+        /// frame over the size bound.
+        mutating func video(into frames: inout [PsFrame], _ step: (inout PsVideoAccessUnits) -> [PsVideoAccessUnits.Unit]) -> Bool {
+            guard var u = units else { return false }
+            units = nil   // keeps the buffers uniquely referenced while they change
+            let before = u.oversized
+            let out = step(&u)
+            let oversized = u.oversized > before
+            units = u
+            for unit in out { decode(unit.data[...], pts: unit.pts, dts: unit.dts, into: &frames) }
+            return oversized
+        }
     }
 
     public private(set) var errors = 0
@@ -107,10 +127,8 @@ public struct PsDemuxer: Sendable {
         let pts = pes.pts.map { clock.micros(ticks: $0) }
         let dts = pes.dts.map { clock.micros(ticks: $0) }
         guard PsStreamTypes.isVideo(id) else {
-            guard var s = streams[id] else { return }
-            let out = s.decoder.decode(pes.payload, pts: pts, dts: dts)
-            streams[id] = s
-            frames += out.map { PsFrame(track: s.track, pts: $0.pts, dts: $0.dts, key: $0.key, data: $0.data) }
+            // Changed in place: a copy out of the dictionary and back would retain and release every buffer of it.
+            streams[id]?.decode(pes.payload, pts: pts, dts: dts, into: &frames)
             return
         }
         lastVideoId = id
@@ -119,20 +137,8 @@ public struct PsDemuxer: Sendable {
         video(id, into: &frames) { $0.push(pes.payload, pts: pts, dts: dts) }
     }
 
-    /// Runs `step` on the access units of video stream `id` and decodes the units it completes.
+    /// Runs `step` on the access units of video stream `id` (in place) and decodes the units it completes.
     private mutating func video(_ id: UInt8, into frames: inout [PsFrame], _ step: (inout PsVideoAccessUnits) -> [PsVideoAccessUnits.Unit]) {
-        guard var s = streams[id], var units = s.units else { return }
-        streams[id] = nil   // keeps the buffers uniquely referenced while they change
-        s.units = nil
-        let before = units.oversized
-        let out = step(&units)
-        if units.oversized > before { fail("video frame over \(Self.maxFrameSize) bytes dropped") }
-        for u in out {
-            frames += s.decoder.decode(u.data[...], pts: u.pts, dts: u.dts).map {
-                PsFrame(track: s.track, pts: $0.pts, dts: $0.dts, key: $0.key, data: $0.data)
-            }
-        }
-        s.units = units
-        streams[id] = s
+        if streams[id]?.video(into: &frames, step) == true { fail("video frame over \(Self.maxFrameSize) bytes dropped") }
     }
 }
