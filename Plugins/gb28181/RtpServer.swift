@@ -198,13 +198,18 @@ final class RtpServer: @unchecked Sendable {
             return
         }
         let key = UInt64(p.ssrc) << 8 | UInt64(p.payloadType)
-        if reorder[key] == nil, reorder.count >= Self.maxReorderStreams { return }
-        // Changed in place (a copy out and back would copy the held packets too).
-        reorder[key, default: RtpJitterBuffer()].push(p)
-        while let (q, gap) = reorder[key]?.pop() { ingest?.packet(q, gapBefore: gap) }
+        if reorder.index(forKey: key) == nil, reorder.count >= Self.maxReorderStreams { return }
+        // Changed in place (a copy out and back would copy the held packets too), the push and its pops in one
+        // access: each subscript is a hash lookup and a move of the buffer's state.
+        Self.reorder(&reorder[key, default: RtpJitterBuffer()], p) { ingest?.packet($0, gapBefore: $1) }
         var lost = 0, reordered = 0
         for b in reorder.values { (lost, reordered) = (lost + b.lost, reordered + b.reordered) }
         info.withLock { $0.packets += 1; $0.bytes += bytes.count; $0.lost = lost; $0.reordered = reordered }
+    }
+
+    private static func reorder(_ buffer: inout RtpJitterBuffer, _ p: RtpPacket, _ deliver: (RtpPacket, Bool) -> Void) {
+        buffer.push(p)
+        while let (q, gap) = buffer.pop() { deliver(q, gap) }
     }
 
     // MARK: multiplexing (loop)
