@@ -64,9 +64,10 @@ public enum NalUnits {
         return nil
     }
 
-    /// Joins NAL units with 4-byte lengths.
-    public static func lengthPrefixed<S: Sequence>(_ nals: S) -> [UInt8] where S.Element == ArraySlice<UInt8> {
-        var w = ByteWriter()
+    /// Joins NAL units with 4-byte lengths, into an array allocated once at its final size (grown from a
+    /// small one, a frame's bytes were copied again at every doubling).
+    public static func lengthPrefixed<C: Collection>(_ nals: C) -> [UInt8] where C.Element == ArraySlice<UInt8> {
+        var w = ByteWriter(capacity: nals.reduce(0) { $0 + 4 + $1.count })
         for n in nals {
             w.u32(UInt32(n.count))
             w.append(n)
