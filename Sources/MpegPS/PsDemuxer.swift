@@ -24,8 +24,10 @@ public struct PsDemuxer: Sendable {
     private struct Stream {
         var decoder: ElementaryStreamDecoder
         let track: Int
-        /// Video only.
-        var units: PsVideoAccessUnits?
+        let isVideo: Bool
+        /// Video only (an audio stream's stays empty). Not optional, so it changes in place: unwrapping an
+        /// optional into a variable and back retained and released its buffers for every PES.
+        var units: PsVideoAccessUnits
 
         mutating func decode(_ payload: ArraySlice<UInt8>, pts: Int64?, dts: Int64?, into frames: inout [PsFrame]) {
             let track = self.track
@@ -37,12 +39,10 @@ public struct PsDemuxer: Sendable {
         /// Runs `step` on the video access units and decodes the units it completes; true when `step` dropped a
         /// frame over the size bound.
         mutating func video(into frames: inout [PsFrame], _ step: (inout PsVideoAccessUnits) -> [PsVideoAccessUnits.Unit]) -> Bool {
-            guard var u = units else { return false }
-            units = nil   // keeps the buffers uniquely referenced while they change
-            let before = u.oversized
-            let out = step(&u)
-            let oversized = u.oversized > before
-            units = u
+            guard isVideo else { return false }
+            let before = units.oversized
+            let out = step(&units)
+            let oversized = units.oversized > before
             for unit in out { decode(unit.data[...], pts: unit.pts, dts: unit.dts, into: &frames) }
             return oversized
         }
@@ -69,7 +69,7 @@ public struct PsDemuxer: Sendable {
     }
 
     /// Bytes held between calls, for watching the memory bound.
-    public var bufferedBytes: Int { scanner.buffered + streams.values.reduce(0) { $0 + ($1.units?.buffered ?? 0) } }
+    public var bufferedBytes: Int { scanner.buffered + streams.values.reduce(0) { $0 + $1.units.buffered } }
 
     public mutating func push(_ bytes: ArraySlice<UInt8>) -> [PsFrame] {
         var frames: [PsFrame] = []
@@ -90,7 +90,7 @@ public struct PsDemuxer: Sendable {
     /// next pack header and video at the next access unit's first NAL unit.
     public mutating func lost() {
         scanner.reset()
-        for id in streams.keys { streams[id]?.units?.drop() }
+        for id in streams.keys { streams[id]?.units.drop() }
     }
 
     private mutating func fail(_ message: String) {
@@ -121,8 +121,9 @@ public struct PsDemuxer: Sendable {
                 if PsStreamTypes.isAudio(id), pes.payload.count >= 2 { ignored.insert(id) }
                 return
             }
-            let units = PsStreamTypes.isVideo(id) ? PsVideoAccessUnits(h265: codec == .h265, maxSize: Self.maxFrameSize) : nil
-            streams[id] = Stream(decoder: ElementaryStreamDecoder(codec: codec), track: streams.count, units: units)
+            let units = PsVideoAccessUnits(h265: codec == .h265, maxSize: Self.maxFrameSize)
+            streams[id] = Stream(decoder: ElementaryStreamDecoder(codec: codec), track: streams.count, isVideo: PsStreamTypes.isVideo(id),
+                                 units: units)
         }
         let pts = pes.pts.map { clock.micros(ticks: $0) }
         let dts = pes.dts.map { clock.micros(ticks: $0) }
