@@ -65,8 +65,9 @@ public enum NalUnits {
     }
 
     /// Joins NAL units with 4-byte lengths, into an array allocated once at its final size (grown from a
-    /// small one, a frame's bytes were copied again at every doubling).
-    public static func lengthPrefixed<C: Collection>(_ nals: C) -> [UInt8] where C.Element == ArraySlice<UInt8> {
+    /// small one, a frame's bytes were copied again at every doubling). An array, not any collection: a generic
+    /// called from another module is not specialised, and each element it iterates is boxed on the heap.
+    public static func lengthPrefixed(_ nals: [ArraySlice<UInt8>]) -> [UInt8] {
         var w = ByteWriter(capacity: nals.reduce(0) { $0 + 4 + $1.count })
         for n in nals {
             w.u32(UInt32(n.count))
