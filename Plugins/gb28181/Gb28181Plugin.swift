@@ -90,7 +90,7 @@ final class Gb28181Plugin: PluginLifecycle, @unchecked Sendable {
     func postTimeout(_ s: RtpServer) {
         let body: [String: Any] = [
             "local_port": Int(s.port), "stream_id": s.spec.streamId, "tcpMode": s.spec.tcpMode.rawValue,
-            "re_use_port": s.spec.reusePort, "ssrc": Int(s.ssrc.withLock { $0 }), "vhost": "__defaultVhost__", "app": s.spec.app,
+            "re_use_port": s.spec.reusePort, "ssrc": Int(s.ssrc.load(ordering: .acquiring)), "vhost": "__defaultVhost__", "app": s.spec.app,
         ]
         host.callCommand("hook.post", ["hook": "on_rtp_server_timeout", "body": body], loop: s.loop) { _, _ in }
     }

@@ -2,6 +2,7 @@ import Foundation
 import MRPluginKit
 import PluginABI
 import RtpFormats
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,8 +52,8 @@ final class RtpServer: @unchecked Sendable {
     let info = LockedValue(RtpServerInfo())
     /// Its id among gb28181's sessions (getAllSession).
     let sessionId = RtpPublishers.nextId()
-    /// 0 = any; updateRtpServerSSRC changes it from an API thread.
-    let ssrc = LockedValue<UInt32>(0)
+    /// 0 = any; updateRtpServerSSRC changes it from an API thread. An atomic, not a lock: every packet reads it.
+    let ssrc = Atomic<UInt32>(0)
     /// pauseRtpCheck: until this monotonic time (µs) the timeout does not fire.
     let pausedUntilUs = LockedValue<Int64>(0)
 
@@ -92,7 +93,7 @@ final class RtpServer: @unchecked Sendable {
         self.plugin = plugin
         self.spec = spec
         self.loop = loop
-        self.ssrc.withLock { $0 = ssrc }
+        self.ssrc.store(ssrc, ordering: .releasing)
         lastPacketUs = host.table.now_us()
     }
 
@@ -168,7 +169,7 @@ final class RtpServer: @unchecked Sendable {
     func rtp(_ bytes: ArraySlice<UInt8>, peerIp: @autoclosure () -> String, peerPort: Int, adopt: () -> Void = {}) {
         guard !closed, !RtpPacket.isRtcp(bytes), let p = RtpPacket(bytes) else { return }
         if spec.multiplex { return stream(p.ssrc)?.rtp(bytes, peerIp: peerIp(), peerPort: peerPort, adopt: adopt) ?? () }
-        let want = ssrc.withLock { $0 }
+        let want = ssrc.load(ordering: .acquiring)
         if want != 0, p.ssrc != want {
             info.withLock { $0.droppedSsrc += 1 }
             if !warnedSsrc {
@@ -198,13 +199,18 @@ final class RtpServer: @unchecked Sendable {
             return
         }
         let key = UInt64(p.ssrc) << 8 | UInt64(p.payloadType)
-        if reorder[key] == nil, reorder.count >= Self.maxReorderStreams { return }
-        // Changed in place (a copy out and back would copy the held packets too).
-        reorder[key, default: RtpJitterBuffer()].push(p)
-        while let (q, gap) = reorder[key]?.pop() { ingest?.packet(q, gapBefore: gap) }
+        if reorder.index(forKey: key) == nil, reorder.count >= Self.maxReorderStreams { return }
+        // Changed in place (a copy out and back would copy the held packets too), the push and its pops in one
+        // access: each subscript is a hash lookup and a move of the buffer's state.
+        Self.reorder(&reorder[key, default: RtpJitterBuffer()], p) { ingest?.packet($0, gapBefore: $1) }
         var lost = 0, reordered = 0
         for b in reorder.values { (lost, reordered) = (lost + b.lost, reordered + b.reordered) }
         info.withLock { $0.packets += 1; $0.bytes += bytes.count; $0.lost = lost; $0.reordered = reordered }
+    }
+
+    private static func reorder(_ buffer: inout RtpJitterBuffer, _ p: RtpPacket, _ deliver: (RtpPacket, Bool) -> Void) {
+        buffer.push(p)
+        while let (q, gap) = buffer.pop() { deliver(q, gap) }
     }
 
     // MARK: multiplexing (loop)

@@ -28,7 +28,7 @@ struct RtpServerApi {
         ApiEndpoint.register(host, name: "listRtpServer") { _, reply in
             let data: [[String: Any]] = plugin.registry.all.sorted { $0.port < $1.port }.map { s in
                 ["port": Int(s.port), "stream_id": s.spec.streamId, "app": s.spec.app, "vhost": "__defaultVhost__",
-                 "tcp_mode": s.spec.tcpMode.rawValue, "ssrc": Int(s.ssrc.withLock { $0 }), "only_track": s.spec.only.rawValue,
+                 "tcp_mode": s.spec.tcpMode.rawValue, "ssrc": Int(s.ssrc.load(ordering: .acquiring)), "only_track": s.spec.only.rawValue,
                  "multiplex": s.spec.multiplex]
             }
             reply(.success, ["data": data])
@@ -44,7 +44,7 @@ struct RtpServerApi {
         ApiEndpoint.register(host, name: "updateRtpServerSSRC") { r, reply in
             guard let s = server(r) else { return reply(.notFound, ["msg": "rtp server not found"]) }
             guard let ssrc = r.string("ssrc").flatMap({ UInt32($0) }) else { return reply(.invalidArgs, ["msg": "ssrc must be a decimal 32-bit number"]) }
-            s.ssrc.withLock { $0 = ssrc }
+            s.ssrc.store(ssrc, ordering: .releasing)
             reply(.success, [:])
         }
         ApiEndpoint.register(host, name: "pauseRtpCheck") { r, reply in

@@ -16,7 +16,7 @@ final class RtpTcpSession: ConnectionHandler {
     init(server: RtpServer, host: PluginHost) {
         self.server = server
         self.host = host
-        let want = server.ssrc.withLock { $0 }
+        let want = server.ssrc.load(ordering: .acquiring)
         framer = RtpTcpFramer(expectedSsrc: want == 0 ? nil : want)
     }
 

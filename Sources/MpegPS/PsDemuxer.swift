@@ -24,8 +24,28 @@ public struct PsDemuxer: Sendable {
     private struct Stream {
         var decoder: ElementaryStreamDecoder
         let track: Int
-        /// Video only.
-        var units: PsVideoAccessUnits?
+        let isVideo: Bool
+        /// Video only (an audio stream's stays empty). Not optional, so it changes in place: unwrapping an
+        /// optional into a variable and back retained and released its buffers for every PES.
+        var units: PsVideoAccessUnits
+
+        mutating func decode(_ payload: ArraySlice<UInt8>, pts: Int64?, dts: Int64?, into frames: inout [PsFrame]) {
+            let track = self.track
+            frames += decoder.decode(payload, pts: pts, dts: dts).map {
+                PsFrame(track: track, pts: $0.pts, dts: $0.dts, key: $0.key, data: $0.data)
+            }
+        }
+
+        /// Runs `step` on the video access units and decodes the units it completes; true when `step` dropped a
+        /// frame over the size bound.
+        mutating func video(into frames: inout [PsFrame], _ step: (inout PsVideoAccessUnits) -> [PsVideoAccessUnits.Unit]) -> Bool {
+            guard isVideo else { return false }
+            let before = units.oversized
+            let out = step(&units)
+            let oversized = units.oversized > before
+            for unit in out { decode(unit.data[...], pts: unit.pts, dts: unit.dts, into: &frames) }
+            return oversized
+        }
     }
 
     public private(set) var errors = 0
@@ -33,10 +53,16 @@ public struct PsDemuxer: Sendable {
     public private(set) var lastError: String?
     private var scanner = PsScanner()
     private var streamTypes: [UInt8: UInt8] = [:]
-    private var streams: [UInt8: Stream] = [:]
+    /// In the order they first appeared, so a stream's index is its track. An array rather than a dictionary by
+    /// id: a dictionary changed in place allocates its accessor's frame on the heap, and that was twice a packet.
+    private var streams: [Stream] = []
+    /// The streams' ids, at the same indices, and the indices by ascending id (the order `endOfFrame` flushes).
+    private var streamIds: [UInt8] = []
+    private var byId: [Int] = []
     private var trackCodecs: [Int: UInt8] = [:]
     private var clock = PesClock()
-    private var lastVideoId: UInt8?
+    /// The index of the stream the last video PES belonged to.
+    private var lastVideo: Int?
     /// Audio streams of a codec the bus does not carry (MPEG audio), decided once: a later PES may begin
     /// mid-frame and must not be guessed again.
     private var ignored: Set<UInt8> = []
@@ -45,11 +71,11 @@ public struct PsDemuxer: Sendable {
 
     /// Tracks in the order their streams first appeared, with configs learned in-band.
     public var tracks: [MediaTrack] {
-        streams.values.sorted { $0.track < $1.track }.map(\.decoder.track)
+        streams.map(\.decoder.track)
     }
 
     /// Bytes held between calls, for watching the memory bound.
-    public var bufferedBytes: Int { scanner.buffered + streams.values.reduce(0) { $0 + ($1.units?.buffered ?? 0) } }
+    public var bufferedBytes: Int { scanner.buffered + streams.reduce(0) { $0 + $1.units.buffered } }
 
     public mutating func push(_ bytes: ArraySlice<UInt8>) -> [PsFrame] {
         var frames: [PsFrame] = []
@@ -62,7 +88,7 @@ public struct PsDemuxer: Sendable {
     public mutating func endOfFrame() -> [PsFrame] {
         var frames: [PsFrame] = []
         for unit in scanner.flushUnbounded() { handle(unit, into: &frames) }
-        for id in streams.keys.sorted() { video(id, into: &frames) { $0.flush() } }
+        for i in byId { video(i, into: &frames) { $0.flush() } }
         return frames
     }
 
@@ -70,7 +96,7 @@ public struct PsDemuxer: Sendable {
     /// next pack header and video at the next access unit's first NAL unit.
     public mutating func lost() {
         scanner.reset()
-        for id in streams.keys { streams[id]?.units?.drop() }
+        for i in streams.indices { streams[i].units.drop() }
     }
 
     private mutating func fail(_ message: String) {
@@ -88,51 +114,42 @@ public struct PsDemuxer: Sendable {
             pesPacket(id, pes, into: &frames)
         case .rawVideo(let bytes):
             // Hikvision's H.265: NAL units straight after the pack header, belonging to the open video frame.
-            guard let id = lastVideoId else { return }
-            video(id, into: &frames) { $0.append(bytes) }
+            guard let i = lastVideo else { return }
+            video(i, into: &frames) { $0.append(bytes) }
         }
     }
 
     private mutating func pesPacket(_ id: UInt8, _ pes: PsPesPacket, into frames: inout [PsFrame]) {
-        if streams.index(forKey: id) == nil {   // (comparing the value with nil would copy the stream out)
+        let known = streamIds.firstIndex(of: id)
+        if known == nil {
             guard !pes.payload.isEmpty, !ignored.contains(id) else { return }
             let codec = streamTypes[id].flatMap(PsStreamTypes.codec(streamType:)) ?? PsStreamTypes.guess(streamId: id, payload: pes.payload)
             guard let codec else {
                 if PsStreamTypes.isAudio(id), pes.payload.count >= 2 { ignored.insert(id) }
                 return
             }
-            let units = PsStreamTypes.isVideo(id) ? PsVideoAccessUnits(h265: codec == .h265, maxSize: Self.maxFrameSize) : nil
-            streams[id] = Stream(decoder: ElementaryStreamDecoder(codec: codec), track: streams.count, units: units)
+            let units = PsVideoAccessUnits(h265: codec == .h265, maxSize: Self.maxFrameSize)
+            streams.append(Stream(decoder: ElementaryStreamDecoder(codec: codec), track: streams.count, isVideo: PsStreamTypes.isVideo(id),
+                                  units: units))
+            streamIds.append(id)
+            byId = streamIds.indices.sorted { streamIds[$0] < streamIds[$1] }
         }
+        let i = known ?? streams.count - 1
         let pts = pes.pts.map { clock.micros(ticks: $0) }
         let dts = pes.dts.map { clock.micros(ticks: $0) }
         guard PsStreamTypes.isVideo(id) else {
-            guard var s = streams[id] else { return }
-            let out = s.decoder.decode(pes.payload, pts: pts, dts: dts)
-            streams[id] = s
-            frames += out.map { PsFrame(track: s.track, pts: $0.pts, dts: $0.dts, key: $0.key, data: $0.data) }
+            // Changed in place: a copy out and back would retain and release every buffer of it.
+            streams[i].decode(pes.payload, pts: pts, dts: dts, into: &frames)
             return
         }
-        lastVideoId = id
+        lastVideo = i
         // Zero-length video PES (some devices send them as keep-alives) carry nothing and end nothing.
         guard !pes.payload.isEmpty else { return }
-        video(id, into: &frames) { $0.push(pes.payload, pts: pts, dts: dts) }
+        video(i, into: &frames) { $0.push(pes.payload, pts: pts, dts: dts) }
     }
 
-    /// Runs `step` on the access units of video stream `id` and decodes the units it completes.
-    private mutating func video(_ id: UInt8, into frames: inout [PsFrame], _ step: (inout PsVideoAccessUnits) -> [PsVideoAccessUnits.Unit]) {
-        guard var s = streams[id], var units = s.units else { return }
-        streams[id] = nil   // keeps the buffers uniquely referenced while they change
-        s.units = nil
-        let before = units.oversized
-        let out = step(&units)
-        if units.oversized > before { fail("video frame over \(Self.maxFrameSize) bytes dropped") }
-        for u in out {
-            frames += s.decoder.decode(u.data[...], pts: u.pts, dts: u.dts).map {
-                PsFrame(track: s.track, pts: $0.pts, dts: $0.dts, key: $0.key, data: $0.data)
-            }
-        }
-        s.units = units
-        streams[id] = s
+    /// Runs `step` on the access units of the video stream at `index` (in place) and decodes the units it completes.
+    private mutating func video(_ index: Int, into frames: inout [PsFrame], _ step: (inout PsVideoAccessUnits) -> [PsVideoAccessUnits.Unit]) {
+        if streams[index].video(into: &frames, step) { fail("video frame over \(Self.maxFrameSize) bytes dropped") }
     }
 }

@@ -18,12 +18,15 @@ struct PsScanner: Sendable {
     static let maxUnbounded = PsDemuxer.maxFrameSize
 
     private var buffer: [UInt8] = []
+    /// Where the bytes not yet consumed begin in `buffer`. The consumed ones are dropped at the next push, not at
+    /// the end of a scan: the units a scan returns are slices of the buffer, so dropping them then would copy it.
+    private var start = 0
     private var synced = false
     private var errors: [String] = []
-    /// Where the search for the end of an unbounded unit at the buffer's start goes on.
+    /// Where the search for the end of an unbounded unit at `start` goes on (an index in `buffer`).
     private var searchFrom = 0
 
-    var buffered: Int { buffer.count }
+    var buffered: Int { buffer.count - start }
 
     mutating func takeErrors() -> [String] {
         defer { errors = [] }
@@ -31,6 +34,12 @@ struct PsScanner: Sendable {
     }
 
     mutating func push(_ bytes: ArraySlice<UInt8>) -> [Unit] {
+        if start > 0 {
+            // The last scan's units are gone by now, so the buffer is changed in place.
+            buffer.removeFirst(start)
+            searchFrom = max(0, searchFrom - start)
+            start = 0
+        }
         buffer.append(contentsOf: bytes)
         return scan(final: false)
     }
@@ -38,6 +47,7 @@ struct PsScanner: Sendable {
     /// Bytes were lost before what comes next: what is held is dropped and the next pack header resyncs.
     mutating func reset() {
         buffer = []
+        start = 0
         synced = false
         searchFrom = 0
     }
@@ -47,7 +57,7 @@ struct PsScanner: Sendable {
 
     private mutating func scan(final: Bool) -> [Unit] {
         var units: [Unit] = []
-        var i = 0
+        var i = start
         let b = buffer
         let end = b.count
         loop: while true {
@@ -107,10 +117,7 @@ struct PsScanner: Sendable {
             }
             searchFrom = 0
         }
-        if i > 0 {
-            buffer.removeFirst(min(i, buffer.count))
-            searchFrom = max(0, searchFrom - i)
-        }
+        start = min(i, buffer.count)
         return units
     }
 

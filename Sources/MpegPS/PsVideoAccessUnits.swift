@@ -137,9 +137,19 @@ struct PsVideoAccessUnits: Sendable {
         // unit's start, up to there, so that PES's PTS is its own.
         let next = stamps.last { $0.offset > 0 && $0.offset <= count }.map { ($0.pts, $0.dts) }
         current = discarding ? next ?? current : next
-        stamps = stamps.filter { $0.offset > count }.map { ($0.offset - count, $0.pts, $0.dts) }
-        let data = Array(buffer[..<count])
-        buffer.removeFirst(count)
+        // In place: a filtered and mapped copy allocated two arrays per unit.
+        stamps.removeAll { $0.offset <= count }
+        for i in stamps.indices { stamps[i].offset -= count }
+        var data: [UInt8] = []
+        if count == buffer.count {
+            // The whole buffer (a flush at the marker): handed over rather than copied, and the next unit's
+            // buffer made at this one's size at once rather than grown to it.
+            swap(&data, &buffer)
+            buffer.reserveCapacity(data.count)
+        } else {
+            data = Array(buffer[..<count])
+            buffer.removeFirst(count)
+        }
         scanFrom = 0
         headStarted = false
         hasSlice = false

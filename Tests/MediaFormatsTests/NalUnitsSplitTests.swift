@@ -39,6 +39,30 @@ final class NalUnitsSplitTests: XCTestCase {
         }
     }
 
+    /// nextStartCode from every offset against the byte-by-byte search, on buffers long enough for the C
+    /// library's vector search to take several strides, with start codes across stride boundaries.
+    func testNextStartCodeFromEveryOffset() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let n = Int.random(in: 0...300, using: &rng)
+            var bytes = (0..<n).map { _ in UInt8.random(in: 0...9, using: &rng) == 0 ? UInt8.random(in: 0...1, using: &rng) : UInt8.random(in: 2...255, using: &rng) }
+            if n >= 3, Bool.random(using: &rng) {
+                let at = Int.random(in: 0...(n - 3), using: &rng)
+                bytes.replaceSubrange(at..<(at + 3), with: [0, 0, 1])
+            }
+            for from in 0...(n + 1) {
+                var expected: Int?
+                var i = from
+                while i + 2 < n {
+                    if bytes[i] == 0, bytes[i + 1] == 0, bytes[i + 2] == 1 { expected = i; break }
+                    i += 1
+                }
+                XCTAssertEqual(bytes.withUnsafeBufferPointer { NalUnits.nextStartCode($0, from: from) }, expected, "from \(from) in \(bytes)")
+            }
+        }
+        XCTAssertNil([UInt8]().withUnsafeBufferPointer { NalUnits.nextStartCode($0, from: 0) })
+    }
+
     func testFourByteStartCodesAndTrailingZeros() {
         let data: [UInt8] = [0, 0, 0, 1, 0x67, 1, 2, 0, 0, 1, 0x68, 3, 0, 0, 0, 1, 0x65, 9, 9, 0, 0]
         XCTAssertEqual(NalUnits.splitAnnexB(data[...]).map(Array.init), [[0x67, 1, 2], [0x68, 3], [0x65, 9, 9]])

@@ -1,8 +1,8 @@
 #ifndef MEDIAROUTER_SOCKET_SHIMS_H
 #define MEDIAROUTER_SOCKET_SHIMS_H
 
-/* What Swift's Glibc module hides behind _GNU_SOURCE: sendmmsg and struct mmsghdr, for the core's direct
- * UDP sends (RouterCore/Transport/UdpDirectSend.swift); accept4 and MSG_MORE for its TCP listeners and direct
+/* What Swift's Glibc module hides behind _GNU_SOURCE: sendmmsg, recvmmsg and struct mmsghdr, for the core's
+ * direct UDP sends and batched reads (RouterCore/Transport/UdpDirectSend.swift, UdpBatchRead.swift); accept4 and MSG_MORE for its TCP listeners and direct
  * TCP writes (TcpAcceptor.swift, TcpDirectWrite.swift). */
 #include <stddef.h>
 #include <sys/socket.h>
@@ -39,5 +39,24 @@ ssize_t mr_shim_sendv(int fd, unsigned int count, int more);
  * core through the plugin's C callback with nothing else to say where it came from. */
 void mr_shim_set_delivering(int on);
 int mr_shim_delivering(void);
+
+/* Datagrams one mr_shim_recvmmsg call takes at most, and the bytes of each slot: any UDP datagram fits whole. */
+enum { MR_SHIM_RECV_SLOTS = 16, MR_SHIM_RECV_SLOT_BYTES = 65536 };
+
+typedef struct mr_shim_received {
+    const unsigned char *_Nullable bytes;
+    size_t len;
+    const struct sockaddr *_Nullable name;
+    socklen_t name_len;
+} mr_shim_received;
+
+/* recvmmsg (MSG_DONTWAIT) of up to MR_SHIM_RECV_SLOTS datagrams into the calling thread's receive area: the
+ * count received, or -1 with errno set. `*out` is set to the thread's descriptors of them, valid until the
+ * thread's next call. The area (allocated on a thread's first call, freed when the thread ends) is per thread,
+ * not per socket: the sockets of a loop share one, so memory does not grow with the number of sockets. */
+int mr_shim_recvmmsg(int fd, const mr_shim_received *_Nullable *_Nonnull out);
+
+/* Receive areas allocated and not yet freed (threads that have read with mr_shim_recvmmsg). */
+long mr_shim_recv_areas(void);
 
 #endif

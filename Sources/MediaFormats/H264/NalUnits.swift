@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// NAL unit framing: the bus carries access units as 4-byte length-prefixed NAL units (AVCC style).
 public enum NalUnits {
     /// Splits a length-prefixed access unit. Nil if a length runs past the end.
@@ -43,27 +49,26 @@ public enum NalUnits {
     }
 
     /// The offset of the first `00 00 01` at or after `from`, nil when there is none. Every byte of a frame
-    /// passes through this on ingest, so it looks at the third byte first: above 1, no start code can begin
-    /// at any of the three positions ending there, and the search moves on by three.
+    /// passes through this on ingest, so it looks for the `01` with memchr (vector code in the C library; in
+    /// coded video a 01 byte is rare, a start code's rarer still) and only then at the two bytes before it.
     public static func nextStartCode(_ d: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        var i = max(0, from)
-        while i + 2 < d.count {
-            let third = d[i + 2]
-            if third > 1 {
-                i += 3
-            } else if third == 1 {
-                if d[i] == 0, d[i + 1] == 0 { return i }
-                i += 3
-            } else {
-                i += 1
-            }
+        guard let base = d.baseAddress else { return nil }
+        // The 01 of a start code at `from` or later is at `from + 2` or later.
+        var i = max(0, from) + 2
+        while i < d.count {
+            guard let hit = memchr(base + i, 1, d.count - i) else { return nil }
+            let at = UnsafeRawPointer(base).distance(to: hit)
+            if d[at - 1] == 0, d[at - 2] == 0 { return at - 2 }
+            i = at + 1
         }
         return nil
     }
 
-    /// Joins NAL units with 4-byte lengths.
-    public static func lengthPrefixed<S: Sequence>(_ nals: S) -> [UInt8] where S.Element == ArraySlice<UInt8> {
-        var w = ByteWriter()
+    /// Joins NAL units with 4-byte lengths, into an array allocated once at its final size (grown from a
+    /// small one, a frame's bytes were copied again at every doubling). An array, not any collection: a generic
+    /// called from another module is not specialised, and each element it iterates is boxed on the heap.
+    public static func lengthPrefixed(_ nals: [ArraySlice<UInt8>]) -> [UInt8] {
+        var w = ByteWriter(capacity: nals.reduce(0) { $0 + 4 + $1.count })
         for n in nals {
             w.u32(UInt32(n.count))
             w.append(n)

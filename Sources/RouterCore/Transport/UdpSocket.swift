@@ -38,6 +38,8 @@ final class UdpSocket: @unchecked Sendable {
     var segmentationUsable = NIOCore.System.supportsUDPSegmentationOffload
     /// GSO sends the kernel took (tests, and the plugin's own counters if it wants them).
     var segmentedSends = 0
+    /// Datagrams read with recvmmsg (UdpBatchRead) rather than by NIO (tests).
+    var batchedDatagrams = 0
 
     init(channel: Channel, descriptor: CInt, loopIndex: Int, cbs: mr_udp_callbacks, user: UnsafeMutableRawPointer?,
          owner: HostContext) {
@@ -137,6 +139,9 @@ final class UdpSocket: @unchecked Sendable {
     /// The plugin asked for the close (udp_close), rather than the channel ending by itself.
     private var closeRequested = false
 
+    /// Owner loop. Whether the descriptor may still be read: a close from a callback closes it at once.
+    var reading: Bool { !closed && !closeRequested && channel.isActive }
+
     func close() {
         guard !closed else {
             // A socket that ended by itself was kept for its handle; the plugin is done with it now.
@@ -184,6 +189,8 @@ final class UdpHandler: ChannelInboundHandler, @unchecked Sendable {
                                 addr, socklen_t(len))
             }
         }
+        // NIO reads one datagram per wakeup (maxMessagesPerRead 1); the rest come with recvmmsg.
+        UdpBatchRead.drain(sock)
     }
 
     // A refused ICMP for one peer must not end the socket serving others.

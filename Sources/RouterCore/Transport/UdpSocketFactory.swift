@@ -26,7 +26,8 @@ enum UdpSocketFactory {
                                      recvBuffer: settings.recvBuffer)
         let box = SocketBox()
         let channel = try DatagramBootstrap(group: loop)
-            .channelOption(.maxMessagesPerRead, value: 16)
+            // One datagram per wakeup through NIO's pipeline; UdpHandler reads the others with recvmmsg.
+            .channelOption(.maxMessagesPerRead, value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
             // The bound on unsent datagrams: past the high mark sends are dropped (UdpSocket.enqueue).
             .channelOption(.writeBufferWaterMark, value: .init(low: UdpSocket.queueLimit / 2, high: UdpSocket.queueLimit))
