@@ -5,7 +5,7 @@
 # against the frames sent, and idle cost.
 #   Benchmarks/GbLoad/run.sh [BUILD_DIR] [CAMERAS...]   (defaults: .build/release 50 200 500)
 #   PERF=PREFIX records the server's measured window with `perf record -g` into PREFIX-N.data;
-#   IDLE_SERVERS=0 skips the idle servers.
+#   IDLE_SERVERS=0 skips the idle servers; READ_INTERVAL_MS=N sets [gb28181] udp_read_interval_ms (default: the plugin's).
 set -euo pipefail
 BUILD=${1:-.build/release}; shift || true
 COUNTS=${*:-50 200 500}
@@ -27,6 +27,7 @@ port = 0
 port_range = "40000-49000"
 # Opening hundreds of servers one API call at a time takes longer than the default 15 s no-RTP timeout.
 timeout_sec = 600
+${READ_INTERVAL_MS:+udp_read_interval_ms = $READ_INTERVAL_MS}
 CONF
 "$BUILD/mediarouter" -c "$WORK/plugins.conf" > "$WORK/server.log" 2>&1 &
 SERVER=$!

@@ -105,7 +105,7 @@ final class RtpServer: @unchecked Sendable {
     func bind(port wanted: UInt16) -> Bool {
         if spec.tcpMode == .udp {
             guard let out = RtpUdpSocket.bind(host, address: spec.localIp, port: wanted, loop: loop, recvBuffer: 4 << 20,
-                                              reusePort: spec.reusePort, owner: self,
+                                              reusePort: spec.reusePort, readIntervalMs: plugin?.settings.udpReadIntervalMs ?? 0, owner: self,
                                               { s, data, from in s.datagram(data, from) }) else { return false }
             udp = out
             port = host.table.udp_port(out)

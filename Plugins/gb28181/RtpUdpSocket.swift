@@ -12,13 +12,14 @@ enum RtpUdpSocket {
     /// [control or a worker] The socket bound to `address:port` (0 = any), its datagrams handed to `handle`
     /// with `owner` on `loop`; nil when the port is taken.
     static func bind<Owner: AnyObject>(_ host: PluginHost, address: String, port: UInt16, loop: Int32, recvBuffer: Int32 = 0,
-                                       reusePort: Bool = false, owner: Owner, _ handle: @escaping (Owner, UnsafeBufferPointer<UInt8>, UdpPeer?) -> Void) -> OpaquePointer? {
+                                       reusePort: Bool = false, readIntervalMs: Int = 0, owner: Owner, _ handle: @escaping (Owner, UnsafeBufferPointer<UInt8>, UdpPeer?) -> Void) -> OpaquePointer? {
         var options = mr_udp_options()
         options.size = UInt32(MemoryLayout<mr_udp_options>.size)
         options.port = port
         options.loop = loop
         options.recv_buffer = recvBuffer
         options.reuse_port = reusePort ? 1 : 0
+        options.read_interval_ms = Int32(clamping: readIntervalMs)
         var cbs = mr_udp_callbacks()
         cbs.size = UInt32(MemoryLayout<mr_udp_callbacks>.size)
         cbs.on_datagram = { user, _, data, len, from, fromLen in

@@ -93,6 +93,7 @@ MR_FROZEN(mr_udp_options, loop, 20);
 MR_FROZEN(mr_udp_options, recv_buffer, 24);
 MR_FROZEN(mr_udp_options, multicast_group, 32);
 MR_FROZEN(mr_udp_options, reuse_port, 40); /* ABI 1.5 */
+MR_FROZEN(mr_udp_options, read_interval_ms, 44); /* ABI 1.6: in 1.5's tail padding, read only from 1.6 plugins */
 
 /* mr_udp_datagram (ABI 1.3) */
 MR_FROZEN_SIZE(mr_udp_datagram, 32);

@@ -26,7 +26,7 @@ enum CExample {
 /// The third-party plugin in plain C, built with cc and loaded beside the Swift ones.
 final class CExampleTests: XCTestCase {
     func testDebugShellListsPluginsStreamsAndReaders() throws {
-        try runDebugShell(try CExample.buildDebugShell(), abi: "1.5")
+        try runDebugShell(try CExample.buildDebugShell(), abi: "1.6")
     }
 
     /// The append-only promise: the same C source built against the released 1.0 header (smaller descriptor

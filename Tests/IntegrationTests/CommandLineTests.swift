@@ -39,12 +39,12 @@ final class CommandLineTests: XCTestCase {
         let conf = try write("[testsource]\n[srt]\nenabled = false\n[ghost]\n")
         let (status, out) = try runCommand(Build.mediarouter, ["--list-plugins", "-c", conf])
         XCTAssertEqual(status, 0, out)
-        XCTAssertTrue(out.contains("testsource  testsource  1.0.0    1.5  yes"), out)
+        XCTAssertTrue(out.contains("testsource  testsource  1.0.0    1.6  yes"), out)
         XCTAssertTrue(out.contains("SRT (libsrt)"), out)
         XCTAssertTrue(out.contains("ghost") && out.contains("cannot load: no such file"), out)
         let (vStatus, version) = try runCommand(Build.mediarouter, ["--version"])
         XCTAssertEqual(vStatus, 0)
-        XCTAssertTrue(version.hasPrefix("mediarouter 0.1.0 (plugin ABI 1.5)"), version)
+        XCTAssertTrue(version.hasPrefix("mediarouter 0.1.0 (plugin ABI 1.6)"), version)
     }
 
     func testBadPluginsAreSkippedAndTheServerGoesOnThenStopsCleanly() throws {

@@ -21,6 +21,8 @@ final class TestHost: @unchecked Sendable {
         core = CoreServices(pollers: Pollers(threads: threads), settings: settings, logger: logger)
         var raw = mr_plugin_descriptor()
         raw.size = UInt32(MemoryLayout<mr_plugin_descriptor>.size)
+        raw.abi_major = UInt16(MR_ABI_MAJOR)
+        raw.abi_minor = UInt16(MR_ABI_MINOR)
         ctx = HostContext(name: "test", descriptor: PluginDescriptor(raw), path: "-", config: [:], core: core)
     }
 

@@ -32,10 +32,11 @@ final class UdpBatchReadTests: XCTestCase {
         }
     }
 
-    private func bind(_ t: TestHost, _ inbox: Inbox, loop: Int32) throws -> OpaquePointer {
+    static func bind(_ t: TestHost, _ inbox: Inbox, loop: Int32, readIntervalMs: Int32 = 0) throws -> OpaquePointer {
         var options = mr_udp_options()
         options.size = UInt32(MemoryLayout<mr_udp_options>.size)
         options.loop = loop
+        options.read_interval_ms = readIntervalMs
         options.recv_buffer = 1 << 20
         var cbs = Inbox.callbacks
         var sock: OpaquePointer?
@@ -45,7 +46,7 @@ final class UdpBatchReadTests: XCTestCase {
     }
 
     /// A plain UDP socket on 127.0.0.1 and its port.
-    private func peer() throws -> (fd: CInt, port: UInt16) {
+    static func peer() throws -> (fd: CInt, port: UInt16) {
         let fd = socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
         XCTAssertGreaterThanOrEqual(fd, 0)
         var a = UdpTransportTests.loopback(0)
@@ -56,7 +57,7 @@ final class UdpBatchReadTests: XCTestCase {
         return (fd, UInt16(bigEndian: a.sin_port))
     }
 
-    private func send(_ fd: CInt, _ bytes: [UInt8], to port: UInt16) {
+    static func send(_ fd: CInt, _ bytes: [UInt8], to port: UInt16) {
         var to = UdpTransportTests.loopback(port)
         let sent = withUnsafePointer(to: &to) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
             sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
@@ -64,7 +65,7 @@ final class UdpBatchReadTests: XCTestCase {
     }
 
     /// Holds `loop` until the returned semaphore is signalled, so datagrams queue in the kernel meanwhile.
-    private func hold(_ t: TestHost, loop: Int) -> DispatchSemaphore {
+    static func hold(_ t: TestHost, loop: Int) -> DispatchSemaphore {
         let release = DispatchSemaphore(value: 0), held = DispatchSemaphore(value: 0)
         t.core.pollers.loop(loop).execute { held.signal(); release.wait() }
         held.wait()
@@ -81,12 +82,12 @@ final class UdpBatchReadTests: XCTestCase {
         defer { t.shutdown() }
         let inbox = Inbox()
         t.keepAlive.append(inbox)
-        let receiver = try bind(t, inbox, loop: 1)
+        let receiver = try Self.bind(t, inbox, loop: 1)
         let port = t.api.udp_port(receiver)
-        let peers = [try peer(), try peer()]
+        let peers = [try Self.peer(), try Self.peer()]
         defer { peers.forEach { close($0.fd) } }
-        let release = hold(t, loop: 1)
-        for i in 0..<50 { send(peers[i % 2].fd, Self.datagram(i), to: port) }
+        let release = Self.hold(t, loop: 1)
+        for i in 0..<50 { Self.send(peers[i % 2].fd, Self.datagram(i), to: port) }
         release.signal()
         XCTAssertTrue(waitUntil { inbox.count == 50 }, "got \(inbox.count) of 50")
         let got = inbox.snapshot
@@ -103,12 +104,12 @@ final class UdpBatchReadTests: XCTestCase {
         let inbox = Inbox()
         inbox.closeAfter = 3
         t.keepAlive.append(inbox)
-        let receiver = try bind(t, inbox, loop: 1)
+        let receiver = try Self.bind(t, inbox, loop: 1)
         let port = t.api.udp_port(receiver)
-        let sender = try peer()
+        let sender = try Self.peer()
         defer { close(sender.fd) }
-        let release = hold(t, loop: 1)
-        for i in 0..<10 { send(sender.fd, [UInt8(i)], to: port) }
+        let release = Self.hold(t, loop: 1)
+        for i in 0..<10 { Self.send(sender.fd, [UInt8(i)], to: port) }
         release.signal()
         XCTAssertTrue(waitUntil { inbox.count >= 3 })
         t.sync()
@@ -123,12 +124,12 @@ final class UdpBatchReadTests: XCTestCase {
         let before = UdpBatchRead.receiveAreas
         let inbox = Inbox()
         t.keepAlive.append(inbox)
-        let sockets = try (0..<40).map { try bind(t, inbox, loop: Int32($0 % 2)) }
-        let sender = try peer()
+        let sockets = try (0..<40).map { try Self.bind(t, inbox, loop: Int32($0 % 2)) }
+        let sender = try Self.peer()
         defer { close(sender.fd) }
-        let releases = [hold(t, loop: 0), hold(t, loop: 1)]
+        let releases = [Self.hold(t, loop: 0), Self.hold(t, loop: 1)]
         for s in sockets {
-            for i in 0..<3 { send(sender.fd, [UInt8(i)], to: t.api.udp_port(s)) }
+            for i in 0..<3 { Self.send(sender.fd, [UInt8(i)], to: t.api.udp_port(s)) }
         }
         releases.forEach { $0.signal() }
         XCTAssertTrue(waitUntil { inbox.count == 120 }, "got \(inbox.count) of 120")

@@ -53,8 +53,8 @@ extern "C" {
 #endif
 
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 5
-#define MR_ABI_VERSION_STRING "1.5"
+#define MR_ABI_MINOR 6
+#define MR_ABI_VERSION_STRING "1.6"
 #define MR_PLUGIN_ENTRY_SYMBOL "mr_plugin_entry_v1"
 
 /* True when a table written with `size` bytes contains `field`. */
@@ -277,6 +277,14 @@ typedef struct mr_udp_options {
      * openRtpServer re_use_port). The kernel then spreads datagrams from different peers over them. A host
      * older than 1.5 reads only the fields its size covers and binds without it. */
     int32_t reuse_port;
+    /* ABI 1.6: 0 = every datagram is read when it arrives (one loop wakeup each while the loop is idle).
+     * N > 0 (at most 100): while the socket carries a trickle, the loop reads it every N ms together with its
+     * other such sockets (recvmmsg), and stops listening for readiness in between, so a camera's datagrams cost
+     * one wakeup per N ms rather than one each. Adds up to N ms of latency to what the socket receives; the
+     * socket goes back to reading on arrival when it has been quiet for 500 ms or a read finds more waiting
+     * than one batch takes (high rates are read on readiness). Size `recv_buffer` for N ms of the peak rate.
+     * A host older than 1.6 reads only the fields its size covers: every datagram is read on arrival. */
+    int32_t read_interval_ms;
 } mr_udp_options;
 
 /* One datagram of udp_send_batch (ABI 1.3): the gathered pieces (see mr_iovec) sent to `to`. Everything

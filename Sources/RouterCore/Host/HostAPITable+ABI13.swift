@@ -22,7 +22,8 @@ extension HostAPITable {
                 return LastError.fail(MR_ERR_INVALID, "multicast reaches every socket of a group: use udp_bind")
             }
             let settings = UdpSocketFactory.Settings(host: o.bind_address.map { String(cString: $0) } ?? "0.0.0.0", port: Int(o.port),
-                                                     recvBuffer: Int(o.recv_buffer), group: nil, reusePort: true)
+                                                     recvBuffer: Int(o.recv_buffer), group: nil, reusePort: true,
+                                                     readIntervalMs: UdpSocketFactory.Settings.readInterval(o, pluginMinor: ctx.descriptor.abiMinor))
             do {
                 let sockets = try UdpSocketFactory.bindGroup(owner: ctx, settings: settings, cbs: callbacks, user: user)
                 for (i, s) in sockets.enumerated() { out[i] = s.handle }

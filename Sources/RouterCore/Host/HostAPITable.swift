@@ -387,7 +387,8 @@ enum HostAPITable {
             let host = str(o.bind_address) ?? "0.0.0.0"
             do {
                 let settings = UdpSocketFactory.Settings(host: host, port: Int(o.port), recvBuffer: Int(o.recv_buffer),
-                                                         group: str(o.multicast_group), reusePort: o.reuse_port != 0)
+                                                         group: str(o.multicast_group), reusePort: o.reuse_port != 0,
+                                                         readIntervalMs: UdpSocketFactory.Settings.readInterval(o, pluginMinor: ctx.descriptor.abiMinor))
                 let s = try UdpSocketFactory.bind(owner: ctx, settings: settings, loopIndex: ctx.core.pollers.resolve(o.loop),
                                                   cbs: callbacks, user: user)
                 out.pointee = s.handle

@@ -6,11 +6,16 @@ public final class Pollers: Sendable {
     public let group: MultiThreadedEventLoopGroup
     public let loops: [EventLoop]
     private let next = RoundRobin()
+    /// One per loop: the timed reads of trickle UDP sockets (mr_udp_options.read_interval_ms).
+    private let udpReadBatchers: [UdpReadBatcher]
 
     public init(threads: Int) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         loops = Array(group.makeIterator())
+        udpReadBatchers = loops.map { UdpReadBatcher(loop: $0) }
     }
+
+    func udpReadBatcher(_ index: Int) -> UdpReadBatcher { udpReadBatchers[((index % count) + count) % count] }
 
     public var count: Int { loops.count }
 

@@ -40,10 +40,16 @@ final class UdpSocket: @unchecked Sendable {
     var segmentedSends = 0
     /// Datagrams read with recvmmsg (UdpBatchRead) rather than by NIO (tests).
     var batchedDatagrams = 0
+    /// mr_udp_options.read_interval_ms (ABI 1.6): 0 = read on readiness only.
+    let readIntervalMs: Int
+    /// How the socket is read now (UdpReadBatcher): on the loop's readiness, or by a timed pass.
+    enum ReadMode { case onReadiness, batched }
+    var readMode = ReadMode.onReadiness
 
-    init(channel: Channel, descriptor: CInt, loopIndex: Int, cbs: mr_udp_callbacks, user: UnsafeMutableRawPointer?,
-         owner: HostContext) {
+    init(channel: Channel, descriptor: CInt, loopIndex: Int, readIntervalMs: Int, cbs: mr_udp_callbacks,
+         user: UnsafeMutableRawPointer?, owner: HostContext) {
         self.channel = channel
+        self.readIntervalMs = readIntervalMs
         self.descriptor = descriptor
         self.loopIndex = loopIndex
         self.port = UInt16(channel.localAddress?.port ?? 0)
@@ -178,7 +184,12 @@ final class SocketBox: @unchecked Sendable { var socket: UdpSocket? }
 final class UdpHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     let box: SocketBox
-    init(box: SocketBox) { self.box = box }
+    /// The loop's timed reader, for sockets with a read interval.
+    let batcher: UdpReadBatcher
+    init(box: SocketBox, batcher: UdpReadBatcher) {
+        self.box = box
+        self.batcher = batcher
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let sock = box.socket, !sock.closed else { return }
@@ -190,7 +201,9 @@ final class UdpHandler: ChannelInboundHandler, @unchecked Sendable {
             }
         }
         // NIO reads one datagram per wakeup (maxMessagesPerRead 1); the rest come with recvmmsg.
-        UdpBatchRead.drain(sock)
+        let outcome = UdpBatchRead.drain(sock)
+        // A trickle (less than a batch waited) is read by the loop's timer from now on, if the plugin allows.
+        if sock.readIntervalMs > 0, sock.readMode == .onReadiness, !outcome.moreWaiting { batcher.adopt(sock) }
     }
 
     // A refused ICMP for one peer must not end the socket serving others.

@@ -15,6 +15,14 @@ enum UdpSocketFactory {
         var recvBuffer: Int
         var group: String?
         var reusePort: Bool
+        /// mr_udp_options.read_interval_ms, clamped to 0...UdpReadBatcher.maxIntervalMs.
+        var readIntervalMs = 0
+
+        /// The options' read interval, for a plugin built for 1.6 or later only: the field sits where 1.5's
+        /// struct had its tail padding, which a 1.5 plugin may have left uninitialised.
+        static func readInterval(_ o: mr_udp_options, pluginMinor: Int) -> Int {
+            pluginMinor >= 6 ? Int(o.read_interval_ms) : 0
+        }
     }
 
     /// Blocks until bound; control thread only.
@@ -33,7 +41,7 @@ enum UdpSocketFactory {
             .channelOption(.writeBufferWaterMark, value: .init(low: UdpSocket.queueLimit / 2, high: UdpSocket.queueLimit))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UdpHandler(box: box))
+                    try channel.pipeline.syncOperations.addHandler(UdpHandler(box: box, batcher: owner.core.pollers.udpReadBatcher(loopIndex)))
                 }
             }
             .withBoundSocket(fd).wait()
@@ -41,7 +49,9 @@ enum UdpSocketFactory {
             let address = try SocketAddress(ipAddress: group, port: 0)
             if let mc = channel as? MulticastChannel { try mc.joinGroup(address).wait() }
         }
-        let sock = UdpSocket(channel: channel, descriptor: fd, loopIndex: loopIndex, cbs: cbs, user: user, owner: owner)
+        let sock = UdpSocket(channel: channel, descriptor: fd, loopIndex: loopIndex,
+                             readIntervalMs: min(max(settings.readIntervalMs, 0), UdpReadBatcher.maxIntervalMs),
+                             cbs: cbs, user: user, owner: owner)
         try loop.submit { box.socket = sock }.wait()
         owner.track(sock)
         return sock
