@@ -16,10 +16,12 @@ public struct IovecBuilder {
     @usableFromInline var scratch: [UInt8] = []
     @usableFromInline var vec: [mr_iovec] = []
 
-    /// Beyond these a send's capacity is a burst's, not the steady state's (a frame is two or three pieces
-    /// and a dozen header bytes; one loop pass of a 100 ms merge is a few dozen pieces).
-    static let keptPieces = 64
-    static let keptScratch = 1024
+    /// Beyond these a send's capacity is a burst's, not the steady state's: a frame is two to six pieces and a
+    /// dozen header bytes, and a loop pass usually hands a player one or two frames. At 64 pieces and 1 KiB
+    /// (before) a player kept about 1.4 KB after any burst of a few frames; a 100 ms merge's few dozen pieces
+    /// now allocate per send (ten a second per player), which costs less than keeping them for every player.
+    static let keptPieces = 16
+    static let keptScratch = 256
 
     public init() {}
 

@@ -149,6 +149,18 @@ final class TcpDirectWriteTests: XCTestCase {
         XCTAssertTrue(waitUntil(timeout: 10) { reader.bytes.count >= expected.count })
         XCTAssertEqual(reader.bytes.count, expected.count)
         XCTAssertTrue(reader.bytes == expected, "inline bytes lost, changed or reordered across the switch to NIO")
+
+        // Caught up: the next vector send goes straight out and lets the backlog's inline scratch go, so a
+        // player that keeps up holds none.
+        XCTAssertTrue(waitUntil { (try? self.onLoop(conn) { $0.writesDirectly }) == true })
+        let scratch = try onLoop(conn) { c -> (before: Int, after: Int) in
+            let before = c.scratchCapacity
+            var vec = [mr_iovec(buf: nil, offset: 0, len: 2, bytes: UnsafeRawPointer(box.value.0))]
+            XCTAssertEqual(HostAPITable.table.pointee.conn_send_vec(conn, &vec, 1), Int32(MR_OK))
+            return (before, c.scratchCapacity)
+        }
+        XCTAssertGreaterThan(scratch.before, 0, "the backlog's inline bytes were copied into the scratch")
+        XCTAssertEqual(scratch.after, 0)
     }
 
     func testPeerGoneMidWriteClosesAndTheListenerServesTheNextConnection() throws {

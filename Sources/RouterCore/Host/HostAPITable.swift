@@ -307,7 +307,9 @@ enum HostAPITable {
                     total += v.len
                 }
                 switch TcpDirectWrite.send(descriptor: fd, count: count) {
-                case .sent(let n) where n == total: return Int32(MR_OK)
+                case .sent(let n) where n == total:
+                    conn.dropScratch()
+                    return Int32(MR_OK)
                 case .sent(let n): sentDirectly = n
                 case .failed(let e):
                     conn.failDirect(e)

@@ -106,6 +106,16 @@ final class TcpConnection: @unchecked Sendable {
 
     static let scratchKept = 4096
 
+    /// A send went straight to the socket: nothing of this connection waits in NIO, so no slice of the scratch
+    /// is alive, and a player that keeps up needs none (a kilobyte per player, kept since its first GOP
+    /// outran the socket). A connection that falls behind again allocates it anew.
+    func dropScratch() {
+        if scratch != nil { scratch = nil }
+    }
+
+    /// The scratch's capacity, 0 without one (tests).
+    var scratchCapacity: Int { scratch?.capacity ?? 0 }
+
     func setCorked(_ on: Bool) {
         corked = on
         if !on, let context, !closed { context.flush() }
