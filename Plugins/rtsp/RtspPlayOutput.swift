@@ -8,6 +8,7 @@ import RtpFormats
 /// are sent as slices of the shared buffer. Also the RTCP sender reports, every 5 s per track.
 struct RtspPlayOutput {
     private struct TrackState {
+        let index: Int
         var transport: RtspTrackTransport
         var ssrc: UInt32 = 0
         var clock: RtpClock
@@ -17,7 +18,9 @@ struct RtspPlayOutput {
         var reported = false
     }
 
-    private var tracks: [Int: TrackState] = [:]
+    /// By SETUP order; one or two. An array, not a dictionary: a dictionary of two keeps four buckets of the
+    /// state (about 1.4 KB per player with the UDP case inline), and its reports copied it.
+    private var tracks: [TrackState] = []
     private var iov = IovecBuilder()
     /// Wall clock (µs) of source time 0 for this player: the same for every track, so reports keep A/V sync.
     private var anchorUs: Int64?
@@ -26,22 +29,26 @@ struct RtspPlayOutput {
 
     mutating func add(track: Int, transport: RtspTrackTransport, clockRate: Int) {
         guard let clock = RtpClock(rate: clockRate) else { return }
-        tracks[track] = TrackState(transport: transport, clock: clock)
-        allDefaultChannels = tracks.allSatisfy { index, t in
-            if case .tcp(let rtp, _) = t.transport { return rtp == RtspPayloadTypes.channel(track: index) }
+        let state = TrackState(index: track, transport: transport, clock: clock)
+        if let at = slot(track) { tracks[at] = state } else { tracks.append(state) }
+        allDefaultChannels = tracks.allSatisfy { t in
+            if case .tcp(let rtp, _) = t.transport { return rtp == RtspPayloadTypes.channel(track: t.index) }
             return false
         }
     }
 
+    private func slot(_ track: Int) -> Int? { tracks.firstIndex { $0.index == track } }
+
     var trackCount: Int { tracks.count }
-    var usesUdp: Bool { tracks.values.contains { $0.transport.isUdp } }
+    var usesUdp: Bool { tracks.contains { $0.transport.isUdp } }
 
     /// Sends ring packets; returns the bytes sent.
     mutating func send(_ host: PluginHost, conn: OpaquePointer, udp: RtspUdpPorts?, _ frames: UnsafeBufferPointer<mr_frame>) -> Int {
         var bytes = 0
         for f in frames {
             let index = Int(f.track)
-            guard let payload = f.payload, var t = tracks[index], start.admits(f) else { continue }
+            guard let payload = f.payload, let at = slot(index), start.admits(f) else { continue }
+            var t = tracks[at]
             let data = host.bytes(of: payload)
             // Sender reports carry wall-clock NTP time.
             if anchorUs == nil { anchorUs = WallClock.microseconds() - f.pts }
@@ -74,8 +81,8 @@ struct RtspPlayOutput {
             if allDefaultChannels { iov.range(payload, 0, data.count) }
             bytes += data.count
             let firstReport = !t.reported
-            tracks[index] = t
-            if firstReport { report(host, conn: conn, udp: udp, track: index) }
+            tracks[at] = t
+            if firstReport { report(host, conn: conn, udp: udp, at: at) }
         }
         iov.send(host, conn)
         return bytes
@@ -83,13 +90,13 @@ struct RtspPlayOutput {
 
     /// Sender reports for every track that has sent something (the periodic timer).
     mutating func reportAll(_ host: PluginHost, conn: OpaquePointer, udp: RtspUdpPorts?) {
-        for index in tracks.keys { report(host, conn: conn, udp: udp, track: index) }
+        for at in tracks.indices { report(host, conn: conn, udp: udp, at: at) }
     }
 
-    private mutating func report(_ host: PluginHost, conn: OpaquePointer, udp: RtspUdpPorts?, track index: Int) {
-        guard var t = tracks[index], let pts = t.lastPts, let anchor = anchorUs, t.ssrc != 0 else { return }
-        t.reported = true
-        tracks[index] = t
+    private mutating func report(_ host: PluginHost, conn: OpaquePointer, udp: RtspUdpPorts?, at: Int) {
+        guard let pts = tracks[at].lastPts, let anchor = anchorUs, tracks[at].ssrc != 0 else { return }
+        tracks[at].reported = true
+        let t = tracks[at]
         let sr = RtcpSenderReport(ssrc: t.ssrc, ntpTime: NtpTime(unixMicroseconds: anchor &+ pts),
                                   rtpTime: t.clock.timestamp(microseconds: pts),
                                   packetCount: t.packets, octetCount: t.octets).encode(cname: "MediaRouter")
