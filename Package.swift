@@ -73,6 +73,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "PluginABI"),
+        // What the server used from Foundation beyond FoundationEssentials (JSONSerialization's text, trimming,
+        // percent coding, path arithmetic): Foundation itself would load ICU into every process.
+        .target(name: "EssentialsExtras"),
         // What Swift's Glibc module hides: sendmmsg for the core's direct UDP sends (behind _GNU_SOURCE), mallinfo2.
         .target(name: "CSocketShims"),
         .target(
@@ -80,6 +83,7 @@ let package = Package(
             dependencies: [
                 "PluginABI",
                 "CSocketShims",
+                "EssentialsExtras",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -89,14 +93,14 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .target(name: "MRPluginKit", dependencies: ["PluginABI"]),
+        .target(name: "MRPluginKit", dependencies: ["PluginABI", "EssentialsExtras"]),
         // Codec and container formats shared by protocol plugins: no I/O, no ABI types.
         .target(name: "MediaFormats"),
         // Adapters between bus frames and container formats, shared by protocol plugins.
         .target(name: "BusMedia", dependencies: ["MediaFormats", "MpegTS", "MP4Formats", "MRPluginKit", "PluginABI"]),
         // Protocol machinery without I/O (parsers, framing, handshakes): tested on byte vectors, used by plugins.
         .target(name: "RtmpProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
-        .target(name: "HttpProtocol", dependencies: ["COpenSSL"]),
+        .target(name: "HttpProtocol", dependencies: ["COpenSSL", "EssentialsExtras"]),
         // RTP/RTCP packetization per codec, RTCP reports, jitter buffer: shared by RTSP, WebRTC and GB28181.
         .target(name: "RtpFormats", dependencies: ["MediaFormats"]),
         .target(name: "RtspProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
@@ -122,6 +126,7 @@ let package = Package(
             dependencies: [
                 "RouterCore",
                 "RouterManagement",
+                "EssentialsExtras",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -130,7 +135,7 @@ let package = Package(
         .target(
             name: "RouterManagement",
             dependencies: [
-                "RouterCore", "PluginABI", "MRPluginKit",
+                "RouterCore", "PluginABI", "MRPluginKit", "EssentialsExtras", "CSocketShims",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 // Web hooks' client, on the core's event loops.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -174,6 +179,7 @@ let package = Package(
         .testTarget(name: "MediaFormatsTests", dependencies: ["MediaFormats", "TestSupport"]),
         .testTarget(name: "RtmpProtocolTests", dependencies: ["RtmpProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "HttpProtocolTests", dependencies: ["HttpProtocol"]),
+        .testTarget(name: "EssentialsExtrasTests", dependencies: ["EssentialsExtras", "TestSupport"]),
         .testTarget(name: "RtpFormatsTests", dependencies: ["RtpFormats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "MpegTSTests", dependencies: ["MpegTS", "MediaFormats", "TestSupport"]),
@@ -212,7 +218,7 @@ let package = Package(
             exclude: ["Clients", "Fixtures"]
         ),
     ] + allPlugins.map {
-        .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit"] + (pluginDependencies[$0.target] ?? []), path: $0.path,
+        .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit", "EssentialsExtras"] + (pluginDependencies[$0.target] ?? []), path: $0.path,
                 resources: pluginResources[$0.target])
     },
     swiftLanguageModes: [.v6]
