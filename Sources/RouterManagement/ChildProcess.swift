@@ -17,7 +17,7 @@ final class ChildProcess: Sendable {
         var description: String { "\(String(cString: strerror(errno))) (errno \(errno))" }
     }
 
-    /// Starts `path` with `arguments` (the first is the program's name); `ended` runs on `queue` with what
+    /// Starts `path` with `arguments` (after argv[0], which is `path`, as Process had it); `ended` runs on `queue` with what
     /// Foundation called the termination status: the exit code, or the number of the signal that killed it.
     init(path: String, arguments: [String], stderrPath: String, queue: DispatchQueue,
          ended: @escaping @Sendable (Int32) -> Void) throws(SpawnError) {
@@ -38,7 +38,7 @@ final class ChildProcess: Sendable {
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = arguments.map { strdup($0) } + [nil]
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child = pid_t()
         let rc = posix_spawn(&child, path, &actions, &attributes, argv, environ)
