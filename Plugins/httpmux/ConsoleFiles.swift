@@ -6,13 +6,13 @@ import Foundation
 import EssentialsExtras
 import HttpProtocol
 
-/// The built-in web console (`Plugins/httpmux/console`): its page at `/`, its scripts and styles under
-/// `/console/`. SwiftPM copies the folder beside this library (`MediaRouter_HttpMuxPlugin.resources/console`),
+/// The built-in web console (`Plugins/httpmux-console/console`): its page at `/`, its scripts and styles under
+/// `/console/`. SwiftPM copies the folder beside this library (`MediaRouter_HttpMuxConsole.resources/console`),
 /// so it is found from the library's own path wherever a build or an install put the two, whatever the
 /// working directory or the config file's folder.
 struct ConsoleFiles {
     static let assetPrefix = "/console/"
-    static let bundleFolder = "MediaRouter_HttpMuxPlugin.resources/console"
+    static let bundleFolder = "MediaRouter_HttpMuxConsole.resources/console"
     let files: StaticFiles
 
     init?(root: String) {
