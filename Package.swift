@@ -36,12 +36,6 @@ let pluginDependencies: [String: [Target.Dependency]] = [
     "WebRtcPlugin": ["MediaFormats", "BusMedia", "RtpFormats", "WebRtcProtocol"],
 ]
 
-/// Files a plugin ships beside its library: SwiftPM copies them into `MediaRouter_<target>.resources/` next to
-/// the `.so`, where the plugin finds them from its own path (httpmux's built-in web console).
-let pluginResources: [String: [Resource]] = [
-    "HttpMuxPlugin": [.copy("console")],
-]
-
 /// Libraries the fuzz targets in Fuzz/ (a package of its own, built with sanitizers) link: listed as products so
 /// that package can depend on this one by path. The normal build is unchanged: it builds these targets anyway.
 let fuzzedLibraries = [
@@ -67,36 +61,42 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "PluginABI"),
+        // What the server used from Foundation beyond FoundationEssentials (JSONSerialization's text, trimming,
+        // percent coding, path arithmetic): Foundation itself would load ICU into every process.
+        .target(name: "EssentialsExtras"),
         // What Swift's Glibc module hides: sendmmsg for the core's direct UDP sends (behind _GNU_SOURCE), mallinfo2.
         .target(name: "CSocketShims"),
+        // toml++ behind TOMLKit's C wrapper, vendored from TOMLKit 0.6.0 (Sources/CTOML/README.md): the core reads its
+        // config through this C layer only, and TOMLKit's Swift layer imports Foundation, which loads ICU.
+        .target(name: "CTOML", cxxSettings: [.define("TOML_EXCEPTIONS", to: "1")]),
         .target(
             name: "RouterCore",
             dependencies: [
                 "PluginABI",
                 "CSocketShims",
+                "EssentialsExtras",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
+                "CTOML",
             ]
         ),
-        .target(name: "MRPluginKit", dependencies: ["PluginABI"]),
+        .target(name: "MRPluginKit", dependencies: ["PluginABI", "EssentialsExtras"]),
         // Codec and container formats shared by protocol plugins: no I/O, no ABI types.
         .target(name: "MediaFormats"),
         // Adapters between bus frames and container formats, shared by protocol plugins.
         .target(name: "BusMedia", dependencies: ["MediaFormats", "MpegTS", "MP4Formats", "MRPluginKit", "PluginABI"]),
         // Protocol machinery without I/O (parsers, framing, handshakes): tested on byte vectors, used by plugins.
         .target(name: "RtmpProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
-        .target(name: "HttpProtocol", dependencies: ["COpenSSL"]),
+        .target(name: "HttpProtocol", dependencies: ["COpenSSL", "EssentialsExtras"]),
         // RTP/RTCP packetization per codec, RTCP reports, jitter buffer: shared by RTSP, WebRTC and GB28181.
         .target(name: "RtpFormats", dependencies: ["MediaFormats"]),
         .target(name: "RtspProtocol", dependencies: ["MediaFormats", "COpenSSL"]),
@@ -107,6 +107,9 @@ let package = Package(
         .target(name: "MP4Formats", dependencies: ["MediaFormats"]),
         // MPEG-2 program stream (GB28181's RTP payload), demuxed with MpegTS's elementary stream handling.
         .target(name: "MpegPS", dependencies: ["MediaFormats", "MpegTS"]),
+        // httpmux's web console, copied into `MediaRouter_HttpMuxConsole.resources/` beside the plugins. A target of
+        // its own that nothing links: SwiftPM's accessor for resources imports Foundation (ICU, ~7 MB resident).
+        .target(name: "HttpMuxConsole", path: "Plugins/httpmux-console", resources: [.copy("console")]),
         // M3U8 playlists (RFC 8216) as a client reads them (the HLS pull) and as the HLS server writes them,
         // with the LL-HLS part cutter.
         .target(name: "HlsFormats", dependencies: ["MediaFormats", "MP4Formats"]),
@@ -122,6 +125,7 @@ let package = Package(
             dependencies: [
                 "RouterCore",
                 "RouterManagement",
+                "EssentialsExtras",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -130,7 +134,7 @@ let package = Package(
         .target(
             name: "RouterManagement",
             dependencies: [
-                "RouterCore", "PluginABI", "MRPluginKit",
+                "RouterCore", "PluginABI", "MRPluginKit", "EssentialsExtras", "CSocketShims",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 // Web hooks' client, on the core's event loops.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -174,6 +178,7 @@ let package = Package(
         .testTarget(name: "MediaFormatsTests", dependencies: ["MediaFormats", "TestSupport"]),
         .testTarget(name: "RtmpProtocolTests", dependencies: ["RtmpProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "HttpProtocolTests", dependencies: ["HttpProtocol"]),
+        .testTarget(name: "EssentialsExtrasTests", dependencies: ["EssentialsExtras", "TestSupport"]),
         .testTarget(name: "RtpFormatsTests", dependencies: ["RtpFormats", "MediaFormats", "TestSupport"]),
         .testTarget(name: "RtspProtocolTests", dependencies: ["RtspProtocol", "MediaFormats", "TestSupport"]),
         .testTarget(name: "MpegTSTests", dependencies: ["MpegTS", "MediaFormats", "TestSupport"]),
@@ -212,8 +217,9 @@ let package = Package(
             exclude: ["Clients", "Fixtures"]
         ),
     ] + allPlugins.map {
-        .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit"] + (pluginDependencies[$0.target] ?? []), path: $0.path,
-                resources: pluginResources[$0.target])
+        .target(name: $0.target, dependencies: ["PluginABI", "MRPluginKit", "EssentialsExtras"] + (pluginDependencies[$0.target] ?? []), path: $0.path,
+)
     },
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import PluginABI
 import MRPluginKit
 
@@ -29,7 +34,7 @@ struct Gb28181Settings {
 
     /// "30000-35000" (ZLMediaKit's rtp_proxy.port_range form).
     static func range(_ text: String) -> ClosedRange<Int>? {
-        let parts = text.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = text.split(separator: "-").map { Int($0.trimmingSpaces()) }
         guard parts.count == 2, let lo = parts[0], let hi = parts[1], 1 <= lo, lo <= hi, hi <= 65535 else { return nil }
         return lo...hi
     }

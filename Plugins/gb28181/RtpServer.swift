@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import MRPluginKit
 import PluginABI
 import RtpFormats
@@ -224,7 +229,7 @@ final class RtpServer: @unchecked Sendable {
     private func stream(_ ssrc: UInt32) -> RtpServer? {
         if let s = streams[ssrc] { return s }
         guard let plugin, streams.count < Self.maxMultiplexStreams else { return nil }
-        var child = RtpServerSpec(app: spec.app, streamId: String(format: "%08X", ssrc), tcpMode: spec.tcpMode, reusePort: false,
+        var child = RtpServerSpec(app: spec.app, streamId: ssrc.zeroPadded(8, radix: 16, uppercase: true), tcpMode: spec.tcpMode, reusePort: false,
                                   only: spec.only, postsTimeout: false)
         child.localIp = spec.localIp
         let s = RtpServer(host: host, plugin: plugin, spec: child, ssrc: ssrc, loop: loop)

@@ -1,13 +1,18 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import HttpProtocol
 
-/// The built-in web console (`Plugins/httpmux/console`): its page at `/`, its scripts and styles under
-/// `/console/`. SwiftPM copies the folder beside this library (`MediaRouter_HttpMuxPlugin.resources/console`),
+/// The built-in web console (`Plugins/httpmux-console/console`): its page at `/`, its scripts and styles under
+/// `/console/`. SwiftPM copies the folder beside this library (`MediaRouter_HttpMuxConsole.resources/console`),
 /// so it is found from the library's own path wherever a build or an install put the two, whatever the
 /// working directory or the config file's folder.
 struct ConsoleFiles {
     static let assetPrefix = "/console/"
-    static let bundleFolder = "MediaRouter_HttpMuxPlugin.resources/console"
+    static let bundleFolder = "MediaRouter_HttpMuxConsole.resources/console"
     let files: StaticFiles
 
     init?(root: String) {
@@ -17,7 +22,7 @@ struct ConsoleFiles {
 
     /// The folder shipped beside this library.
     static var bundledRoot: String? {
-        libraryPath.map { ($0 as NSString).deletingLastPathComponent + "/" + bundleFolder }
+        libraryPath.map { PathText.deletingLastComponent($0) + "/" + bundleFolder }
     }
 
     /// This library's file: the mapping of /proc/self/maps that holds its own image (Glibc's dladdr is not
@@ -26,9 +31,8 @@ struct ConsoleFiles {
         let address = UInt(bitPattern: #dsohandle)
         // Read to EOF: procfs files report size 0, and a whole-file read of a long map (every plugin's libraries
         // mapped, as with the default plugins.conf) came back cut short, missing this library's lines.
-        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps") else { return nil }
-        defer { try? handle.close() }
-        let maps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        guard let bytes = FileBytes.read("/proc/self/maps") else { return nil }
+        let maps = String(decoding: bytes, as: UTF8.self)
         for line in maps.split(separator: "\n") {
             // start-end perms offset dev inode path
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
@@ -36,7 +40,7 @@ struct ConsoleFiles {
             let span = fields[0].split(separator: "-")
             guard span.count == 2, let low = UInt(span[0], radix: 16), let high = UInt(span[1], radix: 16),
                   low <= address, address < high else { continue }
-            let path = fields[5].trimmingCharacters(in: .whitespaces)
+            let path = fields[5].trimmingSpaces()
             return path.hasPrefix("/") ? path : nil
         }
         return nil

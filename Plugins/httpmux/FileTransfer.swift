@@ -1,5 +1,12 @@
 import HttpProtocol
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import MRPluginKit
 import PluginABI
 

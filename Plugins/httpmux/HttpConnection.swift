@@ -1,5 +1,10 @@
 import HttpProtocol
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import BusMedia
 import MRPluginKit
 import PluginABI
@@ -370,7 +375,7 @@ final class HttpConnection: ConnectionHandler, ReaderHandler {
             }
             var headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Accept", WebSocket.acceptKey(key))]
             if let proto = r.header("Sec-WebSocket-Protocol")?.split(separator: ",").first {
-                headers.append(("Sec-WebSocket-Protocol", proto.trimmingCharacters(in: .whitespaces)))
+                headers.append(("Sec-WebSocket-Protocol", proto.trimmingSpaces()))
             }
             send(HttpResponse.head(status: 101, headers: headers, cors: false))
         }

@@ -1,5 +1,9 @@
 import HttpProtocol
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MRPluginKit
 import PluginABI
 

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import MRPluginKit
 import PluginABI
 import Synchronization
@@ -148,8 +153,8 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
     /// The record-done event, with ZLMediaKit's on_record_mp4 fields as JSON in its detail.
     func recordDone(target: Mp4Recorder.Target, path: String, startEpoch: Int, duration: Double, size: Int64, error: String?) {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        let name = (absolute as NSString).lastPathComponent
-        let folder = (absolute as NSString).deletingLastPathComponent + "/"
+        let name = PathText.lastComponent(absolute)
+        let folder = PathText.deletingLastComponent(absolute) + "/"
         var fields: [String: Any] = [
             "vhost": target.vhost.isEmpty ? "__defaultVhost__" : target.vhost, "app": target.app, "stream": target.stream,
             "file_path": absolute, "file_name": name, "folder": folder, "start_time": startEpoch,
@@ -167,7 +172,7 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
         host.offerCommand("mp4.record.start") { [weak self] args, reply in
             guard let self else { return reply.fail("stopped") }
             guard let target = Self.target(args) else { return reply.fail("app and stream are required", status: Int32(MR_ERR_INVALID)) }
-            let segment = (args["segment_s"] as? NSNumber)?.intValue
+            let segment = JSONNumber.int(args["segment_s"])
             switch self.startRecording(target, template: args["path"] as? String, segmentSeconds: segment.map { max(2, $0) }) {
             case .started: reply.answer(["recording": true])
             case .already: reply.answer(["recording": true, "already": true])
@@ -199,7 +204,7 @@ final class Mp4Plugin: PluginLifecycle, @unchecked Sendable {
         // Offered for any protocol that can seek (RTSP's PLAY with Range): position in ms from the file's start.
         host.offerCommand("mp4.vod.seek") { [weak self] args, reply in
             guard let self, let target = Self.target(args) else { return reply.fail("app and stream are required", status: Int32(MR_ERR_INVALID)) }
-            let ms = (args["position_ms"] as? NSNumber)?.int64Value ?? 0
+            let ms = JSONNumber.int64(args["position_ms"]) ?? 0
             self.seekVod(target.key, ms: ms) { landed in
                 guard let landed else { return reply.fail("not a VOD stream", status: Int32(MR_ERR_NOT_FOUND)) }
                 reply.answer(["position_ms": landed])

@@ -1,5 +1,10 @@
 import BusMedia
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import MediaFormats
 import MRPluginKit
 import PluginABI
@@ -381,7 +386,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
             let args: [String: Any] = ["vhost": p.vhost ?? "", "app": p.app, "stream": p.stream, "position_ms": Int64(t * 1000)]
             let asked = host.callCommand("mp4.vod.seek", args, loop: loop) { [weak self] status, reply in
                 guard let self, !self.closing else { return }
-                if status == MR_OK, let ms = (reply["position_ms"] as? NSNumber)?.int64Value {
+                if status == MR_OK, let ms = JSONNumber.int64(reply["position_ms"]) {
                     self.startPlay(r, npt: Double(ms) / 1000)
                 } else {
                     self.awaitingSeek = false
@@ -402,7 +407,7 @@ final class RtspServerSession: ConnectionHandler, ReaderHandler, RtspUdpReceiver
         let args: [String: Any] = ["vhost": path?.vhost ?? "", "app": path?.app ?? "", "stream": path?.stream ?? ""]
         let asked = host.hasCommands && host.callCommand("mp4.vod.info", args, loop: loop) { [weak self] status, reply in
             guard let self, !self.closing else { return }
-            self.answerDescribe(r, name: name, durationMs: status == MR_OK ? (reply["duration_ms"] as? NSNumber)?.int64Value : nil)
+            self.answerDescribe(r, name: name, durationMs: status == MR_OK ? JSONNumber.int64(reply["duration_ms"]) : nil)
         }
         if !asked { answerDescribe(r, name: name, durationMs: nil) }
     }

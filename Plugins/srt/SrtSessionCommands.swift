@@ -1,5 +1,9 @@
 import CSrt
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MRPluginKit
 import PluginABI
 #if canImport(Glibc)

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import MRPluginKit
 import PluginABI
 
@@ -33,7 +38,7 @@ extension WebrtcSignalling {
     }
 
     private func legacyJson(_ ex: OpaquePointer, _ object: [String: Any]) {
-        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { Array($0) } ?? Array(#"{"code":-400}"#.utf8)
+        let body = JSONText.text(object).map { Array($0.utf8) } ?? Array(#"{"code":-400}"#.utf8)
         respond(ex, 200, headers: [("Content-Type", "application/json; charset=utf-8")], body: body)
     }
 }

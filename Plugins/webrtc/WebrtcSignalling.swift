@@ -1,4 +1,12 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import EssentialsExtras
 import MRPluginKit
 import PluginABI
 import WebRtcProtocol
@@ -141,7 +149,7 @@ final class WebrtcSignalling {
     /// WHIP/WHEP bearer token (RFC 9725 4.5) appended as ZLMediaKit does, `Authorization=Bearer%20<token>`.
     static func hookQuery(_ query: String, authorization: String?) -> String {
         guard let auth = authorization, !auth.isEmpty else { return query }
-        let encoded = auth.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? ""
+        let encoded = auth.percentEncoded(allowing: .urlQueryValue)
         return (query.isEmpty ? "" : query + "&") + "Authorization=" + encoded
     }
 
@@ -150,7 +158,7 @@ final class WebrtcSignalling {
         guard let list = r.headers, r.header_count > 0, r.header_count < 1000 else { return nil }
         var found: String?
         for i in 0..<r.header_count {
-            guard let n = list[i].name, let v = list[i].value, String(cString: n).caseInsensitiveCompare(name) == .orderedSame else { continue }
+            guard let n = list[i].name, let v = list[i].value, String(cString: n).lowercased() == name.lowercased() else { continue }
             found = String(cString: v)
         }
         return found
@@ -196,9 +204,4 @@ final class WebrtcSignalling {
         defer { if let buf { host.table.buf_release(buf) } }
         _ = host.table.http_respond(ex, status, &list, list.count, buf)
     }
-}
-
-extension CharacterSet {
-    /// Unreserved characters (RFC 3986 2.3): everything else in a query value is %-encoded.
-    static let urlQueryValueAllowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

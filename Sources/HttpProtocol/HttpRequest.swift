@@ -9,12 +9,14 @@ public struct HttpRequest {
     public var body: [UInt8]
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        let wanted = name.lowercased()
+        return headers.first { $0.name.lowercased() == wanted }?.value
     }
 
     public func hasToken(_ name: String, _ token: String) -> Bool {
         guard let v = header(name) else { return false }
-        return v.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(token) == .orderedSame }
+        let wanted = token.lowercased()
+        return v.split(separator: ",").contains { $0.trimmingSpaces().lowercased() == wanted }
     }
 
     public var keepAlive: Bool {
@@ -28,10 +30,10 @@ public struct HttpRequest {
     public func queryParameter(_ name: String) -> String? {
         for part in query.split(separator: "&") {
             let kv = part.split(separator: "=", maxSplits: 1)
-            if kv.count >= 1, kv[0] == name { return kv.count == 2 ? String(kv[1]).removingPercentEncoding ?? String(kv[1]) : "" }
+            if kv.count >= 1, kv[0] == name { return kv.count == 2 ? kv[1].percentDecoded ?? String(kv[1]) : "" }
         }
         return nil
     }
 }
 
-import Foundation
+import EssentialsExtras

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 
 /// Incremental HTTP/1.1 request parser with hard limits; errors carry the status to answer with.
 public struct HttpRequestParser {
@@ -41,9 +46,9 @@ public struct HttpRequestParser {
         var headers: [(String, String)] = []
         for line in lines where !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else { throw Failure(status: 400, reason: "bad header line") }
-            let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
+            let name = line[..<colon].trimmingSpaces()
             guard !name.isEmpty, !name.contains(" ") else { throw Failure(status: 400, reason: "bad header name") }
-            headers.append((name, String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+            headers.append((name, line[line.index(after: colon)...].trimmingSpaces()))
             if headers.count > Self.maxHeaders { throw Failure(status: 431, reason: "too many headers") }
         }
         var request = HttpRequest(method: method, target: target, path: "", query: "", version: version, headers: headers, body: [])
@@ -62,7 +67,7 @@ public struct HttpRequestParser {
         buffer.removeFirst(total)
         guard target.hasPrefix("/") else { throw Failure(status: 400, reason: "only origin-form targets are served") }
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let decoded = String(parts[0]).removingPercentEncoding else { throw Failure(status: 400, reason: "bad percent-encoding") }
+        guard let decoded = parts[0].percentDecoded else { throw Failure(status: 400, reason: "bad percent-encoding") }
         request.path = decoded
         request.query = parts.count > 1 ? String(parts[1]) : ""
         return request

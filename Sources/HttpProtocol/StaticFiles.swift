@@ -1,4 +1,12 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Maps request paths to files under the web root, never outside it.
 public struct StaticFiles {
@@ -46,10 +54,10 @@ public struct StaticFiles {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
         let base = urlPath.hasSuffix("/") ? urlPath : urlPath + "/"
         let items = names.map { name -> String in
-            var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDir)
-            let shown = escape(name) + (isDir.boolValue ? "/" : "")
-            let href = base + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name) + (isDir.boolValue ? "/" : "")
+            var entry = stat()
+            let isDir = stat(path + "/" + name, &entry) == 0 && (entry.st_mode & S_IFMT) == S_IFDIR
+            let shown = escape(name) + (isDir ? "/" : "")
+            let href = base + name.percentEncoded(allowing: .urlPath) + (isDir ? "/" : "")
             return "<li><a href=\"\(href)\">\(shown)</a></li>"
         }
         return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Index of \(escape(urlPath))</title></head>"
@@ -57,12 +65,11 @@ public struct StaticFiles {
     }
 
     public static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        s.replacingScalars(["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"])
     }
 
     public static func contentType(_ path: String) -> String {
-        let ext = (path as NSString).pathExtension.lowercased()
+        let ext = PathText.pathExtension(path).lowercased()
         let types: [String: String] = [
             "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8", "css": "text/css", "js": "text/javascript",
             "json": "application/json", "txt": "text/plain; charset=utf-8", "png": "image/png", "jpg": "image/jpeg",
@@ -80,7 +87,7 @@ public struct StaticFiles {
         guard let header, header.hasPrefix("bytes="), !header.contains(",") else { return nil }
         let spec = header.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard spec.count == 2 else { return nil }
-        let a = spec[0].trimmingCharacters(in: .whitespaces), b = spec[1].trimmingCharacters(in: .whitespaces)
+        let a = spec[0].trimmingSpaces(), b = spec[1].trimmingSpaces()
         if a.isEmpty {
             guard let n = Int(b), n > 0 else { return .failure(RangeError()) }
             guard size > 0 else { return .failure(RangeError()) }

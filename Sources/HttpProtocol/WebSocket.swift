@@ -1,12 +1,17 @@
 import COpenSSL
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 
 /// WebSocket (RFC 6455) pieces the server needs: the upgrade answer, server frames, client frame parsing.
 public enum WebSocket {
     public static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
     public static func acceptKey(_ clientKey: String) -> String {
-        let input = Array((clientKey.trimmingCharacters(in: .whitespaces) + guid).utf8)
+        let input = Array((clientKey.trimmingSpaces() + guid).utf8)
         var digest = [UInt8](repeating: 0, count: 20)
         _ = SHA1(input, input.count, &digest)
         return Data(digest).base64EncodedString()

@@ -1,4 +1,4 @@
-import Foundation
+import EssentialsExtras
 import PluginABI
 
 /// A management endpoint a plugin adds to the core's API (`/index/api/<name>`, ZLMediaKit's envelope): it is
@@ -31,8 +31,7 @@ public enum ApiEndpoint {
             for (k, v) in args {
                 switch v {
                 case let s as String: params[k] = s
-                case let n as NSNumber: params[k] = n.stringValue
-                default: continue
+                default: if let n = JSONNumber.string(v) { params[k] = n }
                 }
             }
             handler(ApiRequest(params: params)) { code, fields in
@@ -49,12 +48,11 @@ public enum ApiEndpoint {
         guard !body.isEmpty else { return out }
         if contentType.lowercased().contains("json") || body.first == UInt8(ascii: "{") {
             guard body.count <= 1 << 20,
-                  let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { return nil }
+                  let object = JSONText.parse(body) as? [String: Any] else { return nil }
             for (k, v) in object {
                 switch v {
                 case let s as String: out[k] = s
-                case let n as NSNumber: out[k] = n.stringValue
-                default: out[k] = (try? JSONSerialization.data(withJSONObject: v)).map { String(decoding: $0, as: UTF8.self) }
+                default: out[k] = JSONNumber.string(v) ?? JSONText.text(v, sortedKeys: false)
                 }
             }
         } else {
@@ -67,7 +65,7 @@ public enum ApiEndpoint {
         var out: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            let decode = { (s: Substring) in s.replacingScalars(["+": " "]).percentDecoded ?? String(s) }
             guard let k = kv.first.map(decode), !k.isEmpty else { continue }
             out[k] = kv.count > 1 ? decode(kv[1]) : ""
         }

@@ -1,4 +1,4 @@
-import Foundation
+import EssentialsExtras
 import PluginABI
 
 /// One pending command call a handler answers, once, from any thread (ABI 1.2 `command_answer`).
@@ -23,17 +23,13 @@ public struct CommandReply: @unchecked Sendable {
 /// JSON texts of command arguments and replies.
 public enum CommandJSON {
     public static func text(_ object: [String: Any]) -> String {
-        guard JSONSerialization.isValidJSONObject(object),
-              let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
-            return #"{"error":"reply is not JSON"}"#
-        }
-        return String(decoding: data, as: UTF8.self)
+        JSONText.text(object) ?? #"{"error":"reply is not JSON"}"#
     }
 
     /// The object of a JSON text; nil when it is not a JSON object.
     public static func object(_ text: String) -> [String: Any]? {
-        guard let data = text.data(using: .utf8), data.count <= 1 << 20 else { return nil }
-        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        guard text.utf8.count <= 1 << 20 else { return nil }
+        return JSONText.parse(text) as? [String: Any]
     }
 }
 

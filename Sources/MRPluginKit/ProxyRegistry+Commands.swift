@@ -1,4 +1,4 @@
-import Foundation
+import EssentialsExtras
 import PluginABI
 
 /// The commands through which the management API (or another plugin) manages a plugin's proxies:
@@ -70,8 +70,7 @@ public extension ProxyRegistry {
     static func text(_ v: Any?) -> String? {
         switch v {
         case let s as String: return s.isEmpty ? nil : s
-        case let n as NSNumber: return n.stringValue
-        default: return nil
+        default: return JSONNumber.string(v)
         }
     }
 }

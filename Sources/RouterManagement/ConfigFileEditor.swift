@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 
 /// Changes single values of a TOML config file in place, line by line, so the operator's comments, order and
 /// layout survive `setServerConfig` (a TOML writer would rewrite the whole file).
@@ -28,24 +33,24 @@ enum ConfigFileEditor {
         var tableEnd: Int?
         var headerFound = false
         for (i, raw) in lines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingSpaces()
             if line.hasPrefix("[") {
                 if inTable { tableEnd = i; break }
-                inTable = line == "[\(table)]" || line.hasPrefix("[\(table)]") && line.dropFirst(table.count + 2).trimmingCharacters(in: .whitespaces).hasPrefix("#")
+                inTable = line == "[\(table)]" || line.hasPrefix("[\(table)]") && line.dropFirst(table.count + 2).trimmingSpaces().hasPrefix("#")
                 if inTable { headerFound = true }
                 continue
             }
             guard inTable, line.hasPrefix(key) else { continue }
-            let rest = line.dropFirst(key.count).trimmingCharacters(in: .whitespaces)
+            let rest = line.dropFirst(key.count).trimmingSpaces()
             guard rest.hasPrefix("=") else { continue }
-            let old = rest.dropFirst().trimmingCharacters(in: .whitespaces)
+            let old = rest.dropFirst().trimmingSpaces()
             lines[i] = "\(key) = \(literal(value, like: old, type: type))"
             return lines.joined(separator: "\n")
         }
         let newLine = "\(key) = \(literal(value, like: nil, type: type))"
         if headerFound {
             var at = tableEnd ?? lines.count
-            while at > 0, lines[at - 1].trimmingCharacters(in: .whitespaces).isEmpty { at -= 1 }
+            while at > 0, lines[at - 1].trimmingSpaces().isEmpty { at -= 1 }
             lines.insert(newLine, at: at)
             return lines.joined(separator: "\n")
         }
@@ -55,11 +60,11 @@ enum ConfigFileEditor {
     }
 
     private static func valid(_ s: String) -> Bool {
-        !s.isEmpty && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" }
+        !s.isEmpty && s.unicodeScalars.allSatisfy { $0.isAlphanumeric || $0 == "_" || $0 == "-" }
     }
 
     private static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        s.replacingScalars(["\\": "\\\\", "\"": "\\\""])
     }
 
     /// The TOML literal for `value`, of the type of the value it replaces.
@@ -67,9 +72,9 @@ enum ConfigFileEditor {
         let oldValue = old.map { o -> String in
             // Drop a trailing comment outside a string.
             if o.hasPrefix("\"") { return o }
-            return o.split(separator: "#", maxSplits: 1).first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? o
+            return o.split(separator: "#", maxSplits: 1).first.map { $0.trimmingSpaces() } ?? o
         }
-        let v = value.trimmingCharacters(in: .whitespaces)
+        let v = value.trimmingSpaces()
         func quoted() -> String { "\"" + escape(v) + "\"" }
         if type == "string" { return quoted() }
         if let o = oldValue {
@@ -77,7 +82,7 @@ enum ConfigFileEditor {
             if o.hasPrefix("[") {
                 // A comma list of strings, each escaped (a TOML array given as text is taken as such a list too).
                 let inner = v.hasPrefix("[") && v.hasSuffix("]") ? String(v.dropFirst().dropLast()) : v
-                let items = inner.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"'")) }
+                let items = inner.split(separator: ",").map { $0.trimming(in: " \"'") }
                     .filter { !$0.isEmpty }
                 return "[" + items.map { "\"" + escape($0) + "\"" }.joined(separator: ", ") + "]"
             }

@@ -1,15 +1,25 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
+import EssentialsExtras
 import MRPluginKit
+import NIOConcurrencyHelpers
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// getSnap's JPEGs: one frame of a URL decoded by ffmpeg, cached under [api] snap_root by a hash of the
-/// URL. ffmpeg runs as a child process watched by Foundation (no thread waits on it; the cache is read
+/// URL. ffmpeg runs as a child process whose end is polled (no thread waits on it; the cache is read
 /// and written on a dispatch queue, never on a loop); at most `maxRunning` at once, each killed at its
 /// timeout, and callers asking for a URL already being snapped wait for that run instead of starting one.
 final class SnapMaker: @unchecked Sendable {
     static let maxRunning = 4
     typealias Done = @Sendable (Result<[UInt8], ApiError>) -> Void
 
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var inFlight: [String: [Done]] = [:]
     private let queue = DispatchQueue(label: "mediarouter.getSnap", attributes: .concurrent)
 
@@ -46,24 +56,16 @@ final class SnapMaker: @unchecked Sendable {
         }
         // Written aside and renamed: a cache reader never sees half a file.
         let partial = file.deletingLastPathComponent().appendingPathComponent(".\(name).\(UInt32.random(in: 0...UInt32.max)).jpg")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Network inputs only: a playlist or redirect must not lead ffmpeg to local files.
         let transports = ["tcp", "udp", "rtp", "tls", "crypto", "httpproxy", "http", "https"]
         let allowed = (transports + protocols.filter { !transports.contains($0) }).joined(separator: ",")
         let input = inputOptions + ["-protocol_whitelist", allowed, "-i", url]
-        p.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"] + input
+        let arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"] + input
             + ["-frames:v", "1", "-f", "image2", "-c:v", "mjpeg", partial.path]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
         // A file, not a pipe: nobody reads while ffmpeg runs, and a full pipe would block it.
         let log = partial.appendingPathExtension("log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let logHandle = FileHandle(forWritingAtPath: log.path)
-        p.standardError = logHandle ?? FileHandle.nullDevice
         let timedOut = LockedValue(false)
-        p.terminationHandler = { [self] proc in
-            try? logHandle?.close()
+        let ended: @Sendable (Int32) -> Void = { [self] terminationStatus in
             queue.async { [self] in
                 let stderr = String(decoding: ((try? Data(contentsOf: log)) ?? Data()).suffix(300), as: UTF8.self)
                 defer {
@@ -73,9 +75,9 @@ final class SnapMaker: @unchecked Sendable {
                 if timedOut.withLock({ $0 }) {
                     return finish(name, .failure(ApiError(.other, "ffmpeg found no picture within \(timeoutSec) s")))
                 }
-                guard proc.terminationStatus == 0, let bytes = try? Data(contentsOf: partial), !bytes.isEmpty else {
-                    let why = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-                    return finish(name, .failure(ApiError(.other, "ffmpeg failed (\(proc.terminationStatus)): \(why.isEmpty ? "no picture" : why)")))
+                guard terminationStatus == 0, let bytes = try? Data(contentsOf: partial), !bytes.isEmpty else {
+                    let why = stderr.trimmingSpacesAndNewlines()
+                    return finish(name, .failure(ApiError(.other, "ffmpeg failed (\(terminationStatus)): \(why.isEmpty ? "no picture" : why)")))
                 }
                 _ = try? FileManager.default.removeItem(at: file)
                 try? FileManager.default.moveItem(at: partial, to: file)
@@ -83,20 +85,19 @@ final class SnapMaker: @unchecked Sendable {
                 finish(name, .success(Array(bytes)))
             }
         }
+        let p: ChildProcess
         do {
-            try p.run()
+            p = try ChildProcess(path: "/usr/bin/env", arguments: arguments, stderrPath: log.path, queue: queue, ended: ended)
         } catch {
-            try? logHandle?.close()
             try? FileManager.default.removeItem(at: log)
             return finish(name, .failure(ApiError(.other, "cannot run ffmpeg: \(error)")))
         }
-        let pid = p.processIdentifier
         queue.asyncAfter(deadline: .now() + timeoutSec) {
             guard p.isRunning else { return }
             timedOut.withLock { $0 = true }
-            p.terminate()
+            p.signal(SIGTERM)
             // ffmpeg may sit in a blocking read that SIGTERM does not end.
-            DispatchQueue.global().asyncAfter(deadline: .now() + 2) { if p.isRunning { kill(pid, SIGKILL) } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 2) { p.signal(SIGKILL) }
         }
     }
 

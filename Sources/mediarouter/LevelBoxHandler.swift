@@ -1,4 +1,12 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import EssentialsExtras
 import Logging
 import NIOConcurrencyHelpers
 
@@ -26,7 +34,7 @@ struct LevelBoxHandler: LogHandler {
         let plugin = merged.removeValue(forKey: "plugin").map { "[\($0)] " } ?? ""
         let rest = merged.isEmpty ? "" : " " + merged.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
         let line = "\(Self.timestamp()) \(event.level.rawValue.uppercased()) \(plugin)\(event.message)\(rest)\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardError.write(line)
     }
 
     private static func timestamp() -> String {
@@ -35,7 +43,7 @@ struct LevelBoxHandler: LogHandler {
         var tmv = tm()
         var t = tv.tv_sec
         localtime_r(&t, &tmv)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d.%03d", tmv.tm_year + 1900, tmv.tm_mon + 1, tmv.tm_mday,
-                      tmv.tm_hour, tmv.tm_min, tmv.tm_sec, Int(tv.tv_usec / 1000))
+        return "\((tmv.tm_year + 1900).zeroPadded(4))-\((tmv.tm_mon + 1).zeroPadded(2))-\(tmv.tm_mday.zeroPadded(2)) "
+            + "\(tmv.tm_hour.zeroPadded(2)):\(tmv.tm_min.zeroPadded(2)):\(tmv.tm_sec.zeroPadded(2)).\(Int(tv.tv_usec / 1000).zeroPadded(3))"
     }
 }

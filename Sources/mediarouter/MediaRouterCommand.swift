@@ -1,6 +1,10 @@
 import ArgumentParser
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import NIOConcurrencyHelpers
 import RouterCore
@@ -29,7 +33,7 @@ struct MediaRouterCommand: ParsableCommand {
         do {
             configResult = try ServerConfig.load(path: path, executableDir: exeDir)
         } catch {
-            FileHandle.standardError.write(Data("mediarouter: invalid config: \(error)\n".utf8))
+            StandardError.write("mediarouter: invalid config: \(error)\n")
             throw ExitCode(2)
         }
         if checkConfig {

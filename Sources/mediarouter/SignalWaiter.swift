@@ -1,5 +1,12 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import RouterCore
 
 /// SIGHUP reloads; SIGTERM and SIGINT stop gracefully and exit 0; SIGXFSZ is ignored. `beforeStop` runs while the core's loops

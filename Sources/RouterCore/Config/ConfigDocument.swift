@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A parsed `plugins.conf`: the `[server]` table and one table per plugin, in file order.
 public struct ConfigDocument: Equatable, Sendable {

@@ -1,3 +1,4 @@
+import EssentialsExtras
 /// The `[api]` table: ZLMediaKit-compatible management API.
 public struct ApiSettings: Equatable, Sendable {
     /// Required as `secret=` by every endpoint (ZLMediaKit's `api.secret`); empty = no secret.
@@ -96,7 +97,7 @@ public struct HookSettings: Equatable, Sendable {
         if let v = try r.double("alive_interval", range: 1...3600) { s.aliveIntervalSec = v }
         if let v = try r.int("flow_threshold", range: 0...(1 << 30)) { s.flowThresholdKB = v }
         if let v = try r.string("stream_changed_schemas") {
-            s.streamChangedSchemas = Set(v.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            s.streamChangedSchemas = Set(v.split(separator: "/").map { $0.trimmingSpaces() }.filter { !$0.isEmpty })
         }
         for name in hookNames {
             guard let url = try r.string(name) else { continue }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import PluginABI
 
 /// A whole validated `plugins.conf`: settings, plugin entries, and the warnings found on the way.

@@ -1,4 +1,12 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import CSocketShims
 import NIOCore
@@ -37,8 +45,7 @@ fileprivate func streamKey(_ k: UnsafePointer<mr_stream_key>?) -> StreamKey? {
 }
 
 fileprivate func json(_ value: Any) -> OpaquePointer? {
-    let data = (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])) ?? Data("null".utf8)
-    return newBuf(MediaBuffer(bytes: data))
+    newBuf(MediaBuffer(bytes: (JSONText.text(value, pretty: true) ?? "null").utf8))
 }
 
 fileprivate func level(_ l: Int32) -> Logger.Level {

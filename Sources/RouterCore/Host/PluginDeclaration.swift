@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 
 /// What a plugin serves, from its descriptor's `serves` JSON text (ABI 1.3): the ZLMediaKit schemas it
 /// plays and the reader protocols counted toward each, its sources' origin types, the URL schemes it pulls
@@ -73,10 +78,7 @@ public struct PluginDeclaration: Sendable, Equatable {
     /// author sees why at load time rather than finding its streams missing from lists.
     public init(json text: String) throws(Invalid) {
         guard text.utf8.count <= Self.maxBytes else { throw Invalid(description: "longer than \(Self.maxBytes) bytes") }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: Data(text.utf8)) } catch {
-            throw Invalid(description: "not JSON: \(error.localizedDescription)")
-        }
+        guard let object = JSONText.parse(text) else { throw Invalid(description: "not JSON: the text is not a JSON object or array") }
         guard let root = object as? [String: Any] else { throw Invalid(description: "not a JSON object") }
         for item in try Self.objects(root, "schemas") {
             guard let name = Self.name(item["name"]) else { throw Invalid(description: "schemas: each needs a \"name\" (letters, digits, '-', '_', '.')") }
@@ -85,7 +87,7 @@ public struct PluginDeclaration: Sendable, Equatable {
         }
         for item in try Self.objects(root, "sources") {
             guard let proto = Self.name(item["protocol"]) else { throw Invalid(description: "sources: each needs a \"protocol\"") }
-            let type = (item["origin_type"] as? NSNumber)?.intValue ?? 0
+            let type = JSONNumber.int(item["origin_type"]) ?? 0
             guard (0...Self.maxOriginType).contains(type) else { throw Invalid(description: "sources.\(proto).origin_type out of range") }
             let schema = item["schema"].flatMap(Self.name)
             let typeStr = (item["origin_type_str"] as? String).flatMap(Self.name) ?? (type == 0 ? "unknown" : "")
@@ -98,7 +100,7 @@ public struct PluginDeclaration: Sendable, Equatable {
             guard let name = Self.name(item["name"]), name.contains("."), let key = Self.name(item["key"]) else {
                 throw Invalid(description: "config_aliases: each needs a \"name\" (section.key) and a \"key\" of the plugin's table")
             }
-            let def = item["default"].map { v -> String in (v as? String) ?? "\(v)" }
+            let def = item["default"].map { v -> String in (v as? String) ?? JSONNumber.string(v) ?? "\(v)" }
             configAliases.append(ConfigAlias(name: name, key: key, defaultValue: def.map { String($0.prefix(256)) }))
         }
         if let flag = root["implemented"] {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import NIOConcurrencyHelpers
 import PluginABI
 
 /// A plugin table's runtime state: what was loaded, and whether it runs.
@@ -20,7 +25,7 @@ final class PluginInstance: @unchecked Sendable {
     }
 
     // Written on the control thread, read by lists from any thread.
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var _entry: PluginEntry
     private var _descriptor: PluginDescriptor?
     private var _context: HostContext?
@@ -51,7 +56,7 @@ final class PluginInstance: @unchecked Sendable {
         return String(cString: p)
     }
 
-    private let statusLock = NSLock()
+    private let statusLock = NIOLock()
 
     /// Runs `body` (the plugin's destroy) while no status line is being read.
     func whileNoStatusRead(_ body: () -> Void) {

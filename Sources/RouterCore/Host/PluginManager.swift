@@ -1,5 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
+import NIOConcurrencyHelpers
 import PluginABI
 
 /// Loads, starts, reconfigures and stops plugins from a config document. Runs on the control thread only.
@@ -7,7 +12,7 @@ final class PluginManager: @unchecked Sendable {
     private let core: CoreServices
     private let logger: Logger
     private(set) var instances: [PluginInstance] = []
-    private let describeLock = NSLock()
+    private let describeLock = NIOLock()
     private var published: [PluginInstance] = []
 
     init(core: CoreServices) {

@@ -1,5 +1,12 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Polls the config file's modification time and size. Polling (not inotify) also catches editors that
 /// replace the file and files on network mounts; the cost is one stat per interval.

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import PluginABI
 
 public enum MediaRouterInfo {
@@ -8,6 +13,6 @@ public enum MediaRouterInfo {
     /// Plugins are looked for beside the executable unless `[server] plugin_dir` says otherwise.
     public static var executableDirectory: String {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return (exe as NSString).deletingLastPathComponent
+        return PathText.deletingLastComponent(exe)
     }
 }

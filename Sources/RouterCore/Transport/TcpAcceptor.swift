@@ -4,7 +4,6 @@ import Glibc
 import Atomics
 import CSocketShims
 import Dispatch
-import Foundation
 import NIOCore
 
 /// A TCP listening socket the core accepts on itself, on a thread of its own, instead of NIO's server
@@ -36,13 +35,34 @@ final class TcpAcceptor: Sendable {
     /// `ended` hears the errno if the socket stops accepting other than by `stop`.
     func start(_ accepted: @escaping @Sendable (CInt) -> Void, ended: @escaping @Sendable (CInt) -> Void) {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let thread = Thread { [self] in
+        let name = "accept:\(port)"
+        let body = Unmanaged.passRetained(ThreadBody { [self] in
+            mr_shim_name_this_thread(name)
             if let e = run(accepted), !stopping.load(ordering: .acquiring) { ended(e) }
             exited.signal()
+        }).toOpaque()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, 256 * 1024)
+        pthread_attr_setdetachstate(&attributes, CInt(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, &attributes, { user in
+            guard let user else { return nil }
+            Unmanaged<ThreadBody>.fromOpaque(user).takeRetainedValue().run()
+            return nil
+        }, body)
+        guard rc == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(body).release()
+            exited.signal()
+            return ended(rc)
         }
-        thread.name = "accept:\(port)"
-        thread.stackSize = 256 * 1024
-        thread.start()
+    }
+
+    /// What the accept thread runs, passed through pthread_create's one pointer.
+    private final class ThreadBody {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
     }
 
     /// Accepts until the socket is shut down or fails: the errno it ended with.

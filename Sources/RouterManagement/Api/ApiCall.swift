@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One API request as endpoints see it: parameters from the query, a form or a JSON body, all as text (as
 /// ZLMediaKit takes them), and the caller's address.

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import Logging
 import MRPluginKit
 import NIOConcurrencyHelpers
@@ -91,7 +96,7 @@ final class ApiRouter: @unchecked Sendable {
             }
             var fields: [String: any Sendable] = [:]
             for (k, v) in reply where k != "code" { fields[k] = JSONValue.sendable(v) }
-            let code = (reply["code"] as? NSNumber)?.intValue ?? 0
+            let code = JSONNumber.int(reply["code"]) ?? 0
             exchange.reply(ApiStatus(rawValue: code) ?? .other, fields)
         }
         if !offered { exchange.reply(.notFound, ["msg": "unknown API endpoint: \(name)"]) }
@@ -157,9 +162,14 @@ enum JSONValue {
     static func sendable(_ v: Any) -> any Sendable {
         switch v {
         case let s as String: return s
-        case let n as NSNumber: return n
+        case let b as Bool: return b
+        case let n as Int: return n
+        case let n as Double: return n
+        case let n as UInt64: return n
         case let a as [Any]: return a.map { sendable($0) }
         case let d as [String: Any]: return d.mapValues { sendable($0) }
+        // A null became text, as NSNull's description did when the parsed tree came from JSONSerialization.
+        case is JSONNull: return "<null>"
         default: return "\(v)"
         }
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import RouterCore
 
 /// The OpenAPI 3 description of every endpoint (core ones with their parameters, plugin ones by name),

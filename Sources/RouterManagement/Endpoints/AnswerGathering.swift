@@ -1,9 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import NIOConcurrencyHelpers
 
 /// Waits for the answers of several asynchronous calls, from any threads; the last to arrive hands over
 /// the answers that came (a nil answer, a call that failed, is counted but not kept). No calls: at once.
 final class AnswerGathering<Answer>: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var left: Int
     private var answers: [Answer] = []
     private let done: @Sendable ([Answer]) -> Void

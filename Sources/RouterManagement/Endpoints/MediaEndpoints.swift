@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import RouterCore
 
 /// ZLMediaKit's stream endpoints: getMediaList, isMediaOnline, getMediaInfo, getMediaPlayerList,
@@ -70,7 +75,7 @@ enum MediaEndpoints {
 
     static func splitPeer(_ peer: String) -> (String, Int) {
         guard let colon = peer.lastIndex(of: ":"), let port = Int(peer[peer.index(after: colon)...]) else { return (peer, 0) }
-        return (String(peer[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+        return (peer[..<colon].trimming(in: "[]"), port)
     }
 
     /// ZLMediaKit's codec ids (CodecId in its Frame.h).

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import RouterCore
 
 /// Our own endpoints for what ZLMediaKit lacks: the plugin list, enabling or disabling a plugin, reloading

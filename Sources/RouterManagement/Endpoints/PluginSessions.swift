@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import PluginABI
 import RouterCore
 
@@ -33,7 +38,7 @@ struct PluginSession: Sendable {
     /// A list item as the plugin sent it; nil when it has no usable id (the rest defaults to empty).
     init?(plugin: String, _ o: [String: Any]) {
         func text(_ k: String) -> String { (o[k] as? String).map { String($0.prefix(256)) } ?? "" }
-        func port(_ k: String) -> Int { (o[k] as? NSNumber).map { min(max($0.intValue, 0), 65_535) } ?? 0 }
+        func port(_ k: String) -> Int { JSONNumber.int(o[k]).map { min(max($0, 0), 65_535) } ?? 0 }
         let id = text("id")
         guard !id.isEmpty, id.utf8.count <= 64 else { return nil }
         self.plugin = plugin
@@ -69,7 +74,7 @@ struct PluginSession: Sendable {
     static func kick(_ m: ManagementService, _ apiID: String, done: @escaping @Sendable (Bool) -> Void) {
         guard let owner = owner(m, apiID) else { return done(false) }
         let offered = m.host.callCommand("\(owner).session.kick", ["id": String(apiID.dropFirst(owner.count + 1))], loop: -1) { status, reply in
-            done(status == MR_OK && ((reply["found"] as? NSNumber)?.boolValue ?? false))
+            done(status == MR_OK && (JSONNumber.bool(reply["found"]) ?? false))
         }
         if !offered { done(false) }
     }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import PluginABI
 import RouterCore
 
@@ -83,8 +88,8 @@ enum ProxyEndpoints {
         "missing parameter " + keys.filter { call.string($0) == nil }.joined(separator: ", ")
     }
 
-    private static func int(_ v: Any?) -> Int { (v as? NSNumber)?.intValue ?? 0 }
-    private static func bool(_ v: Any?) -> Bool { (v as? NSNumber)?.boolValue ?? false }
+    private static func int(_ v: Any?) -> Int { JSONNumber.int(v) ?? 0 }
+    private static func bool(_ v: Any?) -> Bool { JSONNumber.bool(v) ?? false }
 
     /// Calls an add command and answers `{"data":{"key":...}}` or the plugin's refusal.
     private static func add(_ m: ManagementService, _ command: String, _ params: [String: String], reply: @escaping ApiReply) {

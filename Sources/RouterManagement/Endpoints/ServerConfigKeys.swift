@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import RouterCore
 
 /// The settings getServerConfig shows and setServerConfig may change, under our names and ZLMediaKit's.
@@ -67,7 +72,7 @@ struct ServerConfigKeys {
     /// `value` as ZLMediaKit's clients send it (its ini holds strings: booleans as 0/1, numbers as "10" or
     /// "10.0") turned into the text of a value of `type`, or why it cannot be one.
     static func normalized(_ value: String, type: String) -> Result<String, ApiError> {
-        let v = value.trimmingCharacters(in: .whitespaces)
+        let v = value.trimmingSpaces()
         switch type {
         case "boolean":
             switch v.lowercased() {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 
 /// ZLMediaKit's getSnap: answers the JPEG itself (image/jpeg), not the envelope. On failure, the picture
 /// `[api] default_snap` names (ZLMediaKit's defaultSnap, its logo), or the envelope with the error.
@@ -43,10 +48,7 @@ enum SnapEndpoints {
         let limit = 4 << 20
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               attributes[.type] as? FileAttributeType == .typeRegular,
-              let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: limit + 1), data.count <= limit else { return nil }
-        let bytes = [UInt8](data)
+              let bytes = FileBytes.read(path, limit: limit + 1), bytes.count <= limit else { return nil }
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return ("image/jpeg", bytes) }
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return ("image/png", bytes) }
         return nil

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import MRPluginKit
 
 /// What a hook decided: allowed or not, the fields of its answer, and whether the configured default
@@ -63,14 +68,13 @@ enum HookAnswer {
     static func flag(_ value: (any Sendable)?) -> Bool? {
         switch value {
         case let b as Bool: return b
-        case let n as NSNumber: return n.intValue != 0
         case let s as String:
             switch s.lowercased() {
             case "1", "true": return true
             case "0", "false": return false
             default: return nil
             }
-        default: return nil
+        default: return JSONNumber.int(value).map { $0 != 0 }
         }
     }
 }

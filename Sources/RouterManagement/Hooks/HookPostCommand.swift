@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 import MRPluginKit
 import PluginABI
 import RouterCore
@@ -28,8 +33,8 @@ extension HookService {
             return reply.fail("hook must be one of \(HookSettings.hookNames.joined(separator: ", "))", status: Int32(MR_ERR_INVALID))
         }
         let rawBody = args["body"] ?? [String: Any]()
-        guard let body = rawBody as? [String: Any], JSONSerialization.isValidJSONObject(body),
-              let data = try? JSONSerialization.data(withJSONObject: body), data.count <= Self.maxPostedBodyBytes else {
+        guard let body = rawBody as? [String: Any], let text = JSONText.text(body, sortedKeys: false),
+              text.utf8.count <= Self.maxPostedBodyBytes else {
             return reply.fail("body must be a JSON object of at most \(Self.maxPostedBodyBytes) bytes", status: Int32(MR_ERR_INVALID))
         }
         let s = snapshot

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import EssentialsExtras
 
 /// What an on_publish answer asked of its stream that this server does (ZLMediaKit's per-stream
 /// protocol options): record it, keep it through a publisher's short absence, and turn protocols off.
@@ -27,7 +32,7 @@ struct PublishOptions: Sendable {
             case _ where recordSwitches[name] != nil:
                 if HookAnswer.flag(value) == true, let f = recordSwitches[name] { record.insert(f) }
             case _ where segmentKeys[name] != nil:
-                if let f = segmentKeys[name], let n = (value as? NSNumber)?.intValue ?? Int("\(value)") { segmentSeconds[f] = n }
+                if let f = segmentKeys[name], let n = JSONNumber.int(value) ?? Int("\(value)") { segmentSeconds[f] = n }
             case "continue_push_ms": continuePushMs = Self.milliseconds(value)
             case _ where switches[name] != nil:
                 if HookAnswer.flag(value) == false, let schema = switches[name] { disabled.insert(schema) }
@@ -49,11 +54,7 @@ struct PublishOptions: Sendable {
     /// A number of milliseconds, as a number or a numeric string; at most an hour.
     private static func milliseconds(_ value: any Sendable) -> Int? {
         let n: Int?
-        switch value {
-        case let v as NSNumber: n = v.intValue
-        case let v as String: n = Int(v.trimmingCharacters(in: .whitespaces))
-        default: n = nil
-        }
+        if let v = value as? String { n = Int(v.trimmingSpaces()) } else { n = JSONNumber.int(value) }
         guard let n, n >= 0 else { return nil }
         return min(n, 3_600_000)
     }

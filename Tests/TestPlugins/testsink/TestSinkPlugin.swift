@@ -1,6 +1,10 @@
-import Foundation
+import Dispatch
+import EssentialsExtras
 import MRPluginKit
 import PluginABI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A counting subscriber for integration tests. For each configured stream it reads the bus and checks
 /// that the test source's sequence numbers arrive without gaps, starting on a keyframe. Anyone connecting
@@ -142,8 +146,7 @@ final class TestSink: @unchecked Sendable {
     func statsJSON() -> String {
         var all: [String: Any] = [:]
         for w in watchers { all[w.name] = w.snapshot() }
-        let data = (try? JSONSerialization.data(withJSONObject: ["streams": all], options: [.sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return JSONText.text(["streams": all]) ?? ""
     }
 
     func stop() {
@@ -163,7 +166,8 @@ final class StreamWatcher: @unchecked Sendable {
     let pauseEvery: Int
     let pauseMs: Int
     var reader: OpaquePointer?
-    private let lock = NSLock()
+    /// Guards the counters below (they live outside it: the frame loop updates several at once).
+    private let lock = LockedValue(())
     private var frames = 0
     private var gaps = 0
     private var skips = 0
@@ -217,26 +221,26 @@ final class StreamWatcher: @unchecked Sendable {
     }
 
     func received(_ frames: UnsafeBufferPointer<mr_frame>) {
-        lock.lock()
-        for f in frames {
-            if f.flags & UInt32(MR_FRAME_HEADER) != 0 { headers += 1; continue }
-            guard let payload = f.payload, host.table.buf_len(payload) >= 8, let p = host.table.buf_data(payload) else { continue }
-            var seq: UInt64 = 0
-            withUnsafeMutableBytes(of: &seq) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: 8)) }
-            let n = Int64(UInt64(bigEndian: seq))
-            if awaitingFirst {
-                awaitingFirst = false
-                if f.flags & UInt32(MR_FRAME_KEY) == 0 { firstWasKey = false }
-            } else if n != lastSeq + 1 {
-                if f.flags & UInt32(MR_FRAME_DISCONTINUITY) != 0 { skips += 1 } else { gaps += 1 }
+        let total = lock.withLock { _ -> Int in
+            for f in frames {
+                if f.flags & UInt32(MR_FRAME_HEADER) != 0 { headers += 1; continue }
+                guard let payload = f.payload, host.table.buf_len(payload) >= 8, let p = host.table.buf_data(payload) else { continue }
+                var seq: UInt64 = 0
+                withUnsafeMutableBytes(of: &seq) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: 8)) }
+                let n = Int64(UInt64(bigEndian: seq))
+                if awaitingFirst {
+                    awaitingFirst = false
+                    if f.flags & UInt32(MR_FRAME_KEY) == 0 { firstWasKey = false }
+                } else if n != lastSeq + 1 {
+                    if f.flags & UInt32(MR_FRAME_DISCONTINUITY) != 0 { skips += 1 } else { gaps += 1 }
+                }
+                if f.dts < lastDts { backwards += 1 }
+                lastDts = f.dts
+                lastSeq = n
+                self.frames += 1
             }
-            if f.dts < lastDts { backwards += 1 }
-            lastDts = f.dts
-            lastSeq = n
-            self.frames += 1
+            return self.frames
         }
-        let total = self.frames
-        lock.unlock()
         if pauseEvery > 0, total % pauseEvery < frames.count, let reader {
             host.table.reader_set_paused(reader, 1)
             _ = host.table.timer_start(host.host, Int32(loop), Int64(pauseMs), 0, { user, _ in
@@ -247,15 +251,15 @@ final class StreamWatcher: @unchecked Sendable {
     }
 
     func event(_ event: Int32, _ detail: Int64) {
-        lock.lock()
-        switch UInt32(bitPattern: event) {
-        case MR_READER_STARTED.rawValue: starts += 1; awaitingFirst = true
-        case MR_READER_NOT_FOUND.rawValue: notFound += 1
-        case MR_READER_ENDED.rawValue: ended += 1
-        case MR_READER_SKIPPED.rawValue: break
-        default: break
+        lock.withLock { _ in
+            switch UInt32(bitPattern: event) {
+            case MR_READER_STARTED.rawValue: starts += 1; awaitingFirst = true
+            case MR_READER_NOT_FOUND.rawValue: notFound += 1
+            case MR_READER_ENDED.rawValue: ended += 1
+            case MR_READER_SKIPPED.rawValue: break
+            default: break
+            }
         }
-        lock.unlock()
         if UInt32(bitPattern: event) == MR_READER_CLOSED.rawValue {
             // Keep waiting for the stream: a player that retries.
             reader = nil
@@ -266,10 +270,10 @@ final class StreamWatcher: @unchecked Sendable {
     }
 
     func snapshot() -> [String: Any] {
-        lock.lock()
-        defer { lock.unlock() }
-        return ["frames": frames, "gaps": gaps, "skips": skips, "starts": starts, "not_found": notFound, "ended": ended,
-                "first_key": firstWasKey, "last_seq": lastSeq, "backwards": backwards, "headers": headers]
+        lock.withLock { _ in
+            ["frames": frames, "gaps": gaps, "skips": skips, "starts": starts, "not_found": notFound, "ended": ended,
+             "first_key": firstWasKey, "last_seq": lastSeq, "backwards": backwards, "headers": headers]
+        }
     }
 
     func close() {
