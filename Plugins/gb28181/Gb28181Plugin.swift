@@ -21,7 +21,7 @@ nonisolated(unsafe) private let descriptor = DescriptorBuilder.make(
         ("port", MR_CONFIG_INT, "the fixed RTP port: RTP over UDP without openRtpServer, one stream per SSRC named %08X in app rtp (default 10000; 0 = none)"),
         ("port_range", MR_CONFIG_STRING, "ports openRtpServer picks from when asked for port 0 (default \"30000-35000\")"),
         ("timeout_sec", MR_CONFIG_INT, "an RTP server that receives nothing for this long closes, and a TCP platform that reads nothing for this long is dropped (default 15)"),
-        ("udp_read_interval_ms", MR_CONFIG_INT, "UDP RTP servers read a camera's datagrams every this many ms, with the loop's other cameras, instead of waking on each one (default 10, 0-100; 0 = on arrival): less CPU per camera, up to this much latency"),
+        ("udp_read_interval_ms", MR_CONFIG_INT, "UDP RTP servers read a camera's datagrams every this many ms, with the loop's other cameras, instead of waking on each one (default 20, 0-100; 0 = on arrival): less CPU per camera, up to this much latency"),
     ],
     serves: #"""
     {"sources": [{"protocol": "rtp", "schema": "rtsp", "origin_type": 3, "origin_type_str": "rtp_push"}],

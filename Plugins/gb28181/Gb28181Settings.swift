@@ -15,7 +15,7 @@ struct Gb28181Settings {
     var timeoutSec = 15
     /// mr_udp_options.read_interval_ms of RTP servers' UDP sockets: a camera's trickle is read every this many ms
     /// with the loop's other cameras rather than on each datagram's arrival (0 = on arrival).
-    var udpReadIntervalMs = 10
+    var udpReadIntervalMs = 20
 
     init() {}
 
@@ -23,7 +23,7 @@ struct Gb28181Settings {
         bind = host.string("bind", default: "0.0.0.0")
         fixedPort = host.int("port", default: 10000)
         timeoutSec = max(1, host.int("timeout_sec", default: 15))
-        udpReadIntervalMs = min(max(host.int("udp_read_interval_ms", default: 10), 0), 100)
+        udpReadIntervalMs = min(max(host.int("udp_read_interval_ms", default: 20), 0), 100)
         let text = host.string("port_range", default: "30000-35000")
         if let range = Self.range(text) {
             portRange = range
