@@ -15,6 +15,13 @@ public enum JSONKeyOrder {
 
     private static func isDigit(_ s: Unicode.Scalar) -> Bool { s >= "0" && s <= "9" }
 
+    /// The end of the run of digits that starts at `i`.
+    private static func digitsEnd(_ x: [Unicode.Scalar], from i: Int) -> Int {
+        var e = i
+        while e < x.count, isDigit(x[e]) { e += 1 }
+        return e
+    }
+
     /// (group, weight) of one non-digit scalar: punctuation 0, letters and the rest 2; digits are group 1.
     private static func weight(_ s: Unicode.Scalar) -> (Int, UInt32) {
         if let i = punctuation.firstIndex(of: s) { return (0, UInt32(i)) }
@@ -28,9 +35,7 @@ public enum JSONKeyOrder {
         var i = 0, j = 0
         while i < x.count, j < y.count {
             if isDigit(x[i]), isDigit(y[j]) {
-                var ei = i, ej = j
-                while ei < x.count, isDigit(x[ei]) { ei += 1 }
-                while ej < y.count, isDigit(y[ej]) { ej += 1 }
+                let ei = digitsEnd(x, from: i), ej = digitsEnd(y, from: j)
                 let dx = x[i..<ei].drop { $0 == "0" }, dy = y[j..<ej].drop { $0 == "0" }
                 if dx.count != dy.count { return dx.count < dy.count }
                 if let k = zip(dx, dy).first(where: { $0 != $1 }) { return k.0 < k.1 }
@@ -54,9 +59,7 @@ public enum JSONKeyOrder {
         var i = 0, j = 0
         while i < x.count, j < y.count {
             if isDigit(x[i]), isDigit(y[j]) {
-                var ei = i, ej = j
-                while ei < x.count, isDigit(x[ei]) { ei += 1 }
-                while ej < y.count, isDigit(y[ej]) { ej += 1 }
+                let ei = digitsEnd(x, from: i), ej = digitsEnd(y, from: j)
                 if ei - i != ej - j { return ei - i < ej - j }
                 i = ei
                 j = ej
